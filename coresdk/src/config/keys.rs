@@ -1,0 +1,571 @@
+//! The table of configuration keys: how each dotted key is parsed and validated.
+//!
+//! File entries, environment variables and builder calls all end up here as
+//! `(key, serde_json::Value, Origin)`, so a value is checked the same way
+//! whichever layer it came from, and the error names the key and its origin.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::Value;
+use url::Url;
+
+use super::error::{ConfigError, Origin};
+use super::model::{
+    ExporterKind, MessageFormat, OtlpProtocol, PiiAction, PiiRule, PiiValidator, Secret,
+};
+use super::settings::{Config, SamplerName};
+
+/// Blocks of the file that hold further keys (flattened as `block.key`).
+const SECTIONS: &[&str] = &["otlp", "sampler", "pipeline", "genai", "pii", "llm_export"];
+
+/// Every leaf key the configuration accepts.
+#[allow(dead_code)] // read by `core config validate`
+pub(crate) const KEYS: &[&str] = &[
+    "service_name",
+    "service_version",
+    "environment",
+    "exporter",
+    "socket",
+    "otlp.endpoint",
+    "otlp.traces_endpoint",
+    "otlp.protocol",
+    "otlp.headers",
+    "otlp.timeout_ms",
+    "sampler.name",
+    "sampler.arg",
+    "pipeline.queue_size",
+    "pipeline.batch_size",
+    "pipeline.batch_delay_ms",
+    "pipeline.shutdown_timeout_ms",
+    "pipeline.span_attribute_count_limit",
+    "genai.capture_content",
+    "genai.content_max_chars",
+    "genai.message_format",
+    "pii.enabled",
+    "pii.rules",
+    "pii.keys",
+    "pii.disabled_rules",
+    "pii.hash_key",
+    "llm_export.enabled",
+    "llm_export.endpoint",
+    "llm_export.customer_egress_policy",
+    "llm_export.policy_file",
+    "llm_export.max_payload_bytes",
+    "llm_export.slow_threshold_ms",
+    "llm_export.model",
+    "llm_export.api_key",
+    "llm_export.allow_insecure_http",
+    "llm_export.timeout_ms",
+];
+
+/// Keys whose values are secrets: never echoed in errors or `config validate`.
+pub(crate) const SECRET_KEYS: &[&str] = &["otlp.headers", "pii.hash_key", "llm_export.api_key"];
+
+pub(crate) fn is_section(key: &str) -> bool {
+    SECTIONS.contains(&key)
+}
+
+/// A value with the context needed to report a problem with it.
+pub(crate) struct Raw<'a> {
+    pub(crate) key: &'a str,
+    pub(crate) value: &'a Value,
+    pub(crate) origin: &'a Origin,
+}
+
+impl Raw<'_> {
+    fn invalid(&self, reason: impl Into<String>) -> ConfigError {
+        ConfigError::InvalidValue {
+            key: self.key.to_owned(),
+            origin: self.origin.clone(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Environment values are always text; YAML values must have the right type.
+    fn lenient(&self) -> bool {
+        matches!(self.origin, Origin::Env(_))
+    }
+
+    fn shown(&self) -> String {
+        if SECRET_KEYS.contains(&self.key) {
+            return "<redacted>".to_owned();
+        }
+        let mut text = match self.value {
+            Value::String(s) => format!("`{s}`"),
+            other => other.to_string(),
+        };
+        if text.len() > 80 {
+            let mut cut = 77;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            text.truncate(cut);
+            text.push_str("...");
+        }
+        text
+    }
+
+    fn string(&self) -> Result<String, ConfigError> {
+        match self.value {
+            Value::String(s) => Ok(s.clone()),
+            _ => Err(self.invalid(format!("expected a string, got {}", self.shown()))),
+        }
+    }
+
+    fn non_empty_string(&self) -> Result<String, ConfigError> {
+        let s = self.string()?;
+        if s.trim().is_empty() {
+            return Err(self.invalid("must not be empty"));
+        }
+        Ok(s)
+    }
+
+    fn bool(&self) -> Result<bool, ConfigError> {
+        match self.value {
+            Value::Bool(b) => Ok(*b),
+            Value::String(s) if self.lenient() => match s.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" => Ok(true),
+                "false" | "0" | "no" | "off" => Ok(false),
+                _ => Err(self.invalid(format!("expected true or false, got {}", self.shown()))),
+            },
+            _ => Err(self.invalid(format!("expected true or false, got {}", self.shown()))),
+        }
+    }
+
+    fn u64(&self) -> Result<u64, ConfigError> {
+        let parsed = match self.value {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) if self.lenient() => s.trim().parse::<u64>().ok(),
+            _ => None,
+        };
+        parsed.ok_or_else(|| {
+            self.invalid(format!(
+                "expected a non-negative whole number, got {}",
+                self.shown()
+            ))
+        })
+    }
+
+    fn u64_in(&self, min: u64, max: u64) -> Result<u64, ConfigError> {
+        let n = self.u64()?;
+        if n < min || n > max {
+            return Err(self.invalid(format!("{n} is out of range {min}..={max}")));
+        }
+        Ok(n)
+    }
+
+    fn f64(&self) -> Result<f64, ConfigError> {
+        let parsed = match self.value {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) if self.lenient() => s.trim().parse::<f64>().ok(),
+            _ => None,
+        };
+        parsed
+            .filter(|f| f.is_finite())
+            .ok_or_else(|| self.invalid(format!("expected a number, got {}", self.shown())))
+    }
+
+    fn url(&self) -> Result<Url, ConfigError> {
+        let s = self.non_empty_string()?;
+        let url = Url::parse(s.trim())
+            .map_err(|e| self.invalid(format!("{} is not a valid URL: {e}", self.shown())))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(self.invalid(format!(
+                "{} must use http or https, not `{}`",
+                self.shown(),
+                url.scheme()
+            )));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(self.invalid(format!("{} has no host", self.shown())));
+        }
+        Ok(url)
+    }
+
+    fn millis(&self, max: u64) -> Result<Duration, ConfigError> {
+        Ok(Duration::from_millis(self.u64_in(0, max)?))
+    }
+
+    fn one_of<T: Copy>(&self, choices: &[(&str, T)]) -> Result<T, ConfigError> {
+        let s = self.string()?;
+        let wanted = s.trim().to_ascii_lowercase();
+        choices
+            .iter()
+            .find(|(name, _)| *name == wanted)
+            .map(|(_, v)| *v)
+            .ok_or_else(|| {
+                let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+                self.invalid(format!(
+                    "{} is not one of: {}",
+                    self.shown(),
+                    names.join(", ")
+                ))
+            })
+    }
+
+    fn string_list(&self) -> Result<Vec<String>, ConfigError> {
+        match self.value {
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| match v {
+                    Value::String(s) => Ok(s.clone()),
+                    other => Err(self.invalid(format!("item {i}: expected a string, got {other}"))),
+                })
+                .collect(),
+            Value::String(s) if self.lenient() => Ok(s
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()),
+            _ => Err(self.invalid(format!("expected a list of strings, got {}", self.shown()))),
+        }
+    }
+}
+
+/// Applies one value to the configuration.
+pub(crate) fn apply(cfg: &mut Config, raw: &Raw<'_>) -> Result<(), ConfigError> {
+    match raw.key {
+        "service_name" => cfg.service_name = raw.non_empty_string()?,
+        "service_version" => cfg.service_version = optional_string(raw)?,
+        "environment" => cfg.environment = optional_string(raw)?,
+        "exporter" => {
+            cfg.exporter = raw.one_of(&[
+                ("otlp", ExporterKind::Otlp),
+                ("stdout", ExporterKind::Stdout),
+                ("console", ExporterKind::Stdout),
+                ("none", ExporterKind::None),
+            ])?;
+        }
+        "socket" => cfg.socket = optional_string(raw)?.map(PathBuf::from),
+        "otlp.endpoint" => cfg.otlp.endpoint = optional_url(raw)?,
+        "otlp.traces_endpoint" => cfg.otlp.traces_endpoint = optional_url(raw)?,
+        "otlp.protocol" => {
+            cfg.otlp.protocol = raw.one_of(&[
+                ("grpc", OtlpProtocol::Grpc),
+                ("http/protobuf", OtlpProtocol::HttpProtobuf),
+            ])?;
+        }
+        "otlp.headers" => cfg.otlp.headers = headers(raw)?,
+        "otlp.timeout_ms" => cfg.otlp.timeout = non_zero_millis(raw, 600_000)?,
+        "sampler.name" => {
+            cfg.sampler_name = raw.one_of(&[
+                ("always_on", SamplerName::AlwaysOn),
+                ("always_off", SamplerName::AlwaysOff),
+                ("traceidratio", SamplerName::TraceIdRatio),
+                ("parentbased_always_on", SamplerName::ParentBasedAlwaysOn),
+                ("parentbased_always_off", SamplerName::ParentBasedAlwaysOff),
+                ("parentbased_traceidratio", SamplerName::ParentBasedTraceIdRatio),
+            ])?;
+        }
+        "sampler.arg" => {
+            let ratio = raw.f64()?;
+            if !(0.0..=1.0).contains(&ratio) {
+                return Err(raw.invalid(format!("{ratio} is not a ratio between 0 and 1")));
+            }
+            cfg.sampler_arg = ratio;
+        }
+        "pipeline.queue_size" => cfg.pipeline.queue_size = raw.u64_in(1, 1 << 20)? as usize,
+        "pipeline.batch_size" => cfg.pipeline.batch_size = raw.u64_in(1, 1 << 16)? as usize,
+        "pipeline.batch_delay_ms" => cfg.pipeline.batch_delay = non_zero_millis(raw, 600_000)?,
+        "pipeline.shutdown_timeout_ms" => {
+            cfg.pipeline.shutdown_timeout = raw.millis(600_000)?;
+        }
+        "pipeline.span_attribute_count_limit" => {
+            cfg.pipeline.span_attribute_count_limit = raw.u64_in(1, 1 << 16)? as u32;
+        }
+        "genai.capture_content" => cfg.genai.capture_content = capture_content(raw)?,
+        "genai.content_max_chars" => {
+            cfg.genai.content_max_chars = raw.u64_in(1, 1 << 24)? as usize;
+        }
+        "genai.message_format" => {
+            cfg.genai.message_format = raw.one_of(&[
+                ("indexed", MessageFormat::Indexed),
+                ("json", MessageFormat::Json),
+                ("both", MessageFormat::Both),
+            ])?;
+        }
+        "pii.enabled" => cfg.pii.enabled = raw.bool()?,
+        "pii.rules" => cfg.pii.rules = pii_rules(raw)?,
+        "pii.keys" => cfg.pii.keys = pii_keys(raw)?,
+        "pii.disabled_rules" => cfg.pii.disabled_builtins = raw.string_list()?,
+        "pii.hash_key" => cfg.pii.hash_key = optional_string(raw)?.map(Secret),
+        "llm_export.enabled" => cfg.llm_export.enabled = raw.bool()?,
+        "llm_export.endpoint" => cfg.llm_export.endpoint = optional_url(raw)?,
+        "llm_export.customer_egress_policy" => {
+            let policy = optional_string(raw)?;
+            if let Some(p) = &policy {
+                validate_package(raw, p)?;
+            }
+            cfg.llm_export.customer_egress_policy = policy;
+        }
+        "llm_export.policy_file" => {
+            cfg.llm_export.policy_file = optional_string(raw)?.map(PathBuf::from);
+        }
+        "llm_export.max_payload_bytes" => {
+            cfg.llm_export.max_payload_bytes = raw.u64_in(512, 1 << 20)? as usize;
+        }
+        "llm_export.slow_threshold_ms" => {
+            cfg.llm_export.slow_threshold_ms = match raw.value {
+                Value::Null => None,
+                _ => Some(raw.u64_in(1, u64::from(u32::MAX))?),
+            };
+        }
+        "llm_export.model" => cfg.llm_export.model = raw.non_empty_string()?,
+        "llm_export.api_key" => cfg.llm_export.api_key = optional_string(raw)?.map(Secret),
+        "llm_export.allow_insecure_http" => cfg.llm_export.allow_insecure_http = raw.bool()?,
+        "llm_export.timeout_ms" => cfg.llm_export.timeout = non_zero_millis(raw, 600_000)?,
+        unknown => {
+            return Err(ConfigError::UnknownKey {
+                key: unknown.to_owned(),
+                origin: raw.origin.clone(),
+                suggestion: suggest(unknown),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn optional_string(raw: &Raw<'_>) -> Result<Option<String>, ConfigError> {
+    match raw.value {
+        Value::Null => Ok(None),
+        _ => {
+            let s = raw.string()?;
+            Ok((!s.trim().is_empty()).then(|| s.trim().to_owned()))
+        }
+    }
+}
+
+/// An empty string (or null) means "unset", as in the seed's `endpoint: ""`.
+fn optional_url(raw: &Raw<'_>) -> Result<Option<Url>, ConfigError> {
+    match raw.value {
+        Value::Null => Ok(None),
+        Value::String(s) if s.trim().is_empty() => Ok(None),
+        _ => raw.url().map(Some),
+    }
+}
+
+fn non_zero_millis(raw: &Raw<'_>, max: u64) -> Result<Duration, ConfigError> {
+    Ok(Duration::from_millis(raw.u64_in(1, max)?))
+}
+
+fn capture_content(raw: &Raw<'_>) -> Result<bool, ConfigError> {
+    if let Value::String(s) = raw.value {
+        // The OTel GenAI instrumentations accept these modes; we record content
+        // on spans, so every mode but NO_CONTENT turns capture on.
+        match s.trim().to_ascii_uppercase().as_str() {
+            "SPAN_ONLY" | "SPAN_AND_EVENT" | "EVENT_ONLY" => return Ok(true),
+            "NO_CONTENT" => return Ok(false),
+            _ => {}
+        }
+    }
+    raw.bool().map_err(|_| {
+        raw.invalid(format!(
+            "expected true, false, SPAN_ONLY, SPAN_AND_EVENT, EVENT_ONLY or NO_CONTENT, got {}",
+            raw.shown()
+        ))
+    })
+}
+
+fn headers(raw: &Raw<'_>) -> Result<Vec<(String, String)>, ConfigError> {
+    let pairs: Vec<(String, String)> = match raw.value {
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => Ok((k.clone(), s.clone())),
+                _ => Err(raw.invalid(format!("header `{k}` must have a string value"))),
+            })
+            .collect::<Result<_, _>>()?,
+        // W3C-baggage-like list: `k1=v1,k2=v2`, values percent-encoded.
+        Value::String(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(|item| {
+                let (k, v) = item.split_once('=').ok_or_else(|| {
+                    raw.invalid("expected `name=value` pairs separated by commas")
+                })?;
+                Ok((k.trim().to_owned(), percent_decode(v.trim())))
+            })
+            .collect::<Result<_, _>>()?,
+        _ => return Err(raw.invalid("expected a map of header names to values")),
+    };
+    for (name, value) in &pairs {
+        http::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| raw.invalid(format!("`{name}` is not a valid header name")))?;
+        http::HeaderValue::from_str(value)
+            .map_err(|_| raw.invalid(format!("the value of header `{name}` is not valid")))?;
+    }
+    Ok(pairs
+        .into_iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect())
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            if let Some(b) = hex {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn pii_action(raw: &Raw<'_>, s: &str, what: &str) -> Result<PiiAction, ConfigError> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "redact" => Ok(PiiAction::Redact),
+        "hash" => Ok(PiiAction::Hash),
+        "drop" => Ok(PiiAction::Drop),
+        other => Err(raw.invalid(format!(
+            "{what}: action `{other}` is not one of: redact, hash, drop"
+        ))),
+    }
+}
+
+fn pii_keys(raw: &Raw<'_>) -> Result<Vec<(String, PiiAction)>, ConfigError> {
+    let Value::Object(map) = raw.value else {
+        return Err(raw.invalid("expected a map of key globs to actions (redact, hash, drop)"));
+    };
+    map.iter()
+        .map(|(glob, v)| {
+            let Value::String(action) = v else {
+                return Err(raw.invalid(format!("`{glob}`: expected an action string")));
+            };
+            Ok((glob.clone(), pii_action(raw, action, &format!("`{glob}`"))?))
+        })
+        .collect()
+}
+
+fn pii_rules(raw: &Raw<'_>) -> Result<Vec<PiiRule>, ConfigError> {
+    let Value::Array(items) = raw.value else {
+        return Err(raw.invalid("expected a list of rules"));
+    };
+    let mut rules = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let Value::Object(obj) = item else {
+            return Err(raw.invalid(format!("rule {i}: expected a mapping")));
+        };
+        let field = |name: &str| obj.get(name).and_then(Value::as_str);
+        let Some(name) = field("name").filter(|n| !n.trim().is_empty()) else {
+            return Err(raw.invalid(format!("rule {i}: `name` is required")));
+        };
+        let what = format!("rule `{name}`");
+        for key in obj.keys() {
+            if !["name", "regex", "action", "validator", "keys"].contains(&key.as_str()) {
+                return Err(raw.invalid(format!(
+                    "{what}: unknown field `{key}` (expected name, regex, action, validator, keys)"
+                )));
+            }
+        }
+        let Some(pattern) = field("regex") else {
+            return Err(raw.invalid(format!("{what}: `regex` is required")));
+        };
+        regex::Regex::new(pattern)
+            .map_err(|e| raw.invalid(format!("{what}: invalid regex: {e}")))?;
+        let mut rule = PiiRule::new(name, pattern);
+        if let Some(action) = obj.get("action") {
+            let action = action
+                .as_str()
+                .ok_or_else(|| raw.invalid(format!("{what}: `action` must be a string")))?;
+            rule.action = pii_action(raw, action, &what)?;
+        }
+        if let Some(v) = obj.get("validator") {
+            rule.validator = match v.as_str().map(str::to_ascii_lowercase).as_deref() {
+                Some("luhn") => Some(PiiValidator::Luhn),
+                Some("mod97") => Some(PiiValidator::Mod97),
+                _ => {
+                    return Err(raw.invalid(format!(
+                        "{what}: `validator` must be `luhn` or `mod97`"
+                    )));
+                }
+            };
+        }
+        if let Some(keys) = obj.get("keys") {
+            let Value::Array(globs) = keys else {
+                return Err(raw.invalid(format!("{what}: `keys` must be a list of globs")));
+            };
+            rule.keys = globs
+                .iter()
+                .map(|g| {
+                    g.as_str()
+                        .map(str::to_owned)
+                        .ok_or_else(|| raw.invalid(format!("{what}: `keys` must hold strings")))
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        rules.push(rule);
+    }
+    Ok(rules)
+}
+
+/// `acme/llm` (or `acme.llm`): Rego package path segments.
+fn validate_package(raw: &Raw<'_>, package: &str) -> Result<(), ConfigError> {
+    let ok = package.split(['/', '.']).all(|seg| {
+        !seg.is_empty()
+            && seg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !seg.starts_with(|c: char| c.is_ascii_digit())
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(raw.invalid(format!(
+            "{} is not a Rego package path such as `acme/llm`",
+            raw.shown()
+        )))
+    }
+}
+
+/// The closest known key by edit distance, if it is close enough to be a typo.
+fn suggest(unknown: &str) -> Option<&'static str> {
+    KEYS.iter()
+        .map(|k| (edit_distance(unknown, k), *k))
+        .filter(|(d, _)| *d <= 3)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("Bearer%20abc"), "Bearer abc");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz"), "%zz");
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(suggest("otlp.endpont"), Some("otlp.endpoint"));
+        assert_eq!(suggest("completely.different"), None);
+    }
+}

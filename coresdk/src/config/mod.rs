@@ -1,0 +1,20 @@
+//! Configuration: builder, `coresdk-sidecar.yaml`, environment overrides.
+//!
+//! Precedence, highest first: [`ConfigBuilder`] calls > environment variables >
+//! the YAML file > defaults. See [`Config`].
+
+mod env;
+mod error;
+mod keys;
+mod model;
+mod settings;
+mod yaml;
+
+pub use env::*;
+pub use error::{ConfigError, Origin};
+pub use model::{
+    ExporterKind, GenAiConfig, LlmExportConfig, MessageFormat, OtlpConfig, OtlpProtocol,
+    PiiAction, PiiConfig, PiiRule, PiiValidator, PipelineConfig, SamplerConfig, Secret,
+};
+pub use settings::{Config, ConfigBuilder, DEFAULT_CONFIG_FILE, DEFAULT_SERVICE_NAME};
+

@@ -1,0 +1,444 @@
+//! The resolved configuration values, grouped by block of `coresdk-sidecar.yaml`.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use url::Url;
+
+/// Which exporter receives the (masked) spans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ExporterKind {
+    /// OTLP to a collector or backend (gRPC or HTTP/protobuf).
+    #[default]
+    Otlp,
+    /// A human-readable span tree on standard output.
+    Stdout,
+    /// No exporter: spans still pass masking and diagnostics.
+    None,
+}
+
+/// OTLP transport protocol (`OTEL_EXPORTER_OTLP_PROTOCOL`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum OtlpProtocol {
+    /// OTLP/gRPC, default port 4317.
+    #[default]
+    Grpc,
+    /// OTLP/HTTP with protobuf bodies, default port 4318.
+    HttpProtobuf,
+}
+
+/// Head sampler (`OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG`).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[non_exhaustive]
+pub enum SamplerConfig {
+    /// Record every trace.
+    AlwaysOn,
+    /// Record no trace.
+    AlwaysOff,
+    /// Record a fraction of traces, decided on the trace id.
+    TraceIdRatio(f64),
+    /// Follow the parent's decision; record roots.
+    #[default]
+    ParentBasedAlwaysOn,
+    /// Follow the parent's decision; drop roots.
+    ParentBasedAlwaysOff,
+    /// Follow the parent's decision; sample roots by trace id ratio.
+    ParentBasedTraceIdRatio(f64),
+}
+
+/// How GenAI messages are written on spans (`genai.message_format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum MessageFormat {
+    /// `gen_ai.prompt.N.*` / `gen_ai.completion.N.*` (llm-tracekit / OpenLLMetry layout).
+    #[default]
+    Indexed,
+    /// `gen_ai.input.messages` / `gen_ai.output.messages` JSON (OTel GenAI v1.37+).
+    Json,
+    /// Both layouts.
+    Both,
+}
+
+/// What the PII stage does with a match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PiiAction {
+    /// Replace with a token such as `<EMAIL>`.
+    Redact,
+    /// Replace with a keyed hash token such as `<EMAIL:1a2b3c4d>`.
+    Hash,
+    /// Remove the whole attribute.
+    Drop,
+}
+
+/// A checksum a custom PII rule can require of its matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PiiValidator {
+    /// The Luhn check used by payment cards.
+    Luhn,
+    /// The ISO 7064 mod-97 check used by IBANs.
+    Mod97,
+}
+
+/// A user-defined PII rule (`pii.rules[]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PiiRule {
+    pub(crate) name: String,
+    pub(crate) regex: String,
+    pub(crate) action: PiiAction,
+    pub(crate) validator: Option<PiiValidator>,
+    pub(crate) keys: Vec<String>,
+}
+
+impl PiiRule {
+    /// A rule that replaces matches of `regex` with `<NAME>` (the name upper-cased).
+    pub fn new(name: impl Into<String>, regex: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            regex: regex.into(),
+            action: PiiAction::Redact,
+            validator: None,
+            keys: Vec::new(),
+        }
+    }
+
+    /// Sets what happens to a match (default [`PiiAction::Redact`]).
+    #[must_use]
+    pub fn with_action(mut self, action: PiiAction) -> Self {
+        self.action = action;
+        self
+    }
+
+    /// Only count matches that pass this checksum.
+    #[must_use]
+    pub fn with_validator(mut self, validator: PiiValidator) -> Self {
+        self.validator = Some(validator);
+        self
+    }
+
+    /// Only apply the rule to attributes whose key matches one of these globs.
+    #[must_use]
+    pub fn with_keys<I, S>(mut self, globs: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.keys = globs.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The rule's name (used in its replacement token and in errors).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// The rule's regular expression.
+    pub fn regex(&self) -> &str {
+        &self.regex
+    }
+    /// What happens to a match.
+    pub fn action(&self) -> PiiAction {
+        self.action
+    }
+    /// The checksum matches must pass, if any.
+    pub fn validator(&self) -> Option<PiiValidator> {
+        self.validator
+    }
+    /// Key globs the rule is limited to; empty means every key.
+    pub fn keys(&self) -> &[String] {
+        &self.keys
+    }
+}
+
+/// A secret string (API key, hash key): never printed by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub(crate) String);
+
+impl Secret {
+    /// The secret value.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// `otlp` block.
+#[derive(Clone, PartialEq)]
+pub struct OtlpConfig {
+    pub(crate) endpoint: Option<Url>,
+    pub(crate) traces_endpoint: Option<Url>,
+    pub(crate) protocol: OtlpProtocol,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) timeout: Duration,
+}
+
+impl Default for OtlpConfig {
+    fn default() -> Self {
+        Self {
+            endpoint: None,
+            traces_endpoint: None,
+            protocol: OtlpProtocol::Grpc,
+            headers: Vec::new(),
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl fmt::Debug for OtlpConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Header values are credentials for hosted backends: print names only.
+        let header_names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("OtlpConfig")
+            .field("endpoint", &self.endpoint.as_ref().map(Url::as_str))
+            .field("traces_endpoint", &self.traces_endpoint.as_ref().map(Url::as_str))
+            .field("protocol", &self.protocol)
+            .field("headers", &header_names)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl OtlpConfig {
+    /// The URL traces are sent to, following the OTel exporter spec: the
+    /// signal-specific endpoint is used as is; the base endpoint gets
+    /// `/v1/traces` appended for HTTP and is used as is for gRPC.
+    pub fn resolved_traces_endpoint(&self) -> String {
+        if let Some(url) = &self.traces_endpoint {
+            return url.as_str().to_owned();
+        }
+        match self.protocol {
+            OtlpProtocol::Grpc => self
+                .endpoint
+                .as_ref()
+                .map_or_else(|| "http://localhost:4317".to_owned(), |u| u.as_str().to_owned()),
+            OtlpProtocol::HttpProtobuf => {
+                let base = self
+                    .endpoint
+                    .as_ref()
+                    .map_or("http://localhost:4318", Url::as_str);
+                format!("{}/v1/traces", base.trim_end_matches('/'))
+            }
+        }
+    }
+
+    /// The transport protocol.
+    pub fn protocol(&self) -> OtlpProtocol {
+        self.protocol
+    }
+
+    /// Export timeout per request.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Extra request headers (e.g. `authorization` for hosted backends).
+    pub fn headers(&self) -> &[(String, String)] {
+        &self.headers
+    }
+}
+
+/// `pipeline` block: the handoff queue and export batching.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PipelineConfig {
+    pub(crate) queue_size: usize,
+    pub(crate) batch_size: usize,
+    pub(crate) batch_delay: Duration,
+    pub(crate) shutdown_timeout: Duration,
+    pub(crate) span_attribute_count_limit: u32,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        Self {
+            queue_size: 2048,
+            batch_size: 512,
+            batch_delay: Duration::from_millis(1000),
+            shutdown_timeout: Duration::from_secs(5),
+            span_attribute_count_limit: 512,
+        }
+    }
+}
+
+impl PipelineConfig {
+    /// Capacity of the handoff queue; spans beyond it are dropped and counted.
+    pub fn queue_size(&self) -> usize {
+        self.queue_size
+    }
+    /// Spans per export request.
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+    /// Longest a span waits in a partial batch.
+    pub fn batch_delay(&self) -> Duration {
+        self.batch_delay
+    }
+    /// Bound on `Guard::shutdown` / drop.
+    pub fn shutdown_timeout(&self) -> Duration {
+        self.shutdown_timeout
+    }
+    /// Attributes kept per span.
+    pub fn span_attribute_count_limit(&self) -> u32 {
+        self.span_attribute_count_limit
+    }
+}
+
+/// `genai` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GenAiConfig {
+    pub(crate) capture_content: bool,
+    pub(crate) content_max_chars: usize,
+    pub(crate) message_format: MessageFormat,
+}
+
+impl Default for GenAiConfig {
+    fn default() -> Self {
+        Self {
+            capture_content: false,
+            content_max_chars: 4000,
+            message_format: MessageFormat::Indexed,
+        }
+    }
+}
+
+impl GenAiConfig {
+    /// Whether prompt/completion content is recorded.
+    pub fn capture_content(&self) -> bool {
+        self.capture_content
+    }
+    /// Content longer than this many characters is truncated.
+    pub fn content_max_chars(&self) -> usize {
+        self.content_max_chars
+    }
+    /// Layout of message attributes.
+    pub fn message_format(&self) -> MessageFormat {
+        self.message_format
+    }
+}
+
+/// `pii` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PiiConfig {
+    pub(crate) enabled: bool,
+    pub(crate) rules: Vec<PiiRule>,
+    pub(crate) keys: Vec<(String, PiiAction)>,
+    pub(crate) disabled_builtins: Vec<String>,
+    pub(crate) hash_key: Option<Secret>,
+}
+
+impl Default for PiiConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            rules: Vec::new(),
+            keys: Vec::new(),
+            disabled_builtins: Vec::new(),
+            hash_key: None,
+        }
+    }
+}
+
+impl PiiConfig {
+    /// Whether masking runs (it should, except in tests of masking itself).
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+    /// Custom value rules.
+    pub fn rules(&self) -> &[PiiRule] {
+        &self.rules
+    }
+    /// Key globs and what to do with matching attributes, on top of the defaults.
+    pub fn keys(&self) -> &[(String, PiiAction)] {
+        &self.keys
+    }
+    /// Names of built-in rules turned off.
+    pub fn disabled_builtins(&self) -> &[String] {
+        &self.disabled_builtins
+    }
+    /// HMAC key for the `hash` action (`CORESDK_PII_HASH_KEY`).
+    pub fn hash_key(&self) -> Option<&Secret> {
+        self.hash_key.as_ref()
+    }
+}
+
+/// `llm_export` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LlmExportConfig {
+    pub(crate) enabled: bool,
+    pub(crate) endpoint: Option<Url>,
+    pub(crate) customer_egress_policy: Option<String>,
+    pub(crate) policy_file: Option<PathBuf>,
+    pub(crate) max_payload_bytes: usize,
+    pub(crate) slow_threshold_ms: Option<u64>,
+    pub(crate) model: String,
+    pub(crate) api_key: Option<Secret>,
+    pub(crate) allow_insecure_http: bool,
+    pub(crate) timeout: Duration,
+}
+
+impl Default for LlmExportConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            endpoint: None,
+            customer_egress_policy: None,
+            policy_file: None,
+            max_payload_bytes: 8192,
+            slow_threshold_ms: None,
+            model: "gpt-4o-mini".to_owned(),
+            api_key: None,
+            allow_insecure_http: false,
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl LlmExportConfig {
+    /// Whether diagnostic payloads are built at all.
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+    /// External LLM endpoint; `None` keeps payloads on the host.
+    pub fn endpoint(&self) -> Option<&Url> {
+        self.endpoint.as_ref()
+    }
+    /// Rego package gating egress (`acme/llm` → `data.acme.llm.allow`).
+    pub fn customer_egress_policy(&self) -> Option<&str> {
+        self.customer_egress_policy.as_deref()
+    }
+    /// The `.rego` file.
+    pub fn policy_file(&self) -> Option<&std::path::Path> {
+        self.policy_file.as_deref()
+    }
+    /// Upper bound of a serialized payload.
+    pub fn max_payload_bytes(&self) -> usize {
+        self.max_payload_bytes
+    }
+    /// Spans slower than this also produce a payload.
+    pub fn slow_threshold_ms(&self) -> Option<u64> {
+        self.slow_threshold_ms
+    }
+    /// Model asked for the analysis.
+    pub fn model(&self) -> &str {
+        &self.model
+    }
+    /// API key for the external endpoint (`CORESDK_LLM_API_KEY`).
+    pub fn api_key(&self) -> Option<&Secret> {
+        self.api_key.as_ref()
+    }
+    /// Whether plain `http://` is allowed for a non-loopback endpoint.
+    pub fn allow_insecure_http(&self) -> bool {
+        self.allow_insecure_http
+    }
+    /// Timeout of one request to the external endpoint.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+}
