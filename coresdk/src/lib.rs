@@ -3,5 +3,8 @@
 
 pub mod config;
 pub mod genai;
+pub mod pipeline;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use config::{Config, ConfigBuilder, ConfigError};

@@ -79,7 +79,10 @@ pub(crate) const ENV_KEYS: &[(&str, &str)] = &[
     (OTEL_BSP_MAX_QUEUE_SIZE, "pipeline.queue_size"),
     (OTEL_BSP_MAX_EXPORT_BATCH_SIZE, "pipeline.batch_size"),
     (OTEL_BSP_SCHEDULE_DELAY, "pipeline.batch_delay_ms"),
-    (OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, "pipeline.span_attribute_count_limit"),
+    (
+        OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT,
+        "pipeline.span_attribute_count_limit",
+    ),
     (
         OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT,
         "genai.capture_content",

@@ -20,7 +20,7 @@ use super::settings::{Config, SamplerName};
 const SECTIONS: &[&str] = &["otlp", "sampler", "pipeline", "genai", "pii", "llm_export"];
 
 /// Every leaf key the configuration accepts.
-#[allow(dead_code)] // read by `core config validate`
+
 pub(crate) const KEYS: &[&str] = &[
     "service_name",
     "service_version",
@@ -257,7 +257,10 @@ pub(crate) fn apply(cfg: &mut Config, raw: &Raw<'_>) -> Result<(), ConfigError> 
                 ("traceidratio", SamplerName::TraceIdRatio),
                 ("parentbased_always_on", SamplerName::ParentBasedAlwaysOn),
                 ("parentbased_always_off", SamplerName::ParentBasedAlwaysOff),
-                ("parentbased_traceidratio", SamplerName::ParentBasedTraceIdRatio),
+                (
+                    "parentbased_traceidratio",
+                    SamplerName::ParentBasedTraceIdRatio,
+                ),
             ])?;
         }
         "sampler.arg" => {
@@ -488,9 +491,9 @@ fn pii_rules(raw: &Raw<'_>) -> Result<Vec<PiiRule>, ConfigError> {
                 Some("luhn") => Some(PiiValidator::Luhn),
                 Some("mod97") => Some(PiiValidator::Mod97),
                 _ => {
-                    return Err(raw.invalid(format!(
-                        "{what}: `validator` must be `luhn` or `mod97`"
-                    )));
+                    return Err(
+                        raw.invalid(format!("{what}: `validator` must be `luhn` or `mod97`"))
+                    );
                 }
             };
         }

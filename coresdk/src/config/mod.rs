@@ -13,8 +13,7 @@ mod yaml;
 pub use env::*;
 pub use error::{ConfigError, Origin};
 pub use model::{
-    ExporterKind, GenAiConfig, LlmExportConfig, MessageFormat, OtlpConfig, OtlpProtocol,
-    PiiAction, PiiConfig, PiiRule, PiiValidator, PipelineConfig, SamplerConfig, Secret,
+    ExporterKind, GenAiConfig, LlmExportConfig, MessageFormat, OtlpConfig, OtlpProtocol, PiiAction,
+    PiiConfig, PiiRule, PiiValidator, PipelineConfig, SamplerConfig, Secret,
 };
 pub use settings::{Config, ConfigBuilder, DEFAULT_CONFIG_FILE, DEFAULT_SERVICE_NAME};
-

@@ -198,7 +198,10 @@ impl fmt::Debug for OtlpConfig {
         let header_names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
         f.debug_struct("OtlpConfig")
             .field("endpoint", &self.endpoint.as_ref().map(Url::as_str))
-            .field("traces_endpoint", &self.traces_endpoint.as_ref().map(Url::as_str))
+            .field(
+                "traces_endpoint",
+                &self.traces_endpoint.as_ref().map(Url::as_str),
+            )
             .field("protocol", &self.protocol)
             .field("headers", &header_names)
             .field("timeout", &self.timeout)
@@ -215,10 +218,10 @@ impl OtlpConfig {
             return url.as_str().to_owned();
         }
         match self.protocol {
-            OtlpProtocol::Grpc => self
-                .endpoint
-                .as_ref()
-                .map_or_else(|| "http://localhost:4317".to_owned(), |u| u.as_str().to_owned()),
+            OtlpProtocol::Grpc => self.endpoint.as_ref().map_or_else(
+                || "http://localhost:4317".to_owned(),
+                |u| u.as_str().to_owned(),
+            ),
             OtlpProtocol::HttpProtobuf => {
                 let base = self
                     .endpoint

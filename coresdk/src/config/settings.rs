@@ -11,8 +11,8 @@ use super::env::{CORESDK_CONFIG, ENV_KEYS};
 use super::error::{ConfigError, Origin};
 use super::keys::{Raw, apply};
 use super::model::{
-    ExporterKind, GenAiConfig, LlmExportConfig, MessageFormat, OtlpConfig, OtlpProtocol,
-    PiiAction, PiiConfig, PiiRule, PipelineConfig, SamplerConfig,
+    ExporterKind, GenAiConfig, LlmExportConfig, MessageFormat, OtlpConfig, OtlpProtocol, PiiAction,
+    PiiConfig, PiiRule, PipelineConfig, SamplerConfig,
 };
 use super::yaml;
 

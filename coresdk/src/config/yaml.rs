@@ -167,10 +167,7 @@ mod tests {
     fn flattens_sections_and_keeps_lines() {
         let src = "service_name: orders\notlp:\n  endpoint: \"http://127.0.0.1:4317\"\n  protocol: grpc\npii: { enabled: true, rules: [] }\n";
         let entries = parse(src, Path::new("c.yaml")).expect("valid yaml");
-        let keys: Vec<_> = entries
-            .iter()
-            .map(|e| (e.key.as_str(), e.line))
-            .collect();
+        let keys: Vec<_> = entries.iter().map(|e| (e.key.as_str(), e.line)).collect();
         assert_eq!(
             keys,
             [
@@ -194,7 +191,11 @@ mod tests {
     #[test]
     fn empty_file_is_fine() {
         assert!(parse("", Path::new("c.yaml")).expect("empty").is_empty());
-        assert!(parse("# only a comment\n", Path::new("c.yaml")).expect("comment").is_empty());
+        assert!(
+            parse("# only a comment\n", Path::new("c.yaml"))
+                .expect("comment")
+                .is_empty()
+        );
     }
 
     #[test]
