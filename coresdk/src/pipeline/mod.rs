@@ -10,6 +10,7 @@
 
 pub mod diagnostic;
 pub mod masking;
+pub mod pii;
 
 pub use diagnostic::LlmDiagnostic;
 pub use masking::PiiMasking;
