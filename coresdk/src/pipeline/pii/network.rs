@@ -39,10 +39,19 @@ pub(super) fn at_colon(b: &[u8], i: usize, on: &Builtins) -> (Option<Match>, usi
     if (s > 0 && is_word(b[s - 1])) || is_word(at(b, e)) {
         return miss;
     }
-    let token = &b[s..e];
-    if on.is_on(BuiltinRule::MacAddress) && mac_at(b, s) == Some(e) {
-        return (Some(Match::builtin(s, e, BuiltinRule::MacAddress)), e);
+    if on.is_on(BuiltinRule::MacAddress) {
+        if let Some(end) = mac_at(b, s) {
+            return (Some(Match::builtin(s, end, BuiltinRule::MacAddress)), end);
+        }
     }
+    // A single `:` at either end is punctuation (`addr: …`, `…:`), not `::`.
+    if e - s > 2 && b[e - 1] == b':' && (b[e - 2] != b':' || (e - s > 3 && b[e - 3] == b':')) {
+        e -= 1;
+    }
+    if e - s > 2 && b[s] == b':' && (b[s + 1] != b':' || (e - s > 3 && b[s + 2] == b':')) {
+        s += 1;
+    }
+    let token = &b[s..e];
     if on.is_on(BuiltinRule::Ipv6)
         && token.iter().filter(|&&c| c == b':').count() >= 2
         && is_ipv6(token)

@@ -131,7 +131,7 @@ fn match_family(
     match family {
         Family::Sk => {
             let end = run(b, lit_end, is_b64url);
-            if end - lit_end < 20 || prev == b'-' {
+            if end - lit_end < 20 {
                 return None;
             }
             let rule = if b[lit_end..].starts_with(b"ant-") {
