@@ -1,0 +1,346 @@
+//! End to end: a traced program whose spans, events, error messages, links and
+//! gen_ai prompt/completion attributes carry PII goes through the real
+//! `tracing` → `tracing-opentelemetry` → OTel SDK path with `PiiMasking` in
+//! front of the rest of the chain; what comes out holds none of it.
+//!
+//! `coresdk::layer` is not on main yet, so the stack is the bare one from the
+//! pipeline contract: `SdkTracerProvider` + `PiiMasking` → `SpanCapture`.
+
+use std::time::Duration;
+
+use coresdk::Config;
+use coresdk::config::{ExporterKind, PiiAction, PiiRule};
+use coresdk::genai::attributes::CORESDK_PII_MASKED;
+use coresdk::pipeline::PiiMasking;
+use coresdk::testing::SpanCapture;
+use opentelemetry::trace::{
+    Link, SpanContext, SpanId, TraceFlags, TraceId, TraceState, Tracer, TracerProvider as _,
+};
+use opentelemetry::{KeyValue, Value};
+use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData};
+use tracing_subscriber::layer::SubscriberExt;
+
+const EMAIL: &str = "jane.doe@example.com";
+const PHONE: &str = "+1 (415) 555-0132";
+const CARD: &str = "4111 1111 1111 1111";
+const SSN: &str = "123-45-6789";
+const IBAN: &str = "DE89 3704 0044 0532 0130 00";
+const OPENAI_KEY: &str = "sk-proj-abcdefghij0123456789XYZ";
+const AWS_KEY: &str = "AKIAIOSFODNN7EXAMPLE";
+const PASSWORD: &str = "hunter2-correct-horse";
+const USER_ID: &str = "user-8842";
+const IP: &str = "203.0.113.77";
+const DB_PASS: &str = "s3cr3tP4ss";
+
+const ALL_PII: &[&str] = &[
+    EMAIL, PHONE, CARD, SSN, IBAN, OPENAI_KEY, AWS_KEY, PASSWORD, USER_ID, IP, DB_PASS,
+];
+
+fn config() -> Config {
+    Config::builder()
+        .without_env()
+        .without_config_file()
+        .with_exporter(ExporterKind::None)
+        .with_pii_key("internal.*", PiiAction::Drop)
+        .with_pii_rule(PiiRule::new("ticket", r"TCK-\d{5}"))
+        .build()
+        .expect("config builds")
+}
+
+fn pipeline(capture: &SpanCapture) -> SdkTracerProvider {
+    let stage = PiiMasking::from_config(config().pii(), Box::new(capture.clone()))
+        .expect("pii config is valid");
+    SdkTracerProvider::builder()
+        .with_span_processor(stage)
+        .build()
+}
+
+fn dump(spans: &[SpanData]) -> String {
+    format!("{spans:#?}")
+}
+
+fn attr<'a>(span: &'a SpanData, key: &str) -> Option<&'a Value> {
+    span.attributes
+        .iter()
+        .find(|kv| kv.key.as_str() == key)
+        .map(|kv| &kv.value)
+}
+
+#[derive(Debug)]
+struct PaymentError(String);
+
+impl std::fmt::Display for PaymentError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PaymentError {}
+
+#[test]
+fn traced_program_exports_no_pii() {
+    let capture = SpanCapture::new();
+    let provider = pipeline(&capture);
+    let layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("pii-e2e"));
+    let subscriber = tracing_subscriber::registry().with(layer);
+
+    tracing::subscriber::with_default(subscriber, || {
+        let root = tracing::info_span!(
+            "checkout",
+            otel.name = format!("checkout for {EMAIL}").as_str(),
+            user.id = USER_ID,
+            db.password = PASSWORD,
+            client.address = IP,
+            internal.debug_blob = "anything",
+            note = format!("ticket TCK-12345 from {PHONE}").as_str(),
+        );
+        let _root = root.enter();
+        tracing::info!(card = CARD, "charging card {CARD} for {EMAIL}");
+        {
+            let llm = tracing::info_span!(
+                "chat gpt-4o",
+                "gen_ai.prompt.0.role" = "user",
+                "gen_ai.prompt.0.content" =
+                    format!("My SSN is {SSN}, IBAN {IBAN}, call {PHONE}").as_str(),
+                "gen_ai.completion.0.content" =
+                    format!("Sure, I noted {EMAIL} and key {OPENAI_KEY}").as_str(),
+                "gen_ai.usage.input_tokens" = 42_i64,
+                "gen_ai.request.max_tokens" = 256_i64,
+            );
+            let _llm = llm.enter();
+            tracing::warn!(aws = AWS_KEY, "credentials leaked in a log line");
+        }
+        let err = PaymentError(format!(
+            "card {CARD} declined for {EMAIL} via postgres://app:{DB_PASS}@db.internal/pay"
+        ));
+        tracing::error!(
+            error = &err as &(dyn std::error::Error + 'static),
+            "payment failed: {err}"
+        );
+    });
+
+    // Links and status set through the OTel API directly.
+    let tracer = provider.tracer("pii-e2e-links");
+    let linked = SpanContext::new(
+        TraceId::from_bytes([7; 16]),
+        SpanId::from_bytes([9; 8]),
+        TraceFlags::SAMPLED,
+        false,
+        TraceState::default(),
+    );
+    let span = tracer
+        .span_builder(format!("sync {EMAIL}"))
+        .with_links(vec![Link::new(
+            linked,
+            vec![KeyValue::new("peer.note", format!("from {EMAIL}"))],
+            0,
+        )])
+        .start(&tracer);
+    let mut span = span;
+    opentelemetry::trace::Span::set_status(
+        &mut span,
+        opentelemetry::trace::Status::error(format!("lookup of {SSN} failed")),
+    );
+    drop(span);
+    provider.force_flush().expect("flush");
+
+    let spans = capture.wait_for(3, Duration::from_secs(5));
+    assert_eq!(spans.len(), 3, "{}", dump(&spans));
+    let all = dump(&spans);
+    for pii in ALL_PII {
+        assert!(!all.contains(pii), "{pii:?} was exported:\n{all}");
+    }
+
+    let root = spans
+        .iter()
+        .find(|s| s.name.starts_with("checkout"))
+        .expect("root span");
+    assert_eq!(root.name, "checkout for <EMAIL>");
+    let hashed = attr(root, "user.id").expect("user.id kept").as_str();
+    assert!(
+        hashed.starts_with("<HASH:") && hashed.ends_with('>'),
+        "{hashed}"
+    );
+    assert_eq!(
+        attr(root, "db.password").map(Value::as_str).as_deref(),
+        Some("<REDACTED>")
+    );
+    assert_eq!(
+        attr(root, "client.address").map(Value::as_str).as_deref(),
+        Some("<IPV4>")
+    );
+    assert!(
+        attr(root, "internal.debug_blob").is_none(),
+        "drop rule removes the attribute"
+    );
+    assert_eq!(
+        attr(root, "note").map(Value::as_str).as_deref(),
+        Some("ticket <TICKET> from <PHONE>")
+    );
+    assert!(
+        matches!(attr(root, CORESDK_PII_MASKED), Some(Value::I64(n)) if *n >= 8),
+        "{root:#?}"
+    );
+    let event_text = format!("{:?}", root.events.events);
+    assert!(
+        event_text.contains("<CREDIT_CARD>") && event_text.contains("<EMAIL>"),
+        "{event_text}"
+    );
+    assert!(event_text.contains("<URL_CREDENTIALS>"), "{event_text}");
+
+    let llm = spans
+        .iter()
+        .find(|s| s.name == "chat gpt-4o")
+        .expect("llm span");
+    assert_eq!(
+        attr(llm, "gen_ai.prompt.0.content")
+            .map(Value::as_str)
+            .as_deref(),
+        Some("My SSN is <SSN>, IBAN <IBAN>, call <PHONE>")
+    );
+    assert_eq!(
+        attr(llm, "gen_ai.completion.0.content")
+            .map(Value::as_str)
+            .as_deref(),
+        Some("Sure, I noted <EMAIL> and key <OPENAI_KEY>")
+    );
+    assert_eq!(
+        attr(llm, "gen_ai.usage.input_tokens"),
+        Some(&Value::I64(42))
+    );
+    assert_eq!(
+        attr(llm, "gen_ai.request.max_tokens"),
+        Some(&Value::I64(256))
+    );
+
+    let linked = spans
+        .iter()
+        .find(|s| s.name.starts_with("sync"))
+        .expect("linked span");
+    assert_eq!(linked.name, "sync <EMAIL>");
+    assert_eq!(
+        linked.links.links[0].attributes[0].value.as_str(),
+        "from <EMAIL>"
+    );
+    assert_eq!(
+        linked.status,
+        opentelemetry::trace::Status::error("lookup of <SSN> failed")
+    );
+    provider.shutdown().expect("shutdown");
+}
+
+#[test]
+fn masking_a_span_twice_changes_nothing_more() {
+    let capture = SpanCapture::new();
+    let stage = PiiMasking::from_config(config().pii(), Box::new(capture.clone())).expect("valid");
+    let provider = SdkTracerProvider::builder()
+        .with_span_processor(stage)
+        .build();
+    let tracer = provider.tracer("twice");
+    let mut span = tracer
+        .span_builder("op")
+        .with_attributes(vec![
+            KeyValue::new("msg", format!("mail {EMAIL}")),
+            KeyValue::new("session.id", "abc"),
+            KeyValue::new("api_token", "t-1"),
+            KeyValue::new("tags", strings(&[EMAIL, "plain"])),
+        ])
+        .start(&tracer);
+    opentelemetry::trace::Span::end(&mut span);
+    provider.force_flush().expect("flush");
+    let mut once = capture.wait_for(1, Duration::from_secs(5)).remove(0);
+    assert_eq!(attr(&once, CORESDK_PII_MASKED), Some(&Value::I64(4)));
+    assert_eq!(attr(&once, "tags"), Some(&strings(&["<EMAIL>", "plain"])));
+    let before = format!("{:?}", once.attributes);
+    let again =
+        PiiMasking::from_config(config().pii(), Box::new(SpanCapture::new())).expect("valid");
+    assert_eq!(again.mask_span(&mut once), 0);
+    assert_eq!(format!("{:?}", once.attributes), before);
+}
+
+#[test]
+fn hash_key_from_environment_is_stable_across_pipelines() {
+    let build = || {
+        Config::builder()
+            .without_config_file()
+            .with_env_vars([("CORESDK_PII_HASH_KEY", "tenant-secret")])
+            .build()
+            .expect("config builds")
+    };
+    let a = coresdk::pipeline::pii::PiiMasker::from_config(build().pii()).expect("valid");
+    let b = coresdk::pipeline::pii::PiiMasker::from_config(build().pii()).expect("valid");
+    assert!(!a.hash_key_is_ephemeral());
+    let stage_a = PiiMasking::new(a, Box::new(SpanCapture::new()));
+    let stage_b = PiiMasking::new(b, Box::new(SpanCapture::new()));
+    let token = |stage: &PiiMasking| {
+        let mut span = SpanData {
+            attributes: vec![KeyValue::new("user.id", USER_ID)],
+            ..empty_span()
+        };
+        stage.mask_span(&mut span);
+        attr(&span, "user.id")
+            .map(Value::as_str)
+            .map(|s| s.into_owned())
+    };
+    assert_eq!(token(&stage_a), token(&stage_b));
+}
+
+#[test]
+fn yaml_disabled_rules_are_validated() {
+    let config = Config::builder()
+        .without_env()
+        .with_config_yaml("pii:\n  disabled_rules: [ipv4, emial]\n")
+        .build()
+        .expect("config builds");
+    let err = PiiMasking::from_config(config.pii(), Box::new(SpanCapture::new()))
+        .expect_err("unknown rule");
+    assert_eq!(err.to_string(), "pii.disabled_rules: unknown rule `emial`");
+
+    let config = Config::builder()
+        .without_env()
+        .with_config_yaml("pii:\n  disabled_rules: [ipv4]\n")
+        .build()
+        .expect("config builds");
+    let stage = PiiMasking::from_config(config.pii(), Box::new(SpanCapture::new())).expect("valid");
+    let masker = stage.masker().expect("enabled");
+    assert_eq!(
+        masker.mask(&format!("{IP} {EMAIL}")),
+        format!("{IP} <EMAIL>")
+    );
+
+    let config = Config::builder()
+        .without_env()
+        .without_config_file()
+        .with_pii_masking(false)
+        .build()
+        .expect("config builds");
+    let stage = PiiMasking::from_config(config.pii(), Box::new(SpanCapture::new())).expect("valid");
+    assert!(stage.masker().is_none());
+}
+
+fn strings(items: &[&str]) -> Value {
+    Value::Array(opentelemetry::Array::String(
+        items
+            .iter()
+            .map(|s| opentelemetry::StringValue::from(s.to_string()))
+            .collect(),
+    ))
+}
+
+fn empty_span() -> SpanData {
+    SpanData {
+        span_context: SpanContext::empty_context(),
+        parent_span_id: SpanId::INVALID,
+        parent_span_is_remote: false,
+        span_kind: opentelemetry::trace::SpanKind::Internal,
+        name: "x".into(),
+        start_time: std::time::SystemTime::UNIX_EPOCH,
+        end_time: std::time::SystemTime::UNIX_EPOCH,
+        attributes: Vec::new(),
+        dropped_attributes_count: 0,
+        events: opentelemetry_sdk::trace::SpanEvents::default(),
+        links: opentelemetry_sdk::trace::SpanLinks::default(),
+        status: opentelemetry::trace::Status::Unset,
+        instrumentation_scope: opentelemetry::InstrumentationScope::builder("t").build(),
+    }
+}
