@@ -280,7 +280,7 @@ fn hash_key_from_environment_is_stable_across_pipelines() {
         stage.mask_span(&mut span);
         attr(&span, "user.id")
             .map(Value::as_str)
-            .map(|s| s.into_owned())
+            .map(std::borrow::Cow::into_owned)
     };
     assert_eq!(token(&stage_a), token(&stage_b));
 }

@@ -150,12 +150,11 @@ fn mask_cow(masker: &PiiMasker, text: &mut Cow<'static, str>) -> u32 {
 /// Masks a list of attributes in place, removing dropped ones.
 fn mask_attributes(masker: &PiiMasker, attributes: &mut Vec<KeyValue>) -> u32 {
     let mut count = 0;
-    attributes.retain_mut(|kv| match mask_key_value(masker, kv) {
-        Some(n) => {
+    attributes.retain_mut(|kv| {
+        if let Some(n) = mask_key_value(masker, kv) {
             count += n;
             true
-        }
-        None => {
+        } else {
             count += 1;
             false
         }
@@ -221,16 +220,15 @@ impl SpanProcessor for PiiMasking {
             self.mask_span(&mut span);
             span
         }));
-        match masked {
-            Ok(span) => self.next.on_end(span),
-            Err(_) => {
-                self.failures.fetch_add(1, Ordering::Relaxed);
-                if !self.logged.swap(true, Ordering::Relaxed) {
-                    tracing::warn!(
-                        target: "coresdk::pipeline",
-                        "PII masking failed on a span; the span was dropped (further failures are counted, not logged)"
-                    );
-                }
+        if let Ok(span) = masked {
+            self.next.on_end(span);
+        } else {
+            self.failures.fetch_add(1, Ordering::Relaxed);
+            if !self.logged.swap(true, Ordering::Relaxed) {
+                tracing::warn!(
+                    target: "coresdk::pipeline",
+                    "PII masking failed on a span; the span was dropped (further failures are counted, not logged)"
+                );
             }
         }
     }

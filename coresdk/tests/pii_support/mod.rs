@@ -33,19 +33,19 @@ impl Rng {
     pub fn chance(&mut self, percent: usize) -> bool {
         self.below(100) < percent
     }
-    pub fn from(&mut self, alphabet: &[u8], n: usize) -> String {
+    pub fn string(&mut self, alphabet: &[u8], n: usize) -> String {
         (0..n).map(|_| char::from(*self.pick(alphabet))).collect()
     }
-    pub fn from_range(&mut self, alphabet: &[u8], lo: usize, hi: usize) -> String {
+    pub fn string_range(&mut self, alphabet: &[u8], lo: usize, hi: usize) -> String {
         let n = self.range(lo, hi);
-        self.from(alphabet, n)
+        self.string(alphabet, n)
     }
     pub fn digits_range(&mut self, lo: usize, hi: usize) -> String {
         let n = self.range(lo, hi);
         self.digits(n)
     }
     pub fn digits(&mut self, n: usize) -> String {
-        self.from(DIGITS, n)
+        self.string(DIGITS, n)
     }
 }
 
@@ -147,11 +147,11 @@ fn iban_check(cc: &str, bban: &str) -> String {
 pub fn iban(rng: &mut Rng) -> String {
     let (cc, bban) = match rng.below(8) {
         0 => ("DE", rng.digits(18)),
-        1 => ("GB", format!("{}{}", rng.from(UPPER, 4), rng.digits(14))),
+        1 => ("GB", format!("{}{}", rng.string(UPPER, 4), rng.digits(14))),
         2 => ("FR", rng.digits(23)),
-        3 => ("NL", format!("{}{}", rng.from(UPPER, 4), rng.digits(10))),
+        3 => ("NL", format!("{}{}", rng.string(UPPER, 4), rng.digits(10))),
         4 => ("ES", rng.digits(20)),
-        5 => ("IT", format!("{}{}", rng.from(UPPER, 1), rng.digits(22))),
+        5 => ("IT", format!("{}{}", rng.string(UPPER, 1), rng.digits(22))),
         6 => ("NO", rng.digits(11)),
         _ => ("CH", rng.digits(17)),
     };
@@ -212,20 +212,20 @@ pub fn ssn(rng: &mut Rng) -> String {
 }
 
 pub fn email(rng: &mut Rng) -> String {
-    let mut local = rng.from_range(LOWER, 2, 10);
+    let mut local = rng.string_range(LOWER, 2, 10);
     if rng.chance(40) {
         local.push('.');
-        local.push_str(&rng.from_range(LOWER, 2, 8));
+        local.push_str(&rng.string_range(LOWER, 2, 8));
     }
     if rng.chance(30) {
         local.push_str(&rng.digits_range(1, 4));
     }
     if rng.chance(15) {
         local.push('+');
-        local.push_str(&rng.from(LOWER, 4));
+        local.push_str(&rng.string(LOWER, 4));
     }
     let tld = *rng.pick(&["com", "org", "net", "io", "de", "co.uk", "dev", "example"]);
-    format!("{local}@{}.{tld}", rng.from_range(LOWER, 3, 12))
+    format!("{local}@{}.{tld}", rng.string_range(LOWER, 3, 12))
 }
 
 pub fn ipv6(rng: &mut Rng) -> String {
@@ -282,31 +282,31 @@ pub fn plant(rule: BuiltinRule, rng: &mut Rng) -> Planted {
         BuiltinRule::MacAddress => whole(mac(rng)),
         BuiltinRule::Jwt => whole(format!(
             "eyJ{}.eyJ{}.{}",
-            rng.from_range(B64URL, 17, 40),
-            rng.from_range(B64URL, 20, 80),
-            rng.from(B64URL, 43)
+            rng.string_range(B64URL, 17, 40),
+            rng.string_range(B64URL, 20, 80),
+            rng.string(B64URL, 43)
         )),
         BuiltinRule::AwsAccessKey => {
             let prefix = *rng.pick(&["AKIA", "ASIA"]);
             whole(format!(
                 "{prefix}{}",
-                rng.from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
+                rng.string(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
             ))
         }
         BuiltinRule::OpenAiKey => {
             let kind = *rng.pick(&["", "proj-", "svcacct-"]);
-            whole(format!("sk-{kind}{}", rng.from(ALNUM, 48)))
+            whole(format!("sk-{kind}{}", rng.string(ALNUM, 48)))
         }
-        BuiltinRule::AnthropicKey => whole(format!("sk-ant-api03-{}AA", rng.from(B64URL, 93))),
+        BuiltinRule::AnthropicKey => whole(format!("sk-ant-api03-{}AA", rng.string(B64URL, 93))),
         BuiltinRule::GithubToken => {
             if rng.chance(70) {
                 let p = *rng.pick(&["ghp_", "gho_", "ghu_", "ghs_", "ghr_"]);
-                whole(format!("{p}{}", rng.from(ALNUM, 36)))
+                whole(format!("{p}{}", rng.string(ALNUM, 36)))
             } else {
                 whole(format!(
                     "github_pat_{}_{}",
-                    rng.from(ALNUM, 22),
-                    rng.from(ALNUM, 59)
+                    rng.string(ALNUM, 22),
+                    rng.string(ALNUM, 59)
                 ))
             }
         }
@@ -316,12 +316,12 @@ pub fn plant(rule: BuiltinRule, rng: &mut Rng) -> Planted {
                 "xox{t}-{}-{}-{}",
                 rng.digits(11),
                 rng.digits(12),
-                rng.from(ALNUM, 24)
+                rng.string(ALNUM, 24)
             ))
         }
-        BuiltinRule::GoogleApiKey => whole(format!("AIza{}", rng.from(B64URL, 35))),
+        BuiltinRule::GoogleApiKey => whole(format!("AIza{}", rng.string(B64URL, 35))),
         BuiltinRule::BearerToken => {
-            let mut token = rng.from_range(ALNUM, 16, 40);
+            let mut token = rng.string_range(ALNUM, 16, 40);
             let at = rng.below(token.len());
             token.insert(at, char::from(b'0' + rng.below(10) as u8));
             if rng.chance(30) {
@@ -334,7 +334,7 @@ pub fn plant(rule: BuiltinRule, rng: &mut Rng) -> Planted {
         }
         BuiltinRule::PrivateKey => {
             let label = *rng.pick(&["RSA ", "EC ", "OPENSSH ", ""]);
-            let lines: Vec<String> = (0..rng.range(2, 5)).map(|_| rng.from(B64, 64)).collect();
+            let lines: Vec<String> = (0..rng.range(2, 5)).map(|_| rng.string(B64, 64)).collect();
             Planted {
                 text: format!(
                     "-----BEGIN {label}PRIVATE KEY-----\n{}\n-----END {label}PRIVATE KEY-----",
@@ -345,15 +345,15 @@ pub fn plant(rule: BuiltinRule, rng: &mut Rng) -> Planted {
         }
         BuiltinRule::UrlCredentials => {
             let scheme = *rng.pick(&["https", "postgres", "mysql", "redis", "amqp", "ftp"]);
-            let user = rng.from_range(LOWER, 3, 8);
+            let user = rng.string_range(LOWER, 3, 8);
             let pass = format!(
                 "{}{}",
-                rng.from_range(ALNUM, 6, 16),
+                rng.string_range(ALNUM, 6, 16),
                 rng.pick(&["", "!", "$", "*", "%21"])
             );
             let host = format!(
                 "{}.{}",
-                rng.from_range(LOWER, 3, 10),
+                rng.string_range(LOWER, 3, 10),
                 rng.pick(&["internal", "example.com", "local"])
             );
             Planted {
@@ -380,7 +380,7 @@ pub const NEIGHBOURS: &[&str] = &[
 /// Clean text that looks like PII but is not: every string must come out of
 /// masking unchanged.
 pub fn look_alike(i: usize, rng: &mut Rng) -> String {
-    let hex = |rng: &mut Rng, n| rng.from(b"0123456789abcdef", n);
+    let hex = |rng: &mut Rng, n| rng.string(b"0123456789abcdef", n);
     match i % 40 {
         0 => format!(
             "{}-{:02}-{:02}",
@@ -498,21 +498,21 @@ pub fn look_alike(i: usize, rng: &mut Rng) -> String {
         ),
         21 => format!(
             "{}@{}",
-            rng.from(LOWER, 5),
+            rng.string(LOWER, 5),
             rng.pick(&["localhost", "host", "server1"])
         ),
-        22 => format!("@{}", rng.from(LOWER, 8)),
-        23 => format!("sk-{}", rng.from_range(ALNUM, 1, 12)),
-        24 => format!("task-{}", rng.from(LOWER, 30)),
-        25 => format!("AKIA{}", rng.from_range(UPPER, 2, 10)),
+        22 => format!("@{}", rng.string(LOWER, 8)),
+        23 => format!("sk-{}", rng.string_range(ALNUM, 1, 12)),
+        24 => format!("task-{}", rng.string(LOWER, 30)),
+        25 => format!("AKIA{}", rng.string_range(UPPER, 2, 10)),
         26 => "Bearer authentication is described in RFC 6750".to_owned(),
         27 => format!(
             "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----",
-            rng.from(B64, 64)
+            rng.string(B64, 64)
         ),
         28 => format!(
             "https://{}.example.com:{}/v{}/items?page={}",
-            rng.from(LOWER, 6),
+            rng.string(LOWER, 6),
             rng.range(1000, 9999),
             rng.below(4),
             rng.below(50)
@@ -524,7 +524,7 @@ pub fn look_alike(i: usize, rng: &mut Rng) -> String {
         33 => format!("{} {} {}", rng.digits(4), rng.digits(4), rng.digits(4)),
         34 => format!("3.{}", rng.digits_range(10, 18)),
         35 => rng.digits_range(20, 30),
-        36 => format!("#{}", rng.from(b"0123456789ABCDEF", 6)),
+        36 => format!("#{}", rng.string(b"0123456789ABCDEF", 6)),
         37 => format!(
             "{}:{}:{}:{}:{}",
             hex(rng, 2),

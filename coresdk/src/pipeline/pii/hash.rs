@@ -29,7 +29,7 @@ impl fmt::Debug for Hasher {
         f.debug_struct("Hasher")
             .field("key", &"<redacted>")
             .field("source", &self.source)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -45,8 +45,9 @@ impl Hasher {
     fn keyed(key: &[u8], source: KeySource) -> Self {
         // HMAC accepts keys of any length; the fallback is unreachable but
         // keeps this path free of panics.
-        let mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
-            .unwrap_or_else(|_| <Hmac<Sha256> as Mac>::new(&Default::default()));
+        let mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| {
+            <Hmac<Sha256> as Mac>::new(&hmac::digest::Key::<Hmac<Sha256>>::default())
+        });
         Self { mac, source }
     }
 
@@ -70,11 +71,12 @@ impl Hasher {
 /// 32 bytes from the OS CSPRNG; if the OS refuses, std's per-process
 /// `RandomState` seeds (themselves OS-seeded) mixed with the clock.
 fn random_key() -> [u8; 32] {
+    use std::hash::{BuildHasher, Hasher as _};
+
     let mut key = [0u8; 32];
     if getrandom::fill(&mut key).is_ok() {
         return key;
     }
-    use std::hash::{BuildHasher, Hasher as _};
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());

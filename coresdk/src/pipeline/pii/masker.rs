@@ -140,7 +140,7 @@ impl PiiMasker {
         merge(&mut matches);
         let count = u32::try_from(matches.len()).unwrap_or(u32::MAX);
         let text = splice(text, &matches, |m, found, out| {
-            self.write_token(m.kind, found, out)
+            self.write_token(m.kind, found, out);
         });
         Masked {
             text: Cow::Owned(text),

@@ -39,10 +39,10 @@ pub(super) fn at_colon(b: &[u8], i: usize, on: &Builtins) -> (Option<Match>, usi
     if (s > 0 && is_word(b[s - 1])) || is_word(at(b, e)) {
         return miss;
     }
-    if on.is_on(BuiltinRule::MacAddress) {
-        if let Some(end) = mac_at(b, s) {
-            return (Some(Match::builtin(s, end, BuiltinRule::MacAddress)), end);
-        }
+    if on.is_on(BuiltinRule::MacAddress)
+        && let Some(end) = mac_at(b, s)
+    {
+        return (Some(Match::builtin(s, end, BuiltinRule::MacAddress)), end);
     }
     // A single `:` at either end is punctuation (`addr: …`, `…:`), not `::`.
     if e - s > 2 && b[e - 1] == b':' && (b[e - 2] != b':' || (e - s > 3 && b[e - 3] == b':')) {
@@ -53,7 +53,7 @@ pub(super) fn at_colon(b: &[u8], i: usize, on: &Builtins) -> (Option<Match>, usi
     }
     let token = &b[s..e];
     if on.is_on(BuiltinRule::Ipv6)
-        && token.iter().filter(|&&c| c == b':').count() >= 2
+        && memchr::memchr_iter(b':', token).count() >= 2
         && is_ipv6(token)
     {
         return (Some(Match::builtin(s, e, BuiltinRule::Ipv6)), e);
@@ -75,18 +75,18 @@ fn is_ipv6(token: &[u8]) -> bool {
 /// Called at an `@`: URL credentials or an e-mail address around it, and
 /// where the scan resumes.
 pub(super) fn at_sign(b: &[u8], i: usize, on: &Builtins) -> (Option<Match>, usize) {
-    if on.is_on(BuiltinRule::UrlCredentials) {
-        if let Some(s) = url_userinfo(b, i) {
-            return (
-                Some(Match::builtin(s, i, BuiltinRule::UrlCredentials)),
-                i + 1,
-            );
-        }
+    if on.is_on(BuiltinRule::UrlCredentials)
+        && let Some(s) = url_userinfo(b, i)
+    {
+        return (
+            Some(Match::builtin(s, i, BuiltinRule::UrlCredentials)),
+            i + 1,
+        );
     }
-    if on.is_on(BuiltinRule::Email) {
-        if let Some((s, e)) = email_around(b, i) {
-            return (Some(Match::builtin(s, e, BuiltinRule::Email)), e);
-        }
+    if on.is_on(BuiltinRule::Email)
+        && let Some((s, e)) = email_around(b, i)
+    {
+        return (Some(Match::builtin(s, e, BuiltinRule::Email)), e);
     }
     (None, i + 1)
 }

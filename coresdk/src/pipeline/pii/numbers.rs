@@ -5,6 +5,9 @@
 //! run. They share ASCII word-boundary rules: a match neither starts nor ends
 //! inside a word, and does not continue a number (`1.555-…`, `…-01`).
 
+// Byte-level parsers: `b` is the text, `p`/`s`/`i`/`e` positions, `n` counts.
+#![allow(clippy::many_single_char_names)]
+
 use super::replace::Match;
 use super::rules::{BuiltinRule, Builtins};
 use super::scan::{at, is_hex, is_word, word_end};
@@ -29,10 +32,11 @@ pub(super) fn at_digit_run(b: &[u8], p: usize, on: &Builtins) -> (Option<Match>,
             Iban::No => {}
         }
     }
-    if on.is_on(BuiltinRule::MacAddress) && mac_separator_near(b, p) {
-        if let Some((start, end)) = mac_around(b, p) {
-            return hit(start, end, BuiltinRule::MacAddress);
-        }
+    if on.is_on(BuiltinRule::MacAddress)
+        && mac_separator_near(b, p)
+        && let Some((start, end)) = mac_around(b, p)
+    {
+        return hit(start, end, BuiltinRule::MacAddress);
     }
     let resume = word_end(b, p);
     if !left_ok(b, p) {
@@ -41,34 +45,36 @@ pub(super) fn at_digit_run(b: &[u8], p: usize, on: &Builtins) -> (Option<Match>,
     }
     if on.is_on(BuiltinRule::Phone) {
         let before = if p > 0 { b[p - 1] } else { 0 };
-        if before == b'+' && left_ok(b, p - 1) {
-            if let Some(end) = international_at(b, p - 1) {
-                return hit(p - 1, end, BuiltinRule::Phone);
-            }
+        if before == b'+'
+            && left_ok(b, p - 1)
+            && let Some(end) = international_at(b, p - 1)
+        {
+            return hit(p - 1, end, BuiltinRule::Phone);
         }
-        if before == b'(' && left_ok(b, p - 1) {
-            if let Some(end) = nanp_at(b, p - 1) {
-                return hit(p - 1, end, BuiltinRule::Phone);
-            }
+        if before == b'('
+            && left_ok(b, p - 1)
+            && let Some(end) = nanp_at(b, p - 1)
+        {
+            return hit(p - 1, end, BuiltinRule::Phone);
         }
         if let Some(end) = nanp_at(b, p) {
             return hit(p, end, BuiltinRule::Phone);
         }
     }
-    if on.is_on(BuiltinRule::Ssn) {
-        if let Some(end) = ssn_at(b, p) {
-            return hit(p, end, BuiltinRule::Ssn);
-        }
+    if on.is_on(BuiltinRule::Ssn)
+        && let Some(end) = ssn_at(b, p)
+    {
+        return hit(p, end, BuiltinRule::Ssn);
     }
-    if on.is_on(BuiltinRule::Ipv4) {
-        if let Some(end) = ipv4_at(b, p) {
-            return hit(p, end, BuiltinRule::Ipv4);
-        }
+    if on.is_on(BuiltinRule::Ipv4)
+        && let Some(end) = ipv4_at(b, p)
+    {
+        return hit(p, end, BuiltinRule::Ipv4);
     }
-    if on.is_on(BuiltinRule::CreditCard) {
-        if let Some(end) = card_at(b, p) {
-            return hit(p, end, BuiltinRule::CreditCard);
-        }
+    if on.is_on(BuiltinRule::CreditCard)
+        && let Some(end) = card_at(b, p)
+    {
+        return hit(p, end, BuiltinRule::CreditCard);
     }
     (None, resume)
 }
@@ -257,7 +263,7 @@ fn card_at(b: &[u8], p: usize) -> Option<usize> {
 
 fn card_grouping(groups: &[usize]) -> bool {
     match groups {
-        [_] | [4, 6, 5] | [4, 6, 4] => true,
+        [_] | [4, 6, 4 | 5] => true,
         [head @ .., last] => head.iter().all(|&g| g == 4) && (1..=4).contains(last),
         [] => false,
     }

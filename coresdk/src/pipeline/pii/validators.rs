@@ -22,7 +22,7 @@ pub(crate) fn luhn(digits: &[u8]) -> bool {
         sum += d;
         count += 1;
     }
-    count >= 2 && sum % 10 == 0
+    count >= 2 && sum.is_multiple_of(10)
 }
 
 /// Whether `text` (ASCII letters and digits; spaces and dashes are skipped)
