@@ -57,6 +57,27 @@ const SHORT_VALUES: [&str; 8] = [
     "ts=1714566896 level=warn msg=\"slow request\" duration=2.31s id=77",
 ];
 
+/// The "plain RegexSet gate" the issue compares against (ASCII boundaries).
+const REFERENCE_GATE: &[&str] = &[
+    r"(?-u:\b)[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
+    r"(?-u:\b)\d{3}[- ]\d{2}[- ]\d{4}(?-u:\b)",
+    r"\+\d[\d .()-]{7,}\d|\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}",
+    r"(?-u:\b)(?:\d[ -]?){13,19}(?-u:\b)",
+    r"(?-u:\b)[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}",
+    r"(?-u:\b)\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?-u:\b)",
+    r"[0-9a-fA-F]{1,4}::?[0-9a-fA-F]{1,4}:[0-9a-fA-F:]+",
+    r"(?-u:\b)[0-9a-fA-F]{2}(?:[:-][0-9a-fA-F]{2}){5}(?-u:\b)",
+    r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.",
+    r"(?:AKIA|ASIA)[A-Z0-9]{16}",
+    r"sk-[A-Za-z0-9_-]{20,}",
+    r"gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{22,}",
+    r"xox[abposr]-[A-Za-z0-9-]{10,}",
+    r"AIza[0-9A-Za-z_-]{30,}",
+    r"[Bb]earer\s+[A-Za-z0-9._~+/-]{8,}",
+    r"-----BEGIN [A-Z ]*PRIVATE KEY-----",
+    r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@",
+];
+
 fn repeat_to(seed: &str, len: usize) -> String {
     let mut s = String::new();
     while s.len() < len {
@@ -114,6 +135,26 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             for v in SHORT_VALUES {
                 black_box(masker.mask(black_box(v)));
+            }
+        });
+    });
+    // Reference: a plain RegexSet gate over roughly the same kinds, run on
+    // the same inputs in the same process, to normalise for machine load.
+    let gate = regex::RegexSet::new(REFERENCE_GATE).expect("reference patterns compile");
+    for (name, text) in [
+        ("regexset_gate_ascii_4k", &ascii),
+        ("regexset_gate_unicode_4k", &unicode),
+    ] {
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        group.bench_function(name, |b| {
+            b.iter(|| black_box(gate.is_match(black_box(text))))
+        });
+    }
+    group.throughput(Throughput::Elements(SHORT_VALUES.len() as u64));
+    group.bench_function("regexset_gate_short_values_x8", |b| {
+        b.iter(|| {
+            for v in SHORT_VALUES {
+                black_box(gate.is_match(black_box(v)));
             }
         });
     });

@@ -13,8 +13,19 @@ const MAX_V6: usize = 45;
 
 /// Called at a `:`: the IPv6 or MAC address around it, if any, and where the
 /// scan resumes.
-pub(super) fn at_colon(b: &[u8], i: usize, on: &Builtins) -> (Option<Match>, usize) {
+///
+/// `checked_until` is the end of the last whole colon token examined: every
+/// `:` inside it expands to the same token, so it is not examined again.
+pub(super) fn at_colon(
+    b: &[u8],
+    i: usize,
+    on: &Builtins,
+    checked_until: &mut usize,
+) -> (Option<Match>, usize) {
     let miss = (None, i + 1);
+    if i < *checked_until {
+        return miss;
+    }
     let prev = if i > 0 { b[i - 1] } else { 0 };
     let next = at(b, i + 1);
     // Both sides must be hex or `:` (`::1` starts with `:`).
@@ -29,6 +40,9 @@ pub(super) fn at_colon(b: &[u8], i: usize, on: &Builtins) -> (Option<Match>, usi
     let mut e = i + 1;
     while e < b.len() && e - s < MAX_V6 && v6(b[e]) {
         e += 1;
+    }
+    if !((s > 0 && v6(b[s - 1])) || (e < b.len() && v6(b[e]))) {
+        *checked_until = e;
     }
     while s < i && b[s] == b'.' {
         s += 1;
@@ -155,10 +169,11 @@ mod tests {
         let b = text.as_bytes();
         let on = Builtins::default();
         let mut out = Vec::new();
+        let mut checked = 0;
         let mut i = 0;
         while i < b.len() {
             let (m, next) = match b[i] {
-                b':' => at_colon(b, i, &on),
+                b':' => at_colon(b, i, &on, &mut checked),
                 b'@' => at_sign(b, i, &on),
                 _ => (None, i + 1),
             };

@@ -17,6 +17,9 @@ use super::validators::{iban_length, luhn, mod97, nanp_valid, ssn_valid};
 /// any, and where the scan resumes.
 pub(super) fn at_digit_run(b: &[u8], p: usize, on: &Builtins) -> (Option<Match>, usize) {
     let hit = |start, end, rule| (Some(Match::builtin(start, end, rule)), end);
+    let r = run_len(b, p);
+    let after = at(b, p + r);
+    let before = if p > 0 { b[p - 1] } else { 0 };
 
     // IBAN: two capitals right before the check digits.
     if on.is_on(BuiltinRule::Iban)
@@ -32,19 +35,26 @@ pub(super) fn at_digit_run(b: &[u8], p: usize, on: &Builtins) -> (Option<Match>,
             Iban::No => {}
         }
     }
+    // Colon-separated MACs are the `:` handler's; dashed and dotted ones
+    // are found from their digits.
+    let mac_sep = |c: u8| matches!(c, b'-' | b'.');
     if on.is_on(BuiltinRule::MacAddress)
-        && mac_separator_near(b, p)
+        && r <= 4
+        && (mac_sep(after)
+            || mac_sep(before)
+            || ((is_hex(after) || is_hex(before)) && mac_separator_near(b, p)))
         && let Some((start, end)) = mac_around(b, p)
     {
         return hit(start, end, BuiltinRule::MacAddress);
     }
-    let resume = word_end(b, p);
+    // No match starts inside this chain of digit runs (`2024-05-01`,
+    // `1.2.3`, `v2`, a hex id) once none starts at its head.
+    let resume = word_end(b, chain_end(b, p));
     if !left_ok(b, p) {
-        // Inside a word or continuing a number: no match can start here.
         return (None, resume);
     }
+    let joiner = matches!(after, b' ' | b'-' | b'.');
     if on.is_on(BuiltinRule::Phone) {
-        let before = if p > 0 { b[p - 1] } else { 0 };
         if before == b'+'
             && left_ok(b, p - 1)
             && let Some(end) = international_at(b, p - 1)
@@ -52,31 +62,50 @@ pub(super) fn at_digit_run(b: &[u8], p: usize, on: &Builtins) -> (Option<Match>,
             return hit(p - 1, end, BuiltinRule::Phone);
         }
         if before == b'('
+            && r == 3
+            && after == b')'
             && left_ok(b, p - 1)
             && let Some(end) = nanp_at(b, p - 1)
         {
             return hit(p - 1, end, BuiltinRule::Phone);
         }
-        if let Some(end) = nanp_at(b, p) {
+        if joiner
+            && (r == 3 || (r == 1 && b[p] == b'1'))
+            && let Some(end) = nanp_at(b, p)
+        {
             return hit(p, end, BuiltinRule::Phone);
         }
     }
     if on.is_on(BuiltinRule::Ssn)
+        && r == 3
+        && matches!(after, b'-' | b' ')
         && let Some(end) = ssn_at(b, p)
     {
         return hit(p, end, BuiltinRule::Ssn);
     }
     if on.is_on(BuiltinRule::Ipv4)
+        && r <= 3
+        && after == b'.'
         && let Some(end) = ipv4_at(b, p)
     {
         return hit(p, end, BuiltinRule::Ipv4);
     }
     if on.is_on(BuiltinRule::CreditCard)
+        && (r >= 13 || (r == 4 && matches!(after, b' ' | b'-')))
         && let Some(end) = card_at(b, p)
     {
         return hit(p, end, BuiltinRule::CreditCard);
     }
     (None, resume)
+}
+
+/// The end of the digit runs joined by single `.`, `-` or `/` from `p`.
+fn chain_end(b: &[u8], p: usize) -> usize {
+    let mut i = p + run_len(b, p);
+    while matches!(at(b, i), b'.' | b'-' | b'/') && at(b, i + 1).is_ascii_digit() {
+        i += 1 + run_len(b, i + 1);
+    }
+    i
 }
 
 /// A number-shaped match may start at `s`: not inside a word, not continuing
@@ -317,7 +346,7 @@ fn iban_at(b: &[u8], s: usize) -> Iban {
 fn mac_separator_near(b: &[u8], p: usize) -> bool {
     (p.saturating_sub(2)..p + 5)
         .filter(|&i| i != p)
-        .any(|i| matches!(at(b, i), b':' | b'-' | b'.'))
+        .any(|i| matches!(at(b, i), b'-' | b'.'))
 }
 
 /// A MAC address containing position `p`: `hh:hh:hh:hh:hh:hh`,

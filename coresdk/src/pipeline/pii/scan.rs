@@ -98,6 +98,7 @@ pub(crate) fn find_builtins(
 
 fn byte_scan(b: &[u8], on: &Builtins, out: &mut Vec<Match>) {
     let n = b.len();
+    let mut colon_checked = 0;
     let mut i = 0;
     while i < n {
         if let Some(chunk) = b.get(i..i + 8) {
@@ -112,7 +113,7 @@ fn byte_scan(b: &[u8], on: &Builtins, out: &mut Vec<Match>) {
         }
         let (found, next) = match b[i] {
             b'0'..=b'9' => numbers::at_digit_run(b, i, on),
-            b':' => network::at_colon(b, i, on),
+            b':' => network::at_colon(b, i, on, &mut colon_checked),
             b'@' => network::at_sign(b, i, on),
             _ => (None, i + 1),
         };
