@@ -49,9 +49,8 @@ pub(super) fn at_digit_run(b: &[u8], p: usize, on: &Builtins) -> (Option<Match>,
     }
     // No match starts inside this chain of digit runs (`2024-05-01`,
     // `1.2.3`, `v2`, a hex id) once none starts at its head.
-    let resume = word_end(b, chain_end(b, p));
     if !left_ok(b, p) {
-        return (None, resume);
+        return (None, word_end(b, chain_end(b, p)));
     }
     let joiner = matches!(after, b' ' | b'-' | b'.');
     if on.is_on(BuiltinRule::Phone) {
@@ -96,10 +95,11 @@ pub(super) fn at_digit_run(b: &[u8], p: usize, on: &Builtins) -> (Option<Match>,
     {
         return hit(p, end, BuiltinRule::CreditCard);
     }
-    (None, resume)
+    (None, word_end(b, chain_end(b, p)))
 }
 
 /// The end of the digit runs joined by single `.`, `-` or `/` from `p`.
+#[inline]
 fn chain_end(b: &[u8], p: usize) -> usize {
     let mut i = p + run_len(b, p);
     while matches!(at(b, i), b'.' | b'-' | b'/') && at(b, i + 1).is_ascii_digit() {
@@ -110,6 +110,7 @@ fn chain_end(b: &[u8], p: usize) -> usize {
 
 /// A number-shaped match may start at `s`: not inside a word, not continuing
 /// a number through `.`, `-` or `/`.
+#[inline]
 pub(super) fn left_ok(b: &[u8], s: usize) -> bool {
     if s == 0 {
         return true;
@@ -119,12 +120,14 @@ pub(super) fn left_ok(b: &[u8], s: usize) -> bool {
 }
 
 /// A number-shaped match may end at `e` (mirror of [`left_ok`]).
+#[inline]
 pub(super) fn right_ok(b: &[u8], e: usize) -> bool {
     let c = at(b, e);
     !(is_word(c) || (matches!(c, b'.' | b'-' | b'/') && at(b, e + 1).is_ascii_digit()))
 }
 
 /// Number of ASCII digits from `i`.
+#[inline]
 fn run_len(b: &[u8], i: usize) -> usize {
     b.get(i..).map_or(0, |rest| {
         rest.iter().take_while(|c| c.is_ascii_digit()).count()
