@@ -98,6 +98,26 @@ fn bench(c: &mut Criterion) {
     });
     group.finish();
 
+    // The handoff alone: `on_end` with a ready-made span (cloned outside the
+    // measurement), i.e. the application thread's cost beyond span creation.
+    let handoff = coresdk::testing::handoff_to(Noop, 1 << 16).expect("handoff");
+    let template = {
+        let capture = coresdk::testing::SpanCapture::new();
+        let provider = SdkTracerProvider::builder()
+            .with_span_processor(capture.clone())
+            .build();
+        otel_span(&provider.tracer("bench"));
+        capture.spans().pop().expect("one span")
+    };
+    c.bench_function("handoff/on_end", |b| {
+        b.iter_batched(
+            || template.clone(),
+            |span| handoff.on_end(span),
+            criterion::BatchSize::SmallInput,
+        );
+    });
+    let _ = handoff.shutdown_with_timeout(Duration::from_secs(5));
+
     let stats = guard.stats();
     eprintln!(
         "coresdk pipeline: exported {}, dropped {}",
