@@ -109,8 +109,10 @@ struct Recording {
 /// One GenAI client call, recorded as a span.
 ///
 /// Create it with [`GenAiSpan::start`], record the request, then the response
-/// or the error, then [`end`](Self::end) it (dropping it ends it too). Run the
-/// provider call inside [`span`](Self::span) so nested spans parent to it.
+/// or the error, then [`end`](Self::end) it. Dropping it without `end` means
+/// the caller abandoned the call (a dropped future or stream): the span ends
+/// with `coresdk.cancelled = true`. Run the provider call inside
+/// [`span`](Self::span) so nested spans parent to it.
 /// When no OpenTelemetry layer records the span every method is a no-op.
 #[must_use = "the span ends when dropped"]
 pub struct GenAiSpan {
@@ -190,8 +192,17 @@ impl GenAiSpan {
     }
 
     /// Whether attributes are being recorded (an OTel layer samples this span).
+    /// Providers can skip translating requests when it is not.
     pub fn is_recording(&self) -> bool {
         self.rec.is_some()
+    }
+
+    /// Whether message content is recorded; when not, providers may leave
+    /// content out of the model they pass in.
+    pub fn captures_content(&self) -> bool {
+        self.rec
+            .as_ref()
+            .is_some_and(|r| r.settings.capture_content)
     }
 
     /// Records `server.address` and `server.port`.
@@ -422,7 +433,10 @@ impl GenAiSpan {
 
 impl Drop for GenAiSpan {
     fn drop(&mut self) {
-        self.flush();
+        if self.rec.is_some() {
+            self.record_cancelled();
+            self.flush();
+        }
     }
 }
 
@@ -618,6 +632,8 @@ mod tests {
             drop(span);
         });
         let a = attrs(&spans[0]);
+        // Dropped without `end`: the caller abandoned the call.
+        assert_eq!(a[CORESDK_CANCELLED], "true");
         assert_eq!(a[super::super::attributes::USER_ID], "u-1");
         assert_eq!(a[super::super::attributes::APP_FEATURE], "faq");
         assert_eq!(a[GEN_AI_PROVIDER_NAME], "aws.bedrock");
