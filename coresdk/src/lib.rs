@@ -15,6 +15,7 @@
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
 pub mod config;
+pub mod context;
 pub mod genai;
 pub mod pipeline;
 mod setup;
