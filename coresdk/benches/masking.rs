@@ -147,7 +147,7 @@ fn bench(c: &mut Criterion) {
     ] {
         group.throughput(Throughput::Bytes(text.len() as u64));
         group.bench_function(name, |b| {
-            b.iter(|| black_box(gate.is_match(black_box(text))))
+            b.iter(|| black_box(gate.is_match(black_box(text))));
         });
     }
     group.throughput(Throughput::Elements(SHORT_VALUES.len() as u64));

@@ -1,23 +1,26 @@
-//! End to end: a traced program whose spans, events, error messages, links and
-//! gen_ai prompt/completion attributes carry PII goes through the real
-//! `tracing` → `tracing-opentelemetry` → OTel SDK path with `PiiMasking` in
-//! front of the rest of the chain; what comes out holds none of it.
+//! End to end: a traced program whose spans, events, error messages, links,
+//! status and gen_ai prompt/completion attributes carry PII runs through
+//! `coresdk::layer` (handoff → `PiiMasking` → diagnostic → user processors →
+//! OTLP/gRPC export to the in-process receiver on 127.0.0.1); neither the
+//! receiver nor a user processor sees any of it.
 //!
-//! `coresdk::layer` is not on main yet, so the stack is the bare one from the
-//! pipeline contract: `SdkTracerProvider` + `PiiMasking` → `SpanCapture`.
+//! The diagnostic-payload half of the acceptance depends on issue 5 and is not
+//! covered here.
 
 use std::time::Duration;
 
 use coresdk::Config;
-use coresdk::config::{ExporterKind, PiiAction, PiiRule};
+use coresdk::config::{ExporterKind, OtlpProtocol, PiiAction, PiiRule};
 use coresdk::genai::attributes::CORESDK_PII_MASKED;
 use coresdk::pipeline::PiiMasking;
 use coresdk::testing::SpanCapture;
+use coresdk_tests::otlp::{OtlpReceiver, Transport};
 use opentelemetry::trace::{
-    Link, SpanContext, SpanId, TraceFlags, TraceId, TraceState, Tracer, TracerProvider as _,
+    SpanContext, SpanId, TraceFlags, TraceId, TraceState, Tracer, TracerProvider as _,
 };
 use opentelemetry::{KeyValue, Value};
 use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData};
+use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 use tracing_subscriber::layer::SubscriberExt;
 
 const EMAIL: &str = "jane.doe@example.com";
@@ -36,27 +39,19 @@ const ALL_PII: &[&str] = &[
     EMAIL, PHONE, CARD, SSN, IBAN, OPENAI_KEY, AWS_KEY, PASSWORD, USER_ID, IP, DB_PASS,
 ];
 
-fn config() -> Config {
+fn builder() -> coresdk::ConfigBuilder {
     Config::builder()
         .without_env()
         .without_config_file()
-        .with_exporter(ExporterKind::None)
         .with_pii_key("internal.*", PiiAction::Drop)
         .with_pii_rule(PiiRule::new("ticket", r"TCK-\d{5}"))
+}
+
+fn config() -> Config {
+    builder()
+        .with_exporter(ExporterKind::None)
         .build()
         .expect("config builds")
-}
-
-fn pipeline(capture: &SpanCapture) -> SdkTracerProvider {
-    let stage = PiiMasking::from_config(config().pii(), Box::new(capture.clone()))
-        .expect("pii config is valid");
-    SdkTracerProvider::builder()
-        .with_span_processor(stage)
-        .build()
-}
-
-fn dump(spans: &[SpanData]) -> String {
-    format!("{spans:#?}")
 }
 
 fn attr<'a>(span: &'a SpanData, key: &str) -> Option<&'a Value> {
@@ -77,133 +72,132 @@ impl std::fmt::Display for PaymentError {
 
 impl std::error::Error for PaymentError {}
 
-#[test]
-fn traced_program_exports_no_pii() {
-    let capture = SpanCapture::new();
-    let provider = pipeline(&capture);
-    let layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("pii-e2e"));
-    let subscriber = tracing_subscriber::registry().with(layer);
-
-    tracing::subscriber::with_default(subscriber, || {
-        let root = tracing::info_span!(
-            "checkout",
-            otel.name = format!("checkout for {EMAIL}").as_str(),
-            user.id = USER_ID,
-            db.password = PASSWORD,
-            client.address = IP,
-            internal.debug_blob = "anything",
-            note = format!("ticket TCK-12345 from {PHONE}").as_str(),
-        );
-        let _root = root.enter();
-        tracing::info!(card = CARD, "charging card {CARD} for {EMAIL}");
-        {
-            let llm = tracing::info_span!(
-                "chat gpt-4o",
-                "gen_ai.prompt.0.role" = "user",
-                "gen_ai.prompt.0.content" =
-                    format!("My SSN is {SSN}, IBAN {IBAN}, call {PHONE}").as_str(),
-                "gen_ai.completion.0.content" =
-                    format!("Sure, I noted {EMAIL} and key {OPENAI_KEY}").as_str(),
-                "gen_ai.usage.input_tokens" = 42_i64,
-                "gen_ai.request.max_tokens" = 256_i64,
-            );
-            let _llm = llm.enter();
-            tracing::warn!(aws = AWS_KEY, "credentials leaked in a log line");
-        }
-        let err = PaymentError(format!(
-            "card {CARD} declined for {EMAIL} via postgres://app:{DB_PASS}@db.internal/pay"
-        ));
-        tracing::error!(
-            error = &err as &(dyn std::error::Error + 'static),
-            "payment failed: {err}"
-        );
-    });
-
-    // Links and status set through the OTel API directly.
-    let tracer = provider.tracer("pii-e2e-links");
-    let linked = SpanContext::new(
-        TraceId::from_bytes([7; 16]),
-        SpanId::from_bytes([9; 8]),
-        TraceFlags::SAMPLED,
-        false,
-        TraceState::default(),
+/// The traced program.
+fn program() {
+    let root = tracing::info_span!(
+        "checkout",
+        "otel.name" = format!("checkout for {EMAIL}").as_str(),
+        "user.id" = USER_ID,
+        "db.password" = PASSWORD,
+        "client.address" = IP,
+        "internal.debug_blob" = "anything",
+        note = format!("ticket TCK-12345 from {PHONE}").as_str(),
     );
-    let span = tracer
-        .span_builder(format!("sync {EMAIL}"))
-        .with_links(vec![Link::new(
-            linked,
-            vec![KeyValue::new("peer.note", format!("from {EMAIL}"))],
-            0,
-        )])
-        .start(&tracer);
-    let mut span = span;
-    opentelemetry::trace::Span::set_status(
-        &mut span,
-        opentelemetry::trace::Status::error(format!("lookup of {SSN} failed")),
+    root.add_link_with_attributes(
+        SpanContext::new(
+            TraceId::from_bytes([7; 16]),
+            SpanId::from_bytes([9; 8]),
+            TraceFlags::SAMPLED,
+            true,
+            TraceState::default(),
+        ),
+        vec![KeyValue::new("peer.note", format!("from {EMAIL}"))],
     );
-    drop(span);
-    provider.force_flush().expect("flush");
-
-    let spans = capture.wait_for(3, Duration::from_secs(5));
-    assert_eq!(spans.len(), 3, "{}", dump(&spans));
-    let all = dump(&spans);
-    for pii in ALL_PII {
-        assert!(!all.contains(pii), "{pii:?} was exported:\n{all}");
+    let _root = root.enter();
+    tracing::info!(card = CARD, "charging card {CARD} for {EMAIL}");
+    {
+        let llm = tracing::info_span!(
+            "chat gpt-4o",
+            "gen_ai.prompt.0.role" = "user",
+            "gen_ai.prompt.0.content" =
+                format!("My SSN is {SSN}, IBAN {IBAN}, call {PHONE}").as_str(),
+            "gen_ai.completion.0.content" =
+                format!("Sure, I noted {EMAIL} and key {OPENAI_KEY}").as_str(),
+            "gen_ai.usage.input_tokens" = 42_i64,
+            "gen_ai.request.max_tokens" = 256_i64,
+            "otel.status_code" = "ERROR",
+            "otel.status_description" = format!("lookup of {SSN} failed").as_str(),
+        );
+        let _llm = llm.enter();
+        tracing::warn!(aws = AWS_KEY, "credentials leaked in a log line");
     }
+    let err = PaymentError(format!(
+        "card {CARD} declined for {EMAIL} via postgres://app:{DB_PASS}@db.internal/pay"
+    ));
+    tracing::error!(
+        error = &err as &(dyn std::error::Error + 'static),
+        "payment failed: {err}"
+    );
+}
 
-    let root = spans
+#[test]
+fn traced_program_exports_no_pii_over_otlp() {
+    let receiver = OtlpReceiver::start(Transport::Grpc);
+    let capture = SpanCapture::new();
+    let config = builder()
+        .with_exporter(ExporterKind::Otlp)
+        .with_otlp_endpoint(receiver.endpoint())
+        .with_otlp_protocol(OtlpProtocol::Grpc)
+        .with_processor(capture.clone())
+        .build()
+        .expect("config builds");
+    let (layer, guard) = coresdk::layer(config).expect("pipeline starts");
+    let subscriber = tracing_subscriber::registry().with(layer);
+    tracing::subscriber::with_default(subscriber, program);
+    guard.shutdown().expect("shutdown flushes");
+
+    let received = receiver.wait_for_spans(2, Duration::from_secs(10));
+    assert_eq!(received.len(), 2, "{received:#?}");
+    let wire = format!("{:?}", receiver.requests());
+    for pii in ALL_PII {
+        assert!(
+            !wire.contains(pii),
+            "{pii:?} reached the OTLP receiver:\n{wire}"
+        );
+    }
+    let root = received
         .iter()
         .find(|s| s.name.starts_with("checkout"))
         .expect("root span");
     assert_eq!(root.name, "checkout for <EMAIL>");
-    let hashed = attr(root, "user.id").expect("user.id kept").as_str();
+    assert_eq!(root.attr_str("db.password"), Some("<REDACTED>"));
+    assert_eq!(root.attr_str("client.address"), Some("<IPV4>"));
+    assert_eq!(root.attr_str("note"), Some("ticket <TICKET> from <PHONE>"));
+    assert!(root.attr("internal.debug_blob").is_none());
     assert!(
-        hashed.starts_with("<HASH:") && hashed.ends_with('>'),
-        "{hashed}"
+        root.attr_str("user.id")
+            .is_some_and(|v| v.starts_with("<HASH:"))
     );
-    assert_eq!(
-        attr(root, "db.password").map(Value::as_str).as_deref(),
-        Some("<REDACTED>")
-    );
-    assert_eq!(
-        attr(root, "client.address").map(Value::as_str).as_deref(),
-        Some("<IPV4>")
-    );
+    assert!(root.attr(CORESDK_PII_MASKED).is_some());
+    assert_eq!(root.status_code, 2, "the error event sets the status");
+    let events = format!("{:?}", root.events);
     assert!(
-        attr(root, "internal.debug_blob").is_none(),
-        "drop rule removes the attribute"
+        events.contains("<URL_CREDENTIALS>") && events.contains("<EMAIL>"),
+        "{events}"
     );
-    assert_eq!(
-        attr(root, "note").map(Value::as_str).as_deref(),
-        Some("ticket <TICKET> from <PHONE>")
-    );
-    assert!(
-        matches!(attr(root, CORESDK_PII_MASKED), Some(Value::I64(n)) if *n >= 8),
-        "{root:#?}"
-    );
-    let event_text = format!("{:?}", root.events.events);
-    assert!(
-        event_text.contains("<CREDIT_CARD>") && event_text.contains("<EMAIL>"),
-        "{event_text}"
-    );
-    assert!(event_text.contains("<URL_CREDENTIALS>"), "{event_text}");
-
-    let llm = spans
+    let llm = received
         .iter()
         .find(|s| s.name == "chat gpt-4o")
         .expect("llm span");
     assert_eq!(
-        attr(llm, "gen_ai.prompt.0.content")
-            .map(Value::as_str)
-            .as_deref(),
+        llm.attr_str("gen_ai.prompt.0.content"),
         Some("My SSN is <SSN>, IBAN <IBAN>, call <PHONE>")
     );
     assert_eq!(
-        attr(llm, "gen_ai.completion.0.content")
-            .map(Value::as_str)
-            .as_deref(),
+        llm.attr_str("gen_ai.completion.0.content"),
         Some("Sure, I noted <EMAIL> and key <OPENAI_KEY>")
     );
+    assert_eq!(llm.status_message, "lookup of <SSN> failed");
+
+    // A user processor runs after masking and sees the same masked spans,
+    // links included.
+    let captured = capture.spans();
+    let dump = format!("{captured:?}");
+    for pii in ALL_PII {
+        assert!(!dump.contains(pii), "{pii:?} reached a user processor");
+    }
+    let root = captured
+        .iter()
+        .find(|s| s.name.starts_with("checkout"))
+        .expect("captured root");
+    assert_eq!(
+        root.links.links[0].attributes[0].value.as_str(),
+        "from <EMAIL>"
+    );
+    let llm = captured
+        .iter()
+        .find(|s| s.name == "chat gpt-4o")
+        .expect("captured llm span");
     assert_eq!(
         attr(llm, "gen_ai.usage.input_tokens"),
         Some(&Value::I64(42))
@@ -212,11 +206,40 @@ fn traced_program_exports_no_pii() {
         attr(llm, "gen_ai.request.max_tokens"),
         Some(&Value::I64(256))
     );
+}
 
-    let linked = spans
-        .iter()
-        .find(|s| s.name.starts_with("sync"))
-        .expect("linked span");
+#[test]
+fn bare_provider_masks_status_links_and_names() {
+    let capture = SpanCapture::new();
+    let stage = PiiMasking::from_config(config().pii(), Box::new(capture.clone()))
+        .expect("pii config is valid");
+    let provider = SdkTracerProvider::builder()
+        .with_span_processor(stage)
+        .build();
+    let tracer = provider.tracer("pii-e2e-links");
+    let linked = SpanContext::new(
+        TraceId::from_bytes([7; 16]),
+        SpanId::from_bytes([9; 8]),
+        TraceFlags::SAMPLED,
+        false,
+        TraceState::default(),
+    );
+    let mut span = tracer
+        .span_builder(format!("sync {EMAIL}"))
+        .with_links(vec![opentelemetry::trace::Link::new(
+            linked,
+            vec![KeyValue::new("peer.note", format!("from {EMAIL}"))],
+            0,
+        )])
+        .start(&tracer);
+    opentelemetry::trace::Span::set_status(
+        &mut span,
+        opentelemetry::trace::Status::error(format!("lookup of {SSN} failed")),
+    );
+    drop(span);
+    provider.force_flush().expect("flush");
+    let spans = capture.wait_for(1, Duration::from_secs(5));
+    let linked = &spans[0];
     assert_eq!(linked.name, "sync <EMAIL>");
     assert_eq!(
         linked.links.links[0].attributes[0].value.as_str(),
@@ -226,6 +249,7 @@ fn traced_program_exports_no_pii() {
         linked.status,
         opentelemetry::trace::Status::error("lookup of <SSN> failed")
     );
+    assert_eq!(attr(linked, CORESDK_PII_MASKED), Some(&Value::I64(3)));
     provider.shutdown().expect("shutdown");
 }
 
