@@ -11,7 +11,10 @@ use std::time::Duration;
 
 use coresdk::Config;
 use coresdk::config::{ExporterKind, OtlpProtocol, PiiAction, PiiRule};
-use coresdk::genai::attributes::CORESDK_PII_MASKED;
+use coresdk::genai::attributes::{
+    CORESDK_PII_MASKED, GEN_AI_COMPLETION, GEN_AI_PROMPT, GEN_AI_REQUEST_MAX_TOKENS,
+    GEN_AI_USAGE_INPUT_TOKENS, SUFFIX_CONTENT, SUFFIX_ROLE,
+};
 use coresdk::pipeline::PiiMasking;
 use coresdk::testing::SpanCapture;
 use coresdk_tests::otlp::{OtlpReceiver, Transport};
@@ -38,6 +41,14 @@ const DB_PASS: &str = "s3cr3tP4ss";
 const ALL_PII: &[&str] = &[
     EMAIL, PHONE, CARD, SSN, IBAN, OPENAI_KEY, AWS_KEY, PASSWORD, USER_ID, IP, DB_PASS,
 ];
+
+fn prompt_key(suffix: &str) -> String {
+    format!("{GEN_AI_PROMPT}.0.{suffix}")
+}
+
+fn completion_key(suffix: &str) -> String {
+    format!("{GEN_AI_COMPLETION}.0.{suffix}")
+}
 
 fn builder() -> coresdk::ConfigBuilder {
     Config::builder()
@@ -98,16 +109,20 @@ fn program() {
     {
         let llm = tracing::info_span!(
             "chat gpt-4o",
-            "gen_ai.prompt.0.role" = "user",
-            "gen_ai.prompt.0.content" =
-                format!("My SSN is {SSN}, IBAN {IBAN}, call {PHONE}").as_str(),
-            "gen_ai.completion.0.content" =
-                format!("Sure, I noted {EMAIL} and key {OPENAI_KEY}").as_str(),
-            "gen_ai.usage.input_tokens" = 42_i64,
-            "gen_ai.request.max_tokens" = 256_i64,
             "otel.status_code" = "ERROR",
             "otel.status_description" = format!("lookup of {SSN} failed").as_str(),
         );
+        llm.set_attribute(prompt_key(SUFFIX_ROLE), "user");
+        llm.set_attribute(
+            prompt_key(SUFFIX_CONTENT),
+            format!("My SSN is {SSN}, IBAN {IBAN}, call {PHONE}"),
+        );
+        llm.set_attribute(
+            completion_key(SUFFIX_CONTENT),
+            format!("Sure, I noted {EMAIL} and key {OPENAI_KEY}"),
+        );
+        llm.set_attribute(GEN_AI_USAGE_INPUT_TOKENS, 42_i64);
+        llm.set_attribute(GEN_AI_REQUEST_MAX_TOKENS, 256_i64);
         let _llm = llm.enter();
         tracing::warn!(aws = AWS_KEY, "credentials leaked in a log line");
     }
@@ -170,11 +185,11 @@ fn traced_program_exports_no_pii_over_otlp() {
         .find(|s| s.name == "chat gpt-4o")
         .expect("llm span");
     assert_eq!(
-        llm.attr_str("gen_ai.prompt.0.content"),
+        llm.attr_str(&prompt_key(SUFFIX_CONTENT)),
         Some("My SSN is <SSN>, IBAN <IBAN>, call <PHONE>")
     );
     assert_eq!(
-        llm.attr_str("gen_ai.completion.0.content"),
+        llm.attr_str(&completion_key(SUFFIX_CONTENT)),
         Some("Sure, I noted <EMAIL> and key <OPENAI_KEY>")
     );
     assert_eq!(llm.status_message, "lookup of <SSN> failed");
@@ -198,14 +213,8 @@ fn traced_program_exports_no_pii_over_otlp() {
         .iter()
         .find(|s| s.name == "chat gpt-4o")
         .expect("captured llm span");
-    assert_eq!(
-        attr(llm, "gen_ai.usage.input_tokens"),
-        Some(&Value::I64(42))
-    );
-    assert_eq!(
-        attr(llm, "gen_ai.request.max_tokens"),
-        Some(&Value::I64(256))
-    );
+    assert_eq!(attr(llm, GEN_AI_USAGE_INPUT_TOKENS), Some(&Value::I64(42)));
+    assert_eq!(attr(llm, GEN_AI_REQUEST_MAX_TOKENS), Some(&Value::I64(256)));
 }
 
 #[test]

@@ -161,6 +161,7 @@ impl KeyRules {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::genai::attributes;
 
     fn glob(p: &str) -> Glob {
         Glob::new(p).expect("valid glob")
@@ -200,14 +201,33 @@ mod tests {
         );
         assert_eq!(rules.action_for("user.id"), Some(PiiAction::Hash));
         assert_eq!(rules.action_for("session.id"), Some(PiiAction::Hash));
-        assert_eq!(rules.action_for("gen_ai.usage.input_tokens"), None);
         assert_eq!(
-            rules.action_for("gen_ai.usage.cache_read_input_tokens"),
+            rules.action_for(attributes::GEN_AI_USAGE_INPUT_TOKENS),
             None
         );
-        assert_eq!(rules.action_for("gen_ai.request.max_tokens"), None);
+        assert_eq!(
+            rules.action_for(attributes::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS),
+            None
+        );
+        assert_eq!(
+            rules.action_for(attributes::GEN_AI_REQUEST_MAX_TOKENS),
+            None
+        );
+        assert_eq!(
+            rules.action_for(attributes::LLM_TIME_TO_FIRST_TOKEN_MS),
+            None
+        );
+        assert_eq!(
+            rules.action_for(attributes::GEN_AI_REQUEST_USER),
+            Some(PiiAction::Hash)
+        );
         assert_eq!(rules.action_for("llm.time_to_first_token_ms"), None);
-        assert_eq!(rules.action_for("gen_ai.prompt.0.content"), None);
+        let content = format!(
+            "{}.0.{}",
+            attributes::GEN_AI_PROMPT,
+            attributes::SUFFIX_CONTENT
+        );
+        assert_eq!(rules.action_for(&content), None);
     }
 
     #[test]
