@@ -53,17 +53,17 @@ pub(super) fn at_colon(
     if (s > 0 && is_word(b[s - 1])) || is_word(at(b, e)) {
         return miss;
     }
-    if on.is_on(BuiltinRule::MacAddress)
-        && let Some(end) = mac_at(b, s)
-    {
-        return (Some(Match::builtin(s, end, BuiltinRule::MacAddress)), end);
-    }
     // A single `:` at either end is punctuation (`addr: …`, `…:`), not `::`.
     if e - s > 2 && b[e - 1] == b':' && (b[e - 2] != b':' || (e - s > 3 && b[e - 3] == b':')) {
         e -= 1;
     }
     if e - s > 2 && b[s] == b':' && (b[s + 1] != b':' || (e - s > 3 && b[s + 2] == b':')) {
         s += 1;
+    }
+    if on.is_on(BuiltinRule::MacAddress)
+        && let Some(end) = mac_at(b, s)
+    {
+        return (Some(Match::builtin(s, end, BuiltinRule::MacAddress)), end);
     }
     let token = &b[s..e];
     if on.is_on(BuiltinRule::Ipv6)
@@ -187,6 +187,10 @@ mod tests {
 
     #[test]
     fn ipv6_and_mac() {
+        assert_eq!(
+            scan(":92:ce:f3:7c:8f:8a:"),
+            [("92:ce:f3:7c:8f:8a".into(), BuiltinRule::MacAddress)]
+        );
         assert_eq!(
             scan("from 2001:db8::1 ok"),
             [("2001:db8::1".into(), BuiltinRule::Ipv6)]
