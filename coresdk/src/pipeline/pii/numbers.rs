@@ -16,10 +16,26 @@ use super::validators::{iban_length, luhn, mod97, nanp_valid, ssn_valid};
 /// Called at the first digit `p` of a digit run: the match found there, if
 /// any, and where the scan resumes.
 pub(super) fn at_digit_run(b: &[u8], p: usize, on: &Builtins) -> (Option<Match>, usize) {
+    let before = if p > 0 { b[p - 1] } else { 0 };
+    // Fast path: inside a lower-case word (`v2`, `rc1`, a hex id) only a
+    // dashed or dotted MAC could involve these digits.
+    if (before.is_ascii_lowercase() || before == b'_')
+        && !(is_hex(before) && mac_separator_near(b, p))
+    {
+        return (None, word_end(b, p));
+    }
     let hit = |start, end, rule| (Some(Match::builtin(start, end, rule)), end);
     let r = run_len(b, p);
     let after = at(b, p + r);
-    let before = if p > 0 { b[p - 1] } else { 0 };
+    // Fast path: a one- or two-digit number on its own (`3 `, `77`, `2d`).
+    if r <= 2
+        && !matches!(after, b'.' | b'-' | b':' | b' ' | b')')
+        && !matches!(before, b'+' | b'(' | b'.' | b'-' | b':')
+        && !before.is_ascii_uppercase()
+        && !(is_hex(after) && mac_separator_near(b, p))
+    {
+        return (None, word_end(b, p));
+    }
 
     // IBAN: two capitals right before the check digits.
     if on.is_on(BuiltinRule::Iban)
@@ -484,6 +500,10 @@ mod tests {
             Some(("GB82WEST12345698765432".into(), BuiltinRule::Iban))
         );
         assert_eq!(first("DE89 3704 0044 0532 0130 01"), None);
+        assert_eq!(
+            first("mac 0a-1b-2c-3d-4e-5f up"),
+            Some(("0a-1b-2c-3d-4e-5f".into(), BuiltinRule::MacAddress))
+        );
         assert_eq!(
             first("mac AB-CD-EF-12-34-56 up"),
             Some(("AB-CD-EF-12-34-56".into(), BuiltinRule::MacAddress))
