@@ -1,6 +1,10 @@
 //! Failed calls: HTTP 429 / 400 / 500, a malformed body, a refused connection.
 //! One span covers the whole logical call, the client's retries included.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::needless_raw_string_hashes
+)]
 
 mod support;
 

@@ -1,6 +1,10 @@
 //! Unicode content cut at `content_max_chars` stays valid UTF-8, on the wire
 //! of a real call, in both message formats.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::needless_raw_string_hashes
+)]
 
 mod support;
 
