@@ -121,7 +121,7 @@ fn benches(c: &mut Criterion) {
                     black_box(chunk.unwrap());
                     n += 1;
                 }
-                assert_eq!(n, 502);
+                assert_eq!(n, 503);
             });
         });
     });
@@ -138,7 +138,7 @@ fn benches(c: &mut Criterion) {
                     black_box(chunk.unwrap());
                     n += 1;
                 }
-                assert_eq!(n, 502);
+                assert_eq!(n, 503);
             });
         });
     });
