@@ -224,6 +224,72 @@ impl<'a> GenAiOperation<'a> {
     }
 }
 
+/// Records the GenAI metrics of a finished GenAI span from its core attributes
+/// (called by [`GenAiSpan`](crate::genai::GenAiSpan) for every provider).
+pub(crate) fn record_span_metrics(
+    core: &[KeyValue],
+    elapsed: Duration,
+    time_to_first_chunk: Option<Duration>,
+) {
+    if INSTRUMENTS
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .is_none()
+    {
+        return;
+    }
+    let text = |key: &str| {
+        core.iter()
+            .find(|kv| kv.key.as_str() == key)
+            .map(|kv| kv.value.as_str())
+    };
+    let int = |key: &str| {
+        core.iter()
+            .find(|kv| kv.key.as_str() == key)
+            .and_then(|kv| match kv.value {
+                opentelemetry::Value::I64(i) => u64::try_from(i).ok(),
+                _ => None,
+            })
+    };
+    let operation = text(attr::GEN_AI_OPERATION_NAME).unwrap_or_default();
+    let provider = text(attr::GEN_AI_PROVIDER_NAME).unwrap_or_default();
+    let request_model = text(attr::GEN_AI_REQUEST_MODEL);
+    let response_model = text(attr::GEN_AI_RESPONSE_MODEL);
+    let server = text(attr::SERVER_ADDRESS);
+    let error_type = text(attr::ERROR_TYPE);
+    let mut op = GenAiOperation::new(&operation, &provider, elapsed).tokens(
+        int(attr::GEN_AI_USAGE_INPUT_TOKENS),
+        int(attr::GEN_AI_USAGE_OUTPUT_TOKENS),
+    );
+    if let Some(m) = &request_model {
+        op = op.request_model(m);
+    }
+    if let Some(m) = &response_model {
+        op = op.response_model(m);
+    }
+    if let Some(address) = &server {
+        let port = int(attr::SERVER_PORT).and_then(|p| u16::try_from(p).ok());
+        op = op.server(address, port);
+    }
+    if let Some(e) = &error_type {
+        op = op.error_type(e);
+    }
+    if let Some(ttfc) = time_to_first_chunk {
+        op = op.time_to_first_chunk(ttfc);
+    }
+    if let Some(cost) = core
+        .iter()
+        .find(|kv| kv.key.as_str() == attr::LLM_COST_USD)
+        .and_then(|kv| match kv.value {
+            opentelemetry::Value::F64(f) => Some(f),
+            _ => None,
+        })
+    {
+        op = op.cost_usd(cost);
+    }
+    op.record();
+}
+
 /// Runs the async OTLP exporter on a runtime of its own: the periodic reader
 /// exports from its own thread, which has no Tokio runtime.
 struct OnRuntime {

@@ -142,3 +142,81 @@ fn genai_metrics_over_http() {
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     run(Transport::Http, OtlpProtocol::HttpProtobuf);
 }
+
+/// The OpenAI instrumentation records the metrics for every call, failures included.
+#[test]
+fn openai_calls_record_metrics() {
+    use async_openai::types::chat::{
+        ChatCompletionRequestUserMessage, CreateChatCompletionRequestArgs,
+    };
+    use coresdk_tests::openai_server::{Canned, OpenAiServer};
+
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let receiver = OtlpReceiver::start(Transport::Grpc);
+    let server = OpenAiServer::start().expect("openai server");
+    server.push(Canned::chat_completion());
+    server.push(Canned::error_400());
+    let config = coresdk::Config::builder()
+        .without_env()
+        .without_config_file()
+        .with_otlp_endpoint(receiver.endpoint())
+        .build()
+        .expect("config");
+    let (layer, guard) = coresdk::layer(config).expect("layer");
+    let subscriber = tracing_subscriber::registry().with(layer);
+    let _default = tracing::subscriber::set_default(subscriber);
+    let client = coresdk_instrument_openai::instrument(async_openai::Client::with_config(
+        async_openai::config::OpenAIConfig::new()
+            .with_api_base(server.base_url())
+            .with_api_key("sk-test"),
+    ));
+    let request = CreateChatCompletionRequestArgs::default()
+        .model("gpt-4o")
+        .messages(vec![ChatCompletionRequestUserMessage::from("Hi").into()])
+        .build()
+        .expect("request");
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt")
+        .block_on(async {
+            client
+                .chat()
+                .create(request.clone())
+                .await
+                .expect("first call");
+            assert!(client.chat().create(request).await.is_err(), "400");
+        });
+    guard.shutdown().expect("shutdown");
+
+    let metrics = receiver.metrics();
+    let duration = metric(&metrics, "gen_ai.client.operation.duration");
+    let points: Vec<_> = duration
+        .points
+        .iter()
+        .filter(|p| p.attributes.get("gen_ai.provider.name") == Some(&json!("openai")))
+        .collect();
+    assert_eq!(points.len(), 2, "{points:#?}");
+    let failed = points
+        .iter()
+        .find(|p| p.attributes.contains_key("error.type"))
+        .expect("failed call point");
+    assert_eq!(failed.attributes["gen_ai.request.model"], json!("gpt-4o"));
+    assert_eq!(failed.count, 1);
+    let ok = points
+        .iter()
+        .find(|p| !p.attributes.contains_key("error.type"))
+        .expect("ok call point");
+    assert!(ok.attributes.contains_key("gen_ai.response.model"));
+    assert_eq!(ok.attributes["server.address"], json!("127.0.0.1"));
+    let tokens = metric(&metrics, "gen_ai.client.token.usage");
+    assert!(
+        tokens
+            .points
+            .iter()
+            .any(|p| p.attributes.get("gen_ai.token.type") == Some(&json!("output"))),
+        "{tokens:#?}"
+    );
+}
