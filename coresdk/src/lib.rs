@@ -17,7 +17,9 @@
 pub mod config;
 pub mod context;
 pub mod genai;
+pub mod metrics;
 pub mod pipeline;
+pub mod propagation;
 mod setup;
 #[cfg(feature = "testing")]
 pub mod testing;

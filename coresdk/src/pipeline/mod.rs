@@ -16,8 +16,10 @@ pub(crate) mod fanout;
 pub(crate) mod handoff;
 pub mod masking;
 pub mod pii;
+pub mod sampling;
 pub mod stats;
 mod stdout;
+pub(crate) mod tick;
 
 pub use diagnostic::LlmDiagnostic;
 pub use export::ExportError;

@@ -28,12 +28,11 @@ pub(super) fn at_digit_run(b: &[u8], p: usize, on: &Builtins) -> (Option<Match>,
     let r = run_len(b, p);
     let after = at(b, p + r);
     // Fast path: a one- or two-digit number on its own (`3 `, `77`, `2d`).
-    if r <= 2
-        && !matches!(after, b'.' | b'-' | b':' | b' ' | b')')
-        && !matches!(before, b'+' | b'(' | b'.' | b'-' | b':')
-        && !before.is_ascii_uppercase()
-        && !(is_hex(after) && mac_separator_near(b, p))
-    {
+    let may_start_shape = matches!(after, b'.' | b'-' | b':' | b' ' | b')')
+        || matches!(before, b'+' | b'(' | b'.' | b'-' | b':')
+        || before.is_ascii_uppercase()
+        || (is_hex(after) && mac_separator_near(b, p));
+    if r <= 2 && !may_start_shape {
         return (None, word_end(b, p));
     }
 
