@@ -92,3 +92,41 @@ fn ordinary_numeric_text_is_unchanged() {
         changed.join("\n")
     );
 }
+
+/// Pathological inputs (long runs of trigger bytes) stay roughly linear.
+#[test]
+fn pathological_inputs_finish_quickly() {
+    let masker = PiiMasker::builder()
+        .with_hash_key("fp")
+        .build()
+        .expect("rules compile");
+    for unit in [
+        "@",
+        "a@",
+        ":",
+        "1:",
+        "1.",
+        "1-",
+        "1 ",
+        "eyJ-",
+        "sk-a-",
+        "ab:",
+        "+1",
+        "(1",
+        "AB12",
+        "-----BEGIN ",
+        "x://a:b@",
+    ] {
+        let text = unit.repeat(200_000 / unit.len());
+        let started = std::time::Instant::now();
+        let once = masker.mask(&text);
+        let elapsed = started.elapsed();
+        println!("{unit:?}: {elapsed:?}");
+        assert!(
+            elapsed < std::time::Duration::from_secs(10),
+            "{unit:?} x {} took {elapsed:?}",
+            text.len() / unit.len()
+        );
+        assert_eq!(masker.mask(&once), once, "{unit:?} not idempotent");
+    }
+}

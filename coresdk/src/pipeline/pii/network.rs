@@ -15,7 +15,8 @@ const MAX_V6: usize = 45;
 /// scan resumes.
 ///
 /// `checked_until` is the end of the last whole colon token examined: every
-/// `:` inside it expands to the same token, so it is not examined again.
+/// `:` inside it expands to the same token, so it is not examined again (and
+/// a long run of `:`/hex is examined once, keeping the scan linear).
 pub(super) fn at_colon(
     b: &[u8],
     i: usize,
@@ -34,15 +35,17 @@ pub(super) fn at_colon(
     }
     let v6 = |c: u8| is_hex(c) || c == b':' || c == b'.';
     let mut s = i;
-    while s > 0 && i - s < MAX_V6 && v6(b[s - 1]) {
+    while s > 0 && v6(b[s - 1]) {
         s -= 1;
     }
     let mut e = i + 1;
-    while e < b.len() && e - s < MAX_V6 && v6(b[e]) {
+    while e < b.len() && v6(b[e]) {
         e += 1;
     }
-    if !((s > 0 && v6(b[s - 1])) || (e < b.len() && v6(b[e]))) {
-        *checked_until = e;
+    *checked_until = e;
+    if e - s > MAX_V6 + 2 {
+        // A hex/colon run longer than any address (a hex dump): not one.
+        return miss;
     }
     while s < i && b[s] == b'.' {
         s += 1;
@@ -112,10 +115,19 @@ fn url_userinfo(b: &[u8], i: usize) -> Option<usize> {
         c.is_ascii_whitespace()
             || matches!(c, b'/' | b'"' | b'\'' | b'<' | b'>' | b'`' | b'(' | b')')
     };
+    // A password may hold a raw `@`, but not many: stop at the third, so a
+    // run of `@`s stays linear.
     let limit = i.saturating_sub(256);
     let mut s = i;
+    let mut ats = 0;
     while s > limit && !stop(b[s - 1]) {
         s -= 1;
+        if b[s] == b'@' {
+            ats += 1;
+            if ats == 3 {
+                return None;
+            }
+        }
     }
     let scheme_ok = s >= 4 && &b[s - 3..s] == b"://" && b[s - 4].is_ascii_alphanumeric();
     (scheme_ok && s < i && b[s..i].contains(&b':')).then_some(s)

@@ -87,17 +87,34 @@ impl Literals {
     /// Appends the secrets found in `b` to `out`.
     pub(crate) fn scan(&self, b: &[u8], on: &Builtins, out: &mut Vec<Match>) {
         let mut pos = 0;
+        // A `sk-`/`eyJ` inside the base64url run of one that failed fails the
+        // same way (its run ends at the same place): skip those, so input
+        // like `eyJ-eyJ-eyJ-…` stays linear.
+        let (mut sk_dead, mut jwt_dead) = (0, 0);
         while pos < b.len() {
             let Some(hit) = self.automaton.find(Input::new(b).range(pos..)) else {
                 return;
             };
             let family = self.families[hit.pattern().as_usize()];
-            match match_family(b, hit.start(), hit.end(), family, on) {
-                Some(m) => {
+            let dead = match family {
+                Family::Sk => hit.start() < sk_dead,
+                Family::Jwt => hit.start() < jwt_dead,
+                _ => false,
+            };
+            match (!dead).then(|| match_family(b, hit.start(), hit.end(), family, on)) {
+                Some(Some(m)) => {
                     pos = m.end.max(hit.start() + 1);
                     out.push(m);
                 }
-                None => pos = hit.start() + 1,
+                Some(None) if family == Family::Sk => {
+                    sk_dead = run(b, hit.end(), is_b64url);
+                    pos = hit.start() + 1;
+                }
+                Some(None) if family == Family::Jwt => {
+                    jwt_dead = run(b, hit.end(), is_b64url);
+                    pos = hit.start() + 1;
+                }
+                _ => pos = hit.start() + 1,
             }
         }
     }
@@ -294,6 +311,22 @@ mod tests {
             "eyJust",
         ] {
             assert!(scan(clean).is_empty(), "{clean}");
+        }
+    }
+
+    #[test]
+    fn repeated_failing_literals_stay_linear() {
+        let on = Builtins::default();
+        let lit = Literals::new(&on).expect("literals");
+        for unit in ["eyJ-", "sk-a-", "-----BEGIN ", "Bearer "] {
+            let text = unit.repeat(100_000);
+            let started = std::time::Instant::now();
+            let mut out = Vec::new();
+            lit.scan(text.as_bytes(), &on, &mut out);
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(5),
+                "{unit:?} is slow"
+            );
         }
     }
 
