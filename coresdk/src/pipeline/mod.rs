@@ -10,6 +10,8 @@
 
 pub mod diagnostic;
 pub mod masking;
+mod trace_table;
 
-pub use diagnostic::LlmDiagnostic;
+pub use diagnostic::{DiagnosticLimits, LlmDiagnostic};
 pub use masking::PiiMasking;
+pub use trace_table::TableStats;

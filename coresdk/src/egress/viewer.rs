@@ -1,0 +1,1 @@
+//! The listening side of the local socket, used by the `core` CLI.
