@@ -7,6 +7,7 @@ mod env;
 mod error;
 mod keys;
 mod model;
+mod render;
 mod settings;
 mod yaml;
 
@@ -16,4 +17,5 @@ pub use model::{
     ExporterKind, GenAiConfig, LlmExportConfig, MessageFormat, OtlpConfig, OtlpProtocol, PiiAction,
     PiiConfig, PiiRule, PiiValidator, PipelineConfig, SamplerConfig, Secret,
 };
+pub use render::{REDACTED, ResolvedValue};
 pub use settings::{Config, ConfigBuilder, DEFAULT_CONFIG_FILE, DEFAULT_SERVICE_NAME};
