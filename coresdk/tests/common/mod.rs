@@ -1,0 +1,172 @@
+//! Shared helpers for the diagnostic / egress integration tests.
+#![allow(dead_code, unreachable_pub)]
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use coresdk::Config;
+use coresdk::config::{ConfigBuilder, ExporterKind};
+use coresdk::egress::viewer::Viewer;
+use coresdk::egress::{
+    CloudEvent, DiagnosticPayload, SpanRecord, TYPE_LLM_DIAGNOSTIC, TYPE_TRACE_SPAN,
+};
+use coresdk::pipeline::LlmDiagnostic;
+use coresdk::testing::SpanCapture;
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use tracing_subscriber::layer::SubscriberExt;
+
+/// The seed's policy, verbatim.
+pub const SEED_POLICY: &str = r#"package acme.llm
+
+import future.keywords.if
+
+default allow = false
+
+# Only export LLM diagnostics for errors — not slow-but-successful spans
+allow if {
+    input.error.status >= 500
+    not contains(input.service, "payment") # payment service exports nothing externally
+}
+"#;
+
+/// A config builder isolated from the environment and any file, exporting nowhere.
+pub fn builder(socket: &Path, service: &str) -> ConfigBuilder {
+    Config::builder()
+        .without_env()
+        .without_config_file()
+        .with_exporter(ExporterKind::None)
+        .with_service_name(service)
+        .with_socket(socket)
+}
+
+/// A bare tracing → OTel stack whose only processor is the diagnostic stage.
+pub struct Stack {
+    pub provider: SdkTracerProvider,
+    pub dispatch: tracing::Dispatch,
+    pub capture: SpanCapture,
+}
+
+impl Stack {
+    pub fn new(config: &Config) -> Self {
+        let capture = SpanCapture::new();
+        let stage = LlmDiagnostic::from_config(config, Box::new(capture.clone()))
+            .expect("diagnostic stage builds");
+        Self::with_stage(stage, capture)
+    }
+
+    pub fn with_stage(stage: LlmDiagnostic, capture: SpanCapture) -> Self {
+        let provider = SdkTracerProvider::builder()
+            .with_span_processor(stage)
+            .build();
+        let layer = tracing_opentelemetry::layer()
+            .with_tracer(provider.tracer("coresdk-test"))
+            .with_threads(false)
+            .with_target(false)
+            .with_tracked_inactivity(false);
+        let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
+        Self {
+            provider,
+            dispatch,
+            capture,
+        }
+    }
+
+    pub fn run<R>(&self, f: impl FnOnce() -> R) -> R {
+        tracing::dispatcher::with_default(&self.dispatch, f)
+    }
+
+    /// Flushes the chain (egress thread included) and stops it.
+    pub fn shutdown(self) {
+        self.provider
+            .shutdown_with_timeout(Duration::from_secs(10))
+            .expect("pipeline shuts down");
+    }
+}
+
+pub fn socket_in(dir: &tempfile::TempDir) -> PathBuf {
+    dir.path().join("run").join("core.sock")
+}
+
+pub fn payloads(events: &[CloudEvent]) -> Vec<DiagnosticPayload> {
+    events
+        .iter()
+        .filter(|e| e.event_type == TYPE_LLM_DIAGNOSTIC)
+        .map(|e| serde_json::from_value(e.data.clone()).expect("diagnostic data is a payload"))
+        .collect()
+}
+
+pub fn spans(events: &[CloudEvent]) -> Vec<SpanRecord> {
+    events
+        .iter()
+        .filter(|e| e.event_type == TYPE_TRACE_SPAN)
+        .map(|e| serde_json::from_value(e.data.clone()).expect("span data"))
+        .collect()
+}
+
+pub fn count(events: &[CloudEvent], ty: &str) -> usize {
+    events.iter().filter(|e| e.event_type == ty).count()
+}
+
+/// Waits until `n` events of type `ty` arrived.
+pub fn wait_for(viewer: &Viewer, ty: &str, n: usize) -> Vec<CloudEvent> {
+    viewer.collect_until(Duration::from_secs(10), |evs| count(evs, ty) >= n)
+}
+
+/// Checks a payload against the seed's JSON shape.
+pub fn assert_seed_shape(json: &str) {
+    let v: serde_json::Value = serde_json::from_str(json).expect("payload is JSON");
+    let obj = v.as_object().expect("object");
+    let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "call_chain",
+            "egress_decision",
+            "egress_policy",
+            "error",
+            "sdk_version",
+            "service"
+        ]
+    );
+    assert!(v["sdk_version"].is_string() && v["service"].is_string());
+    let err = v["error"].as_object().expect("error object");
+    let mut ek: Vec<&str> = err.keys().map(String::as_str).collect();
+    ek.sort_unstable();
+    assert_eq!(ek, ["detail", "status", "title", "type"]);
+    assert!(v["error"]["type"].is_string() && v["error"]["title"].is_string());
+    assert!(v["error"]["status"].is_u64() || v["error"]["status"].is_null());
+    assert!(v["error"]["detail"].is_string() || v["error"]["detail"].is_null());
+    assert!(matches!(
+        v["egress_decision"].as_str(),
+        Some("allow" | "deny")
+    ));
+    for frame in v["call_chain"].as_array().expect("chain") {
+        let f = frame.as_object().expect("frame object");
+        if f.contains_key("elided_frames") {
+            assert_eq!(f.len(), 1);
+            assert!(frame["elided_frames"].is_u64());
+            continue;
+        }
+        for key in f.keys() {
+            assert!(
+                [
+                    "module",
+                    "file",
+                    "line",
+                    "intent",
+                    "duration_ms",
+                    "error",
+                    "recovery_hint"
+                ]
+                .contains(&key.as_str()),
+                "unexpected frame key {key}"
+            );
+        }
+        assert!(frame["module"].is_string() && frame["intent"].is_string());
+        assert!(frame["file"].is_string() || frame["file"].is_null());
+        assert!(frame["line"].is_u64() || frame["line"].is_null());
+        assert!(frame["duration_ms"].is_u64() && frame["error"].is_boolean());
+    }
+}
