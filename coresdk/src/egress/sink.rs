@@ -136,6 +136,7 @@ fn bump(a: &AtomicU64) {
 #[derive(Debug)]
 pub(crate) struct EgressSink {
     tx: mpsc::Sender<SinkMsg>,
+    reserve: usize,
     stats: Arc<EgressStats>,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
@@ -143,7 +144,8 @@ pub(crate) struct EgressSink {
 impl EgressSink {
     /// Starts the egress thread.
     pub(crate) fn start(settings: SinkSettings) -> std::io::Result<Self> {
-        let (tx, rx) = mpsc::channel(settings.queue.max(1));
+        let queue = settings.queue.max(4);
+        let (tx, rx) = mpsc::channel(queue);
         let stats = Arc::new(EgressStats::default());
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -161,6 +163,7 @@ impl EgressSink {
             .spawn(move || runtime.block_on(worker.run(rx)))?;
         Ok(Self {
             tx,
+            reserve: queue / 4,
             stats,
             thread: Mutex::new(Some(thread)),
         })
@@ -170,8 +173,13 @@ impl EgressSink {
         self.stats.snapshot()
     }
 
-    /// Queues a span event for the viewer; drops and counts when full.
+    /// Queues a span event for the viewer; drops and counts when the queue is
+    /// three-quarters full (the last quarter is kept for payloads and control).
     pub(crate) fn send_span(&self, span: &SpanData) {
+        if self.tx.capacity() <= self.reserve {
+            bump(&self.stats.spans_dropped);
+            return;
+        }
         if let Err(mpsc::error::TrySendError::Full(_)) =
             self.tx.try_send(SinkMsg::Span(Box::new(span.clone())))
         {

@@ -170,3 +170,66 @@ pub fn assert_seed_shape(json: &str) {
         assert!(frame["duration_ms"].is_u64() && frame["error"].is_boolean());
     }
 }
+
+/// A processor that drops everything (the end of the chain in soaks and benches).
+#[derive(Debug, Default)]
+pub struct Discard;
+
+impl opentelemetry_sdk::trace::SpanProcessor for Discard {
+    fn on_start(&self, _span: &mut opentelemetry_sdk::trace::Span, _cx: &opentelemetry::Context) {}
+    fn on_end(&self, _span: opentelemetry_sdk::trace::SpanData) {}
+    fn force_flush(&self) -> opentelemetry_sdk::error::OTelSdkResult {
+        Ok(())
+    }
+    fn shutdown_with_timeout(&self, _timeout: Duration) -> opentelemetry_sdk::error::OTelSdkResult {
+        Ok(())
+    }
+}
+
+/// A synthetic finished span, as the SDK would hand it to `on_end`.
+pub fn span_data(
+    trace: u128,
+    span: u64,
+    parent: u64,
+    name: &'static str,
+    attributes: Vec<opentelemetry::KeyValue>,
+    error: bool,
+) -> opentelemetry_sdk::trace::SpanData {
+    use opentelemetry::trace::{
+        SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState,
+    };
+    let end = std::time::SystemTime::now();
+    opentelemetry_sdk::trace::SpanData {
+        span_context: SpanContext::new(
+            TraceId::from(trace),
+            SpanId::from(span),
+            TraceFlags::SAMPLED,
+            false,
+            TraceState::default(),
+        ),
+        parent_span_id: SpanId::from(parent),
+        parent_span_is_remote: false,
+        span_kind: SpanKind::Internal,
+        name: std::borrow::Cow::Borrowed(name),
+        start_time: end - Duration::from_millis(3),
+        end_time: end,
+        attributes,
+        dropped_attributes_count: 0,
+        events: opentelemetry_sdk::trace::SpanEvents::default(),
+        links: opentelemetry_sdk::trace::SpanLinks::default(),
+        status: if error {
+            Status::error("boom")
+        } else {
+            Status::Unset
+        },
+        instrumentation_scope: opentelemetry::InstrumentationScope::builder("synthetic").build(),
+    }
+}
+
+/// Resident set size of this process, in bytes (Linux).
+pub fn rss_bytes() -> usize {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<usize>().ok())
+        .map_or(0, |pages| pages * 4096)
+}
