@@ -31,6 +31,7 @@ fn seed_example() {
         { CODE_FILE_PATH } = "src/orders/handler.rs",
         { CODE_LINE_NUMBER } = 42_i64,
         customer_token = SECRET,
+        warehouse = "east-7",
         otel.status_code = "ERROR",
         otel.status_message = "inventory timeout",
     );
@@ -60,11 +61,8 @@ fn seed_example_payload() {
     let dir = tempfile::tempdir().expect("tempdir");
     let socket = socket_in(&dir);
     let viewer = Viewer::listen(&socket).expect("listen");
-    let cfg = builder(&socket, "orders-service")
-        .with_llm_export(true)
-        .build()
-        .expect("config");
-    let stack = Stack::new(&cfg);
+    let cfg = builder(&socket, "orders-service").with_llm_export(true);
+    let stack = Stack::new(cfg);
     stack.run(seed_example);
     stack.shutdown();
 
@@ -156,11 +154,8 @@ fn nested_trace_instrument_and_provider_spans() {
     let dir = tempfile::tempdir().expect("tempdir");
     let socket = socket_in(&dir);
     let viewer = Viewer::listen(&socket).expect("listen");
-    let cfg = builder(&socket, "orders-service")
-        .with_llm_export(true)
-        .build()
-        .expect("config");
-    let stack = Stack::new(&cfg);
+    let cfg = builder(&socket, "orders-service").with_llm_export(true);
+    let stack = Stack::new(cfg);
     stack.run(|| {
         let root = info_span!(
             "restock",
@@ -210,11 +205,8 @@ fn async_fan_out_chain_follows_the_failing_branch() {
     let dir = tempfile::tempdir().expect("tempdir");
     let socket = socket_in(&dir);
     let viewer = Viewer::listen(&socket).expect("listen");
-    let cfg = builder(&socket, "orders-service")
-        .with_llm_export(true)
-        .build()
-        .expect("config");
-    let stack = Stack::new(&cfg);
+    let cfg = builder(&socket, "orders-service").with_llm_export(true);
+    let stack = Stack::new(cfg);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
@@ -273,10 +265,8 @@ fn deep_chain_is_truncated_within_max_payload_bytes() {
     let viewer = Viewer::listen(&socket).expect("listen");
     let cfg = builder(&socket, "orders-service")
         .with_llm_export(true)
-        .with_max_payload_bytes(1024)
-        .build()
-        .expect("config");
-    let stack = Stack::new(&cfg);
+        .with_max_payload_bytes(1024);
+    let stack = Stack::new(cfg);
     fn nest(depth: usize) {
         if depth == 0 {
             let leaf = info_span!(
@@ -353,10 +343,8 @@ fn slow_successful_trace_builds_a_payload_when_configured() {
     let socket = socket_in(&dir);
     let viewer = Viewer::listen(&socket).expect("listen");
     let cfg = builder(&socket, "orders-service")
-        .with_config_yaml("llm_export:\n  enabled: true\n  slow_threshold_ms: 20\n")
-        .build()
-        .expect("config");
-    let stack = Stack::new(&cfg);
+        .with_config_yaml("llm_export:\n  enabled: true\n  slow_threshold_ms: 20\n");
+    let stack = Stack::new(cfg);
     stack.run(|| {
         info_span!("fast", { CORESDK_INTENT } = "fast request").in_scope(|| ());
         info_span!("handler", { CORESDK_INTENT } = "slow request").in_scope(|| {
@@ -388,10 +376,8 @@ fn seed_policy_denies_payment_service_and_notes_it_locally() {
     let viewer = Viewer::listen(&socket).expect("listen");
     let cfg = builder(&socket, "payment-service")
         .with_llm_export(true)
-        .with_egress_policy("acme/llm", &policy)
-        .build()
-        .expect("config");
-    let stack = Stack::new(&cfg);
+        .with_egress_policy("acme/llm", &policy);
+    let stack = Stack::new(cfg);
     stack.run(seed_example);
     stack.shutdown();
     let events = wait_for(&viewer, TYPE_LLM_EGRESS_DENIED, 1);

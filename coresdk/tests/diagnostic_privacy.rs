@@ -121,9 +121,8 @@ proptest! {
         let cfg = builder(&socket, "orders-service")
             .with_llm_export(true)
             .with_max_payload_bytes(max)
-            .build()
-            .expect("config");
-        let stack = Stack::new(&cfg);
+            ;
+        let stack = Stack::new(cfg);
         stack.run(|| emit(&root));
         stack.shutdown();
 

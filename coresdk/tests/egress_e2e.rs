@@ -92,24 +92,19 @@ impl Write for SharedWriter {
 fn cli_tail_receives_spans_from_programs_started_before_and_after_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let socket = socket_in(&dir);
-    let cfg = |service: &str| {
-        builder(&socket, service)
-            .with_llm_export(true)
-            .build()
-            .expect("config")
-    };
+    let cfg = |service: &str| builder(&socket, service).with_llm_export(true);
 
     // Started before the CLI: nobody listens, events wait in the backlog.
-    let early = Stack::new(&cfg("early-service"));
+    let early = Stack::new(cfg("early-service"));
     early.run(|| failing_trace("o-1"));
-    early.provider.force_flush().expect("flush");
+    early.flush();
     assert!(!socket.exists());
 
     let viewer = Viewer::listen(&socket).expect("listen");
     // Started after the CLI.
-    let late = Stack::new(&cfg("late-service"));
+    let late = Stack::new(cfg("late-service"));
     late.run(ok_trace);
-    late.provider.force_flush().expect("flush");
+    late.flush();
 
     let mut trace_tail = TraceTail::new(TailOptions::new());
     let mut llm_tail = LlmTail::new(TailOptions::new());
@@ -161,7 +156,7 @@ fn tail_filters_by_service_and_errors_and_prints_json() {
     let socket = socket_in(&dir);
     let viewer = Viewer::listen(&socket).expect("listen");
     for service in ["a-service", "b-service"] {
-        let stack = Stack::new(&builder(&socket, service).build().expect("config"));
+        let stack = Stack::new(builder(&socket, service));
         stack.run(|| {
             failing_trace("o-2");
             ok_trace();
@@ -257,10 +252,8 @@ fn external_endpoint_receives_the_payload_and_nothing_else() {
         .with_llm_export(true)
         .with_llm_endpoint(&endpoint)
         .with_egress_policy("acme/llm", &policy)
-        .with_config_yaml("llm_export:\n  model: diag-model\n")
-        .build()
-        .expect("config");
-    let stack = Stack::new(&cfg);
+        .with_config_yaml("llm_export:\n  model: diag-model\n");
+    let stack = Stack::new(cfg);
     stack.run(|| failing_trace("o-3"));
     stack.shutdown();
 
@@ -315,10 +308,8 @@ fn denied_payload_never_reaches_the_endpoint_and_the_denial_is_logged() {
     let cfg = builder(&socket, "payment-service")
         .with_llm_export(true)
         .with_llm_endpoint(&endpoint)
-        .with_egress_policy("acme/llm", &policy)
-        .build()
-        .expect("config");
-    let stack = Stack::new(&cfg);
+        .with_egress_policy("acme/llm", &policy);
+    let stack = Stack::new(cfg);
     stack.run(|| failing_trace("o-4"));
     stack.shutdown();
     let events = wait_for(&viewer, TYPE_LLM_EGRESS_DENIED, 1);
@@ -355,7 +346,7 @@ fn run_tail_loop_stops_and_renders() {
     let dir = tempfile::tempdir().expect("tempdir");
     let socket = socket_in(&dir);
     let viewer = Viewer::listen(&socket).expect("listen");
-    let stack = Stack::new(&builder(&socket, "loop-service").build().expect("config"));
+    let stack = Stack::new(builder(&socket, "loop-service"));
     stack.run(ok_trace);
     stack.shutdown();
     let mut tail = TraceTail::new(TailOptions::new());

@@ -40,21 +40,34 @@ pub fn builder(socket: &Path, service: &str) -> ConfigBuilder {
         .with_socket(socket)
 }
 
-/// A bare tracing → OTel stack whose only processor is the diagnostic stage.
+/// A traced program: either the real pipeline (`coresdk::layer`: handoff →
+/// masking → diagnostic → capture) or a bare OTel stack around one stage.
 pub struct Stack {
-    pub provider: SdkTracerProvider,
+    provider: Option<SdkTracerProvider>,
+    guard: Option<coresdk::Guard>,
     pub dispatch: tracing::Dispatch,
     pub capture: SpanCapture,
 }
 
 impl Stack {
-    pub fn new(config: &Config) -> Self {
+    /// The real pipeline, through `coresdk::layer`.
+    pub fn new(builder: ConfigBuilder) -> Self {
         let capture = SpanCapture::new();
-        let stage = LlmDiagnostic::from_config(config, Box::new(capture.clone()))
-            .expect("diagnostic stage builds");
-        Self::with_stage(stage, capture)
+        let config = builder
+            .with_processor(capture.clone())
+            .build()
+            .expect("config");
+        let (layer, guard) = coresdk::layer(config).expect("pipeline starts");
+        let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
+        Self {
+            provider: None,
+            guard: Some(guard),
+            dispatch,
+            capture,
+        }
     }
 
+    /// A bare provider whose only processor is `stage` (runs on the app thread).
     pub fn with_stage(stage: LlmDiagnostic, capture: SpanCapture) -> Self {
         let provider = SdkTracerProvider::builder()
             .with_span_processor(stage)
@@ -66,7 +79,8 @@ impl Stack {
             .with_tracked_inactivity(false);
         let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
         Self {
-            provider,
+            provider: Some(provider),
+            guard: None,
             dispatch,
             capture,
         }
@@ -76,11 +90,25 @@ impl Stack {
         tracing::dispatcher::with_default(&self.dispatch, f)
     }
 
+    /// Pushes everything ended so far through the chain (egress thread included).
+    pub fn flush(&self) {
+        if let Some(g) = &self.guard {
+            g.flush().expect("flush");
+        }
+        if let Some(p) = &self.provider {
+            p.force_flush().expect("flush");
+        }
+    }
+
     /// Flushes the chain (egress thread included) and stops it.
-    pub fn shutdown(self) {
-        self.provider
-            .shutdown_with_timeout(Duration::from_secs(10))
-            .expect("pipeline shuts down");
+    pub fn shutdown(mut self) {
+        if let Some(g) = self.guard.take() {
+            g.shutdown().expect("pipeline shuts down");
+        }
+        if let Some(p) = self.provider.take() {
+            p.shutdown_with_timeout(Duration::from_secs(10))
+                .expect("pipeline shuts down");
+        }
     }
 }
 
