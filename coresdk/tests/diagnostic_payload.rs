@@ -258,6 +258,25 @@ fn async_fan_out_chain_follows_the_failing_branch() {
     assert_eq!(p.error.status, Some(503));
 }
 
+fn nest(depth: usize) {
+    if depth == 0 {
+        let leaf = info_span!(
+            "leaf",
+            { CORESDK_INTENT } = "the failing leaf",
+            { CORESDK_PROBLEM_STATUS } = 500_i64,
+            { CORESDK_PROBLEM_DETAIL } = "x".repeat(3000),
+            otel.status_code = "ERROR",
+        );
+        leaf.in_scope(|| ());
+        return;
+    }
+    let span = info_span!(
+        "level",
+        { CORESDK_INTENT } = format!("level {depth} of a deliberately deep call chain"),
+    );
+    span.in_scope(|| nest(depth - 1));
+}
+
 #[test]
 fn deep_chain_is_truncated_within_max_payload_bytes() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -267,24 +286,6 @@ fn deep_chain_is_truncated_within_max_payload_bytes() {
         .with_llm_export(true)
         .with_max_payload_bytes(1024);
     let stack = Stack::new(cfg);
-    fn nest(depth: usize) {
-        if depth == 0 {
-            let leaf = info_span!(
-                "leaf",
-                { CORESDK_INTENT } = "the failing leaf",
-                { CORESDK_PROBLEM_STATUS } = 500_i64,
-                { CORESDK_PROBLEM_DETAIL } = "x".repeat(3000),
-                otel.status_code = "ERROR",
-            );
-            leaf.in_scope(|| ());
-            return;
-        }
-        let span = info_span!(
-            "level",
-            { CORESDK_INTENT } = format!("level {depth} of a deliberately deep call chain"),
-        );
-        span.in_scope(|| nest(depth - 1));
-    }
     stack.run(|| nest(60));
     stack.shutdown();
 

@@ -99,8 +99,8 @@ fn memory_is_flat_under_failing_and_never_ending_traces() {
         total as f64 / elapsed.as_secs_f64(),
         max_seen.0,
         max_seen.1,
-        rss_at_quarter as f64 / 1048576.0,
-        rss_end as f64 / 1048576.0,
+        rss_at_quarter as f64 / 1_048_576.0,
+        rss_end as f64 / 1_048_576.0,
     );
     // Bounded state.
     assert!(max_seen.0 <= max_traces, "{max_seen:?}");
@@ -129,7 +129,7 @@ fn memory_is_flat_under_failing_and_never_ending_traces() {
     assert!(
         growth < 24 * 1024 * 1024,
         "RSS grew by {:.1} MiB",
-        growth as f64 / 1048576.0
+        growth as f64 / 1_048_576.0
     );
 }
 

@@ -122,7 +122,10 @@ fn cli_tail_receives_spans_from_programs_started_before_and_after_it() {
     early.shutdown();
     late.shutdown();
 
-    let services: Vec<&str> = seen.iter().map(|e| e.service()).collect();
+    let services: Vec<&str> = seen
+        .iter()
+        .map(coresdk::egress::CloudEvent::service)
+        .collect();
     assert!(services.contains(&"early-service") && services.contains(&"late-service"));
     let trace_text = String::from_utf8(trace_out).expect("utf8");
     assert!(

@@ -60,7 +60,7 @@ impl Config {
             .map(|&key| {
                 let mut value = self.render_key(key);
                 if SECRET_KEYS.contains(&key) && value != "-" && value != "{}" {
-                    value = REDACTED.to_owned();
+                    REDACTED.clone_into(&mut value);
                 }
                 ResolvedValue {
                     key,

@@ -322,6 +322,7 @@ allow if {
             .expect("seed policy loads")
     }
 
+    #[allow(clippy::needless_pass_by_value)]
     fn input(service: &str, status: Value) -> Value {
         serde_json::json!({
             "sdk_version": "0.1.0",

@@ -231,7 +231,7 @@ impl EgressSink {
     pub(crate) fn shutdown(&self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         let (reply, done) = std_mpsc::sync_channel(1);
-        let inner_deadline = deadline - timeout / 10;
+        let inner_deadline = deadline.checked_sub(timeout / 10).unwrap_or(deadline);
         let finished = self.send_control(
             SinkMsg::Shutdown {
                 deadline: inner_deadline,

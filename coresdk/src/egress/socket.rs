@@ -111,15 +111,15 @@ pub fn bind_listener(path: &Path) -> Result<UnixListener, SocketError> {
             })?;
         }
     }
-    if let Ok(meta) = fs::symlink_metadata(path) {
-        if meta.file_type().is_socket() {
-            if StdUnixStream::connect(path).is_ok() {
-                return Err(SocketError::InUse {
-                    path: path.to_owned(),
-                });
-            }
-            let _ = fs::remove_file(path);
+    if let Ok(meta) = fs::symlink_metadata(path)
+        && meta.file_type().is_socket()
+    {
+        if StdUnixStream::connect(path).is_ok() {
+            return Err(SocketError::InUse {
+                path: path.to_owned(),
+            });
         }
+        let _ = fs::remove_file(path);
     }
     let bind_err = |source| SocketError::Bind {
         path: path.to_owned(),

@@ -135,10 +135,10 @@ fn accept_loop(listener: &UnixListener, tx: &mpsc::Sender<CloudEvent>, stop: &At
                     .spawn(move || {
                         for line in BufReader::new(stream).lines() {
                             let Ok(line) = line else { break };
-                            if let Ok(ev) = serde_json::from_str::<CloudEvent>(&line) {
-                                if tx.send(ev).is_err() {
-                                    break;
-                                }
+                            if let Ok(ev) = serde_json::from_str::<CloudEvent>(&line)
+                                && tx.send(ev).is_err()
+                            {
+                                break;
                             }
                         }
                     });
@@ -251,10 +251,8 @@ impl TraceTail {
             });
         entry.spans.push(span);
         entry.last = Instant::now();
-        if is_root {
-            if let Some(trace) = self.pending.remove(&trace_id) {
-                self.render(&trace_id, &trace, false, out)?;
-            }
+        if is_root && let Some(trace) = self.pending.remove(&trace_id) {
+            self.render(&trace_id, &trace, false, out)?;
         }
         Ok(())
     }
@@ -336,7 +334,8 @@ impl TraceTail {
             let mut line = format!("{indent}{} {}", span.name, format_ms(span.duration_ms));
             if span.is_error() {
                 let msg = span.status_message.as_deref().unwrap_or("error");
-                line.push_str(&format!(" ✗ {msg}"));
+                line.push_str(" ✗ ");
+                line.push_str(msg);
                 line = self.opts.paint(RED, &line);
             }
             writeln!(out, "{line}")?;

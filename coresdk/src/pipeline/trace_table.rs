@@ -39,7 +39,7 @@ impl Default for DiagnosticLimits {
             max_traces: 4096,
             max_frames_per_trace: 256,
             max_total_frames: 65_536,
-            idle_timeout: Duration::from_secs(60),
+            idle_timeout: Duration::from_mins(1),
         }
     }
 }
