@@ -15,9 +15,11 @@
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
 pub mod config;
+pub mod context;
 pub mod egress;
 pub mod genai;
 pub mod pipeline;
+pub mod propagation;
 mod setup;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -15,8 +15,10 @@ pub mod export;
 pub(crate) mod fanout;
 pub(crate) mod handoff;
 pub mod masking;
+pub mod sampling;
 pub mod stats;
 mod stdout;
+pub(crate) mod tick;
 mod trace_table;
 
 pub use diagnostic::{DiagnosticLimits, LlmDiagnostic};
