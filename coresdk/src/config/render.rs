@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::error::Origin;
 use super::keys::{KEYS, SECRET_KEYS};
-use super::model::{ExporterKind, MessageFormat, OtlpProtocol, PiiAction};
+use super::model::{ExporterKind, KeepCondition, MessageFormat, OtlpProtocol, PiiAction};
 use super::settings::{Config, SamplerName};
 
 /// Shown instead of a secret value.
@@ -115,6 +115,25 @@ impl Config {
             }
             .to_owned(),
             "sampler.arg" => self.sampler_arg.to_string(),
+            "sampling.tail.enabled" => self.tail_sampling.enabled.to_string(),
+            "sampling.tail.base_rate" => self.tail_sampling.base_rate.to_string(),
+            "sampling.tail.latency_threshold_ms" => opt(self.tail_sampling.latency_threshold_ms),
+            "sampling.tail.keep_if" => {
+                let rules: Vec<String> = self
+                    .tail_sampling
+                    .keep_if
+                    .iter()
+                    .map(|r| match &r.condition {
+                        KeepCondition::Exists => format!("{} exists", r.attribute),
+                        KeepCondition::Equals(v) => format!("{} == {v}", r.attribute),
+                        KeepCondition::GreaterThan(v) => format!("{} > {v}", r.attribute),
+                        KeepCondition::LessThan(v) => format!("{} < {v}", r.attribute),
+                    })
+                    .collect();
+                format!("[{}]", rules.join(", "))
+            }
+            "sampling.tail.decision_timeout_ms" => ms(self.tail_sampling.decision_timeout),
+            "sampling.tail.max_traces" => self.tail_sampling.max_traces.to_string(),
             "pipeline.queue_size" => self.pipeline.queue_size.to_string(),
             "pipeline.batch_size" => self.pipeline.batch_size.to_string(),
             "pipeline.batch_delay_ms" => ms(self.pipeline.batch_delay),
@@ -203,6 +222,11 @@ mod tests {
         assert_eq!(get("llm_export.api_key").value(), REDACTED);
         let all: String = values.iter().map(ToString::to_string).collect();
         assert!(!all.contains("sk-very-secret"));
-        assert!(!all.contains('?'), "every key has a renderer: {all}");
+        let missing: Vec<&str> = values
+            .iter()
+            .filter(|v| v.value() == "?")
+            .map(ResolvedValue::key)
+            .collect();
+        assert!(missing.is_empty(), "keys without a renderer: {missing:?}");
     }
 }
