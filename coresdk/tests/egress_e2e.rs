@@ -364,3 +364,25 @@ fn run_tail_loop_stops_and_renders() {
     let text = String::from_utf8(buf.lock().expect("lock").clone()).expect("utf8");
     assert!(text.contains("[loop-service] ok"), "{text}");
 }
+
+#[test]
+fn spans_never_go_to_a_socket_of_another_user() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let socket = socket_in(&dir);
+    let viewer = Viewer::listen(&socket).expect("listen");
+    // Only root can give the socket away; elsewhere there is nothing to test.
+    if std::os::unix::fs::chown(&socket, Some(54_321), None).is_err() {
+        return;
+    }
+    let stack = Stack::new(builder(&socket, "private-service"));
+    stack.run(ok_trace);
+    stack.flush();
+    let leaked = viewer.collect_until(Duration::from_millis(700), |_| false);
+    assert!(leaked.is_empty(), "{leaked:#?}");
+    // Ours again: the backlog is replayed.
+    let uid = std::fs::metadata(dir.path()).map(|m| std::os::unix::fs::MetadataExt::uid(&m));
+    std::os::unix::fs::chown(&socket, uid.ok(), None).expect("chown back");
+    let events = wait_for(&viewer, TYPE_TRACE_SPAN, 2);
+    assert_eq!(count(&events, TYPE_TRACE_SPAN), 2);
+    stack.shutdown();
+}

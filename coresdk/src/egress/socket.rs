@@ -12,7 +12,7 @@ use std::io;
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream as StdUnixStream};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use opentelemetry_sdk::trace::SpanData;
@@ -68,9 +68,9 @@ pub fn default_socket_path() -> PathBuf {
     if let Some(dir) = std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
         return PathBuf::from(dir).join("coresdk").join(SOCKET_FILE_NAME);
     }
-    let user = fs::metadata("/proc/self").map_or_else(
-        |_| std::env::var("USER").unwrap_or_else(|_| "user".to_owned()),
-        |m| m.uid().to_string(),
+    let user = current_uid().map_or_else(
+        || std::env::var("USER").unwrap_or_else(|_| "user".to_owned()),
+        |uid| uid.to_string(),
     );
     std::env::temp_dir()
         .join(format!("coresdk-{user}"))
@@ -80,6 +80,21 @@ pub fn default_socket_path() -> PathBuf {
 /// The configured socket (`socket` / `CORESDK_SOCKET`), or the default.
 pub fn resolve_socket_path(configured: Option<&Path>) -> PathBuf {
     configured.map_or_else(default_socket_path, Path::to_path_buf)
+}
+
+/// The uid of this process (Linux: the owner of `/proc/self`).
+fn current_uid() -> Option<u32> {
+    static UID: OnceLock<Option<u32>> = OnceLock::new();
+    *UID.get_or_init(|| fs::metadata("/proc/self").ok().map(|m| m.uid()))
+}
+
+/// Whether `path` is a socket bound by this user (when the uid is unknown,
+/// e.g. without `/proc`, any socket is accepted).
+pub(crate) fn owned_by_current_user(path: &Path) -> bool {
+    let Ok(meta) = fs::metadata(path) else {
+        return false;
+    };
+    meta.file_type().is_socket() && current_uid().is_none_or(|uid| meta.uid() == uid)
 }
 
 /// Binds the listening socket at `path`: creates its directory (0700) if
@@ -164,6 +179,7 @@ pub(crate) struct SocketWriter {
     backlog: VecDeque<Outgoing>,
     capacity: usize,
     last_attempt: Option<Instant>,
+    warned_untrusted: bool,
     pub(crate) dropped: u64,
     pub(crate) written: u64,
 }
@@ -176,6 +192,7 @@ impl SocketWriter {
             backlog: VecDeque::new(),
             capacity: capacity.max(1),
             last_attempt: None,
+            warned_untrusted: false,
             dropped: 0,
             written: 0,
         }
@@ -201,6 +218,19 @@ impl SocketWriter {
                 return;
             }
             self.last_attempt = Some(Instant::now());
+            // Span data is only for a listener of the same user: a socket
+            // bound by someone else (e.g. in a shared temp dir) is ignored.
+            if !owned_by_current_user(&self.path) {
+                if !self.warned_untrusted && self.path.exists() {
+                    self.warned_untrusted = true;
+                    tracing::warn!(
+                        target: "coresdk::egress",
+                        socket = %self.path.display(),
+                        "not connecting to a local socket owned by another user"
+                    );
+                }
+                return;
+            }
             match UnixStream::connect(&self.path).await {
                 Ok(s) => self.stream = Some(s),
                 Err(_) => return,
@@ -258,6 +288,22 @@ mod tests {
         drop(listener);
         // A stale socket file is replaced.
         bind_listener(&path).expect("rebind over a stale socket");
+    }
+
+    #[test]
+    fn only_sockets_of_this_user_are_trusted() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = tmp.path().join("core.sock");
+        assert!(!owned_by_current_user(&path), "missing");
+        let _listener = bind_listener(&path).expect("bind");
+        assert!(owned_by_current_user(&path));
+        let plain = tmp.path().join("file");
+        fs::write(&plain, b"x").expect("write");
+        assert!(!owned_by_current_user(&plain), "not a socket");
+        // Only root can hand the socket to another user; elsewhere this part is moot.
+        if std::os::unix::fs::chown(&path, Some(54_321), None).is_ok() {
+            assert!(!owned_by_current_user(&path), "another user's socket");
+        }
     }
 
     #[test]
