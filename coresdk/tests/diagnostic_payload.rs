@@ -409,6 +409,16 @@ fn policy_setup_errors() {
     let err = LlmDiagnostic::from_config(&cfg, Box::new(SpanCapture::new())).expect_err("bad");
     assert!(matches!(err, DiagnosticError::InvalidPolicy(_)), "{err:?}");
     assert!(err.to_string().contains("bad.rego:5:1"), "{err}");
+    // The same problem stops `coresdk::layer` / `instrument_with` at setup.
+    let cfg = builder(&socket, "svc")
+        .with_llm_export(true)
+        .with_egress_policy("acme/llm", &bad)
+        .build()
+        .expect("config");
+    let Err(err) = coresdk::layer::<tracing_subscriber::Registry>(cfg) else {
+        panic!("setup must fail on a malformed policy")
+    };
+    assert!(err.to_string().contains("bad.rego:5:1"), "{err}");
 
     let missing = dir.path().join("missing.rego");
     let cfg = builder(&socket, "svc")
