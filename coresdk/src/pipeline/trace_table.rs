@@ -17,7 +17,7 @@ use crate::egress::{DiagnosticPayload, Frame, ProblemDetail};
 use crate::genai::attributes::{
     CODE_FILE_PATH, CODE_FUNCTION_NAME, CODE_LINE_NUMBER, CODE_MODULE_NAME, CORESDK_INTENT,
     CORESDK_PROBLEM_DETAIL, CORESDK_PROBLEM_STATUS, CORESDK_PROBLEM_TITLE, CORESDK_PROBLEM_TYPE,
-    CORESDK_RECOVERY_HINT, ERROR_TYPE,
+    CORESDK_RECOVERY_HINT, ERROR_TYPE, GEN_AI_PROVIDER_NAME,
 };
 
 /// Problem type of payloads built for slow (not failed) traces.
@@ -101,6 +101,7 @@ pub(crate) struct FrameRec {
     intent: Option<StringValue>,
     hint: Option<StringValue>,
     error_type: Option<StringValue>,
+    provider: Option<StringValue>,
     problem: Option<Box<ProblemRec>>,
     duration: Duration,
     error: bool,
@@ -143,6 +144,7 @@ impl FrameRec {
             intent: None,
             hint: None,
             error_type: None,
+            provider: None,
             problem: None,
             duration: span
                 .end_time
@@ -163,6 +165,7 @@ impl FrameRec {
                 CORESDK_INTENT => rec.intent = string(v),
                 CORESDK_RECOVERY_HINT => rec.hint = string(v),
                 ERROR_TYPE => rec.error_type = string(v),
+                GEN_AI_PROVIDER_NAME => rec.provider = string(v),
                 CORESDK_PROBLEM_TYPE => {
                     problem.type_uri = string(v);
                     has_problem = true;
@@ -192,6 +195,20 @@ impl FrameRec {
     }
 
     fn frame(&self) -> Frame {
+        // A GenAI client span is opened by CoreSDK's shared recorder on behalf
+        // of a provider crate: its code location is that helper, not user
+        // code, so it carries the provider's module and no location.
+        if let Some(provider) = &self.provider {
+            return Frame {
+                module: format!("coresdk::genai::{}", provider.as_str()),
+                file: None,
+                line: None,
+                intent: self.name.to_string(),
+                duration_ms: self.duration.as_millis() as u64,
+                error: self.error,
+                recovery_hint: self.hint.as_ref().map(|s| s.as_str().to_owned()),
+            };
+        }
         let module = self
             .function
             .as_ref()
