@@ -18,6 +18,7 @@ pub mod config;
 pub mod context;
 pub mod egress;
 pub mod genai;
+pub mod metrics;
 pub mod pipeline;
 pub mod propagation;
 mod setup;

@@ -14,9 +14,9 @@ mod yaml;
 pub use env::*;
 pub use error::{ConfigError, Origin};
 pub use model::{
-    ExporterKind, GenAiConfig, KeepCondition, KeepRule, LlmExportConfig, MessageFormat, OtlpConfig,
-    OtlpProtocol, PiiAction, PiiConfig, PiiRule, PiiValidator, PipelineConfig, SamplerConfig,
-    Secret, TailSamplingConfig,
+    ExporterKind, GenAiConfig, KeepCondition, KeepRule, LlmExportConfig, MessageFormat,
+    MetricsConfig, OtlpConfig, OtlpProtocol, PiiAction, PiiConfig, PiiRule, PiiValidator,
+    PipelineConfig, SamplerConfig, Secret, TailSamplingConfig,
 };
 pub use render::{REDACTED, ResolvedValue};
 pub use settings::{Config, ConfigBuilder, DEFAULT_CONFIG_FILE, DEFAULT_SERVICE_NAME};
