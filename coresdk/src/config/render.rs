@@ -115,6 +115,9 @@ impl Config {
             }
             .to_owned(),
             "sampler.arg" => self.sampler_arg.to_string(),
+            "metrics.enabled" => self.metrics.enabled.to_string(),
+            "metrics.export_interval_ms" => ms(self.metrics.export_interval),
+            "metrics.endpoint" => opt(self.metrics.endpoint.as_ref()),
             "sampling.tail.enabled" => self.tail_sampling.enabled.to_string(),
             "sampling.tail.base_rate" => self.tail_sampling.base_rate.to_string(),
             "sampling.tail.latency_threshold_ms" => opt(self.tail_sampling.latency_threshold_ms),
@@ -175,6 +178,7 @@ impl Config {
             "llm_export.api_key" => opt(llm.api_key.as_ref().map(|_| REDACTED)),
             "llm_export.allow_insecure_http" => llm.allow_insecure_http.to_string(),
             "llm_export.timeout_ms" => ms(llm.timeout),
+            // A key added to `keys::KEYS` without a line here; the test below names it.
             _ => "?".to_owned(),
         }
     }
