@@ -6,6 +6,23 @@
 //! LlmDiagnostic (worker) ──try_send──► egress thread: truncate ─► policy ─► socket
 //!                                                                  └─ allow + endpoint ─► LLM ─► socket (analysis)
 //! ```
+//!
+//! - **Payload** ([`DiagnosticPayload`]): built only when `llm_export.enabled`,
+//!   from a whitelist of structural span fields; at most
+//!   `llm_export.max_payload_bytes` of JSON (middle frames elided first).
+//! - **Gate** ([`EgressPolicy`]): `llm_export.customer_egress_policy` names the
+//!   Rego package (`acme/llm` → `data.acme.llm.allow`), `llm_export.policy_file`
+//!   / `CORESDK_LLM_EGRESS_POLICY` the file. Bad files fail setup; at run time
+//!   anything but `true` denies.
+//! - **Local socket**: CloudEvents JSON lines ([`TYPE_TRACE_SPAN`] for every
+//!   span, whether or not LLM export is on; [`TYPE_LLM_DIAGNOSTIC`],
+//!   [`TYPE_LLM_EGRESS_DENIED`], [`TYPE_LLM_ANALYSIS`]) to `CORESDK_SOCKET` or
+//!   [`default_socket_path`]. The `core` CLI listens there
+//!   (`core trace tail`, `core llm tail`); events wait in a bounded backlog
+//!   while nobody listens, and only a socket bound by the same user is used.
+//! - **External LLM** ([`LlmClient`]): only with `CORESDK_LLM_ENDPOINT` /
+//!   `llm_export.endpoint`; an OpenAI-compatible chat-completions POST whose
+//!   user message is the payload JSON.
 
 mod cloudevent;
 mod llm;
