@@ -344,13 +344,13 @@ fn slow_successful_trace_builds_a_payload_when_configured() {
     let socket = socket_in(&dir);
     let viewer = Viewer::listen(&socket).expect("listen");
     let cfg = builder(&socket, "orders-service")
-        .with_config_yaml("llm_export:\n  enabled: true\n  slow_threshold_ms: 20\n");
+        .with_config_yaml("llm_export:\n  enabled: true\n  slow_threshold_ms: 200\n");
     let stack = Stack::new(cfg);
     stack.run(|| {
         info_span!("fast", { CORESDK_INTENT } = "fast request").in_scope(|| ());
         info_span!("handler", { CORESDK_INTENT } = "slow request").in_scope(|| {
             info_span!("db", { CORESDK_INTENT } = "slow query")
-                .in_scope(|| std::thread::sleep(Duration::from_millis(30)));
+                .in_scope(|| std::thread::sleep(Duration::from_millis(250)));
         });
     });
     stack.shutdown();
