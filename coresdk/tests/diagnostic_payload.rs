@@ -447,3 +447,31 @@ fn policy_setup_errors() {
         .expect("config");
     assert!(LlmDiagnostic::from_config(&cfg, Box::new(SpanCapture::new())).is_ok());
 }
+
+#[test]
+fn problem_detail_in_the_payload_is_the_masked_text() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let socket = socket_in(&dir);
+    let viewer = Viewer::listen(&socket).expect("listen");
+    let stack = Stack::new(builder(&socket, "billing-service").with_llm_export(true));
+    stack.run(|| {
+        info_span!(
+            "charge",
+            { CORESDK_INTENT } = "charge the customer's card",
+            { CORESDK_PROBLEM_TITLE } = "Card Declined",
+            { CORESDK_PROBLEM_STATUS } = 502_i64,
+            { CORESDK_PROBLEM_DETAIL } =
+                "card 4111 1111 1111 1111 declined for jane.doe@example.com",
+            otel.status_code = "ERROR",
+        )
+        .in_scope(|| ());
+    });
+    stack.shutdown();
+    let events = wait_for(&viewer, TYPE_LLM_DIAGNOSTIC, 1);
+    let p = payloads(&events).pop().expect("payload");
+    let detail = p.error.detail.expect("detail kept, masked");
+    assert!(detail.starts_with("card "), "{detail}");
+    assert!(detail.contains("declined for"), "{detail}");
+    assert!(!detail.contains("4111"), "{detail}");
+    assert!(!detail.contains("jane.doe@example.com"), "{detail}");
+}
