@@ -19,12 +19,14 @@ pub mod context;
 pub mod genai;
 pub mod pipeline;
 pub mod propagation;
+pub mod quality;
 mod setup;
 #[cfg(feature = "testing")]
 pub mod testing;
 
 pub use config::{Config, ConfigBuilder, ConfigError};
 pub use pipeline::{Stats, stats};
+pub use quality::{score, score_trace};
 pub use setup::{
     CoreLayer, Guard, SDK_VERSION, SetupError, ShutdownError, instrument, instrument_with, layer,
 };
