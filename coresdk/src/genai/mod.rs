@@ -31,9 +31,9 @@ pub use message::{
     FinishReason, Message, Role, ToolCall, ToolDefinition, Usage,
 };
 pub use pricing::{ModelPrice, PricingTable};
+pub use retrieval::{RetrievalSpan, RetrievedDocument};
 pub use settings::{
     DEFAULT_CONTENT_MAX_CHARS, GenAiSettings, GenAiSettingsBuilder, set_settings, settings,
 };
-pub use retrieval::{RetrievalSpan, RetrievedDocument};
 pub use span::{GenAiSpan, Operation, Provider};
 pub use tool::{ToolSpan, ToolType};

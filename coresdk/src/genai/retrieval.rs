@@ -136,16 +136,16 @@ impl RetrievalSpan {
     /// Records the model behind the retrieval (`gen_ai.request.model`), e.g.
     /// the embedding model of a vector search.
     pub fn set_model(&mut self, model: &str) {
-        self.inner.set_attribute(
-            super::attributes::GEN_AI_REQUEST_MODEL,
-            model.to_owned(),
-        );
+        self.inner
+            .set_attribute(super::attributes::GEN_AI_REQUEST_MODEL, model.to_owned());
     }
 
     /// Records how many documents were asked for (`gen_ai.request.top_k`).
     pub fn set_top_k(&mut self, top_k: u64) {
-        self.inner
-            .set_attribute(GEN_AI_REQUEST_TOP_K, i64::try_from(top_k).unwrap_or(i64::MAX));
+        self.inner.set_attribute(
+            GEN_AI_REQUEST_TOP_K,
+            i64::try_from(top_k).unwrap_or(i64::MAX),
+        );
     }
 
     /// Records the query text (`gen_ai.retrieval.query.text`) when content
