@@ -47,8 +47,9 @@ use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, Tra
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::genai::attributes::{
-    CORESDK_SCORE_NAME, CORESDK_SCORE_SOURCE, CORESDK_SCORE_SPAN_ID, CORESDK_SCORE_TRACE_ID,
-    CORESDK_SCORE_VALUE, LLM_QUALITY_PREFIX, LLM_QUALITY_SCORE, QUALITY_SCORED_EVENT,
+    CORESDK_SCORE_ERROR, CORESDK_SCORE_NAME, CORESDK_SCORE_SOURCE, CORESDK_SCORE_SPAN_ID,
+    CORESDK_SCORE_TRACE_ID, CORESDK_SCORE_VALUE, LLM_QUALITY_PREFIX, LLM_QUALITY_SCORE,
+    QUALITY_SCORE_FAILED_EVENT, QUALITY_SCORED_EVENT,
 };
 
 /// The default score name, written as `llm.quality_score`.
@@ -171,6 +172,30 @@ pub fn score_span_from(
     source: &str,
 ) -> Result<(), ScoreError> {
     record(span, name, value, Some(source))
+}
+
+/// Records that a score could not be produced (a judge reply that did not
+/// parse, a failed judge call, ...): the attribute `coresdk.score.error =
+/// reason` on `span` and a `quality_score_failed` event with
+/// `coresdk.score.{name,error,source}`. No score value is written.
+///
+/// ```
+/// let span = tracing::info_span!("quality-scoring");
+/// coresdk::quality::record_failure(&span, "quality", "unparseable_score", "llm_judge");
+/// ```
+pub fn record_failure(span: &tracing::Span, name: &str, reason: &str, source: &str) {
+    if span.is_disabled() {
+        return;
+    }
+    span.set_attribute(CORESDK_SCORE_ERROR, reason.to_owned());
+    span.add_event(
+        QUALITY_SCORE_FAILED_EVENT,
+        vec![
+            KeyValue::new(CORESDK_SCORE_NAME, name.to_owned()),
+            KeyValue::new(CORESDK_SCORE_ERROR, reason.to_owned()),
+            KeyValue::new(CORESDK_SCORE_SOURCE, source.to_owned()),
+        ],
+    );
 }
 
 fn record(
