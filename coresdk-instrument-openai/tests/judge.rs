@@ -1,7 +1,7 @@
 //! `LlmJudge` against the local OpenAI-compatible server: scripted judge
 //! replies (a score, prose, an out-of-range number, an API error) and what
 //! each records on the scored span.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::float_cmp)] // scores are parsed exactly
 
 mod support;
 
@@ -32,7 +32,7 @@ fn attr(span: &SpanData, key: &str) -> Option<String> {
         .map(|kv| kv.value.to_string())
 }
 
-fn event<'a>(span: &'a SpanData, name: &str) -> Vec<(String, String)> {
+fn event(span: &SpanData, name: &str) -> Vec<(String, String)> {
     let e = span
         .events
         .iter()
