@@ -220,6 +220,28 @@ pub const APP_FEATURE: &str = "app.feature";
 /// Version of the prompt template the call used.
 pub const APP_PROMPT_VERSION: &str = "app.prompt.version";
 
+// --- Metrics (lead) -------------------------------------------------------------
+
+/// Histogram: duration of a GenAI client operation, in seconds.
+pub const METRIC_GEN_AI_CLIENT_OPERATION_DURATION: &str = "gen_ai.client.operation.duration";
+/// Histogram: tokens used per GenAI client operation, by `gen_ai.token.type`.
+pub const METRIC_GEN_AI_CLIENT_TOKEN_USAGE: &str = "gen_ai.client.token.usage";
+/// Histogram: time from request to the first streamed chunk, in seconds.
+pub const METRIC_GEN_AI_CLIENT_TIME_TO_FIRST_CHUNK: &str =
+    "gen_ai.client.operation.time_to_first_chunk";
+/// Counter: estimated cost of GenAI calls, in USD.
+pub const METRIC_LLM_COST_USD: &str = "llm.cost_usd";
+/// Metric attribute: `input` or `output`.
+pub const GEN_AI_TOKEN_TYPE: &str = "gen_ai.token.type";
+/// Counter: spans the pipeline dropped (queue full, shutdown).
+pub const METRIC_CORESDK_SPANS_DROPPED: &str = "coresdk.spans.dropped";
+/// Counter: spans an exporter accepted.
+pub const METRIC_CORESDK_SPANS_EXPORTED: &str = "coresdk.spans.exported";
+/// Counter: spans given up on after export failures.
+pub const METRIC_CORESDK_SPANS_EXPORT_FAILED: &str = "coresdk.spans.export_failed";
+/// Counter: spans of traces the tail sampler did not keep.
+pub const METRIC_CORESDK_SPANS_SAMPLED_OUT: &str = "coresdk.spans.sampled_out";
+
 // --- Quality scores, retrieval and tool spans (issue 8) ------------------------
 //
 // `coresdk::quality`: a score named `quality` (the default) is written as

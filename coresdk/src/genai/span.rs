@@ -499,6 +499,11 @@ impl GenAiSpan {
                 ttfc.as_secs_f64() * 1000.0,
             ));
         }
+        // Client-operation metrics need a provider: tool executions and
+        // application-side retrievals are spans only.
+        if rec.provider.is_some() {
+            crate::metrics::record_span_metrics(&rec.core, elapsed, rec.first_chunk);
+        }
         let span = rec.cx.span();
         let mut attrs = std::mem::take(&mut rec.core);
         attrs.append(&mut rec.messages);
