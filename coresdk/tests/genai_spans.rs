@@ -303,3 +303,17 @@ fn without_a_subscriber_nothing_is_recorded() {
     tool.record_result("x");
     tool.end();
 }
+
+#[test]
+fn a_span_ends_when_it_is_ended_not_at_its_last_exit() {
+    let spans = run(|| {
+        let span = RetrievalSpan::start_with_settings("idx", None, settings(false, 100));
+        // Entered once (the request), then held while results stream in.
+        span.span().in_scope(|| {});
+        std::thread::sleep(Duration::from_millis(30));
+        span.end();
+    });
+    let s = find(&spans, "retrieval idx");
+    let duration = s.end_time.duration_since(s.start_time).unwrap();
+    assert!(duration >= Duration::from_millis(30), "{duration:?}");
+}

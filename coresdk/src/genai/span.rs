@@ -484,6 +484,10 @@ impl GenAiSpan {
         let Some(mut rec) = self.rec.take() else {
             return;
         };
+        // tracing-opentelemetry ends a span at its last exit: enter it once
+        // now, so a span that outlived its last poll (a stream consumed later)
+        // ends when the call ends, not when the request future returned.
+        drop(self.span.enter());
         let elapsed = rec.start.elapsed();
         rec.core.push(KeyValue::new(
             LLM_LATENCY_MS,
