@@ -299,6 +299,12 @@ impl<C: Config> LlmJudge<C> {
     }
 }
 
+/// The examples of `docs/quality.md` (they use this crate and `coresdk`),
+/// run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/quality.md")]
+struct QualityGuide;
+
 #[cfg(test)]
 mod tests {
     use super::*;

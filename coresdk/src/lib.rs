@@ -17,6 +17,8 @@
 pub mod config;
 pub mod context;
 pub mod genai;
+#[cfg(doctest)]
+mod guides;
 pub mod metrics;
 pub mod pipeline;
 pub mod propagation;
