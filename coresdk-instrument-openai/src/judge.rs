@@ -26,6 +26,14 @@ const OUTPUT_RULE: &str = "Reply with a JSON object and nothing else: {\"score\"
 where 0 is useless or wrong and 1 is fully correct and complete.";
 
 /// One sample to rate: the question, the answer and, for RAG, the retrieved context.
+///
+/// ```
+/// use coresdk_instrument_openai::JudgeSample;
+///
+/// let sample = JudgeSample::new("When does the contract expire?", "On 30 June 2025.")
+///     .with_context("The agreement terminates on 30 June 2025.");
+/// # let _ = sample;
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct JudgeSample<'a> {
     question: &'a str,
@@ -110,6 +118,14 @@ pub enum JudgeError {
 
 impl JudgeError {
     /// The `coresdk.score.error` value recorded for this failure.
+    ///
+    /// ```
+    /// use coresdk_instrument_openai::JudgeError;
+    ///
+    /// let e = JudgeError::EmptyReply { model: "gpt-4o-mini".into() };
+    /// assert_eq!(e.reason(), "empty_reply");
+    /// assert_eq!(e.to_string(), "judge gpt-4o-mini returned no text");
+    /// ```
     pub fn reason(&self) -> &'static str {
         match self {
             JudgeError::InvalidScoreName(_) => "invalid_score_name",

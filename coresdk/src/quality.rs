@@ -60,6 +60,14 @@ pub const MAX_SCORE_NAME_LEN: usize = 64;
 pub const FEEDBACK_SOURCE: &str = "feedback";
 
 /// Why a score was not recorded.
+///
+/// ```
+/// use coresdk::quality::ScoreError;
+///
+/// let err = coresdk::score("faithfulness", 1.5).unwrap_err();
+/// assert!(matches!(err, ScoreError::OutOfRange { .. }));
+/// assert_eq!(err.to_string(), "score \"faithfulness\" = 1.5 is outside 0.0..=1.0");
+/// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ScoreError {

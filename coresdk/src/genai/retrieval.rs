@@ -21,6 +21,14 @@ use super::settings::{GenAiSettings, settings};
 use super::span::{GenAiSpan, Operation, Provider, SpanShape};
 
 /// One retrieved document: its id, its relevance score and (optionally) its text.
+///
+/// ```
+/// use coresdk::genai::RetrievedDocument;
+///
+/// let doc = RetrievedDocument::new("acme-msa-2023", 0.91).with_content("The term ends on 30 June 2025.");
+/// assert_eq!((doc.id(), doc.score()), ("acme-msa-2023", 0.91));
+/// assert!(doc.content().is_some()); // recorded only when content capture is on
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetrievedDocument {
     id: String,

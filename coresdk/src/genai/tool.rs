@@ -20,6 +20,10 @@ use super::settings::{GenAiSettings, settings};
 use super::span::{GenAiSpan, Operation, SpanShape};
 
 /// The kind of tool (`gen_ai.tool.type`).
+///
+/// ```
+/// assert_eq!(coresdk::genai::ToolType::Datastore.as_str(), "datastore");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ToolType {
