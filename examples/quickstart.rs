@@ -27,6 +27,7 @@ use async_openai::types::chat::{
 use async_openai::types::embeddings::CreateEmbeddingRequestArgs;
 use coresdk::config::ExporterKind;
 use coresdk::context::{self, AppContext};
+use coresdk::egress::viewer::Viewer;
 use coresdk::genai::attributes::{LLM_COST_USD, LLM_QUALITY_PREFIX, LLM_QUALITY_SCORE};
 use coresdk::genai::{RetrievalSpan, RetrievedDocument, ToolSpan, ToolType};
 use coresdk::quality::ScoreTarget;
@@ -64,8 +65,15 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     let summary = Summary::default();
+    // The local viewer socket (what `core llm tail` listens on): the
+    // diagnostic payload of a failed trace arrives here and never leaves the host.
+    let socket_dir =
+        std::env::temp_dir().join(format!("coresdk-quickstart-{}", std::process::id()));
+    let viewer = Viewer::listen(&socket_dir.join("core.sock"))?;
     let mut builder = coresdk::Config::builder()
         .with_service_name("quickstart")
+        .with_socket(viewer.path())
+        .with_llm_export(true)
         .with_processor(summary.clone());
     if std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_none() {
         // Offline by default: print each trace as a span tree.
@@ -135,6 +143,9 @@ async fn main() -> Result<(), Error> {
     guard.shutdown()?;
     drop(server);
     summary.print();
+    print_diagnostic_payloads(&viewer);
+    drop(viewer);
+    let _ = std::fs::remove_dir(&socket_dir);
     let stats = coresdk::stats();
     println!(
         "pipeline: {} spans exported, {} dropped, {} failed",
@@ -343,6 +354,24 @@ async fn log_to_crm(cited: &[&IndexedDocument]) -> Result<(), Error> {
     outcome
 }
 
+/// Prints the diagnostic payloads that reached the local socket: the
+/// value-free call chain an LLM would be asked to analyse (only if you opt in
+/// with `CORESDK_LLM_ENDPOINT`; here it stays on the host).
+fn print_diagnostic_payloads(viewer: &Viewer) {
+    let events = viewer.collect_until(Duration::from_secs(2), |events| {
+        events
+            .iter()
+            .any(|e| e.event_type == coresdk::egress::TYPE_LLM_DIAGNOSTIC)
+    });
+    for event in events
+        .iter()
+        .filter(|e| e.event_type == coresdk::egress::TYPE_LLM_DIAGNOSTIC)
+    {
+        let pretty = serde_json::to_string_pretty(&event.data).unwrap_or_default();
+        println!("\ndiagnostic payload (local only):\n{pretty}");
+    }
+}
+
 // --- Offline answers -----------------------------------------------------------
 
 /// Queues the embedded server's answers, in call order, in OpenAI's wire shapes.
@@ -415,13 +444,6 @@ impl Summary {
         for (span, message) in &data.errors {
             println!("failed:        `{span}`: {message}");
         }
-        // DIAGNOSTIC PAYLOAD (issue 5, not merged yet): once the LLM-diagnostic
-        // stage lands, the failed `rag-pipeline` trace yields a privacy-safe
-        // payload (call chain, intents, error types, recovery hints; no
-        // attribute values). Print it here from the local sink.
-        println!(
-            "diagnostic:    the failed trace above is what the LLM-diagnostic stage turns into a payload (issue 5; not printed yet)"
-        );
     }
 }
 

@@ -510,10 +510,10 @@ mod tests {
         );
         let mut got = map(&out);
         let input = got.remove(GEN_AI_INPUT_MESSAGES).unwrap_or_default();
-        // serde_json writes object keys sorted.
+        // Keys keep the OTel schema's order (serde_json `preserve_order`).
         assert_eq!(
             input,
-            r#"[{"parts":[{"content":"hi","type":"text"}],"role":"user"}]"#
+            r#"[{"role":"user","parts":[{"type":"text","content":"hi"}]}]"#
         );
         let tools = got.remove(GEN_AI_TOOL_DEFINITIONS).unwrap_or_default();
         assert_eq!(tools, r#"[{"name":"f","type":"function"}]"#);

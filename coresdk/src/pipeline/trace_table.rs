@@ -198,9 +198,18 @@ impl FrameRec {
         // A GenAI client span is opened by CoreSDK's shared recorder on behalf
         // of a provider crate: its code location is that helper, not user
         // code, so it carries the provider's module and no location.
-        if let Some(provider) = &self.provider {
+        // Tool and retrieval spans come from the same helper without a provider.
+        let genai_helper = self
+            .module
+            .as_ref()
+            .is_some_and(|m| m.as_str().starts_with("coresdk::genai"));
+        if self.provider.is_some() || genai_helper {
+            let module = self.provider.as_ref().map_or_else(
+                || "coresdk::genai".to_owned(),
+                |p| format!("coresdk::genai::{}", p.as_str()),
+            );
             return Frame {
-                module: format!("coresdk::genai::{}", provider.as_str()),
+                module,
                 file: None,
                 line: None,
                 intent: self.name.to_string(),
