@@ -516,7 +516,7 @@ mod tests {
             r#"[{"role":"user","parts":[{"type":"text","content":"hi"}]}]"#
         );
         let tools = got.remove(GEN_AI_TOOL_DEFINITIONS).unwrap_or_default();
-        assert_eq!(tools, r#"[{"name":"f","type":"function"}]"#);
+        assert_eq!(tools, r#"[{"type":"function","name":"f"}]"#);
         let want = expected(
             r#"
             gen_ai.prompt.0.role = system
@@ -527,7 +527,7 @@ mod tests {
             gen_ai.request.tools.0.function.name = f
             gen_ai.bedrock.request.tools.0.type = function
             gen_ai.bedrock.request.tools.0.function.name = f
-            gen_ai.system_instructions = [{"content":"Be kind.","type":"text"}]
+            gen_ai.system_instructions = [{"type":"text","content":"Be kind."}]
             "#,
         );
         assert_eq!(got, want);
