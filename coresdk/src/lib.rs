@@ -1,9 +1,23 @@
 //! CoreSDK: make LLM applications debuggable.
+//!
+//! Call [`instrument`] once at startup: every `tracing` span becomes an
+//! OpenTelemetry span that passes PII masking and the LLM-diagnostic stage on a
+//! worker thread before it is exported over OTLP.
+//!
+//! ```no_run
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let _guard = coresdk::instrument()?; // coresdk-sidecar.yaml + env; flushes on drop
+//!     let span = tracing::info_span!("handle_request", "coresdk.intent" = "answer a question");
+//!     span.in_scope(|| { /* your code */ });
+//!     Ok(())
+//! }
+//! ```
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
 pub mod config;
 pub mod genai;
 pub mod pipeline;
+mod setup;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -14,4 +28,8 @@ pub mod __private;
 
 pub use config::{Config, ConfigBuilder, ConfigError};
 pub use coresdk_macros::trace;
+pub use pipeline::{Stats, stats};
+pub use setup::{
+    CoreLayer, Guard, SDK_VERSION, SetupError, ShutdownError, instrument, instrument_with, layer,
+};
 pub use telemetry::{Problem, RecoveryHint};

@@ -1,1 +1,7 @@
-//! placeholder
+//! Loopback test peers shared by CoreSDK's tests, examples and benches:
+//! an OTLP receiver (gRPC and HTTP/protobuf) and provider-compatible servers.
+//! Everything binds 127.0.0.1 only.
+#![warn(missing_docs, missing_debug_implementations)]
+#![allow(clippy::missing_panics_doc, clippy::expect_used)]
+
+pub mod otlp;

@@ -2,14 +2,23 @@
 //!
 //! ```text
 //! app thread: span ends ─► Handoff (bounded queue; full ⇒ drop + count)
-//! worker:     PiiMasking ─► LlmDiagnostic ─► user processors ─► exporters
+//! worker:     PiiMasking ─► LlmDiagnostic ─► user processors ─► export
 //! ```
 //!
 //! Each stage is a [`SpanProcessor`](opentelemetry_sdk::trace::SpanProcessor)
 //! that owns the next one; only the handoff is registered with the provider.
+//! (opentelemetry-rust hands every registered processor its own copy of a span,
+//! so a sibling processor could not mask for another: hence composition.)
 
 pub mod diagnostic;
+pub mod export;
+pub(crate) mod fanout;
+pub(crate) mod handoff;
 pub mod masking;
+pub mod stats;
+mod stdout;
 
 pub use diagnostic::LlmDiagnostic;
+pub use export::ExportError;
 pub use masking::PiiMasking;
+pub use stats::{Stats, stats};

@@ -1,0 +1,203 @@
+//! The head of the chain: the only processor registered with the provider.
+//!
+//! `on_end` runs on the application's thread inside `Span::end`; all it does is
+//! a non-blocking `try_send` into a bounded queue. A full queue drops the span
+//! and counts it. One worker thread drains the queue through the stages.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use opentelemetry::Context;
+use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
+
+use super::export::ExportCore;
+use super::stats::Counters;
+use crate::setup::SetupError;
+
+/// What travels from the application threads to the worker.
+enum Message {
+    Span(SpanData),
+    Flush(SyncSender<OTelSdkResult>),
+    Shutdown(Duration, SyncSender<OTelSdkResult>),
+}
+
+/// The handoff processor. See the module docs.
+#[derive(Debug)]
+pub(crate) struct Handoff {
+    tx: SyncSender<Message>,
+    counters: Arc<Counters>,
+    closed: AtomicBool,
+    worker: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Message::Span(_) => "Span",
+            Message::Flush(_) => "Flush",
+            Message::Shutdown(..) => "Shutdown",
+        })
+    }
+}
+
+/// What the worker thread is given when it starts.
+pub(crate) struct WorkerSetup {
+    /// Builds the stage chain on the worker thread (the exporter's runtime lives there).
+    pub(crate) build:
+        Box<dyn FnOnce() -> Result<(Box<dyn SpanProcessor>, ExportCore), SetupError> + Send>,
+    pub(crate) batch_delay: Duration,
+}
+
+impl Handoff {
+    /// Starts the worker thread and waits until its chain is built.
+    pub(crate) fn start(
+        queue_size: usize,
+        counters: Arc<Counters>,
+        setup: WorkerSetup,
+    ) -> Result<Self, SetupError> {
+        let (tx, rx) = mpsc::sync_channel::<Message>(queue_size);
+        let (ready_tx, ready_rx) = mpsc::sync_channel::<Result<(), SetupError>>(1);
+        let worker = std::thread::Builder::new()
+            .name("coresdk-pipeline".into())
+            .spawn(move || {
+                // Anything the exporters' libraries (tonic, hyper, reqwest) trace
+                // on this thread must not become spans of the pipeline itself.
+                let _quiet =
+                    tracing::subscriber::set_default(tracing::subscriber::NoSubscriber::default());
+                match (setup.build)() {
+                    Ok((chain, export)) => {
+                        let _ = ready_tx.send(Ok(()));
+                        run(&rx, chain.as_ref(), &export, setup.batch_delay);
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                    }
+                }
+            })
+            .map_err(SetupError::Thread)?;
+        match ready_rx.recv() {
+            Ok(Ok(())) => Ok(Self {
+                tx,
+                counters,
+                closed: AtomicBool::new(false),
+                worker: Mutex::new(Some(worker)),
+            }),
+            Ok(Err(e)) => {
+                let _ = worker.join();
+                Err(e)
+            }
+            Err(_) => Err(SetupError::WorkerGone),
+        }
+    }
+
+    /// Sends a control message, waiting for queue space until `deadline`, then
+    /// waits for the worker's answer until `deadline`.
+    fn control(
+        &self,
+        deadline: Instant,
+        make: impl Fn(SyncSender<OTelSdkResult>) -> Message,
+    ) -> OTelSdkResult {
+        let (reply_tx, reply_rx) = mpsc::sync_channel(1);
+        let mut message = make(reply_tx);
+        loop {
+            match self.tx.try_send(message) {
+                Ok(()) => break,
+                Err(TrySendError::Full(m)) => {
+                    if Instant::now() >= deadline {
+                        return Err(OTelSdkError::Timeout(Duration::ZERO));
+                    }
+                    message = m;
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err(TrySendError::Disconnected(_)) => return Err(OTelSdkError::AlreadyShutdown),
+            }
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        match reply_rx.recv_timeout(left) {
+            Ok(result) => result,
+            Err(RecvTimeoutError::Timeout) => Err(OTelSdkError::Timeout(left)),
+            Err(RecvTimeoutError::Disconnected) => Err(OTelSdkError::AlreadyShutdown),
+        }
+    }
+}
+
+impl SpanProcessor for Handoff {
+    fn on_start(&self, _span: &mut Span, _cx: &Context) {}
+
+    fn on_end(&self, span: SpanData) {
+        if !span.span_context.is_sampled() {
+            return;
+        }
+        if self.closed.load(Ordering::Relaxed) {
+            self.counters.dropped(1);
+            return;
+        }
+        // Never block the application: a full queue costs one span, not latency.
+        if self.tx.try_send(Message::Span(span)).is_err() {
+            self.counters.dropped(1);
+        }
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        if self.closed.load(Ordering::Relaxed) {
+            return Err(OTelSdkError::AlreadyShutdown);
+        }
+        self.control(Instant::now() + Duration::from_secs(30), Message::Flush)
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        if self.closed.swap(true, Ordering::AcqRel) {
+            return Err(OTelSdkError::AlreadyShutdown);
+        }
+        let deadline = Instant::now() + timeout;
+        // The worker gets slightly less than the whole budget so its answer can
+        // still arrive in time.
+        let budget = timeout.mul_f64(0.9);
+        let result = self.control(deadline, |reply| Message::Shutdown(budget, reply));
+        if result.is_ok() {
+            if let Some(worker) = self
+                .worker
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take()
+            {
+                // It has answered, so it is about to return.
+                let _ = worker.join();
+            }
+        }
+        // On timeout the worker is left to finish (or die with the process):
+        // joining it could block the caller for as long as the backend stalls.
+        result
+    }
+}
+
+fn run(rx: &Receiver<Message>, chain: &dyn SpanProcessor, export: &ExportCore, delay: Duration) {
+    let mut next_tick = Instant::now() + delay;
+    loop {
+        let wait = next_tick.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(wait) {
+            Ok(Message::Span(span)) => chain.on_end(span),
+            Ok(Message::Flush(reply)) => {
+                let _ = reply.send(chain.force_flush());
+            }
+            Ok(Message::Shutdown(budget, reply)) => {
+                let result = chain.shutdown_with_timeout(budget);
+                let _ = reply.send(result);
+                return;
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => {
+                let _ = chain.shutdown_with_timeout(Duration::from_secs(1));
+                return;
+            }
+        }
+        if Instant::now() >= next_tick {
+            export.tick();
+            next_tick = Instant::now() + delay;
+        }
+    }
+}

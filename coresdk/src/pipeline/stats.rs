@@ -1,0 +1,61 @@
+//! Pipeline counters: what was exported, dropped, or failed to export.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A snapshot of pipeline counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Spans dropped because the handoff queue or the retry buffer was full,
+    /// or because the pipeline was shut down.
+    pub dropped: u64,
+    /// Spans an exporter accepted.
+    pub exported: u64,
+    /// Spans given up on after the exporter kept failing.
+    pub export_failed: u64,
+}
+
+/// Shared, lock-free counters of one pipeline; every increment also lands in the
+/// process-wide totals returned by [`crate::stats`].
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    dropped: AtomicU64,
+    exported: AtomicU64,
+    export_failed: AtomicU64,
+}
+
+static GLOBAL: Counters = Counters {
+    dropped: AtomicU64::new(0),
+    exported: AtomicU64::new(0),
+    export_failed: AtomicU64::new(0),
+};
+
+impl Counters {
+    pub(crate) fn dropped(&self, n: u64) {
+        self.dropped.fetch_add(n, Ordering::Relaxed);
+        GLOBAL.dropped.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub(crate) fn exported(&self, n: u64) {
+        self.exported.fetch_add(n, Ordering::Relaxed);
+        GLOBAL.exported.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub(crate) fn export_failed(&self, n: u64) {
+        self.export_failed.fetch_add(n, Ordering::Relaxed);
+        GLOBAL.export_failed.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub(crate) fn snapshot(&self) -> Stats {
+        Stats {
+            dropped: self.dropped.load(Ordering::Relaxed),
+            exported: self.exported.load(Ordering::Relaxed),
+            export_failed: self.export_failed.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Process-wide pipeline counters, summed over every pipeline this process set up.
+pub fn stats() -> Stats {
+    GLOBAL.snapshot()
+}

@@ -1,0 +1,193 @@
+//! The `stdout` exporter: a human-readable span tree per trace.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt::Write as _;
+use std::io::Write;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use opentelemetry::trace::{SpanId, Status, TraceId};
+use opentelemetry::{KeyValue, Value};
+use opentelemetry_sdk::trace::SpanData;
+
+/// Traces held while waiting for their local root; the oldest is printed early past this.
+const MAX_PENDING_TRACES: usize = 1024;
+/// Attribute values longer than this are shortened in the tree.
+const MAX_VALUE_CHARS: usize = 80;
+
+/// Collects spans per trace and prints the tree when the trace's local root ends.
+pub(crate) struct SpanTreeWriter {
+    out: Mutex<Box<dyn Write + Send>>,
+    pending: Mutex<Pending>,
+}
+
+#[derive(Default)]
+struct Pending {
+    traces: HashMap<TraceId, Vec<SpanData>>,
+    order: VecDeque<TraceId>,
+}
+
+impl std::fmt::Debug for SpanTreeWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpanTreeWriter").finish_non_exhaustive()
+    }
+}
+
+impl SpanTreeWriter {
+    pub(crate) fn stdout() -> Self {
+        Self::new(Box::new(std::io::stdout()))
+    }
+
+    pub(crate) fn new(out: Box<dyn Write + Send>) -> Self {
+        Self {
+            out: Mutex::new(out),
+            pending: Mutex::new(Pending::default()),
+        }
+    }
+
+    pub(crate) fn write_batch(&self, batch: Vec<SpanData>) {
+        let mut ready = Vec::new();
+        {
+            let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+            for span in batch {
+                let trace_id = span.span_context.trace_id();
+                let is_local_root =
+                    span.parent_span_id == SpanId::INVALID || span.parent_span_is_remote;
+                if !pending.traces.contains_key(&trace_id) {
+                    pending.order.push_back(trace_id);
+                }
+                pending.traces.entry(trace_id).or_default().push(span);
+                if is_local_root {
+                    if let Some(spans) = pending.traces.remove(&trace_id) {
+                        pending.order.retain(|t| *t != trace_id);
+                        ready.push(spans);
+                    }
+                }
+            }
+            while pending.order.len() > MAX_PENDING_TRACES {
+                if let Some(oldest) = pending.order.pop_front() {
+                    if let Some(spans) = pending.traces.remove(&oldest) {
+                        ready.push(spans);
+                    }
+                }
+            }
+        }
+        self.print(ready);
+    }
+
+    /// Prints every trace still waiting for its root.
+    pub(crate) fn flush(&self) {
+        let ready: Vec<Vec<SpanData>> = {
+            let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+            pending.order.clear();
+            pending.traces.drain().map(|(_, spans)| spans).collect()
+        };
+        self.print(ready);
+    }
+
+    fn print(&self, traces: Vec<Vec<SpanData>>) {
+        if traces.is_empty() {
+            return;
+        }
+        let mut text = String::new();
+        for spans in traces {
+            render_trace(&spans, &mut text);
+        }
+        let mut out = self.out.lock().unwrap_or_else(PoisonError::into_inner);
+        // A closed stdout must not take the pipeline down: drop the text.
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    }
+}
+
+fn render_trace(spans: &[SpanData], out: &mut String) {
+    let Some(first) = spans.first() else {
+        return;
+    };
+    let _ = writeln!(out, "trace {}", first.span_context.trace_id());
+    let ids: HashMap<SpanId, usize> = spans
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.span_context.span_id(), i))
+        .collect();
+    let mut children: HashMap<SpanId, Vec<usize>> = HashMap::new();
+    let mut roots = Vec::new();
+    for (i, s) in spans.iter().enumerate() {
+        if ids.contains_key(&s.parent_span_id) {
+            children.entry(s.parent_span_id).or_default().push(i);
+        } else {
+            roots.push(i);
+        }
+    }
+    // Children in start order read like the program ran.
+    let by_start = |v: &mut Vec<usize>| v.sort_by_key(|&i| spans[i].start_time);
+    by_start(&mut roots);
+    for v in children.values_mut() {
+        by_start(v);
+    }
+    let count = roots.len();
+    for (n, &root) in roots.iter().enumerate() {
+        render_span(spans, &children, root, "", n + 1 == count, out);
+    }
+}
+
+fn render_span(
+    spans: &[SpanData],
+    children: &HashMap<SpanId, Vec<usize>>,
+    index: usize,
+    prefix: &str,
+    last: bool,
+    out: &mut String,
+) {
+    let span = &spans[index];
+    let duration = span
+        .end_time
+        .duration_since(span.start_time)
+        .unwrap_or(Duration::ZERO);
+    let branch = if last { "└─ " } else { "├─ " };
+    let _ = write!(
+        out,
+        "{prefix}{branch}{} ({:.2} ms)",
+        span.name,
+        duration.as_secs_f64() * 1000.0
+    );
+    if let Status::Error { description } = &span.status {
+        let _ = write!(out, "  ERROR");
+        if !description.is_empty() {
+            let _ = write!(out, ": {description}");
+        }
+    }
+    out.push('\n');
+    let child_prefix = format!("{prefix}{}", if last { "   " } else { "│  " });
+    for kv in span.attributes.iter().filter(|kv| shown(kv)) {
+        let _ = writeln!(out, "{child_prefix}   · {} = {}", kv.key, short(&kv.value));
+    }
+    for event in &span.events.events {
+        let _ = writeln!(out, "{child_prefix}   ! event {}", event.name);
+    }
+    if let Some(kids) = children.get(&span.span_context.span_id()) {
+        let n = kids.len();
+        for (i, &kid) in kids.iter().enumerate() {
+            render_span(spans, children, kid, &child_prefix, i + 1 == n, out);
+        }
+    }
+}
+
+/// Bookkeeping attributes of tracing-opentelemetry clutter the tree.
+fn shown(kv: &KeyValue) -> bool {
+    let key = kv.key.as_str();
+    !(key.starts_with("thread.")
+        || key == "busy_ns"
+        || key == "idle_ns"
+        || key == "target"
+        || key == "level")
+}
+
+fn short(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() <= MAX_VALUE_CHARS {
+        return text;
+    }
+    let cut: String = text.chars().take(MAX_VALUE_CHARS).collect();
+    format!("{cut}…")
+}

@@ -1,0 +1,426 @@
+//! An in-process OTLP trace receiver built on the official protobuf definitions
+//! (`opentelemetry-proto`), speaking OTLP/gRPC (tonic) or OTLP/HTTP-protobuf
+//! (axum) on 127.0.0.1. It runs on its own thread and runtime, so tests work
+//! with any runtime flavour or none.
+
+use std::collections::BTreeMap;
+use std::net::{SocketAddr, TcpListener as StdListener};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
+    TraceService, TraceServiceServer,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
+use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
+use prost::Message as _;
+use serde_json::Value;
+
+/// Which OTLP transport the receiver speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// OTLP/gRPC.
+    Grpc,
+    /// OTLP/HTTP with protobuf bodies at `POST /v1/traces`.
+    Http,
+}
+
+/// One received span, flattened for assertions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReceivedSpan {
+    /// Span name.
+    pub name: String,
+    /// Trace id, lowercase hex.
+    pub trace_id: String,
+    /// Span id, lowercase hex.
+    pub span_id: String,
+    /// Parent span id, lowercase hex; empty for a root.
+    pub parent_span_id: String,
+    /// OTLP span kind number (1 internal, 2 server, 3 client, ...).
+    pub kind: i32,
+    /// Span attributes as JSON values.
+    pub attributes: BTreeMap<String, Value>,
+    /// Resource attributes of the batch the span came in.
+    pub resource: BTreeMap<String, Value>,
+    /// Instrumentation scope name.
+    pub scope: String,
+    /// Status code (0 unset, 1 ok, 2 error).
+    pub status_code: i32,
+    /// Status message.
+    pub status_message: String,
+    /// Events: name and attributes.
+    pub events: Vec<(String, BTreeMap<String, Value>)>,
+    /// Start and end, in Unix nanoseconds.
+    pub start_end_ns: (u64, u64),
+}
+
+impl ReceivedSpan {
+    /// An attribute's value.
+    pub fn attr(&self, key: &str) -> Option<&Value> {
+        self.attributes.get(key)
+    }
+
+    /// An attribute's value as a string slice.
+    pub fn attr_str(&self, key: &str) -> Option<&str> {
+        self.attributes.get(key).and_then(Value::as_str)
+    }
+}
+
+#[derive(Debug, Default)]
+struct Store {
+    requests: Vec<ExportTraceServiceRequest>,
+    headers: Vec<BTreeMap<String, String>>,
+}
+
+type Shared = Arc<Mutex<Store>>;
+
+fn lock(store: &Shared) -> std::sync::MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A running receiver. Dropping it stops the server.
+#[derive(Debug)]
+pub struct OtlpReceiver {
+    addr: SocketAddr,
+    transport: Transport,
+    store: Shared,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl OtlpReceiver {
+    /// Starts a receiver on a free loopback port.
+    pub fn start(transport: Transport) -> Self {
+        Self::start_on(transport, free_addr()).expect("bind a free loopback port")
+    }
+
+    /// Starts a receiver on `addr` (e.g. to bring a "down" backend back up).
+    pub fn start_on(transport: Transport, addr: SocketAddr) -> std::io::Result<Self> {
+        let listener = StdListener::bind(addr)?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let store: Shared = Arc::default();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread_store = Arc::clone(&store);
+        let thread = std::thread::Builder::new()
+            .name(format!("otlp-receiver-{}", addr.port()))
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("receiver runtime");
+                rt.block_on(async move {
+                    let listener =
+                        tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+                    let stop = async {
+                        let _ = stop_rx.await;
+                    };
+                    match transport {
+                        Transport::Grpc => {
+                            let incoming = tokio_stream_from(listener);
+                            let _ = tonic::transport::Server::builder()
+                                .add_service(TraceServiceServer::new(GrpcService {
+                                    store: thread_store,
+                                }))
+                                .serve_with_incoming_shutdown(incoming, stop)
+                                .await;
+                        }
+                        Transport::Http => {
+                            let app = axum::Router::new()
+                                .route("/v1/traces", axum::routing::post(http_export))
+                                .route("/{*path}", axum::routing::post(http_export))
+                                .with_state(thread_store);
+                            let _ = axum::serve(listener, app)
+                                .with_graceful_shutdown(stop)
+                                .await;
+                        }
+                    }
+                });
+            })?;
+        Ok(Self {
+            addr,
+            transport,
+            store,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The transport it speaks.
+    pub fn transport(&self) -> Transport {
+        self.transport
+    }
+
+    /// `http://127.0.0.1:PORT`: the OTLP base endpoint.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Every export request received so far.
+    pub fn requests(&self) -> Vec<ExportTraceServiceRequest> {
+        lock(&self.store).requests.clone()
+    }
+
+    /// The headers (gRPC metadata) of every request, lower-case names.
+    pub fn headers(&self) -> Vec<BTreeMap<String, String>> {
+        lock(&self.store).headers.clone()
+    }
+
+    /// Every span received so far, flattened.
+    pub fn spans(&self) -> Vec<ReceivedSpan> {
+        flatten(&lock(&self.store).requests)
+    }
+
+    /// Waits until at least `n` spans arrived or `timeout` passed.
+    pub fn wait_for_spans(&self, n: usize, timeout: Duration) -> Vec<ReceivedSpan> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let spans = self.spans();
+            if spans.len() >= n || Instant::now() >= deadline {
+                return spans;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Stops the server and waits for its thread.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for OtlpReceiver {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+fn tokio_stream_from(
+    listener: tokio::net::TcpListener,
+) -> impl futures_core_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+    futures_core_stream::unfold(listener, |listener| async move {
+        let accepted = listener.accept().await.map(|(s, _)| s);
+        Some((accepted, listener))
+    })
+}
+
+/// Minimal stream helpers, so the receiver needs no extra stream crate.
+mod futures_core_stream {
+    pub(crate) use futures_util::stream::{Stream, unfold};
+}
+
+#[derive(Debug)]
+struct GrpcService {
+    store: Shared,
+}
+
+#[tonic::async_trait]
+impl TraceService for GrpcService {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportTraceServiceRequest>,
+    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+        let headers = request
+            .metadata()
+            .clone()
+            .into_headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    v.to_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        let mut store = lock(&self.store);
+        store.headers.push(headers);
+        store.requests.push(request.into_inner());
+        Ok(tonic::Response::new(ExportTraceServiceResponse {
+            partial_success: None,
+        }))
+    }
+}
+
+async fn http_export(
+    axum::extract::State(store): axum::extract::State<Shared>,
+    headers: http::HeaderMap,
+    body: bytes::Bytes,
+) -> Result<(http::HeaderMap, Vec<u8>), (http::StatusCode, String)> {
+    let request = ExportTraceServiceRequest::decode(body)
+        .map_err(|e| (http::StatusCode::BAD_REQUEST, e.to_string()))?;
+    {
+        let mut store = lock(&store);
+        store.headers.push(
+            headers
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_owned(),
+                        v.to_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect(),
+        );
+        store.requests.push(request);
+    }
+    let mut out = http::HeaderMap::new();
+    out.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/x-protobuf"),
+    );
+    Ok((
+        out,
+        ExportTraceServiceResponse {
+            partial_success: None,
+        }
+        .encode_to_vec(),
+    ))
+}
+
+/// A loopback port nothing listens on (bound once, then released).
+pub fn free_addr() -> SocketAddr {
+    let listener = StdListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    listener.local_addr().expect("local addr")
+}
+
+/// A server that accepts TCP connections and never answers: a stalled backend.
+#[derive(Debug)]
+pub struct StallingServer {
+    addr: SocketAddr,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl StallingServer {
+    /// Starts on a free loopback port.
+    pub fn start() -> Self {
+        let listener = StdListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let addr = listener.local_addr().expect("addr");
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let thread_stop = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let mut held = Vec::new();
+            while !thread_stop.load(std::sync::atomic::Ordering::Relaxed) {
+                match listener.accept() {
+                    // Held open, never read from or written to.
+                    Ok((socket, _)) => held.push(socket),
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        Self {
+            addr,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for StallingServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn flatten(requests: &[ExportTraceServiceRequest]) -> Vec<ReceivedSpan> {
+    let mut out = Vec::new();
+    for request in requests {
+        for rs in &request.resource_spans {
+            let resource = rs
+                .resource
+                .as_ref()
+                .map(|r| attributes(&r.attributes))
+                .unwrap_or_default();
+            for ss in &rs.scope_spans {
+                let scope = ss
+                    .scope
+                    .as_ref()
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default();
+                for span in &ss.spans {
+                    let status = span.status.clone().unwrap_or_default();
+                    out.push(ReceivedSpan {
+                        name: span.name.clone(),
+                        trace_id: hex(&span.trace_id),
+                        span_id: hex(&span.span_id),
+                        parent_span_id: hex(&span.parent_span_id),
+                        kind: span.kind,
+                        attributes: attributes(&span.attributes),
+                        resource: resource.clone(),
+                        scope: scope.clone(),
+                        status_code: status.code,
+                        status_message: status.message,
+                        events: span
+                            .events
+                            .iter()
+                            .map(|e| (e.name.clone(), attributes(&e.attributes)))
+                            .collect(),
+                        start_end_ns: (span.start_time_unix_nano, span.end_time_unix_nano),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// OTLP key-values as a JSON map.
+pub fn attributes(kvs: &[KeyValue]) -> BTreeMap<String, Value> {
+    kvs.iter()
+        .map(|kv| (kv.key.clone(), any_value(kv.value.as_ref())))
+        .collect()
+}
+
+fn any_value(v: Option<&AnyValue>) -> Value {
+    match v.and_then(|v| v.value.as_ref()) {
+        Some(any_value::Value::StringValue(s)) => Value::String(s.clone()),
+        Some(any_value::Value::BoolValue(b)) => Value::Bool(*b),
+        Some(any_value::Value::IntValue(i)) => Value::from(*i),
+        Some(any_value::Value::DoubleValue(d)) => Value::from(*d),
+        Some(any_value::Value::ArrayValue(a)) => {
+            Value::Array(a.values.iter().map(|v| any_value(Some(v))).collect())
+        }
+        Some(any_value::Value::KvlistValue(l)) => Value::Object(
+            l.values
+                .iter()
+                .map(|kv| (kv.key.clone(), any_value(kv.value.as_ref())))
+                .collect(),
+        ),
+        Some(any_value::Value::BytesValue(b)) => Value::String(hex(b)),
+        Some(any_value::Value::StringValueStrindex(i)) => Value::String(format!("<strindex {i}>")),
+        None => Value::Null,
+    }
+}
