@@ -178,8 +178,9 @@ fn parts(args: &TraceArgs, sig: &syn::Signature) -> Parts {
 
     // `file!()`/`line!()` spanned at the fn name: the span's code location is
     // the user's function, not the attribute.
-    let file = quote_spanned!(ident_span=> #private::file!());
-    let line = quote_spanned!(ident_span=> #private::line!());
+    let located = respan(private.clone(), ident_span);
+    let file = quote_spanned!(ident_span=> #located::file!());
+    let line = quote_spanned!(ident_span=> #located::line!());
     let keys = args.attrs.iter().map(|a| &a.key);
     let statics = quote! {
         static __CORESDK_CALLSITE: #private::DefaultCallsite =
@@ -261,6 +262,23 @@ fn parts(args: &TraceArgs, sig: &syn::Signature) -> Parts {
         prologue,
         classify,
     }
+}
+
+/// `tokens` with every span set to `span`.
+fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let proc_macro2::TokenTree::Group(group) = &token {
+                let mut new = proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                new.set_span(span);
+                token = proc_macro2::TokenTree::Group(new);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
 }
 
 /// The span of an expression's first token (stable Rust cannot join spans).
