@@ -97,6 +97,8 @@ struct Parts {
 }
 
 fn expand_fn(args: &TraceArgs, item_fn: ItemFn) -> TokenStream {
+    let l_span = local("__coresdk_span");
+    let l_hint = local("__coresdk_hint");
     let ItemFn {
         attrs,
         vis,
@@ -133,8 +135,8 @@ fn expand_fn(args: &TraceArgs, item_fn: ItemFn) -> TokenStream {
         let ret = closure_return(&sig.output);
         quote! {
             #private::run_sync(
-                __coresdk_span,
-                __coresdk_hint,
+                #l_span,
+                #l_hint,
                 move || #ret #block,
                 #classify,
             )
@@ -154,14 +156,21 @@ fn expand_fn(args: &TraceArgs, item_fn: ItemFn) -> TokenStream {
 
 /// `pin!` the future and await it inside a `TracedFuture`.
 fn instrument_future(private: &TokenStream, future: &TokenStream, classify: &TokenStream) -> TokenStream {
+    let l_span = local("__coresdk_span");
+    let l_hint = local("__coresdk_hint");
+    let l_future = local("__coresdk_future");
     quote! {
-        let __coresdk_future = #future;
-        let __coresdk_future = #private::pin!(__coresdk_future);
-        #private::TracedFuture::new(__coresdk_span, __coresdk_hint, __coresdk_future, #classify).await
+        let #l_future = #future;
+        let #l_future = #private::pin!(#l_future);
+        #private::TracedFuture::new(#l_span, #l_hint, #l_future, #classify).await
     }
 }
 
 fn parts(args: &TraceArgs, sig: &syn::Signature) -> Parts {
+    let l_span = local("__coresdk_span");
+    let l_hint = local("__coresdk_hint");
+    let l_hint_fn = local("__coresdk_hint_fn");
+    let l_value = local("__coresdk_value");
     let krate = args
         .krate
         .as_ref()
@@ -202,14 +211,14 @@ fn parts(args: &TraceArgs, sig: &syn::Signature) -> Parts {
         Some(HintArg::OnError { expr, .. }) => {
             let hint_fn = quote_spanned!(expr_span(expr)=> || #expr);
             quote! {{
-                let __coresdk_hint_fn: fn() -> #private::RecoveryHint = #hint_fn;
-                #private::Option::Some(__coresdk_hint_fn)
+                let #l_hint_fn: fn() -> #private::RecoveryHint = #hint_fn;
+                #private::Option::Some(#l_hint_fn)
             }}
         }
         Some(HintArg::Text { text, .. }) => quote! {{
-            let __coresdk_hint_fn: fn() -> #private::RecoveryHint =
+            let #l_hint_fn: fn() -> #private::RecoveryHint =
                 || #private::RecoveryHint::Custom(#private::Cow::Borrowed(#text));
-            #private::Option::Some(__coresdk_hint_fn)
+            #private::Option::Some(#l_hint_fn)
         }},
     };
 
@@ -224,8 +233,8 @@ fn parts(args: &TraceArgs, sig: &syn::Signature) -> Parts {
         }
     });
     let prologue = quote! {
-        let __coresdk_hint: #private::Hint = #hint;
-        let __coresdk_span = if #private::enabled(&__CORESDK_CALLSITE) {
+        let #l_hint: #private::Hint = #hint;
+        let #l_span = if #private::enabled(&__CORESDK_CALLSITE) {
             #private::new_span(
                 &__CORESDK_META,
                 #intent,
@@ -239,19 +248,19 @@ fn parts(args: &TraceArgs, sig: &syn::Signature) -> Parts {
 
     let require_result = args.hint.as_ref().map(|hint| {
         let call = quote_spanned!(hint.key_span()=> #private::require_result);
-        quote!(#call(__coresdk_value);)
+        quote!(#call(#l_value);)
     });
     let classify = quote! {
-        |__coresdk_value, __coresdk_span, __coresdk_hint| {
+        |#l_value, #l_span, #l_hint| {
             #require_result
             #[allow(unused_imports)]
             use #private::{
                 DisplayOutcome as _, PlainOutcome as _, ProblemOutcome as _, ResultOutcome as _,
             };
             #private::record_outcome(
-                __coresdk_span,
-                (&&&&#private::Outcome(__coresdk_value)).__coresdk_error(),
-                __coresdk_hint,
+                #l_span,
+                (&&&&#private::Outcome(#l_value)).__coresdk_error(),
+                #l_hint,
             );
         }
     };
@@ -262,6 +271,12 @@ fn parts(args: &TraceArgs, sig: &syn::Signature) -> Parts {
         prologue,
         classify,
     }
+}
+
+/// A local of the expansion: `mixed_site` hygiene, so the user's body can
+/// neither see nor shadow it.
+fn local(name: &str) -> proc_macro2::Ident {
+    proc_macro2::Ident::new(name, proc_macro2::Span::mixed_site())
 }
 
 /// `tokens` with every span set to `span`.
@@ -305,6 +320,7 @@ fn closure_return(output: &ReturnType) -> TokenStream {
 /// A never-taken `return` of the declared type, so `?` and `return` inside
 /// the async block infer the function's return type.
 fn fake_return_edge(output: &ReturnType) -> TokenStream {
+    let l_fake_return = local("__coresdk_fake_return");
     let ty = match output {
         ReturnType::Default => quote!(()),
         ReturnType::Type(_, ty) => {
@@ -328,8 +344,8 @@ fn fake_return_edge(output: &ReturnType) -> TokenStream {
             clippy::unreachable
         )]
         if false {
-            let __coresdk_fake_return: #ty = loop {};
-            return __coresdk_fake_return;
+            let #l_fake_return: #ty = loop {};
+            return #l_fake_return;
         }
     }
 }
