@@ -221,7 +221,9 @@ fn hint_conflict(span: Span, previous: &HintArg) -> syn::Error {
     };
     let mut error = syn::Error::new(
         span,
-        format!("a recovery hint is already given by `{what}`: use one of `on_error` and `recovery_hint`"),
+        format!(
+            "a recovery hint is already given by `{what}`: use one of `on_error` and `recovery_hint`"
+        ),
     );
     error.combine(syn::Error::new(previous.key_span(), "first given here"));
     error
@@ -237,7 +239,10 @@ fn validate_attrs(fields: Vec<AttrField>) -> syn::Result<Vec<AttrField>> {
     for (i, field) in fields.iter().enumerate() {
         let key = field.key.value();
         if key.is_empty() {
-            return Err(syn::Error::new(field.key.span(), "attribute key must not be empty"));
+            return Err(syn::Error::new(
+                field.key.span(),
+                "attribute key must not be empty",
+            ));
         }
         if let Some(prefix) = RESERVED_PREFIXES.iter().find(|p| key.starts_with(**p)) {
             return Err(syn::Error::new(

@@ -10,7 +10,9 @@ use proc_macro2::TokenStream;
 use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt as _;
 use syn::visit_mut::VisitMut;
-use syn::{AttrStyle, Attribute, Block, Expr, ExprAsync, ExprCall, Item, ItemFn, ReturnType, Stmt, Type};
+use syn::{
+    AttrStyle, Attribute, Block, Expr, ExprAsync, ExprCall, Item, ItemFn, ReturnType, Stmt, Type,
+};
 
 use crate::args::{AttrFormat, HintArg, TraceArgs};
 
@@ -155,7 +157,11 @@ fn expand_fn(args: &TraceArgs, item_fn: ItemFn) -> TokenStream {
 }
 
 /// `pin!` the future and await it inside a `TracedFuture`.
-fn instrument_future(private: &TokenStream, future: &TokenStream, classify: &TokenStream) -> TokenStream {
+fn instrument_future(
+    private: &TokenStream,
+    future: &TokenStream,
+    classify: &TokenStream,
+) -> TokenStream {
     let l_span = local("__coresdk_span");
     let l_hint = local("__coresdk_hint");
     let l_future = local("__coresdk_future");
@@ -247,8 +253,15 @@ fn parts(args: &TraceArgs, sig: &syn::Signature) -> Parts {
     };
 
     let require_result = args.hint.as_ref().map(|hint| {
-        let call = quote_spanned!(hint.key_span()=> #private::require_result);
-        quote!(#call(#l_value);)
+        // The same hygienic local, located at the `on_error` key so the
+        // "needs a `Result`" error points there.
+        let key_span = hint.key_span();
+        let value = proc_macro2::Ident::new(
+            "__coresdk_value",
+            proc_macro2::Span::mixed_site().located_at(key_span),
+        );
+        let call = quote_spanned!(key_span=> #private::require_result);
+        quote_spanned!(key_span=> #call(#value);)
     });
     let classify = quote! {
         |#l_value, #l_span, #l_hint| {
@@ -285,7 +298,8 @@ fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
         .into_iter()
         .map(|mut token| {
             if let proc_macro2::TokenTree::Group(group) = &token {
-                let mut new = proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                let mut new =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
                 new.set_span(span);
                 token = proc_macro2::TokenTree::Group(new);
             } else {

@@ -19,7 +19,9 @@ pub use crate::telemetry::outcome::{
     DisplayOutcome, ErrorView, Hint, Outcome, PlainOutcome, ProblemOutcome, ResultOutcome,
     ReturnsResult, record_outcome, require_result,
 };
-pub use crate::telemetry::span_fields::{FIXED_FIELDS, LEVEL, MAX_ATTRS, enabled, fields, new_span};
+pub use crate::telemetry::span_fields::{
+    FIXED_FIELDS, LEVEL, MAX_ATTRS, enabled, fields, new_span,
+};
 pub use crate::telemetry::traced_future::TracedFuture;
 pub use crate::telemetry::traced_sync::run_sync;
 

@@ -9,8 +9,8 @@ use std::hash::{BuildHasher, Hasher};
 
 use coresdk::trace;
 use opentelemetry::Value;
-use tracing_subscriber::layer::SubscriberExt as _;
 use support::{all_text, attr, attr_str, capture, capture_async};
+use tracing_subscriber::layer::SubscriberExt as _;
 
 /// A fresh random string (process-random hasher keys, mixed with a counter).
 fn random_secret(tag: &str) -> String {
@@ -21,7 +21,11 @@ fn random_secret(tag: &str) -> String {
     });
     let mut hasher = RandomState::new().build_hasher();
     hasher.write_u64(n);
-    format!("{tag}-{:016x}{:016x}", hasher.finish(), RandomState::new().hash_one(n))
+    format!(
+        "{tag}-{:016x}{:016x}",
+        hasher.finish(),
+        RandomState::new().hash_one(n)
+    )
 }
 
 #[derive(Debug)]
@@ -75,12 +79,7 @@ fn argument_values_never_reach_spans_unless_named() {
         });
         let (_, async_spans) = capture_async(|| charge(charge_token.clone(), &tier, 99));
 
-        let everything: String = spans
-            .0
-            .iter()
-            .chain(&async_spans.0)
-            .map(all_text)
-            .collect();
+        let everything: String = spans.0.iter().chain(&async_spans.0).map(all_text).collect();
         for secret in [&token, &card_number, &charge_token, &session_secret, &note] {
             assert!(
                 !everything.contains(secret.as_str()),

@@ -133,12 +133,18 @@ fn ok_records_no_error_fields() {
         CORESDK_RECOVERY_HINT,
         CORESDK_CANCELLED,
     ] {
-        assert!(attr(span, key).is_none(), "{key} must not be set on success");
+        assert!(
+            attr(span, key).is_none(),
+            "{key} must not be set on success"
+        );
     }
     assert!(span.events.is_empty());
 }
 
-#[trace(intent = "call downstream inventory service", recovery_hint = "check inventory service health")]
+#[trace(
+    intent = "call downstream inventory service",
+    recovery_hint = "check inventory service health"
+)]
 async fn check_inventory(sku: &str) -> Result<u32, UpstreamTimeout> {
     tokio::task::yield_now().await;
     if sku.is_empty() {
@@ -168,10 +174,7 @@ fn problem_impl_gives_its_own_fields() {
         attr_str(span, CORESDK_RECOVERY_HINT),
         "check inventory service health"
     );
-    assert_eq!(
-        exception(span).1,
-        "inventory did not respond within 2000ms"
-    );
+    assert_eq!(exception(span).1, "inventory did not respond within 2000ms");
 }
 
 #[trace(intent = "custom hint expression", on_error = RecoveryHint::custom("page the on-call"))]
@@ -188,7 +191,10 @@ fn error_without_display_records_type_only() {
     assert_eq!(attr_str(span, CORESDK_PROBLEM_TITLE), "Opaque");
     assert!(attr(span, CORESDK_PROBLEM_DETAIL).is_none());
     assert_eq!(attr_str(span, CORESDK_RECOVERY_HINT), "page the on-call");
-    assert_eq!(exception(span), ("trace_errors::Opaque".to_owned(), "Opaque".to_owned()));
+    assert_eq!(
+        exception(span),
+        ("trace_errors::Opaque".to_owned(), "Opaque".to_owned())
+    );
 }
 
 #[trace(intent = "boxed dyn error")]
@@ -205,8 +211,14 @@ fn generic<E: fmt::Display>(e: E) -> Result<(), E> {
 fn boxed_and_generic_errors_use_display() {
     let (_, spans) = capture(|| (boxed().is_err(), generic("text error").is_err()));
     let span = spans.one("boxed");
-    assert_eq!(attr_str(span, CORESDK_PROBLEM_DETAIL), "insert into boxed failed");
-    assert_eq!(attr_str(span, CORESDK_PROBLEM_TITLE), "Box<dyn core::error::Error + core::marker::Send + core::marker::Sync>");
+    assert_eq!(
+        attr_str(span, CORESDK_PROBLEM_DETAIL),
+        "insert into boxed failed"
+    );
+    assert_eq!(
+        attr_str(span, CORESDK_PROBLEM_TITLE),
+        "Box<dyn core::error::Error + core::marker::Send + core::marker::Sync>"
+    );
     let span = spans.one("generic");
     assert_eq!(attr_str(span, ERROR_TYPE), "&str");
     assert_eq!(attr_str(span, CORESDK_PROBLEM_DETAIL), "text error");
@@ -233,7 +245,10 @@ fn panic_ends_span_with_error_and_keeps_unwinding() {
         attr_str(span, CORESDK_RECOVERY_HINT),
         "check downstream service health"
     );
-    assert_eq!(exception(span), ("panic".to_owned(), "n too large: 11".to_owned()));
+    assert_eq!(
+        exception(span),
+        ("panic".to_owned(), "n too large: 11".to_owned())
+    );
 }
 
 #[trace(intent = "async panic")]
@@ -250,7 +265,10 @@ fn async_panic_ends_span_with_error() {
     assert!(is_error(span));
     assert_eq!(attr_str(span, ERROR_TYPE), "panic");
     assert_eq!(exception(span).1, "async boom");
-    assert!(attr(span, CORESDK_CANCELLED).is_none(), "a panic is not a cancellation");
+    assert!(
+        attr(span, CORESDK_CANCELLED).is_none(),
+        "a panic is not a cancellation"
+    );
 }
 
 #[trace(intent = "never finishes")]

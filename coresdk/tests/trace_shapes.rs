@@ -246,7 +246,11 @@ fn trait_impls_and_async_trait() {
         .iter()
         .filter(|s| s.name == "fetch" && support::is_error(s))
         .collect();
-    assert_eq!(failed.len(), 1, "the Err return of the async-trait fn is recorded");
+    assert_eq!(
+        failed.len(),
+        1,
+        "the Err return of the async-trait fn is recorded"
+    );
 }
 
 #[derive(Debug)]

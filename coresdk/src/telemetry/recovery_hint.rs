@@ -68,10 +68,22 @@ mod tests {
     #[test]
     fn built_in_texts_are_stable_and_distinct() {
         let hints = [
-            (RecoveryHint::RetryWithBackoff, "retry with exponential backoff"),
-            (RecoveryHint::CheckDownstreamHealth, "check downstream service health"),
-            (RecoveryHint::ValidateInputSchema, "validate the input against its schema"),
-            (RecoveryHint::RotateCredentials, "rotate or refresh the credentials"),
+            (
+                RecoveryHint::RetryWithBackoff,
+                "retry with exponential backoff",
+            ),
+            (
+                RecoveryHint::CheckDownstreamHealth,
+                "check downstream service health",
+            ),
+            (
+                RecoveryHint::ValidateInputSchema,
+                "validate the input against its schema",
+            ),
+            (
+                RecoveryHint::RotateCredentials,
+                "rotate or refresh the credentials",
+            ),
         ];
         for (hint, text) in &hints {
             assert_eq!(hint.as_str(), *text);

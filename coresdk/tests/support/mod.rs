@@ -83,7 +83,11 @@ impl Spans {
 
     /// Asserts `name` is a root span.
     pub fn assert_root(&self, name: &str) {
-        assert_eq!(self.one(name).parent_span_id, SpanId::INVALID, "{name} should be a root");
+        assert_eq!(
+            self.one(name).parent_span_id,
+            SpanId::INVALID,
+            "{name} should be a root"
+        );
     }
 }
 
@@ -99,13 +103,19 @@ pub fn attr<'a>(span: &'a SpanData, key: &str) -> Option<&'a Value> {
 pub fn attr_str(span: &SpanData, key: &str) -> String {
     match attr(span, key) {
         Some(v) => v.as_str().into_owned(),
-        None => panic!("span {} has no attribute {key}: {:?}", span.name, span.attributes),
+        None => panic!(
+            "span {} has no attribute {key}: {:?}",
+            span.name, span.attributes
+        ),
     }
 }
 
 /// How many times attribute `key` appears on `span`.
 pub fn attr_count(span: &SpanData, key: &str) -> usize {
-    span.attributes.iter().filter(|kv| kv.key.as_str() == key).count()
+    span.attributes
+        .iter()
+        .filter(|kv| kv.key.as_str() == key)
+        .count()
 }
 
 /// Whether the span ended with status Error.
