@@ -44,10 +44,10 @@ impl fmt::Display for UpstreamTimeout {
 }
 
 impl Problem for UpstreamTimeout {
-    fn problem_type(&self) -> &str {
+    fn problem_type(&self) -> &'static str {
         "https://coresdk.dev/errors/upstream-timeout"
     }
-    fn title(&self) -> &str {
+    fn title(&self) -> &'static str {
         "Upstream Timeout"
     }
     fn status(&self) -> u16 {
@@ -71,8 +71,10 @@ fn exception(span: &SpanData) -> (String, String) {
             .attributes
             .iter()
             .find(|kv| kv.key.as_str() == key)
-            .map(|kv| kv.value.as_str().into_owned())
-            .unwrap_or_else(|| panic!("exception event has no {key}"))
+            .map_or_else(
+                || panic!("exception event has no {key}"),
+                |kv| kv.value.as_str().into_owned(),
+            )
     };
     (get(EXCEPTION_TYPE), get(EXCEPTION_MESSAGE))
 }
@@ -279,7 +281,7 @@ async fn slow() -> Result<(), DbError> {
 
 #[test]
 fn dropped_future_is_marked_cancelled() {
-    let (_, spans) = capture(|| {
+    let ((), spans) = capture(|| {
         let mut future = pin!(slow());
         let mut cx = Context::from_waker(Waker::noop());
         assert!(future.as_mut().poll(&mut cx).is_pending());

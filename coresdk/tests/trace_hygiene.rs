@@ -60,7 +60,10 @@ fn crate_argument_and_shadowing_parameters() {
 
 /// Records the field names of every new span.
 #[derive(Clone, Default)]
-struct FieldNames(Arc<Mutex<Vec<(String, Vec<String>)>>>);
+struct FieldNames(Arc<Mutex<Vec<SpanFields>>>);
+
+/// A span name and its field names.
+type SpanFields = (String, Vec<String>);
 
 impl<S: tracing::Subscriber> Layer<S> for FieldNames {
     fn on_new_span(&self, attrs: &span::Attributes<'_>, _: &span::Id, _: Context<'_, S>) {

@@ -34,8 +34,8 @@ pub const ABOUT_BLANK: &str = "about:blank";
 /// }
 ///
 /// impl Problem for UpstreamTimeout {
-///     fn problem_type(&self) -> &str { "https://coresdk.dev/errors/upstream-timeout" }
-///     fn title(&self) -> &str { "Upstream Timeout" }
+///     fn problem_type(&self) -> &'static str { "https://coresdk.dev/errors/upstream-timeout" }
+///     fn title(&self) -> &'static str { "Upstream Timeout" }
 ///     fn status(&self) -> u16 { 504 }
 /// }
 ///

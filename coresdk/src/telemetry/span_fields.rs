@@ -47,7 +47,7 @@ pub const MAX_ATTRS: usize = 32 - FIXED_FIELDS;
 
 /// Whether a span at this callsite would be recorded by the current
 /// subscriber. With no subscriber this is a single relaxed atomic load.
-#[inline(always)]
+#[inline]
 pub fn enabled(callsite: &'static DefaultCallsite) -> bool {
     if LEVEL > tracing::level_filters::STATIC_MAX_LEVEL || LEVEL > LevelFilter::current() {
         return false;

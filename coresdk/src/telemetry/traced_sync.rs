@@ -12,6 +12,7 @@ use super::outcome::{Hint, record_panic};
 /// unwinding. The span closes when this returns or unwinds. With a disabled
 /// span this is just `body()`.
 #[inline]
+#[allow(clippy::needless_pass_by_value)] // owns the span: it closes when this returns
 pub fn run_sync<R, B, C>(span: Span, hint: Hint, body: B, classify: C) -> R
 where
     B: FnOnce() -> R,

@@ -3,6 +3,7 @@
 //! processor) and look spans and attributes up.
 #![allow(dead_code, unreachable_pub)]
 
+use std::fmt::Write as _;
 use std::future::Future;
 
 use coresdk::Config;
@@ -128,12 +129,12 @@ pub fn is_error(span: &SpanData) -> bool {
 pub fn all_text(span: &SpanData) -> String {
     let mut out = format!("{} ", span.name);
     for kv in &span.attributes {
-        out.push_str(&format!("{}={} ", kv.key, kv.value));
+        let _ = write!(out, "{}={} ", kv.key, kv.value);
     }
     for event in span.events.iter() {
-        out.push_str(&format!("{} ", event.name));
+        let _ = write!(out, "{} ", event.name);
         for kv in &event.attributes {
-            out.push_str(&format!("{}={} ", kv.key, kv.value));
+            let _ = write!(out, "{}={} ", kv.key, kv.value);
         }
     }
     if let Status::Error { description } = &span.status {
