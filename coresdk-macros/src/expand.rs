@@ -243,9 +243,11 @@ fn parts(args: &TraceArgs, sig: &syn::Signature) -> Parts {
         let #l_span = if #private::enabled(&__CORESDK_CALLSITE) {
             #private::new_span(
                 &__CORESDK_META,
-                #intent,
-                #private::concat!(#private::module_path!(), #function_suffix),
-                &[#(#values),*],
+                &#private::span_values!(
+                    #intent,
+                    #private::concat!(#private::module_path!(), #function_suffix);
+                    #(#values),*
+                ),
             )
         } else {
             #private::Span::none()

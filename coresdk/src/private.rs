@@ -49,4 +49,26 @@ macro_rules! __coresdk_trace_field_set {
     };
 }
 
+/// The values of a `#[trace]` span when it opens, in `field_set!` order:
+/// intent, function, nothing for the fields recorded later, then `attrs(...)`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __coresdk_trace_span_values {
+    ($intent:expr, $function:expr; $($value:expr),* $(,)?) => {
+        [
+            $crate::__private::Option::Some(&$intent as &dyn $crate::__private::Value),
+            $crate::__private::Option::Some(&$function as &dyn $crate::__private::Value),
+            $crate::__private::Option::None,
+            $crate::__private::Option::None,
+            $crate::__private::Option::None,
+            $crate::__private::Option::None,
+            $crate::__private::Option::None,
+            $crate::__private::Option::None,
+            $crate::__private::Option::None,
+            $($crate::__private::Option::Some($value as &dyn $crate::__private::Value)),*
+        ]
+    };
+}
+
 pub use crate::__coresdk_trace_field_set as field_set;
+pub use crate::__coresdk_trace_span_values as span_values;

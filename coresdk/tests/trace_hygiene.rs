@@ -107,3 +107,53 @@ fn callsite_fields_are_the_attribute_constants() {
         )]
     );
 }
+
+#[test]
+fn attrs_limit_matches_the_macro() {
+    // `coresdk-macros` rejects more than 23 `attrs(...)`: tracing allows 32
+    // fields per callsite and `#[trace]` declares 9 itself.
+    assert_eq!(coresdk::__private::FIXED_FIELDS, 9);
+    assert_eq!(coresdk::__private::MAX_ATTRS, 23);
+}
+
+#[coresdk::trace(
+    intent = "as many attrs as allowed",
+    attrs(
+        a0 = 0,
+        a1 = 1,
+        a2 = 2,
+        a3 = 3,
+        a4 = 4,
+        a5 = 5,
+        a6 = 6,
+        a7 = 7,
+        a8 = 8,
+        a9 = 9,
+        a10 = 10,
+        a11 = 11,
+        a12 = 12,
+        a13 = 13,
+        a14 = 14,
+        a15 = 15,
+        a16 = 16,
+        a17 = 17,
+        a18 = 18,
+        a19 = 19,
+        a20 = 20,
+        a21 = 21,
+        a22 = 22
+    )
+)]
+fn max_attrs() {}
+
+#[test]
+fn the_maximum_number_of_attrs_is_recorded() {
+    let ((), spans) = capture(max_attrs);
+    let span = spans.one("max_attrs");
+    for i in 0..23_i64 {
+        assert_eq!(
+            support::attr(span, &format!("a{i}")),
+            Some(&opentelemetry::Value::I64(i))
+        );
+    }
+}

@@ -62,21 +62,9 @@ pub fn enabled(callsite: &'static DefaultCallsite) -> bool {
 
 /// Opens the span of a `#[trace]` callsite (call only when [`enabled`]).
 ///
-/// `attrs` are the values of the user's `attrs(...)`, in declaration order.
+/// `values` has one entry per field of the callsite, in order (built by
+/// `__private::span_values!`).
 #[inline]
-pub fn new_span(
-    meta: &'static Metadata<'static>,
-    intent: &'static str,
-    function: &'static str,
-    attrs: &[&dyn Value],
-) -> Span {
-    let mut values: [Option<&dyn Value>; 32] = [None; 32];
-    values[0] = Some(&intent);
-    values[1] = Some(&function);
-    for (slot, value) in values[FIXED_FIELDS..].iter_mut().zip(attrs) {
-        *slot = Some(*value);
-    }
-    let fields = meta.fields();
-    let len = fields.len().min(values.len());
-    Span::new(meta, &fields.value_set_all(&values[..len]))
+pub fn new_span(meta: &'static Metadata<'static>, values: &[Option<&dyn Value>]) -> Span {
+    Span::new(meta, &meta.fields().value_set_all(values))
 }
