@@ -36,6 +36,17 @@ fn instrumented(x: u64) -> u64 {
     black_box(x).wrapping_mul(31).rotate_left(7)
 }
 
+/// `#[tracing::instrument]` recording what `#[trace]` records (intent and
+/// function name), for a like-for-like comparison.
+#[tracing::instrument(
+    skip_all,
+    fields(coresdk.intent = "benchmark a traced function", code.function.name = "trace_macro::instrumented_same_fields")
+)]
+#[inline(never)]
+fn instrumented_same_fields(x: u64) -> u64 {
+    black_box(x).wrapping_mul(31).rotate_left(7)
+}
+
 #[coresdk::trace(intent = "benchmark a traced function with attrs", attrs(x = x as i64))]
 #[inline(never)]
 fn traced_attrs(x: u64) -> u64 {
@@ -108,6 +119,9 @@ fn full_pipeline(c: &mut Criterion) {
         group.bench_function("trace_attrs", |b| b.iter(|| traced_attrs(black_box(3))));
         group.bench_function("tracing_instrument", |b| {
             b.iter(|| instrumented(black_box(3)));
+        });
+        group.bench_function("tracing_instrument_same_fields", |b| {
+            b.iter(|| instrumented_same_fields(black_box(3)));
         });
         group.bench_function("async_bare", |b| {
             b.iter(|| rt.block_on(bare_async(black_box(3))));
