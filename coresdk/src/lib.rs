@@ -15,8 +15,11 @@
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
 pub mod config;
+pub mod context;
 pub mod genai;
+pub mod metrics;
 pub mod pipeline;
+pub mod propagation;
 mod setup;
 pub mod telemetry;
 #[cfg(feature = "testing")]

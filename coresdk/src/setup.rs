@@ -9,6 +9,7 @@ use opentelemetry::KeyValue;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkError;
+use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanProcessor};
 use tracing::Subscriber;
 use tracing_subscriber::Layer;
@@ -21,9 +22,11 @@ use crate::genai::attributes as attr;
 use crate::pipeline::diagnostic::{DiagnosticError, LlmDiagnostic};
 use crate::pipeline::export::{ExportCore, ExportError};
 use crate::pipeline::fanout::Fanout;
-use crate::pipeline::handoff::{Handoff, WorkerSetup};
+use crate::pipeline::handoff::{Chain, Handoff, WorkerSetup};
 use crate::pipeline::masking::{MaskingError, PiiMasking};
+use crate::pipeline::sampling::TailSampling;
 use crate::pipeline::stats::{Counters, Stats};
+use crate::pipeline::tick::Tick;
 
 /// The CoreSDK version, as reported in `telemetry.distro.version`.
 pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -113,17 +116,23 @@ impl From<OTelSdkError> for ShutdownError {
 #[derive(Debug)]
 pub struct Guard {
     provider: Option<SdkTracerProvider>,
+    meter_provider: Option<SdkMeterProvider>,
     counters: Arc<Counters>,
     timeout: Duration,
 }
 
 impl Guard {
-    /// Exports everything queued so far and waits for it (bounded).
+    /// Exports everything queued so far (spans, and metrics when enabled) and
+    /// waits for it (bounded).
     pub fn flush(&self) -> Result<(), ShutdownError> {
-        match &self.provider {
-            Some(p) => p.force_flush().map_err(ShutdownError::from),
-            None => Err(ShutdownError::AlreadyShutdown),
+        let Some(provider) = &self.provider else {
+            return Err(ShutdownError::AlreadyShutdown);
+        };
+        let traces = provider.force_flush().map_err(ShutdownError::from);
+        if let Some(meters) = &self.meter_provider {
+            meters.force_flush().map_err(ShutdownError::from)?;
         }
+        traces
     }
 
     /// Flushes and stops the pipeline within the shutdown timeout.
@@ -132,17 +141,31 @@ impl Guard {
     }
 
     fn shutdown_inner(&mut self) -> Result<(), ShutdownError> {
-        match self.provider.take() {
-            Some(p) => p
-                .shutdown_with_timeout(self.timeout)
-                .map_err(ShutdownError::from),
-            None => Err(ShutdownError::AlreadyShutdown),
+        let Some(provider) = self.provider.take() else {
+            return Err(ShutdownError::AlreadyShutdown);
+        };
+        // Spans first, so the final pipeline counters include them; the
+        // metrics get the last quarter of the budget.
+        let traces = provider
+            .shutdown_with_timeout(self.timeout.mul_f64(0.75))
+            .map_err(ShutdownError::from);
+        if let Some(meters) = self.meter_provider.take() {
+            meters
+                .shutdown_with_timeout(self.timeout.mul_f64(0.25))
+                .map_err(ShutdownError::from)?;
         }
+        traces
     }
 
     /// Counters of this pipeline.
     pub fn stats(&self) -> Stats {
         self.counters.snapshot()
+    }
+
+    /// The OpenTelemetry meter provider behind this pipeline (OTLP exporter
+    /// with metrics enabled only).
+    pub fn meter_provider(&self) -> Option<&SdkMeterProvider> {
+        self.meter_provider.as_ref()
     }
 
     /// The OpenTelemetry tracer provider behind this pipeline, for code that
@@ -185,6 +208,9 @@ pub fn instrument_with(config: Config) -> Result<Guard, SetupError> {
         if let Some(provider) = guard.tracer_provider() {
             opentelemetry::global::set_tracer_provider(provider.clone());
         }
+        if let Some(meters) = &guard.meter_provider {
+            opentelemetry::global::set_meter_provider(meters.clone());
+        }
         Ok(guard)
     })();
     if installed.is_err() {
@@ -211,7 +237,9 @@ where
     S: Subscriber + for<'span> LookupSpan<'span> + Send + Sync,
 {
     let provider_parts = ProviderParts::from(&config);
+    crate::genai::set_settings(crate::genai::GenAiSettings::from_config(config.genai()));
     let counters = Arc::new(Counters::default());
+    let meter_provider = crate::metrics::start(&config, &provider_parts.resource, &counters)?;
     let handoff = start_pipeline(config, &provider_parts.resource, &counters)?;
 
     let provider = SdkTracerProvider::builder()
@@ -240,6 +268,7 @@ where
         Box::new(otel),
         Guard {
             provider: Some(provider),
+            meter_provider,
             counters,
             timeout: provider_parts.shutdown_timeout,
         },
@@ -309,7 +338,7 @@ impl From<&Config> for ProviderParts {
 }
 
 /// Starts the worker and builds the stage chain on it:
-/// `PiiMasking → LlmDiagnostic → user processors → export`.
+/// `PiiMasking → LlmDiagnostic → [TailSampling] → user processors → export`.
 fn start_pipeline(
     mut config: Config,
     resource: &Resource,
@@ -319,17 +348,30 @@ fn start_pipeline(
     let batch_delay = config.pipeline().batch_delay();
     let resource = resource.clone();
     let export_counters = Arc::clone(counters);
-    let build = move || -> Result<(Box<dyn SpanProcessor>, ExportCore), SetupError> {
-        let export = ExportCore::new(&config, &resource, export_counters)?;
+    let build = move || -> Result<Chain, SetupError> {
+        let export = ExportCore::new(&config, &resource, Arc::clone(&export_counters))?;
         let mut targets = std::mem::take(&mut config.processors);
         targets.push(Box::new(export.clone()));
-        let diagnostic = LlmDiagnostic::from_config(&config, Box::new(Fanout::new(targets)))?;
+        let mut tickers: Vec<Arc<dyn Tick>> = Vec::new();
+        let after_diagnostic: Box<dyn SpanProcessor> = if config.tail_sampling().enabled() {
+            let sampling = TailSampling::from_config(
+                config.tail_sampling(),
+                Box::new(Fanout::new(targets)),
+                export_counters,
+            );
+            tickers.push(Arc::new(sampling.clone()));
+            Box::new(sampling)
+        } else {
+            Box::new(Fanout::new(targets))
+        };
+        tickers.push(Arc::new(export));
+        let diagnostic = LlmDiagnostic::from_config(&config, after_diagnostic)?;
         let chain: Box<dyn SpanProcessor> = if config.pii().enabled() {
             Box::new(PiiMasking::from_config(config.pii(), Box::new(diagnostic))?)
         } else {
             Box::new(diagnostic)
         };
-        Ok((chain, export))
+        Ok((chain, tickers))
     };
     Handoff::start(
         queue_size,

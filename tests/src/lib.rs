@@ -4,4 +4,5 @@
 #![warn(missing_docs, missing_debug_implementations)]
 #![allow(clippy::missing_panics_doc, clippy::expect_used)]
 
+pub mod openai_server;
 pub mod otlp;

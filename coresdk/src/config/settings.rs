@@ -11,8 +11,8 @@ use super::env::{CORESDK_CONFIG, ENV_KEYS};
 use super::error::{ConfigError, Origin};
 use super::keys::{Raw, apply};
 use super::model::{
-    ExporterKind, GenAiConfig, LlmExportConfig, MessageFormat, OtlpConfig, OtlpProtocol, PiiAction,
-    PiiConfig, PiiRule, PipelineConfig, SamplerConfig,
+    ExporterKind, GenAiConfig, LlmExportConfig, MessageFormat, MetricsConfig, OtlpConfig,
+    OtlpProtocol, PiiAction, PiiConfig, PiiRule, PipelineConfig, SamplerConfig, TailSamplingConfig,
 };
 use super::yaml;
 
@@ -51,6 +51,8 @@ pub struct Config {
     pub(crate) sampler_name: SamplerName,
     pub(crate) sampler_arg: f64,
     pub(crate) pipeline: PipelineConfig,
+    pub(crate) tail_sampling: TailSamplingConfig,
+    pub(crate) metrics: MetricsConfig,
     pub(crate) genai: GenAiConfig,
     pub(crate) pii: PiiConfig,
     pub(crate) llm_export: LlmExportConfig,
@@ -72,6 +74,8 @@ impl Default for Config {
             sampler_name: SamplerName::ParentBasedAlwaysOn,
             sampler_arg: 1.0,
             pipeline: PipelineConfig::default(),
+            tail_sampling: TailSamplingConfig::default(),
+            metrics: MetricsConfig::default(),
             genai: GenAiConfig::default(),
             pii: PiiConfig::default(),
             llm_export: LlmExportConfig::default(),
@@ -134,6 +138,14 @@ impl Config {
     pub fn pipeline(&self) -> &PipelineConfig {
         &self.pipeline
     }
+    /// The `metrics` block.
+    pub fn metrics(&self) -> &MetricsConfig {
+        &self.metrics
+    }
+    /// The `sampling.tail` block.
+    pub fn tail_sampling(&self) -> &TailSamplingConfig {
+        &self.tail_sampling
+    }
     /// The `genai` block.
     pub fn genai(&self) -> &GenAiConfig {
         &self.genai
@@ -189,6 +201,7 @@ pub struct ConfigBuilder {
     pii_rules: Vec<PiiRule>,
     pii_keys: Vec<(String, PiiAction)>,
     processors: Vec<Box<dyn SpanProcessor>>,
+    tail_sampling: Option<TailSamplingConfig>,
 }
 
 impl ConfigBuilder {
@@ -369,6 +382,20 @@ impl ConfigBuilder {
     pub fn with_max_payload_bytes(self, bytes: usize) -> Self {
         self.set("llm_export.max_payload_bytes", bytes)
     }
+    /// Turns GenAI metrics and pipeline counters (OTLP only) on or off.
+    pub fn with_metrics(self, enabled: bool) -> Self {
+        self.set("metrics.enabled", enabled)
+    }
+    /// Time between metric exports.
+    pub fn with_metrics_interval(self, interval: Duration) -> Self {
+        self.set("metrics.export_interval_ms", millis(interval))
+    }
+    /// Tail sampling: keep whole traces with errors, truncations, slow spans or
+    /// matching attributes, and `base_rate` of the rest.
+    pub fn with_tail_sampling(mut self, tail: TailSamplingConfig) -> Self {
+        self.tail_sampling = Some(tail);
+        self
+    }
     /// Adds a span processor after the built-in stages (it sees masked spans only).
     pub fn with_processor(mut self, processor: impl SpanProcessor + 'static) -> Self {
         self.processors.push(Box::new(processor));
@@ -394,13 +421,14 @@ impl ConfigBuilder {
 
         let mut cfg = Config::default();
         let file = match self.file {
-            FileSource::Auto => match lookup(CORESDK_CONFIG) {
-                Some(path) => Some((PathBuf::from(path), None)),
-                None => {
+            FileSource::Auto => {
+                if let Some(path) = lookup(CORESDK_CONFIG) {
+                    Some((PathBuf::from(path), None))
+                } else {
                     let local = PathBuf::from(DEFAULT_CONFIG_FILE);
                     local.is_file().then_some((local, None))
                 }
-            },
+            }
             FileSource::Path(path) => Some((path, None)),
             FileSource::Inline(text) => Some((PathBuf::from("<inline>"), Some(text))),
             FileSource::Disabled => None,
@@ -453,6 +481,18 @@ impl ConfigBuilder {
         cfg.pii.rules.extend(self.pii_rules);
         cfg.pii.keys.extend(self.pii_keys);
         cfg.processors = self.processors;
+        if let Some(tail) = self.tail_sampling {
+            if !(0.0..=1.0).contains(&tail.base_rate) {
+                return Err(ConfigError::InvalidValue {
+                    key: "sampling.tail.base_rate".into(),
+                    origin: Origin::Builder,
+                    reason: format!("{} is not a rate between 0 and 1", tail.base_rate),
+                });
+            }
+            cfg.tail_sampling = tail;
+            cfg.origins
+                .insert("sampling.tail.enabled".into(), Origin::Builder);
+        }
         cfg.validate()?;
         Ok(cfg)
     }

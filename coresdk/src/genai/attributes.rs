@@ -71,3 +71,173 @@ pub const TELEMETRY_SDK_VERSION: &str = "telemetry.sdk.version";
 pub const TELEMETRY_DISTRO_NAME: &str = "telemetry.distro.name";
 /// `telemetry.distro.version`: the CoreSDK version.
 pub const TELEMETRY_DISTRO_VERSION: &str = "telemetry.distro.version";
+
+// --- GenAI client spans (issue 6: `coresdk::genai`, provider instrumentations) --
+//
+// Indexed message keys are built at run time from a prefix, an index and a
+// suffix (`gen_ai.prompt` + `3` + `content`): the prefixes and suffixes live here.
+
+/// Name of the operation (`chat`, `embeddings`, ...).
+pub const GEN_AI_OPERATION_NAME: &str = "gen_ai.operation.name";
+/// The GenAI provider (`openai`, `aws.bedrock`), OTel semconv v1.37+.
+pub const GEN_AI_PROVIDER_NAME: &str = "gen_ai.provider.name";
+/// The GenAI provider, legacy key still read by llm-tracekit / OpenLLMetry backends.
+pub const GEN_AI_SYSTEM: &str = "gen_ai.system";
+
+/// Model named in the request.
+pub const GEN_AI_REQUEST_MODEL: &str = "gen_ai.request.model";
+/// Maximum number of tokens the model may generate.
+pub const GEN_AI_REQUEST_MAX_TOKENS: &str = "gen_ai.request.max_tokens";
+/// Sampling temperature.
+pub const GEN_AI_REQUEST_TEMPERATURE: &str = "gen_ai.request.temperature";
+/// Nucleus sampling `top_p`.
+pub const GEN_AI_REQUEST_TOP_P: &str = "gen_ai.request.top_p";
+/// Top-k sampling.
+pub const GEN_AI_REQUEST_TOP_K: &str = "gen_ai.request.top_k";
+/// Frequency penalty.
+pub const GEN_AI_REQUEST_FREQUENCY_PENALTY: &str = "gen_ai.request.frequency_penalty";
+/// Presence penalty.
+pub const GEN_AI_REQUEST_PRESENCE_PENALTY: &str = "gen_ai.request.presence_penalty";
+/// Stop sequences (string array).
+pub const GEN_AI_REQUEST_STOP_SEQUENCES: &str = "gen_ai.request.stop_sequences";
+/// Sampling seed.
+pub const GEN_AI_REQUEST_SEED: &str = "gen_ai.request.seed";
+/// Number of choices requested (`n`).
+pub const GEN_AI_REQUEST_CHOICE_COUNT: &str = "gen_ai.request.choice.count";
+/// Whether the response was requested as a stream.
+pub const GEN_AI_REQUEST_STREAM: &str = "gen_ai.request.stream";
+/// End-user identifier sent with the request.
+pub const GEN_AI_REQUEST_USER: &str = "gen_ai.request.user";
+/// Encoding formats requested from an embeddings API (string array).
+pub const GEN_AI_REQUEST_ENCODING_FORMATS: &str = "gen_ai.request.encoding_formats";
+/// Number of dimensions requested of an embeddings API.
+pub const GEN_AI_EMBEDDINGS_DIMENSION_COUNT: &str = "gen_ai.embeddings.dimension.count";
+/// Number of inputs sent to an embeddings API.
+pub const GEN_AI_EMBEDDINGS_INPUT_COUNT: &str = "gen_ai.embeddings.input.count";
+
+/// OpenAI: end-user identifier (llm-tracekit key).
+pub const GEN_AI_OPENAI_REQUEST_USER: &str = "gen_ai.openai.request.user";
+/// OpenAI: requested seed (legacy key).
+pub const GEN_AI_OPENAI_REQUEST_SEED: &str = "gen_ai.openai.request.seed";
+/// OpenAI: requested service tier.
+pub const GEN_AI_OPENAI_REQUEST_SERVICE_TIER: &str = "gen_ai.openai.request.service_tier";
+/// OpenAI: requested response format (`text`, `json_object`, `json_schema`).
+pub const GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT: &str = "gen_ai.openai.request.response_format";
+/// OpenAI: service tier that served the response.
+pub const OPENAI_RESPONSE_SERVICE_TIER: &str = "openai.response.service_tier";
+/// OpenAI: backend configuration fingerprint of the response.
+pub const OPENAI_RESPONSE_SYSTEM_FINGERPRINT: &str = "openai.response.system_fingerprint";
+
+/// Response id.
+pub const GEN_AI_RESPONSE_ID: &str = "gen_ai.response.id";
+/// Model that produced the response.
+pub const GEN_AI_RESPONSE_MODEL: &str = "gen_ai.response.model";
+/// Finish reason of every choice, in choice order (string array).
+pub const GEN_AI_RESPONSE_FINISH_REASONS: &str = "gen_ai.response.finish_reasons";
+/// Seconds from the request to the first streamed chunk.
+pub const GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK: &str = "gen_ai.response.time_to_first_chunk";
+
+/// Input (prompt) tokens, cached ones included.
+pub const GEN_AI_USAGE_INPUT_TOKENS: &str = "gen_ai.usage.input_tokens";
+/// Output (completion) tokens, reasoning ones included.
+pub const GEN_AI_USAGE_OUTPUT_TOKENS: &str = "gen_ai.usage.output_tokens";
+/// Input tokens served from the provider's prompt cache.
+pub const GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: &str = "gen_ai.usage.cache_read.input_tokens";
+/// Input tokens written to the provider's prompt cache.
+pub const GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS: &str =
+    "gen_ai.usage.cache_creation.input_tokens";
+/// Output tokens spent on reasoning.
+pub const GEN_AI_USAGE_REASONING_OUTPUT_TOKENS: &str = "gen_ai.usage.reasoning.output_tokens";
+
+/// Prefix of the indexed prompt messages: `gen_ai.prompt.<N>.<suffix>`.
+pub const GEN_AI_PROMPT: &str = "gen_ai.prompt";
+/// Prefix of the indexed completions: `gen_ai.completion.<N>.<suffix>`.
+pub const GEN_AI_COMPLETION: &str = "gen_ai.completion";
+/// Prefix of the indexed tool definitions: `gen_ai.request.tools.<N>.<suffix>`.
+pub const GEN_AI_REQUEST_TOOLS: &str = "gen_ai.request.tools";
+/// OpenAI alias prefix of the tool definitions (llm-tracekit).
+pub const GEN_AI_OPENAI_REQUEST_TOOLS: &str = "gen_ai.openai.request.tools";
+/// Bedrock alias prefix of the tool definitions (llm-tracekit).
+pub const GEN_AI_BEDROCK_REQUEST_TOOLS: &str = "gen_ai.bedrock.request.tools";
+
+/// Indexed suffix: message role.
+pub const SUFFIX_ROLE: &str = "role";
+/// Indexed suffix: message content (captured content only).
+pub const SUFFIX_CONTENT: &str = "content";
+/// Indexed suffix: id of the tool call a tool message answers.
+pub const SUFFIX_TOOL_CALL_ID: &str = "tool_call_id";
+/// Indexed suffix: finish reason of a completion.
+pub const SUFFIX_FINISH_REASON: &str = "finish_reason";
+/// Indexed infix: tool calls of a message, `...tool_calls.<M>.<suffix>`.
+pub const SUFFIX_TOOL_CALLS: &str = "tool_calls";
+/// Indexed suffix: tool call id.
+pub const SUFFIX_ID: &str = "id";
+/// Indexed suffix: tool call / tool definition type.
+pub const SUFFIX_TYPE: &str = "type";
+/// Indexed suffix: function name.
+pub const SUFFIX_FUNCTION_NAME: &str = "function.name";
+/// Indexed suffix: function arguments (captured content only).
+pub const SUFFIX_FUNCTION_ARGUMENTS: &str = "function.arguments";
+/// Indexed suffix: function description of a tool definition.
+pub const SUFFIX_FUNCTION_DESCRIPTION: &str = "function.description";
+/// Indexed suffix: JSON schema of a tool definition's parameters.
+pub const SUFFIX_FUNCTION_PARAMETERS: &str = "function.parameters";
+
+/// OTel v1.37+ JSON form of the input messages.
+pub const GEN_AI_INPUT_MESSAGES: &str = "gen_ai.input.messages";
+/// OTel v1.37+ JSON form of the output messages.
+pub const GEN_AI_OUTPUT_MESSAGES: &str = "gen_ai.output.messages";
+/// OTel v1.37+ JSON form of system instructions given apart from the chat history.
+pub const GEN_AI_SYSTEM_INSTRUCTIONS: &str = "gen_ai.system_instructions";
+/// OTel v1.37+ JSON form of the tool definitions.
+pub const GEN_AI_TOOL_DEFINITIONS: &str = "gen_ai.tool.definitions";
+
+/// Estimated cost of the call in US dollars (from the pricing table).
+pub const LLM_COST_USD: &str = "llm.cost_usd";
+/// Wall time of the whole logical call (retries and stream included), ms.
+pub const LLM_LATENCY_MS: &str = "llm.latency_ms";
+/// Milliseconds from the request to the first streamed token.
+pub const LLM_TIME_TO_FIRST_TOKEN_MS: &str = "llm.time_to_first_token_ms";
+/// `true` when a completion stopped at the token limit (`finish_reason = length`).
+pub const LLM_TRUNCATED: &str = "llm.truncated";
+
+/// HTTP status code of the provider's response.
+pub const HTTP_RESPONSE_STATUS_CODE: &str = "http.response.status_code";
+
+/// Event: the first streamed token arrived.
+pub const FIRST_TOKEN_RECEIVED_EVENT: &str = "first_token_received";
+/// Event: a completion was cut off at the token limit.
+pub const RESPONSE_TRUNCATED_EVENT: &str = "response_truncated";
+
+// --- Application context (`coresdk::context`) ----------------------------------
+
+/// The end user on whose behalf the call was made.
+pub const USER_ID: &str = "user.id";
+/// The user's session (conversation) id.
+pub const SESSION_ID: &str = "session.id";
+/// The application feature that made the call.
+pub const APP_FEATURE: &str = "app.feature";
+/// Version of the prompt template the call used.
+pub const APP_PROMPT_VERSION: &str = "app.prompt.version";
+
+// --- Metrics (lead) -------------------------------------------------------------
+
+/// Histogram: duration of a GenAI client operation, in seconds.
+pub const METRIC_GEN_AI_CLIENT_OPERATION_DURATION: &str = "gen_ai.client.operation.duration";
+/// Histogram: tokens used per GenAI client operation, by `gen_ai.token.type`.
+pub const METRIC_GEN_AI_CLIENT_TOKEN_USAGE: &str = "gen_ai.client.token.usage";
+/// Histogram: time from request to the first streamed chunk, in seconds.
+pub const METRIC_GEN_AI_CLIENT_TIME_TO_FIRST_CHUNK: &str =
+    "gen_ai.client.operation.time_to_first_chunk";
+/// Counter: estimated cost of GenAI calls, in USD.
+pub const METRIC_LLM_COST_USD: &str = "llm.cost_usd";
+/// Metric attribute: `input` or `output`.
+pub const GEN_AI_TOKEN_TYPE: &str = "gen_ai.token.type";
+/// Counter: spans the pipeline dropped (queue full, shutdown).
+pub const METRIC_CORESDK_SPANS_DROPPED: &str = "coresdk.spans.dropped";
+/// Counter: spans an exporter accepted.
+pub const METRIC_CORESDK_SPANS_EXPORTED: &str = "coresdk.spans.exported";
+/// Counter: spans given up on after export failures.
+pub const METRIC_CORESDK_SPANS_EXPORT_FAILED: &str = "coresdk.spans.export_failed";
+/// Counter: spans of traces the tail sampler did not keep.
+pub const METRIC_CORESDK_SPANS_SAMPLED_OUT: &str = "coresdk.spans.sampled_out";

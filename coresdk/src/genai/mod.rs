@@ -1,6 +1,31 @@
 //! GenAI semantic conventions shared by every provider instrumentation.
 //!
-//! Provider crates translate their SDK types into this module's neutral model;
-//! attribute naming, content capture, truncation and cost live here, once.
+//! Provider crates translate their SDK types into this module's neutral model
+//! ([`ChatRequest`], [`Message`], [`ToolCall`], [`Usage`], ...) and record one
+//! call with a [`GenAiSpan`]; attribute naming, content capture, truncation and
+//! cost live here, once.
+//!
+//! Settings (content capture, `content_max_chars`, message format, prices) are
+//! process-wide: the pipeline setup installs them with [`set_settings`] and
+//! every span reads them through [`settings`] when it starts.
 
 pub mod attributes;
+mod capture;
+mod error;
+mod message;
+mod pricing;
+mod recorder;
+mod settings;
+mod span;
+
+pub use capture::{TRUNCATION_MARKER, truncate_content};
+pub use error::{CallError, CallErrorKind, PROBLEM_TYPE_BASE};
+pub use message::{
+    ChatRequest, ChatResponse, Completion, ContentPart, EmbeddingsRequest, EmbeddingsResponse,
+    FinishReason, Message, Role, ToolCall, ToolDefinition, Usage,
+};
+pub use pricing::{ModelPrice, PricingTable};
+pub use settings::{
+    DEFAULT_CONTENT_MAX_CHARS, GenAiSettings, GenAiSettingsBuilder, set_settings, settings,
+};
+pub use span::{GenAiSpan, Operation, Provider};

@@ -1,0 +1,80 @@
+//! [`TracedChat`]: traced `chat().create` / `chat().create_stream`.
+
+use async_openai::config::Config;
+use async_openai::error::OpenAIError;
+use async_openai::types::chat::{CreateChatCompletionRequest, CreateChatCompletionResponse};
+use coresdk::genai::Operation;
+use tracing::Instrument;
+
+use crate::client::TracedClient;
+use crate::convert;
+use crate::error::call_error;
+use crate::stream::TracedChatStream;
+
+/// The traced chat completions API, from [`TracedClient::chat`].
+pub struct TracedChat<'c, C: Config> {
+    client: &'c TracedClient<C>,
+}
+
+impl<C: Config> std::fmt::Debug for TracedChat<'_, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TracedChat").finish_non_exhaustive()
+    }
+}
+
+impl<'c, C: Config> TracedChat<'c, C> {
+    pub(crate) fn new(client: &'c TracedClient<C>) -> Self {
+        Self { client }
+    }
+
+    /// `POST /chat/completions`, as one `chat {model}` span covering the
+    /// whole call, the client's retries included.
+    pub async fn create(
+        &self,
+        request: CreateChatCompletionRequest,
+    ) -> Result<CreateChatCompletionResponse, OpenAIError> {
+        let mut span = self.client.start_span(Operation::Chat, &request.model);
+        convert::record_chat_request(&mut span, &request, false);
+        let result = self
+            .client
+            .inner()
+            .chat()
+            .create(request)
+            .instrument(span.span().clone())
+            .await;
+        match &result {
+            Ok(response) => convert::record_chat_response(&mut span, response),
+            Err(error) => span.record_error(&call_error(error)),
+        }
+        span.end();
+        result
+    }
+
+    /// `POST /chat/completions` with `stream: true`. The span starts before the
+    /// request and ends when the returned stream ends (or is dropped:
+    /// `coresdk.cancelled = true`). Deltas are accumulated per choice; usage is
+    /// taken from the final chunk when the server sends one
+    /// (`stream_options.include_usage`).
+    pub async fn create_stream(
+        &self,
+        request: CreateChatCompletionRequest,
+    ) -> Result<TracedChatStream, OpenAIError> {
+        let mut span = self.client.start_span(Operation::Chat, &request.model);
+        convert::record_chat_request(&mut span, &request, true);
+        let result = self
+            .client
+            .inner()
+            .chat()
+            .create_stream(request)
+            .instrument(span.span().clone())
+            .await;
+        match result {
+            Ok(stream) => Ok(TracedChatStream::new(stream, span)),
+            Err(error) => {
+                span.record_error(&call_error(&error));
+                span.end();
+                Err(error)
+            }
+        }
+    }
+}

@@ -1,0 +1,419 @@
+//! async-openai types → the neutral `coresdk::genai` model.
+
+#![allow(deprecated)] // `max_tokens`, `seed`, `user`, `system_fingerprint` are still sent by users.
+
+use async_openai::types::chat::{
+    ChatChoice, ChatCompletionMessageToolCalls, ChatCompletionRequestAssistantMessageContent,
+    ChatCompletionRequestAssistantMessageContentPart, ChatCompletionRequestDeveloperMessageContent,
+    ChatCompletionRequestDeveloperMessageContentPart, ChatCompletionRequestMessage,
+    ChatCompletionRequestSystemMessageContent, ChatCompletionRequestSystemMessageContentPart,
+    ChatCompletionRequestToolMessageContent, ChatCompletionRequestToolMessageContentPart,
+    ChatCompletionRequestUserMessageContent, ChatCompletionRequestUserMessageContentPart,
+    ChatCompletionTools, CompletionUsage, CreateChatCompletionRequest,
+    CreateChatCompletionResponse, FinishReason as OaiFinishReason, ResponseFormat, Role as OaiRole,
+    StopConfiguration,
+};
+use async_openai::types::embeddings::{CreateEmbeddingRequest, EmbeddingInput, EncodingFormat};
+use coresdk::genai::attributes::{
+    GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT, GEN_AI_OPENAI_REQUEST_SEED,
+    GEN_AI_OPENAI_REQUEST_SERVICE_TIER, GEN_AI_OPENAI_REQUEST_USER, OPENAI_RESPONSE_SERVICE_TIER,
+    OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
+};
+use coresdk::genai::{
+    ChatRequest, ChatResponse, Completion, ContentPart, EmbeddingsRequest, FinishReason, GenAiSpan,
+    Message, Role, ToolCall, ToolDefinition, Usage,
+};
+use serde::Serialize;
+
+/// `0.7f32` as `0.7`, not `0.699999988079071`.
+pub(crate) fn f32_to_f64(v: f32) -> f64 {
+    v.to_string().parse().unwrap_or(f64::from(v))
+}
+
+/// The lowercase wire name of a serde enum (`ServiceTier::Flex` → `flex`).
+fn wire_name<T: Serialize>(value: &T) -> Option<String> {
+    match serde_json::to_value(value).ok()? {
+        serde_json::Value::String(s) => Some(s),
+        _ => None,
+    }
+}
+
+pub(crate) fn role(role: OaiRole) -> Role {
+    match role {
+        OaiRole::Developer => Role::Developer,
+        OaiRole::System => Role::System,
+        OaiRole::User => Role::User,
+        OaiRole::Assistant => Role::Assistant,
+        OaiRole::Tool => Role::Tool,
+        OaiRole::Function => Role::Other("function".to_owned()),
+    }
+}
+
+pub(crate) fn finish_reason(reason: OaiFinishReason) -> FinishReason {
+    match reason {
+        OaiFinishReason::Stop => FinishReason::Stop,
+        OaiFinishReason::Length => FinishReason::Length,
+        OaiFinishReason::ToolCalls => FinishReason::ToolCalls,
+        OaiFinishReason::ContentFilter => FinishReason::ContentFilter,
+        OaiFinishReason::FunctionCall => FinishReason::Other("function_call".to_owned()),
+    }
+}
+
+/// Builds content parts, leaving text out when content is not captured.
+struct Parts {
+    capture: bool,
+    parts: Vec<ContentPart>,
+}
+
+impl Parts {
+    fn new(capture: bool) -> Self {
+        Self {
+            capture,
+            parts: Vec::new(),
+        }
+    }
+    fn text(&mut self, text: &str) {
+        if self.capture {
+            self.parts.push(ContentPart::Text(text.to_owned()));
+        } else {
+            // Keep the part (its type is structure), not the text.
+            self.parts.push(ContentPart::Text(String::new()));
+        }
+    }
+    fn refusal(&mut self, text: &str) {
+        let text = if self.capture { text } else { "" };
+        self.parts.push(ContentPart::Refusal(text.to_owned()));
+    }
+    fn blob(&mut self, modality: &str) {
+        self.parts.push(ContentPart::Blob {
+            modality: modality.to_owned(),
+        });
+    }
+}
+
+fn tool_calls(calls: &[ChatCompletionMessageToolCalls], capture: bool) -> Vec<ToolCall> {
+    calls
+        .iter()
+        .map(|call| match call {
+            ChatCompletionMessageToolCalls::Function(f) => ToolCall::function(
+                Some(f.id.clone()),
+                f.function.name.clone(),
+                if capture {
+                    f.function.arguments.clone()
+                } else {
+                    String::new()
+                },
+            ),
+            ChatCompletionMessageToolCalls::Custom(c) => ToolCall {
+                id: Some(c.id.clone()),
+                kind: "custom".to_owned(),
+                name: c.custom_tool.name.clone(),
+                arguments: if capture {
+                    c.custom_tool.input.clone()
+                } else {
+                    String::new()
+                },
+            },
+        })
+        .collect()
+}
+
+fn message(m: &ChatCompletionRequestMessage, capture: bool) -> Message {
+    let mut parts = Parts::new(capture);
+    let mut out = match m {
+        ChatCompletionRequestMessage::Developer(d) => {
+            match &d.content {
+                ChatCompletionRequestDeveloperMessageContent::Text(t) => parts.text(t),
+                ChatCompletionRequestDeveloperMessageContent::Array(a) => {
+                    for ChatCompletionRequestDeveloperMessageContentPart::Text(t) in a {
+                        parts.text(&t.text);
+                    }
+                }
+            }
+            Message::new(Role::Developer)
+        }
+        ChatCompletionRequestMessage::System(s) => {
+            match &s.content {
+                ChatCompletionRequestSystemMessageContent::Text(t) => parts.text(t),
+                ChatCompletionRequestSystemMessageContent::Array(a) => {
+                    for ChatCompletionRequestSystemMessageContentPart::Text(t) in a {
+                        parts.text(&t.text);
+                    }
+                }
+            }
+            Message::new(Role::System)
+        }
+        ChatCompletionRequestMessage::User(u) => {
+            match &u.content {
+                ChatCompletionRequestUserMessageContent::Text(t) => parts.text(t),
+                ChatCompletionRequestUserMessageContent::Array(a) => {
+                    for part in a {
+                        match part {
+                            ChatCompletionRequestUserMessageContentPart::Text(t) => {
+                                parts.text(&t.text);
+                            }
+                            ChatCompletionRequestUserMessageContentPart::ImageUrl(_) => {
+                                parts.blob("image");
+                            }
+                            ChatCompletionRequestUserMessageContentPart::InputAudio(_) => {
+                                parts.blob("audio");
+                            }
+                            ChatCompletionRequestUserMessageContentPart::File(_) => {
+                                parts.blob("file");
+                            }
+                        }
+                    }
+                }
+            }
+            Message::new(Role::User)
+        }
+        ChatCompletionRequestMessage::Assistant(a) => {
+            match &a.content {
+                Some(ChatCompletionRequestAssistantMessageContent::Text(t)) => parts.text(t),
+                Some(ChatCompletionRequestAssistantMessageContent::Array(list)) => {
+                    for part in list {
+                        match part {
+                            ChatCompletionRequestAssistantMessageContentPart::Text(t) => {
+                                parts.text(&t.text);
+                            }
+                            ChatCompletionRequestAssistantMessageContentPart::Refusal(r) => {
+                                parts.refusal(&r.refusal);
+                            }
+                        }
+                    }
+                }
+                None => {}
+            }
+            if let Some(refusal) = &a.refusal {
+                parts.refusal(refusal);
+            }
+            let mut msg = Message::new(Role::Assistant);
+            if let Some(calls) = &a.tool_calls {
+                msg.tool_calls = tool_calls(calls, capture);
+            }
+            msg
+        }
+        ChatCompletionRequestMessage::Tool(t) => {
+            match &t.content {
+                ChatCompletionRequestToolMessageContent::Text(text) => parts.text(text),
+                ChatCompletionRequestToolMessageContent::Array(a) => {
+                    for ChatCompletionRequestToolMessageContentPart::Text(p) in a {
+                        parts.text(&p.text);
+                    }
+                }
+            }
+            Message::new(Role::Tool).with_tool_call_id(t.tool_call_id.clone())
+        }
+        ChatCompletionRequestMessage::Function(f) => {
+            if let Some(content) = &f.content {
+                parts.text(content);
+            }
+            Message::new(Role::Other("function".to_owned()))
+        }
+    };
+    out.content = parts.parts;
+    out
+}
+
+fn tools(tools: &[ChatCompletionTools]) -> Vec<ToolDefinition> {
+    tools
+        .iter()
+        .map(|tool| match tool {
+            ChatCompletionTools::Function(t) => ToolDefinition {
+                kind: "function".to_owned(),
+                name: t.function.name.clone(),
+                description: t.function.description.clone(),
+                parameters: t.function.parameters.as_ref().map(ToString::to_string),
+            },
+            ChatCompletionTools::Custom(c) => ToolDefinition {
+                kind: "custom".to_owned(),
+                name: c.custom.name.clone(),
+                description: c.custom.description.clone(),
+                parameters: None,
+            },
+        })
+        .collect()
+}
+
+/// Records the request on `span`, OpenAI-specific attributes included.
+pub(crate) fn record_chat_request(
+    span: &mut GenAiSpan,
+    request: &CreateChatCompletionRequest,
+    stream: bool,
+) {
+    if !span.is_recording() {
+        return;
+    }
+    let capture = span.captures_content();
+    let neutral = ChatRequest {
+        model: request.model.clone(),
+        system_instructions: Vec::new(),
+        messages: request
+            .messages
+            .iter()
+            .map(|m| message(m, capture))
+            .collect(),
+        tools: request.tools.as_deref().map(tools).unwrap_or_default(),
+        max_tokens: request
+            .max_completion_tokens
+            .or(request.max_tokens)
+            .map(u64::from),
+        temperature: request.temperature.map(f32_to_f64),
+        top_p: request.top_p.map(f32_to_f64),
+        top_k: None,
+        frequency_penalty: request.frequency_penalty.map(f32_to_f64),
+        presence_penalty: request.presence_penalty.map(f32_to_f64),
+        stop_sequences: match &request.stop {
+            Some(StopConfiguration::String(s)) => vec![s.clone()],
+            Some(StopConfiguration::StringArray(v)) => v.clone(),
+            None => Vec::new(),
+        },
+        seed: request.seed,
+        choice_count: request.n.map(u64::from),
+        stream,
+        user: request.user.clone(),
+    };
+    span.record_chat_request(&neutral);
+    if let Some(user) = &request.user {
+        span.set_attribute(GEN_AI_OPENAI_REQUEST_USER, user.clone());
+    }
+    if let Some(seed) = request.seed {
+        span.set_attribute(GEN_AI_OPENAI_REQUEST_SEED, seed);
+    }
+    if let Some(tier) = request.service_tier.as_ref().and_then(wire_name) {
+        span.set_attribute(GEN_AI_OPENAI_REQUEST_SERVICE_TIER, tier);
+    }
+    if let Some(format) = &request.response_format {
+        let name = match format {
+            ResponseFormat::Text => "text",
+            ResponseFormat::JsonObject => "json_object",
+            ResponseFormat::JsonSchema { .. } => "json_schema",
+        };
+        span.set_attribute(GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT, name);
+    }
+}
+
+pub(crate) fn usage(u: &CompletionUsage) -> Usage {
+    Usage {
+        input_tokens: Some(u64::from(u.prompt_tokens)),
+        output_tokens: Some(u64::from(u.completion_tokens)),
+        cache_read_input_tokens: u
+            .prompt_tokens_details
+            .as_ref()
+            .and_then(|d| d.cached_tokens)
+            .map(u64::from),
+        cache_creation_input_tokens: u
+            .prompt_tokens_details
+            .as_ref()
+            .and_then(|d| d.cache_write_tokens)
+            .and_then(|t| u64::try_from(t).ok()),
+        reasoning_output_tokens: u
+            .completion_tokens_details
+            .as_ref()
+            .and_then(|d| d.reasoning_tokens)
+            .map(u64::from),
+    }
+}
+
+fn completion(choice: &ChatChoice, capture: bool) -> Completion {
+    let m = &choice.message;
+    let mut parts = Parts::new(capture);
+    if let Some(content) = &m.content {
+        parts.text(content);
+    }
+    if let Some(refusal) = &m.refusal {
+        parts.refusal(refusal);
+    }
+    let mut message = Message::new(role(m.role));
+    message.content = parts.parts;
+    if let Some(calls) = &m.tool_calls {
+        message.tool_calls = tool_calls(calls, capture);
+    }
+    Completion {
+        message,
+        finish_reason: choice.finish_reason.map(finish_reason),
+    }
+}
+
+/// Records the OpenAI response-only attributes.
+pub(crate) fn record_response_extras(
+    span: &mut GenAiSpan,
+    fingerprint: Option<&String>,
+    service_tier: Option<&async_openai::types::chat::ServiceTier>,
+) {
+    if let Some(fp) = fingerprint {
+        span.set_attribute(OPENAI_RESPONSE_SYSTEM_FINGERPRINT, fp.clone());
+    }
+    if let Some(tier) = service_tier.and_then(wire_name) {
+        span.set_attribute(OPENAI_RESPONSE_SERVICE_TIER, tier);
+    }
+}
+
+/// Records the response on `span`.
+pub(crate) fn record_chat_response(span: &mut GenAiSpan, response: &CreateChatCompletionResponse) {
+    if !span.is_recording() {
+        return;
+    }
+    let capture = span.captures_content();
+    let neutral = ChatResponse {
+        id: Some(response.id.clone()),
+        model: Some(response.model.clone()),
+        completions: response
+            .choices
+            .iter()
+            .map(|c| completion(c, capture))
+            .collect(),
+        usage: response.usage.as_ref().map(usage).unwrap_or_default(),
+    };
+    record_response_extras(
+        span,
+        response.system_fingerprint.as_ref(),
+        response.service_tier.as_ref(),
+    );
+    span.record_chat_response(&neutral);
+}
+
+/// The neutral form of an embeddings request.
+pub(crate) fn embeddings_request(request: &CreateEmbeddingRequest) -> EmbeddingsRequest {
+    let input_count = match &request.input {
+        EmbeddingInput::String(_) | EmbeddingInput::IntegerArray(_) => 1,
+        EmbeddingInput::StringArray(v) => v.len(),
+        EmbeddingInput::ArrayOfIntegerArray(v) => v.len(),
+    };
+    EmbeddingsRequest {
+        model: request.model.clone(),
+        input_count: input_count as u64,
+        dimensions: request.dimensions.map(u64::from),
+        encoding_format: request.encoding_format.as_ref().map(|f| {
+            match f {
+                EncodingFormat::Float => "float",
+                EncodingFormat::Base64 => "base64",
+            }
+            .to_owned()
+        }),
+        user: request.user.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn f32_parameters_keep_their_decimal_spelling() {
+        assert_eq!(f32_to_f64(0.7).to_string(), "0.7");
+        assert_eq!(f32_to_f64(1.0).to_string(), "1");
+        assert_eq!(f32_to_f64(-0.25).to_string(), "-0.25");
+    }
+
+    #[test]
+    fn uncaptured_content_keeps_structure_but_no_text() {
+        let m: ChatCompletionRequestMessage =
+            async_openai::types::chat::ChatCompletionRequestUserMessage::from("secret").into();
+        let out = message(&m, false);
+        assert_eq!(out.role, Role::User);
+        assert_eq!(out.content, vec![ContentPart::Text(String::new())]);
+        let out = message(&m, true);
+        assert_eq!(out.content, vec![ContentPart::text("secret")]);
+    }
+}

@@ -1,0 +1,379 @@
+//! The provider-neutral GenAI model: messages, tool calls, tool definitions,
+//! usage and finish reasons.
+//!
+//! Provider crates translate their SDK types into these; the
+//! [recorder](super::GenAiSpan) writes them to spans.
+
+use std::fmt;
+
+/// Who wrote a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Role {
+    /// System instructions.
+    System,
+    /// Developer instructions (OpenAI's successor of `system`).
+    Developer,
+    /// The end user.
+    User,
+    /// The model.
+    Assistant,
+    /// The result of a tool call.
+    Tool,
+    /// A provider-specific role.
+    Other(String),
+}
+
+impl Role {
+    /// The role as written on spans.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Role::System => "system",
+            Role::Developer => "developer",
+            Role::User => "user",
+            Role::Assistant => "assistant",
+            Role::Tool => "tool",
+            Role::Other(name) => name,
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One part of a message's content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ContentPart {
+    /// Text.
+    Text(String),
+    /// A refusal written by the model.
+    Refusal(String),
+    /// Non-text content (image, audio, file): only its kind is recorded.
+    Blob {
+        /// The kind of content (`image`, `audio`, `file`).
+        modality: String,
+    },
+}
+
+impl ContentPart {
+    /// A text part.
+    pub fn text(text: impl Into<String>) -> Self {
+        ContentPart::Text(text.into())
+    }
+}
+
+/// A tool (function) call made by the model.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ToolCall {
+    /// The provider's id of the call, answered by a tool message.
+    pub id: Option<String>,
+    /// The kind of tool (`function`).
+    pub kind: String,
+    /// The tool's name.
+    pub name: String,
+    /// The arguments, as the JSON text the model produced (content: captured only when enabled).
+    pub arguments: String,
+}
+
+impl ToolCall {
+    /// A `function` tool call.
+    pub fn function(
+        id: Option<String>,
+        name: impl Into<String>,
+        arguments: impl Into<String>,
+    ) -> Self {
+        Self {
+            id,
+            kind: "function".to_owned(),
+            name: name.into(),
+            arguments: arguments.into(),
+        }
+    }
+}
+
+/// One message of a conversation (a prompt message or a completion).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// Who wrote it.
+    pub role: Role,
+    /// Its content parts, in order.
+    pub content: Vec<ContentPart>,
+    /// Tool calls made in it (assistant messages).
+    pub tool_calls: Vec<ToolCall>,
+    /// The tool call a tool message answers.
+    pub tool_call_id: Option<String>,
+}
+
+impl Message {
+    /// A message with no content.
+    pub fn new(role: Role) -> Self {
+        Self {
+            role,
+            content: Vec::new(),
+            tool_calls: Vec::new(),
+            tool_call_id: None,
+        }
+    }
+
+    /// A message with one text part.
+    pub fn text(role: Role, text: impl Into<String>) -> Self {
+        let mut message = Self::new(role);
+        message.content.push(ContentPart::Text(text.into()));
+        message
+    }
+
+    /// Adds a content part.
+    #[must_use]
+    pub fn with_part(mut self, part: ContentPart) -> Self {
+        self.content.push(part);
+        self
+    }
+
+    /// Adds a tool call.
+    #[must_use]
+    pub fn with_tool_call(mut self, call: ToolCall) -> Self {
+        self.tool_calls.push(call);
+        self
+    }
+
+    /// Sets the tool call this message answers.
+    #[must_use]
+    pub fn with_tool_call_id(mut self, id: impl Into<String>) -> Self {
+        self.tool_call_id = Some(id.into());
+        self
+    }
+
+    /// The text and refusal parts joined by newlines, or `None` when there are none.
+    pub fn joined_text(&self) -> Option<String> {
+        let mut texts = self.content.iter().filter_map(|part| match part {
+            ContentPart::Text(t) | ContentPart::Refusal(t) => Some(t.as_str()),
+            ContentPart::Blob { .. } => None,
+        });
+        let first = texts.next()?;
+        let mut joined = first.to_owned();
+        for text in texts {
+            joined.push('\n');
+            joined.push_str(text);
+        }
+        Some(joined)
+    }
+}
+
+/// A tool the model may call.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ToolDefinition {
+    /// The kind of tool (`function`).
+    pub kind: String,
+    /// The tool's name.
+    pub name: String,
+    /// What the tool does.
+    pub description: Option<String>,
+    /// JSON schema of its parameters, as JSON text.
+    pub parameters: Option<String>,
+}
+
+impl ToolDefinition {
+    /// A `function` tool.
+    pub fn function(name: impl Into<String>) -> Self {
+        Self {
+            kind: "function".to_owned(),
+            name: name.into(),
+            description: None,
+            parameters: None,
+        }
+    }
+
+    /// Sets the description.
+    #[must_use]
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets the parameter schema (JSON text).
+    #[must_use]
+    pub fn with_parameters(mut self, parameters: impl Into<String>) -> Self {
+        self.parameters = Some(parameters.into());
+        self
+    }
+}
+
+/// Why the model stopped generating a choice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FinishReason {
+    /// A natural stop or a stop sequence.
+    Stop,
+    /// The token limit was reached: the output is truncated.
+    Length,
+    /// The model called tools.
+    ToolCalls,
+    /// Content was filtered.
+    ContentFilter,
+    /// The generation failed.
+    Error,
+    /// A provider-specific reason.
+    Other(String),
+}
+
+impl FinishReason {
+    /// The reason as written on spans (OTel / OpenAI spelling).
+    pub fn as_str(&self) -> &str {
+        match self {
+            FinishReason::Stop => "stop",
+            FinishReason::Length => "length",
+            FinishReason::ToolCalls => "tool_calls",
+            FinishReason::ContentFilter => "content_filter",
+            FinishReason::Error => "error",
+            FinishReason::Other(reason) => reason,
+        }
+    }
+}
+
+impl fmt::Display for FinishReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One generated choice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    /// The generated message.
+    pub message: Message,
+    /// Why generation stopped; `None` when the provider did not say (e.g. a cancelled stream).
+    pub finish_reason: Option<FinishReason>,
+}
+
+/// Token counts of a call. `None` means "not reported", never "zero".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Usage {
+    /// Input tokens, **including** cache reads and cache writes.
+    pub input_tokens: Option<u64>,
+    /// Output tokens, reasoning tokens included.
+    pub output_tokens: Option<u64>,
+    /// Input tokens read from the prompt cache.
+    pub cache_read_input_tokens: Option<u64>,
+    /// Input tokens written to the prompt cache.
+    pub cache_creation_input_tokens: Option<u64>,
+    /// Output tokens spent on reasoning.
+    pub reasoning_output_tokens: Option<u64>,
+}
+
+impl Usage {
+    /// Whether any count was reported.
+    pub fn is_empty(&self) -> bool {
+        *self == Usage::default()
+    }
+}
+
+/// A chat / text-generation request, provider-neutral.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ChatRequest {
+    /// Requested model.
+    pub model: String,
+    /// System instructions given apart from the messages (e.g. Bedrock `system`).
+    pub system_instructions: Vec<String>,
+    /// The conversation sent.
+    pub messages: Vec<Message>,
+    /// Tools offered to the model.
+    pub tools: Vec<ToolDefinition>,
+    /// `max_tokens` / `max_completion_tokens`.
+    pub max_tokens: Option<u64>,
+    /// Sampling temperature.
+    pub temperature: Option<f64>,
+    /// Nucleus sampling.
+    pub top_p: Option<f64>,
+    /// Top-k sampling.
+    pub top_k: Option<u64>,
+    /// Frequency penalty.
+    pub frequency_penalty: Option<f64>,
+    /// Presence penalty.
+    pub presence_penalty: Option<f64>,
+    /// Stop sequences.
+    pub stop_sequences: Vec<String>,
+    /// Sampling seed.
+    pub seed: Option<i64>,
+    /// Number of choices requested.
+    pub choice_count: Option<u64>,
+    /// Whether the response is streamed.
+    pub stream: bool,
+    /// End-user id sent to the provider.
+    pub user: Option<String>,
+}
+
+/// A chat response, provider-neutral.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ChatResponse {
+    /// Provider's response id.
+    pub id: Option<String>,
+    /// Model that answered.
+    pub model: Option<String>,
+    /// The choices, in index order.
+    pub completions: Vec<Completion>,
+    /// Token counts.
+    pub usage: Usage,
+}
+
+/// An embeddings request, provider-neutral.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EmbeddingsRequest {
+    /// Requested model.
+    pub model: String,
+    /// Number of inputs embedded.
+    pub input_count: u64,
+    /// Requested output dimensions.
+    pub dimensions: Option<u64>,
+    /// Requested encoding format (`float`, `base64`).
+    pub encoding_format: Option<String>,
+    /// End-user id sent to the provider.
+    pub user: Option<String>,
+}
+
+/// An embeddings response, provider-neutral.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EmbeddingsResponse {
+    /// Model that answered.
+    pub model: Option<String>,
+    /// Token counts (input only).
+    pub usage: Usage,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joined_text_skips_blobs_and_joins_with_newlines() {
+        let m = Message::text(Role::User, "a")
+            .with_part(ContentPart::Blob {
+                modality: "image".into(),
+            })
+            .with_part(ContentPart::text("b"));
+        assert_eq!(m.joined_text().as_deref(), Some("a\nb"));
+        assert_eq!(Message::new(Role::Assistant).joined_text(), None);
+    }
+
+    #[test]
+    fn names_follow_the_conventions() {
+        assert_eq!(Role::Developer.as_str(), "developer");
+        assert_eq!(Role::Other("critic".into()).to_string(), "critic");
+        assert_eq!(FinishReason::ToolCalls.as_str(), "tool_calls");
+        assert_eq!(
+            FinishReason::Other("end_turn".into()).to_string(),
+            "end_turn"
+        );
+        assert!(Usage::default().is_empty());
+        assert!(
+            !Usage {
+                output_tokens: Some(0),
+                ..Usage::default()
+            }
+            .is_empty()
+        );
+    }
+}

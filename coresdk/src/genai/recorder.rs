@@ -1,0 +1,535 @@
+//! Writes the neutral model as span attributes: the indexed layout
+//! (`gen_ai.prompt.N.*`, llm-tracekit / OpenLLMetry), the OTel v1.37+ JSON
+//! layout (`gen_ai.input.messages`, ...), or both.
+//!
+//! Attributes are collected into a `Vec<KeyValue>` and applied to the span in
+//! one call by [`GenAiSpan`](super::GenAiSpan).
+
+use std::borrow::Cow;
+
+use opentelemetry::{Array, KeyValue, StringValue, Value};
+use serde_json::{Map, Value as Json, json};
+
+use crate::config::MessageFormat;
+
+use super::attributes::{
+    GEN_AI_COMPLETION, GEN_AI_INPUT_MESSAGES, GEN_AI_OUTPUT_MESSAGES, GEN_AI_PROMPT,
+    GEN_AI_REQUEST_TOOLS, GEN_AI_SYSTEM_INSTRUCTIONS, GEN_AI_TOOL_DEFINITIONS, SUFFIX_CONTENT,
+    SUFFIX_FINISH_REASON, SUFFIX_FUNCTION_ARGUMENTS, SUFFIX_FUNCTION_DESCRIPTION,
+    SUFFIX_FUNCTION_NAME, SUFFIX_FUNCTION_PARAMETERS, SUFFIX_ID, SUFFIX_ROLE, SUFFIX_TOOL_CALL_ID,
+    SUFFIX_TOOL_CALLS, SUFFIX_TYPE,
+};
+use super::capture::truncate_content;
+use super::message::{Completion, ContentPart, Message, Role, ToolCall, ToolDefinition};
+use super::settings::GenAiSettings;
+
+/// A string array attribute value.
+pub(crate) fn string_array<I, S>(items: I) -> Value
+where
+    I: IntoIterator<Item = S>,
+    S: Into<StringValue>,
+{
+    Value::Array(Array::String(items.into_iter().map(Into::into).collect()))
+}
+
+fn indexed(prefix: &str, index: usize, suffix: &str) -> String {
+    format!("{prefix}.{index}.{suffix}")
+}
+
+fn indexed_tool(prefix: &str, index: usize, call: usize, suffix: &str) -> String {
+    format!("{prefix}.{index}.{SUFFIX_TOOL_CALLS}.{call}.{suffix}")
+}
+
+/// Records messages, tools and completions per the settings.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Recorder<'a> {
+    settings: &'a GenAiSettings,
+}
+
+impl<'a> Recorder<'a> {
+    pub(crate) fn new(settings: &'a GenAiSettings) -> Self {
+        Self { settings }
+    }
+
+    fn indexed_form(self) -> bool {
+        matches!(
+            self.settings.message_format,
+            MessageFormat::Indexed | MessageFormat::Both
+        )
+    }
+
+    fn json_form(self) -> bool {
+        matches!(
+            self.settings.message_format,
+            MessageFormat::Json | MessageFormat::Both
+        )
+    }
+
+    /// Captured (and truncated) content, or `None` when capture is off.
+    fn content(self, text: &str) -> Option<Cow<'_, str>> {
+        self.settings
+            .capture_content
+            .then(|| truncate_content(text, self.settings.content_max_chars))
+    }
+
+    fn push_content(self, out: &mut Vec<KeyValue>, key: String, text: &str) {
+        if let Some(content) = self.content(text) {
+            out.push(KeyValue::new(key, content.into_owned()));
+        }
+    }
+
+    /// Prompt messages, system instructions and tool definitions.
+    /// `tools_alias` is a provider prefix the tools are also written under.
+    pub(crate) fn request(
+        self,
+        system_instructions: &[String],
+        messages: &[Message],
+        tools: &[ToolDefinition],
+        tools_alias: Option<&str>,
+        out: &mut Vec<KeyValue>,
+    ) {
+        if self.indexed_form() {
+            // Separate system instructions come first, as system prompts.
+            let mut index = 0;
+            for text in system_instructions {
+                out.push(KeyValue::new(
+                    indexed(GEN_AI_PROMPT, index, SUFFIX_ROLE),
+                    Role::System.as_str().to_owned(),
+                ));
+                self.push_content(out, indexed(GEN_AI_PROMPT, index, SUFFIX_CONTENT), text);
+                index += 1;
+            }
+            for message in messages {
+                self.indexed_message(GEN_AI_PROMPT, index, message, out);
+                index += 1;
+            }
+            for prefix in std::iter::once(GEN_AI_REQUEST_TOOLS).chain(tools_alias) {
+                for (i, tool) in tools.iter().enumerate() {
+                    indexed_tool_definition(prefix, i, tool, out);
+                }
+            }
+        }
+        if self.json_form() {
+            if self.settings.capture_content && !system_instructions.is_empty() {
+                let parts: Vec<Json> = system_instructions
+                    .iter()
+                    .map(|t| self.text_part(t))
+                    .collect();
+                out.push(KeyValue::new(
+                    GEN_AI_SYSTEM_INSTRUCTIONS,
+                    Json::Array(parts).to_string(),
+                ));
+            }
+            if !messages.is_empty() {
+                let list: Vec<Json> = messages.iter().map(|m| self.json_message(m)).collect();
+                out.push(KeyValue::new(
+                    GEN_AI_INPUT_MESSAGES,
+                    Json::Array(list).to_string(),
+                ));
+            }
+            if !tools.is_empty() {
+                let list: Vec<Json> = tools.iter().map(json_tool_definition).collect();
+                out.push(KeyValue::new(
+                    GEN_AI_TOOL_DEFINITIONS,
+                    Json::Array(list).to_string(),
+                ));
+            }
+        }
+    }
+
+    /// The generated choices.
+    pub(crate) fn completions(self, completions: &[Completion], out: &mut Vec<KeyValue>) {
+        if self.indexed_form() {
+            for (index, completion) in completions.iter().enumerate() {
+                self.indexed_message(GEN_AI_COMPLETION, index, &completion.message, out);
+                if let Some(reason) = &completion.finish_reason {
+                    out.push(KeyValue::new(
+                        indexed(GEN_AI_COMPLETION, index, SUFFIX_FINISH_REASON),
+                        reason.as_str().to_owned(),
+                    ));
+                }
+            }
+        }
+        if self.json_form() && !completions.is_empty() {
+            let list: Vec<Json> = completions
+                .iter()
+                .map(|c| {
+                    let mut message = self.json_message(&c.message);
+                    if let (Some(reason), Json::Object(map)) = (&c.finish_reason, &mut message) {
+                        map.insert("finish_reason".into(), reason.as_str().into());
+                    }
+                    message
+                })
+                .collect();
+            out.push(KeyValue::new(
+                GEN_AI_OUTPUT_MESSAGES,
+                Json::Array(list).to_string(),
+            ));
+        }
+    }
+
+    fn indexed_message(
+        self,
+        prefix: &str,
+        index: usize,
+        message: &Message,
+        out: &mut Vec<KeyValue>,
+    ) {
+        out.push(KeyValue::new(
+            indexed(prefix, index, SUFFIX_ROLE),
+            message.role.as_str().to_owned(),
+        ));
+        if self.settings.capture_content
+            && let Some(text) = message.joined_text()
+        {
+            self.push_content(out, indexed(prefix, index, SUFFIX_CONTENT), &text);
+        }
+        if let Some(id) = &message.tool_call_id {
+            out.push(KeyValue::new(
+                indexed(prefix, index, SUFFIX_TOOL_CALL_ID),
+                id.clone(),
+            ));
+        }
+        for (m, call) in message.tool_calls.iter().enumerate() {
+            self.indexed_tool_call(prefix, index, m, call, out);
+        }
+    }
+
+    fn indexed_tool_call(
+        self,
+        prefix: &str,
+        index: usize,
+        m: usize,
+        call: &ToolCall,
+        out: &mut Vec<KeyValue>,
+    ) {
+        if let Some(id) = &call.id {
+            out.push(KeyValue::new(
+                indexed_tool(prefix, index, m, SUFFIX_ID),
+                id.clone(),
+            ));
+        }
+        out.push(KeyValue::new(
+            indexed_tool(prefix, index, m, SUFFIX_TYPE),
+            call.kind.clone(),
+        ));
+        out.push(KeyValue::new(
+            indexed_tool(prefix, index, m, SUFFIX_FUNCTION_NAME),
+            call.name.clone(),
+        ));
+        self.push_content(
+            out,
+            indexed_tool(prefix, index, m, SUFFIX_FUNCTION_ARGUMENTS),
+            &call.arguments,
+        );
+    }
+
+    fn text_part(self, text: &str) -> Json {
+        let mut part = Map::new();
+        part.insert("type".into(), "text".into());
+        if let Some(content) = self.content(text) {
+            part.insert("content".into(), content.into_owned().into());
+        }
+        Json::Object(part)
+    }
+
+    /// One message in the OTel JSON form: `{"role", "parts": [...]}`.
+    fn json_message(self, message: &Message) -> Json {
+        let mut parts = Vec::with_capacity(message.content.len() + message.tool_calls.len());
+        if let (Role::Tool, Some(id)) = (&message.role, &message.tool_call_id) {
+            let mut part = Map::new();
+            part.insert("type".into(), "tool_call_response".into());
+            part.insert("id".into(), id.clone().into());
+            if let Some(text) = message.joined_text()
+                && let Some(content) = self.content(&text)
+            {
+                part.insert("response".into(), content.into_owned().into());
+            }
+            parts.push(Json::Object(part));
+        } else {
+            for part in &message.content {
+                parts.push(match part {
+                    ContentPart::Text(text) => self.text_part(text),
+                    ContentPart::Refusal(text) => {
+                        let mut p = Map::new();
+                        p.insert("type".into(), "refusal".into());
+                        if let Some(content) = self.content(text) {
+                            p.insert("content".into(), content.into_owned().into());
+                        }
+                        Json::Object(p)
+                    }
+                    ContentPart::Blob { modality } => json!({ "type": modality }),
+                });
+            }
+        }
+        for call in &message.tool_calls {
+            let mut part = Map::new();
+            part.insert("type".into(), "tool_call".into());
+            if let Some(id) = &call.id {
+                part.insert("id".into(), id.clone().into());
+            }
+            part.insert("name".into(), call.name.clone().into());
+            if let Some(args) = self.content(&call.arguments) {
+                // Well-formed (untruncated) JSON arguments are embedded as JSON.
+                let value = serde_json::from_str::<Json>(&args)
+                    .unwrap_or_else(|_| Json::String(args.into_owned()));
+                part.insert("arguments".into(), value);
+            }
+            parts.push(Json::Object(part));
+        }
+        json!({ "role": message.role.as_str(), "parts": parts })
+    }
+}
+
+fn indexed_tool_definition(prefix: &str, i: usize, tool: &ToolDefinition, out: &mut Vec<KeyValue>) {
+    out.push(KeyValue::new(
+        indexed(prefix, i, SUFFIX_TYPE),
+        tool.kind.clone(),
+    ));
+    out.push(KeyValue::new(
+        indexed(prefix, i, SUFFIX_FUNCTION_NAME),
+        tool.name.clone(),
+    ));
+    if let Some(description) = &tool.description {
+        out.push(KeyValue::new(
+            indexed(prefix, i, SUFFIX_FUNCTION_DESCRIPTION),
+            description.clone(),
+        ));
+    }
+    if let Some(parameters) = &tool.parameters {
+        out.push(KeyValue::new(
+            indexed(prefix, i, SUFFIX_FUNCTION_PARAMETERS),
+            parameters.clone(),
+        ));
+    }
+}
+
+fn json_tool_definition(tool: &ToolDefinition) -> Json {
+    let mut def = Map::new();
+    def.insert("type".into(), tool.kind.clone().into());
+    def.insert("name".into(), tool.name.clone().into());
+    if let Some(description) = &tool.description {
+        def.insert("description".into(), description.clone().into());
+    }
+    if let Some(parameters) = &tool.parameters {
+        let value = serde_json::from_str::<Json>(parameters)
+            .unwrap_or_else(|_| Json::String(parameters.clone()));
+        def.insert("parameters".into(), value);
+    }
+    Json::Object(def)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::genai::attributes::GEN_AI_BEDROCK_REQUEST_TOOLS;
+    use crate::genai::message::FinishReason;
+
+    fn map(attrs: &[KeyValue]) -> BTreeMap<String, String> {
+        attrs
+            .iter()
+            .map(|kv| (kv.key.as_str().to_owned(), kv.value.as_str().into_owned()))
+            .collect()
+    }
+
+    /// `key = value` lines (the wire names, spelled out as test data).
+    fn expected(block: &str) -> BTreeMap<String, String> {
+        block
+            .lines()
+            .filter_map(|l| l.trim().split_once(" = "))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
+    }
+
+    fn settings(capture: bool, format: MessageFormat) -> GenAiSettings {
+        GenAiSettings::builder()
+            .with_capture_content(capture)
+            .with_message_format(format)
+            .with_content_max_chars(10)
+            .build()
+    }
+
+    fn conversation() -> (Vec<Message>, Vec<ToolDefinition>, Vec<Completion>) {
+        let messages = vec![
+            Message::text(Role::System, "Be brief."),
+            Message::text(Role::User, "Weather in Tokyo, please?"),
+            Message::new(Role::Assistant).with_tool_call(ToolCall::function(
+                Some("call_1".into()),
+                "get_temperature",
+                r#"{"city":"Tokyo"}"#,
+            )),
+            Message::text(Role::Tool, "21C").with_tool_call_id("call_1"),
+        ];
+        let tools = vec![
+            ToolDefinition::function("get_temperature")
+                .with_description("Current temperature")
+                .with_parameters(r#"{"type":"object"}"#),
+        ];
+        let completions = vec![Completion {
+            message: Message::text(Role::Assistant, "It is 21C."),
+            finish_reason: Some(FinishReason::Stop),
+        }];
+        (messages, tools, completions)
+    }
+
+    fn record(s: &GenAiSettings) -> BTreeMap<String, String> {
+        let (messages, tools, completions) = conversation();
+        let mut out = Vec::new();
+        let r = Recorder::new(s);
+        r.request(&[], &messages, &tools, None, &mut out);
+        r.completions(&completions, &mut out);
+        map(&out)
+    }
+
+    #[test]
+    fn indexed_with_content_truncates_at_the_limit() {
+        let got = record(&settings(true, MessageFormat::Indexed));
+        let want = expected(
+            r#"
+            gen_ai.prompt.0.role = system
+            gen_ai.prompt.0.content = Be brief.
+            gen_ai.prompt.1.role = user
+            gen_ai.prompt.1.content = Weather in…[truncated]
+            gen_ai.prompt.2.role = assistant
+            gen_ai.prompt.2.tool_calls.0.id = call_1
+            gen_ai.prompt.2.tool_calls.0.type = function
+            gen_ai.prompt.2.tool_calls.0.function.name = get_temperature
+            gen_ai.prompt.2.tool_calls.0.function.arguments = {"city":"T…[truncated]
+            gen_ai.prompt.3.role = tool
+            gen_ai.prompt.3.content = 21C
+            gen_ai.prompt.3.tool_call_id = call_1
+            gen_ai.request.tools.0.type = function
+            gen_ai.request.tools.0.function.name = get_temperature
+            gen_ai.request.tools.0.function.description = Current temperature
+            gen_ai.request.tools.0.function.parameters = {"type":"object"}
+            gen_ai.completion.0.role = assistant
+            gen_ai.completion.0.content = It is 21C.
+            gen_ai.completion.0.finish_reason = stop
+            "#,
+        );
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn without_capture_no_content_or_arguments() {
+        let got = record(&settings(false, MessageFormat::Indexed));
+        let want = expected(
+            r#"
+            gen_ai.prompt.0.role = system
+            gen_ai.prompt.1.role = user
+            gen_ai.prompt.2.role = assistant
+            gen_ai.prompt.2.tool_calls.0.id = call_1
+            gen_ai.prompt.2.tool_calls.0.type = function
+            gen_ai.prompt.2.tool_calls.0.function.name = get_temperature
+            gen_ai.prompt.3.role = tool
+            gen_ai.prompt.3.tool_call_id = call_1
+            gen_ai.request.tools.0.type = function
+            gen_ai.request.tools.0.function.name = get_temperature
+            gen_ai.request.tools.0.function.description = Current temperature
+            gen_ai.request.tools.0.function.parameters = {"type":"object"}
+            gen_ai.completion.0.role = assistant
+            gen_ai.completion.0.finish_reason = stop
+            "#,
+        );
+        assert_eq!(got, want);
+    }
+
+    fn json_of(got: &BTreeMap<String, String>, key: &str) -> Json {
+        got.get(key)
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn json_form_follows_otel_shapes() {
+        let s = GenAiSettings::builder()
+            .with_capture_content(true)
+            .with_message_format(MessageFormat::Json)
+            .build();
+        let got = record(&s);
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert_eq!(
+            json_of(&got, GEN_AI_INPUT_MESSAGES),
+            json!([
+                {"role": "system", "parts": [{"type": "text", "content": "Be brief."}]},
+                {"role": "user", "parts": [{"type": "text", "content": "Weather in Tokyo, please?"}]},
+                {"role": "assistant", "parts": [
+                    {"type": "tool_call", "id": "call_1", "name": "get_temperature",
+                     "arguments": {"city": "Tokyo"}}]},
+                {"role": "tool", "parts": [
+                    {"type": "tool_call_response", "id": "call_1", "response": "21C"}]},
+            ])
+        );
+        assert_eq!(
+            json_of(&got, GEN_AI_OUTPUT_MESSAGES),
+            json!([{"role": "assistant", "parts": [{"type": "text", "content": "It is 21C."}],
+                    "finish_reason": "stop"}])
+        );
+        assert_eq!(
+            json_of(&got, GEN_AI_TOOL_DEFINITIONS),
+            json!([{"type": "function", "name": "get_temperature",
+                    "description": "Current temperature", "parameters": {"type": "object"}}])
+        );
+    }
+
+    #[test]
+    fn json_form_without_capture_keeps_structure_only() {
+        let got = record(&settings(false, MessageFormat::Json));
+        let input = json_of(&got, GEN_AI_INPUT_MESSAGES);
+        assert_eq!(
+            input[1],
+            json!({"role": "user", "parts": [{"type": "text"}]})
+        );
+        assert_eq!(
+            input[2]["parts"][0],
+            json!({"type": "tool_call", "id": "call_1", "name": "get_temperature"})
+        );
+        assert_eq!(
+            input[3]["parts"][0],
+            json!({"type": "tool_call_response", "id": "call_1"})
+        );
+        assert_eq!(
+            json_of(&got, GEN_AI_OUTPUT_MESSAGES),
+            json!([{"role": "assistant", "parts": [{"type": "text"}], "finish_reason": "stop"}])
+        );
+    }
+
+    #[test]
+    fn both_forms_and_separate_system_instructions() {
+        let s = settings(true, MessageFormat::Both);
+        let mut out = Vec::new();
+        let tools = [ToolDefinition::function("f")];
+        Recorder::new(&s).request(
+            &["Be kind.".to_owned()],
+            &[Message::text(Role::User, "hi")],
+            &tools,
+            Some(GEN_AI_BEDROCK_REQUEST_TOOLS),
+            &mut out,
+        );
+        let mut got = map(&out);
+        let input = got.remove(GEN_AI_INPUT_MESSAGES).unwrap_or_default();
+        // serde_json writes object keys sorted.
+        assert_eq!(
+            input,
+            r#"[{"parts":[{"content":"hi","type":"text"}],"role":"user"}]"#
+        );
+        let tools = got.remove(GEN_AI_TOOL_DEFINITIONS).unwrap_or_default();
+        assert_eq!(tools, r#"[{"name":"f","type":"function"}]"#);
+        let want = expected(
+            r#"
+            gen_ai.prompt.0.role = system
+            gen_ai.prompt.0.content = Be kind.
+            gen_ai.prompt.1.role = user
+            gen_ai.prompt.1.content = hi
+            gen_ai.request.tools.0.type = function
+            gen_ai.request.tools.0.function.name = f
+            gen_ai.bedrock.request.tools.0.type = function
+            gen_ai.bedrock.request.tools.0.function.name = f
+            gen_ai.system_instructions = [{"content":"Be kind.","type":"text"}]
+            "#,
+        );
+        assert_eq!(got, want);
+    }
+}

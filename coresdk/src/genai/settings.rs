@@ -1,0 +1,162 @@
+//! Run-time GenAI settings (content capture, truncation, message format,
+//! pricing), installed once by the pipeline setup and read by every recorder.
+
+use std::sync::{Arc, LazyLock, PoisonError, RwLock};
+
+use crate::config::{GenAiConfig, MessageFormat};
+
+use super::pricing::{ModelPrice, PricingTable};
+
+/// Default of [`GenAiSettings::content_max_chars`].
+pub const DEFAULT_CONTENT_MAX_CHARS: usize = 4000;
+
+/// How GenAI spans are recorded. Built from the `genai` config block with
+/// [`GenAiSettings::from_config`] or by hand with [`GenAiSettings::builder`].
+#[derive(Debug, Clone, PartialEq)]
+#[must_use]
+pub struct GenAiSettings {
+    pub(crate) capture_content: bool,
+    pub(crate) content_max_chars: usize,
+    pub(crate) message_format: MessageFormat,
+    pub(crate) pricing: PricingTable,
+}
+
+impl Default for GenAiSettings {
+    fn default() -> Self {
+        Self {
+            capture_content: false,
+            content_max_chars: DEFAULT_CONTENT_MAX_CHARS,
+            message_format: MessageFormat::Indexed,
+            pricing: PricingTable::builtin(),
+        }
+    }
+}
+
+impl GenAiSettings {
+    /// A builder starting from the defaults (no content, 4000 chars, indexed, built-in prices).
+    pub fn builder() -> GenAiSettingsBuilder {
+        GenAiSettingsBuilder {
+            settings: Self::default(),
+        }
+    }
+
+    /// Settings from the resolved `genai` config block, with the built-in prices.
+    pub fn from_config(config: &GenAiConfig) -> Self {
+        Self {
+            capture_content: config.capture_content(),
+            content_max_chars: config.content_max_chars(),
+            message_format: config.message_format(),
+            pricing: PricingTable::builtin(),
+        }
+    }
+
+    /// Whether message content and tool-call arguments are recorded.
+    pub fn capture_content(&self) -> bool {
+        self.capture_content
+    }
+    /// Content longer than this many characters is truncated.
+    pub fn content_max_chars(&self) -> usize {
+        self.content_max_chars
+    }
+    /// Layout of message attributes.
+    pub fn message_format(&self) -> MessageFormat {
+        self.message_format
+    }
+    /// The model prices behind `llm.cost_usd`.
+    pub fn pricing(&self) -> &PricingTable {
+        &self.pricing
+    }
+
+    /// A builder starting from these settings.
+    pub fn to_builder(&self) -> GenAiSettingsBuilder {
+        GenAiSettingsBuilder {
+            settings: self.clone(),
+        }
+    }
+}
+
+/// Builder of [`GenAiSettings`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct GenAiSettingsBuilder {
+    settings: GenAiSettings,
+}
+
+impl GenAiSettingsBuilder {
+    /// Record message content and tool-call arguments (default `false`).
+    pub fn with_capture_content(mut self, capture: bool) -> Self {
+        self.settings.capture_content = capture;
+        self
+    }
+    /// Truncate content beyond this many characters (default 4000; at least 1).
+    pub fn with_content_max_chars(mut self, chars: usize) -> Self {
+        self.settings.content_max_chars = chars.max(1);
+        self
+    }
+    /// Message attribute layout (default [`MessageFormat::Indexed`]).
+    pub fn with_message_format(mut self, format: MessageFormat) -> Self {
+        self.settings.message_format = format;
+        self
+    }
+    /// Adds or overrides one model's price.
+    pub fn with_price(mut self, model: impl Into<String>, price: ModelPrice) -> Self {
+        self.settings.pricing = self.settings.pricing.with_price(model, price);
+        self
+    }
+    /// Replaces the whole pricing table.
+    pub fn with_pricing(mut self, pricing: PricingTable) -> Self {
+        self.settings.pricing = pricing;
+        self
+    }
+    /// The settings.
+    pub fn build(self) -> GenAiSettings {
+        self.settings
+    }
+}
+
+static DEFAULT: LazyLock<Arc<GenAiSettings>> = LazyLock::new(|| Arc::new(GenAiSettings::default()));
+static INSTALLED: RwLock<Option<Arc<GenAiSettings>>> = RwLock::new(None);
+
+/// Installs the process-wide GenAI settings every instrumented client reads
+/// at call time. `coresdk::instrument()` calls this with the `genai` config
+/// block; call it again to change settings at run time.
+pub fn set_settings(settings: GenAiSettings) {
+    *INSTALLED.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(settings));
+}
+
+/// The installed GenAI settings, or the defaults when none were installed.
+pub fn settings() -> Arc<GenAiSettings> {
+    INSTALLED
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .as_ref()
+        .map_or_else(|| Arc::clone(&DEFAULT), Arc::clone)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builder_and_config_agree_on_defaults() {
+        let from_cfg = GenAiSettings::from_config(&GenAiConfig::default());
+        assert_eq!(from_cfg, GenAiSettings::builder().build());
+        assert!(!from_cfg.capture_content());
+        assert_eq!(from_cfg.content_max_chars(), 4000);
+        assert_eq!(from_cfg.message_format(), MessageFormat::Indexed);
+    }
+
+    #[test]
+    fn builder_overrides_prices() {
+        let s = GenAiSettings::builder()
+            .with_capture_content(true)
+            .with_content_max_chars(0)
+            .with_message_format(MessageFormat::Both)
+            .with_price("acme", ModelPrice::new(1.0, 1.0))
+            .build();
+        assert!(s.capture_content());
+        assert_eq!(s.content_max_chars(), 1);
+        assert!(s.pricing().price("acme").is_some());
+        assert!(s.pricing().price("gpt-4o").is_some());
+    }
+}

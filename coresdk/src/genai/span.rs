@@ -1,0 +1,652 @@
+//! [`GenAiSpan`]: one GenAI client call as a span (`{operation} {model}`,
+//! kind CLIENT, child of the current `tracing` span).
+//!
+//! Attributes are buffered and applied in one call when the span ends: core
+//! `gen_ai.*` attributes first, per-message ones last, so an attribute count
+//! limit drops messages before it drops the facts.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use opentelemetry::trace::{Status, TraceContextExt};
+use opentelemetry::{KeyValue, Value};
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+use super::attributes::{
+    CORESDK_CANCELLED, CORESDK_PROBLEM_DETAIL, CORESDK_PROBLEM_STATUS, CORESDK_PROBLEM_TITLE,
+    CORESDK_PROBLEM_TYPE, ERROR_TYPE, EXCEPTION_EVENT, EXCEPTION_MESSAGE, EXCEPTION_TYPE,
+    FIRST_TOKEN_RECEIVED_EVENT, GEN_AI_BEDROCK_REQUEST_TOOLS, GEN_AI_EMBEDDINGS_DIMENSION_COUNT,
+    GEN_AI_EMBEDDINGS_INPUT_COUNT, GEN_AI_OPENAI_REQUEST_TOOLS, GEN_AI_OPERATION_NAME,
+    GEN_AI_PROVIDER_NAME, GEN_AI_REQUEST_CHOICE_COUNT, GEN_AI_REQUEST_ENCODING_FORMATS,
+    GEN_AI_REQUEST_FREQUENCY_PENALTY, GEN_AI_REQUEST_MAX_TOKENS, GEN_AI_REQUEST_MODEL,
+    GEN_AI_REQUEST_PRESENCE_PENALTY, GEN_AI_REQUEST_SEED, GEN_AI_REQUEST_STOP_SEQUENCES,
+    GEN_AI_REQUEST_STREAM, GEN_AI_REQUEST_TEMPERATURE, GEN_AI_REQUEST_TOP_K, GEN_AI_REQUEST_TOP_P,
+    GEN_AI_REQUEST_USER, GEN_AI_RESPONSE_FINISH_REASONS, GEN_AI_RESPONSE_ID, GEN_AI_RESPONSE_MODEL,
+    GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, GEN_AI_SYSTEM, GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+    GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, GEN_AI_USAGE_INPUT_TOKENS, GEN_AI_USAGE_OUTPUT_TOKENS,
+    GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, HTTP_RESPONSE_STATUS_CODE, LLM_COST_USD, LLM_LATENCY_MS,
+    LLM_TIME_TO_FIRST_TOKEN_MS, LLM_TRUNCATED, RESPONSE_TRUNCATED_EVENT, SERVER_ADDRESS,
+    SERVER_PORT,
+};
+use super::error::CallError;
+use super::message::{ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, Usage};
+use super::recorder::{Recorder, string_array};
+use super::settings::{GenAiSettings, settings};
+
+/// The GenAI operation (`gen_ai.operation.name`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Operation {
+    /// Chat completion.
+    Chat,
+    /// Legacy text completion.
+    TextCompletion,
+    /// Multimodal content generation.
+    GenerateContent,
+    /// Embeddings.
+    Embeddings,
+}
+
+impl Operation {
+    /// The operation name as written on spans.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Chat => "chat",
+            Operation::TextCompletion => "text_completion",
+            Operation::GenerateContent => "generate_content",
+            Operation::Embeddings => "embeddings",
+        }
+    }
+}
+
+/// The GenAI provider (`gen_ai.provider.name`, `gen_ai.system`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Provider {
+    name: &'static str,
+    tools_alias: Option<&'static str>,
+}
+
+impl Provider {
+    /// OpenAI (tools also under `gen_ai.openai.request.tools.N.*`).
+    pub const OPENAI: Provider = Provider {
+        name: "openai",
+        tools_alias: Some(GEN_AI_OPENAI_REQUEST_TOOLS),
+    };
+    /// Amazon Bedrock (tools also under `gen_ai.bedrock.request.tools.N.*`).
+    pub const AWS_BEDROCK: Provider = Provider {
+        name: "aws.bedrock",
+        tools_alias: Some(GEN_AI_BEDROCK_REQUEST_TOOLS),
+    };
+
+    /// Another provider.
+    pub const fn new(name: &'static str) -> Self {
+        Self {
+            name,
+            tools_alias: None,
+        }
+    }
+
+    /// The provider name.
+    pub fn name(self) -> &'static str {
+        self.name
+    }
+}
+
+/// State kept only when the span is recorded (sampled, with an OTel layer).
+struct Recording {
+    cx: opentelemetry::Context,
+    settings: Arc<GenAiSettings>,
+    provider: Provider,
+    start: Instant,
+    request_model: String,
+    max_tokens: Option<u64>,
+    first_chunk: Option<Duration>,
+    core: Vec<KeyValue>,
+    messages: Vec<KeyValue>,
+    error: Option<String>,
+}
+
+/// One GenAI client call, recorded as a span.
+///
+/// Create it with [`GenAiSpan::start`], record the request, then the response
+/// or the error, then [`end`](Self::end) it. Dropping it without `end` means
+/// the caller abandoned the call (a dropped future or stream): the span ends
+/// with `coresdk.cancelled = true`. Run the provider call inside
+/// [`span`](Self::span) so nested spans parent to it.
+/// When no OpenTelemetry layer records the span every method is a no-op.
+#[must_use = "the span ends when dropped"]
+pub struct GenAiSpan {
+    span: tracing::Span,
+    rec: Option<Box<Recording>>,
+}
+
+impl std::fmt::Debug for GenAiSpan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GenAiSpan")
+            .field("span", &self.span)
+            .field("recording", &self.rec.is_some())
+            .finish()
+    }
+}
+
+impl GenAiSpan {
+    /// Starts `{operation} {model}` as a CLIENT child of the current span,
+    /// with the installed [settings](super::settings).
+    pub fn start(provider: Provider, operation: Operation, model: &str) -> Self {
+        Self::start_with_settings(provider, operation, model, settings())
+    }
+
+    /// Like [`start`](Self::start) with explicit settings.
+    pub fn start_with_settings(
+        provider: Provider,
+        operation: Operation,
+        model: &str,
+        settings: Arc<GenAiSettings>,
+    ) -> Self {
+        let name = if model.is_empty() {
+            operation.as_str().to_owned()
+        } else {
+            format!("{} {model}", operation.as_str())
+        };
+        let span = tracing::info_span!(
+            target: "coresdk::genai",
+            "genai_client",
+            otel.name = name,
+            otel.kind = "client",
+        );
+        if span.is_disabled() {
+            return Self { span, rec: None };
+        }
+        let cx = span.context();
+        if !cx.span().is_recording() {
+            return Self { span, rec: None };
+        }
+        let mut core = Vec::with_capacity(32);
+        core.push(KeyValue::new(GEN_AI_OPERATION_NAME, operation.as_str()));
+        core.push(KeyValue::new(GEN_AI_PROVIDER_NAME, provider.name));
+        core.push(KeyValue::new(GEN_AI_SYSTEM, provider.name));
+        if !model.is_empty() {
+            core.push(KeyValue::new(GEN_AI_REQUEST_MODEL, model.to_owned()));
+        }
+        crate::context::record_current(&mut core);
+        Self {
+            span,
+            rec: Some(Box::new(Recording {
+                cx,
+                settings,
+                provider,
+                start: Instant::now(),
+                request_model: model.to_owned(),
+                max_tokens: None,
+                first_chunk: None,
+                core,
+                messages: Vec::new(),
+                error: None,
+            })),
+        }
+    }
+
+    /// The `tracing` span, to instrument the provider call with.
+    pub fn span(&self) -> &tracing::Span {
+        &self.span
+    }
+
+    /// Whether attributes are being recorded (an OTel layer samples this span).
+    /// Providers can skip translating requests when it is not.
+    pub fn is_recording(&self) -> bool {
+        self.rec.is_some()
+    }
+
+    /// Whether message content is recorded; when not, providers may leave
+    /// content out of the model they pass in.
+    pub fn captures_content(&self) -> bool {
+        self.rec
+            .as_ref()
+            .is_some_and(|r| r.settings.capture_content)
+    }
+
+    /// Records `server.address` and `server.port`.
+    pub fn set_server(&mut self, address: &str, port: Option<u16>) {
+        if let Some(rec) = &mut self.rec {
+            rec.core
+                .push(KeyValue::new(SERVER_ADDRESS, address.to_owned()));
+            if let Some(port) = port {
+                rec.core.push(KeyValue::new(SERVER_PORT, i64::from(port)));
+            }
+        }
+    }
+
+    /// Records a provider-specific attribute among the core ones.
+    pub fn set_attribute(&mut self, key: &'static str, value: impl Into<Value>) {
+        if let Some(rec) = &mut self.rec {
+            rec.core.push(KeyValue::new(key, value));
+        }
+    }
+
+    /// Records the request parameters, prompt messages and tool definitions.
+    pub fn record_chat_request(&mut self, request: &ChatRequest) {
+        let Some(rec) = &mut self.rec else { return };
+        let core = &mut rec.core;
+        rec.max_tokens = request.max_tokens;
+        push_opt(
+            core,
+            GEN_AI_REQUEST_MAX_TOKENS,
+            request.max_tokens.map(to_i64),
+        );
+        push_opt(core, GEN_AI_REQUEST_TEMPERATURE, request.temperature);
+        push_opt(core, GEN_AI_REQUEST_TOP_P, request.top_p);
+        push_opt(core, GEN_AI_REQUEST_TOP_K, request.top_k.map(to_i64));
+        push_opt(
+            core,
+            GEN_AI_REQUEST_FREQUENCY_PENALTY,
+            request.frequency_penalty,
+        );
+        push_opt(
+            core,
+            GEN_AI_REQUEST_PRESENCE_PENALTY,
+            request.presence_penalty,
+        );
+        if !request.stop_sequences.is_empty() {
+            core.push(KeyValue::new(
+                GEN_AI_REQUEST_STOP_SEQUENCES,
+                string_array(request.stop_sequences.iter().cloned()),
+            ));
+        }
+        push_opt(core, GEN_AI_REQUEST_SEED, request.seed);
+        push_opt(
+            core,
+            GEN_AI_REQUEST_CHOICE_COUNT,
+            request.choice_count.map(to_i64),
+        );
+        core.push(KeyValue::new(GEN_AI_REQUEST_STREAM, request.stream));
+        if let Some(user) = &request.user {
+            core.push(KeyValue::new(GEN_AI_REQUEST_USER, user.clone()));
+        }
+        Recorder::new(&rec.settings).request(
+            &request.system_instructions,
+            &request.messages,
+            &request.tools,
+            rec.provider.tools_alias,
+            &mut rec.messages,
+        );
+    }
+
+    /// Records an embeddings request.
+    pub fn record_embeddings_request(&mut self, request: &EmbeddingsRequest) {
+        let Some(rec) = &mut self.rec else { return };
+        let core = &mut rec.core;
+        core.push(KeyValue::new(
+            GEN_AI_EMBEDDINGS_INPUT_COUNT,
+            to_i64(request.input_count),
+        ));
+        push_opt(
+            core,
+            GEN_AI_EMBEDDINGS_DIMENSION_COUNT,
+            request.dimensions.map(to_i64),
+        );
+        if let Some(format) = &request.encoding_format {
+            core.push(KeyValue::new(
+                GEN_AI_REQUEST_ENCODING_FORMATS,
+                string_array([format.clone()]),
+            ));
+        }
+        if let Some(user) = &request.user {
+            core.push(KeyValue::new(GEN_AI_REQUEST_USER, user.clone()));
+        }
+    }
+
+    /// Marks the arrival of the first streamed token (only the first call counts):
+    /// `gen_ai.response.time_to_first_chunk`, `llm.time_to_first_token_ms` and a
+    /// `first_token_received` event.
+    pub fn record_first_token(&mut self) {
+        let Some(rec) = &mut self.rec else { return };
+        if rec.first_chunk.is_some() {
+            return;
+        }
+        let elapsed = rec.start.elapsed();
+        rec.first_chunk = Some(elapsed);
+        let ms = elapsed.as_secs_f64() * 1000.0;
+        rec.cx.span().add_event(
+            FIRST_TOKEN_RECEIVED_EVENT,
+            vec![KeyValue::new(LLM_TIME_TO_FIRST_TOKEN_MS, ms)],
+        );
+    }
+
+    /// Whether [`record_first_token`](Self::record_first_token) was called.
+    pub fn first_token_seen(&self) -> bool {
+        self.rec.as_ref().is_some_and(|r| r.first_chunk.is_some())
+    }
+
+    /// Records the response: id, model, finish reasons, usage, cost, completions.
+    pub fn record_chat_response(&mut self, response: &ChatResponse) {
+        let Some(rec) = &mut self.rec else { return };
+        let core = &mut rec.core;
+        if let Some(id) = &response.id {
+            core.push(KeyValue::new(GEN_AI_RESPONSE_ID, id.clone()));
+        }
+        if let Some(model) = &response.model {
+            core.push(KeyValue::new(GEN_AI_RESPONSE_MODEL, model.clone()));
+        }
+        let reasons: Vec<String> = response
+            .completions
+            .iter()
+            .filter_map(|c| c.finish_reason.as_ref().map(|r| r.as_str().to_owned()))
+            .collect();
+        let truncated = response
+            .completions
+            .iter()
+            .any(|c| c.finish_reason == Some(super::message::FinishReason::Length));
+        if !reasons.is_empty() {
+            core.push(KeyValue::new(
+                GEN_AI_RESPONSE_FINISH_REASONS,
+                string_array(reasons),
+            ));
+        }
+        if truncated {
+            core.push(KeyValue::new(LLM_TRUNCATED, true));
+            let attrs = rec
+                .max_tokens
+                .map(|limit| vec![KeyValue::new(GEN_AI_REQUEST_MAX_TOKENS, to_i64(limit))])
+                .unwrap_or_default();
+            rec.cx.span().add_event(RESPONSE_TRUNCATED_EVENT, attrs);
+        }
+        record_usage(rec, response.model.as_deref(), &response.usage);
+        Recorder::new(&rec.settings).completions(&response.completions, &mut rec.messages);
+    }
+
+    /// Records an embeddings response.
+    pub fn record_embeddings_response(&mut self, response: &EmbeddingsResponse) {
+        let Some(rec) = &mut self.rec else { return };
+        if let Some(model) = &response.model {
+            rec.core
+                .push(KeyValue::new(GEN_AI_RESPONSE_MODEL, model.clone()));
+        }
+        record_usage(rec, response.model.as_deref(), &response.usage);
+    }
+
+    /// Records a failure: status Error, `error.type`, `coresdk.problem.*` and an
+    /// `exception` event.
+    pub fn record_error(&mut self, error: &CallError) {
+        let Some(rec) = &mut self.rec else { return };
+        let core = &mut rec.core;
+        core.push(KeyValue::new(ERROR_TYPE, error.error_type().to_owned()));
+        if let Some(status) = error.status() {
+            core.push(KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status)));
+            core.push(KeyValue::new(CORESDK_PROBLEM_STATUS, i64::from(status)));
+        }
+        core.push(KeyValue::new(CORESDK_PROBLEM_TYPE, error.problem_type()));
+        core.push(KeyValue::new(CORESDK_PROBLEM_TITLE, error.kind().title()));
+        core.push(KeyValue::new(
+            CORESDK_PROBLEM_DETAIL,
+            error.message().to_owned(),
+        ));
+        rec.cx.span().add_event(
+            EXCEPTION_EVENT,
+            vec![
+                KeyValue::new(EXCEPTION_TYPE, error.error_type().to_owned()),
+                KeyValue::new(EXCEPTION_MESSAGE, error.message().to_owned()),
+            ],
+        );
+        rec.error = Some(error.to_string());
+    }
+
+    /// Records that the caller dropped the call before it finished (`coresdk.cancelled`).
+    pub fn record_cancelled(&mut self) {
+        if let Some(rec) = &mut self.rec {
+            rec.core.push(KeyValue::new(CORESDK_CANCELLED, true));
+        }
+    }
+
+    /// Ends the span, applying every buffered attribute.
+    pub fn end(mut self) {
+        self.flush();
+    }
+
+    fn flush(&mut self) {
+        let Some(mut rec) = self.rec.take() else {
+            return;
+        };
+        let elapsed = rec.start.elapsed();
+        rec.core.push(KeyValue::new(
+            LLM_LATENCY_MS,
+            elapsed.as_secs_f64() * 1000.0,
+        ));
+        if let Some(ttfc) = rec.first_chunk {
+            rec.core.push(KeyValue::new(
+                GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
+                ttfc.as_secs_f64(),
+            ));
+            rec.core.push(KeyValue::new(
+                LLM_TIME_TO_FIRST_TOKEN_MS,
+                ttfc.as_secs_f64() * 1000.0,
+            ));
+        }
+        crate::metrics::record_span_metrics(&rec.core, elapsed, rec.first_chunk);
+        let span = rec.cx.span();
+        let mut attrs = std::mem::take(&mut rec.core);
+        attrs.append(&mut rec.messages);
+        span.set_attributes(attrs);
+        if let Some(message) = rec.error.take() {
+            span.set_status(Status::error(message));
+        }
+    }
+}
+
+impl Drop for GenAiSpan {
+    fn drop(&mut self) {
+        if self.rec.is_some() {
+            self.record_cancelled();
+            self.flush();
+        }
+    }
+}
+
+fn to_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn push_opt<T: Into<Value>>(out: &mut Vec<KeyValue>, key: &'static str, value: Option<T>) {
+    if let Some(value) = value {
+        out.push(KeyValue::new(key, value));
+    }
+}
+
+fn record_usage(rec: &mut Recording, response_model: Option<&str>, usage: &Usage) {
+    let core = &mut rec.core;
+    push_opt(
+        core,
+        GEN_AI_USAGE_INPUT_TOKENS,
+        usage.input_tokens.map(to_i64),
+    );
+    push_opt(
+        core,
+        GEN_AI_USAGE_OUTPUT_TOKENS,
+        usage.output_tokens.map(to_i64),
+    );
+    push_opt(
+        core,
+        GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+        usage.cache_read_input_tokens.map(to_i64),
+    );
+    push_opt(
+        core,
+        GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+        usage.cache_creation_input_tokens.map(to_i64),
+    );
+    push_opt(
+        core,
+        GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+        usage.reasoning_output_tokens.map(to_i64),
+    );
+    let pricing = rec.settings.pricing();
+    let cost = response_model
+        .and_then(|m| pricing.cost(m, usage))
+        .or_else(|| pricing.cost(&rec.request_model, usage));
+    push_opt(core, LLM_COST_USD, cost);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use opentelemetry::trace::{SpanKind, TracerProvider as _};
+    use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData};
+    use tracing_subscriber::layer::SubscriberExt;
+
+    use super::*;
+    use crate::config::MessageFormat;
+    use crate::genai::message::{Completion, FinishReason, Message, Role};
+    use crate::testing::SpanCapture;
+
+    fn capture<F: FnOnce()>(f: F) -> Vec<SpanData> {
+        let capture = SpanCapture::new();
+        let provider = SdkTracerProvider::builder()
+            .with_span_processor(capture.clone())
+            .build();
+        let layer = tracing_opentelemetry::layer()
+            .with_location(false)
+            .with_threads(false)
+            .with_target(false)
+            .with_tracked_inactivity(false)
+            .with_tracer(provider.tracer("test"));
+        let subscriber = tracing_subscriber::registry().with(layer);
+        tracing::subscriber::with_default(subscriber, f);
+        capture.spans()
+    }
+
+    fn attrs(span: &SpanData) -> BTreeMap<String, String> {
+        span.attributes
+            .iter()
+            .map(|kv| (kv.key.as_str().to_owned(), kv.value.to_string()))
+            .collect()
+    }
+
+    fn settings(capture: bool) -> Arc<GenAiSettings> {
+        Arc::new(
+            GenAiSettings::builder()
+                .with_capture_content(capture)
+                .with_message_format(MessageFormat::Indexed)
+                .build(),
+        )
+    }
+
+    #[test]
+    fn chat_span_has_name_kind_parent_and_ordered_attributes() {
+        let spans = capture(|| {
+            let parent = tracing::info_span!("handler");
+            let _g = parent.enter();
+            let mut span = GenAiSpan::start_with_settings(
+                Provider::OPENAI,
+                Operation::Chat,
+                "gpt-4o",
+                settings(true),
+            );
+            assert!(span.is_recording());
+            span.set_server("api.openai.com", Some(443));
+            span.record_chat_request(&ChatRequest {
+                model: "gpt-4o".into(),
+                messages: vec![Message::text(Role::User, "hi")],
+                max_tokens: Some(5),
+                ..ChatRequest::default()
+            });
+            span.record_chat_response(&ChatResponse {
+                id: Some("r1".into()),
+                model: Some("gpt-4o-2024-08-06".into()),
+                completions: vec![Completion {
+                    message: Message::text(Role::Assistant, "hello"),
+                    finish_reason: Some(FinishReason::Length),
+                }],
+                usage: Usage {
+                    input_tokens: Some(1_000),
+                    output_tokens: Some(100),
+                    ..Usage::default()
+                },
+            });
+            span.end();
+        });
+        assert_eq!(spans.len(), 2);
+        let chat = &spans[0];
+        assert_eq!(chat.name, "chat gpt-4o");
+        assert_eq!(chat.span_kind, SpanKind::Client);
+        assert_eq!(chat.parent_span_id, spans[1].span_context.span_id());
+        let keys: Vec<&str> = chat.attributes.iter().map(|kv| kv.key.as_str()).collect();
+        // Core attributes precede per-message ones.
+        let first_message = keys
+            .iter()
+            .position(|k| k.starts_with(super::super::attributes::GEN_AI_PROMPT))
+            .unwrap_or(0);
+        assert!(
+            first_message
+                > keys
+                    .iter()
+                    .position(|k| *k == LLM_COST_USD)
+                    .unwrap_or(usize::MAX)
+        );
+        let a = attrs(chat);
+        assert_eq!(a[LLM_TRUNCATED], "true");
+        assert_eq!(a[GEN_AI_RESPONSE_FINISH_REASONS], "[\"length\"]");
+        // 1000 * 2.50 + 100 * 10.00 per Mtok.
+        assert_eq!(a[LLM_COST_USD], "0.0035");
+        assert!(a.contains_key(LLM_LATENCY_MS));
+        let events: Vec<&str> = chat.events.iter().map(|e| e.name.as_ref()).collect();
+        assert_eq!(events, [RESPONSE_TRUNCATED_EVENT]);
+        assert_eq!(
+            chat.events[0].attributes,
+            [KeyValue::new(GEN_AI_REQUEST_MAX_TOKENS, 5_i64)]
+        );
+    }
+
+    #[test]
+    fn error_sets_status_type_and_problem() {
+        let spans = capture(|| {
+            let mut span = GenAiSpan::start_with_settings(
+                Provider::OPENAI,
+                Operation::Chat,
+                "m",
+                settings(false),
+            );
+            span.record_error(&CallError::http(429, "slow").with_error_type("rate_limit_exceeded"));
+        });
+        let s = &spans[0];
+        assert_eq!(
+            s.status,
+            Status::error("Rate limited by the model provider (429): slow")
+        );
+        let a = attrs(s);
+        assert_eq!(a[ERROR_TYPE], "rate_limit_exceeded");
+        assert_eq!(a[CORESDK_PROBLEM_STATUS], "429");
+        assert_eq!(a[HTTP_RESPONSE_STATUS_CODE], "429");
+        assert_eq!(a[CORESDK_PROBLEM_DETAIL], "slow");
+        assert!(a[CORESDK_PROBLEM_TYPE].ends_with("rate-limited"));
+        assert_eq!(s.events[0].name, EXCEPTION_EVENT);
+    }
+
+    #[test]
+    fn app_context_lands_on_the_span() {
+        let spans = capture(|| {
+            let _ctx = crate::context::enter(
+                crate::context::AppContext::new()
+                    .with_user_id("u-1")
+                    .with_feature("faq"),
+            );
+            let span = GenAiSpan::start(Provider::AWS_BEDROCK, Operation::Chat, "m");
+            drop(span);
+        });
+        let a = attrs(&spans[0]);
+        // Dropped without `end`: the caller abandoned the call.
+        assert_eq!(a[CORESDK_CANCELLED], "true");
+        assert_eq!(a[super::super::attributes::USER_ID], "u-1");
+        assert_eq!(a[super::super::attributes::APP_FEATURE], "faq");
+        assert_eq!(a[GEN_AI_PROVIDER_NAME], "aws.bedrock");
+        assert_eq!(a[GEN_AI_SYSTEM], "aws.bedrock");
+    }
+
+    #[test]
+    fn without_a_subscriber_nothing_is_recorded() {
+        let mut span = GenAiSpan::start(Provider::OPENAI, Operation::Chat, "m");
+        assert!(!span.is_recording());
+        span.record_first_token();
+        assert!(!span.first_token_seen());
+        span.end();
+    }
+}

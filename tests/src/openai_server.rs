@@ -1,0 +1,489 @@
+//! A local OpenAI-compatible HTTP server on 127.0.0.1 speaking the recorded
+//! wire shapes of `fixtures/openai/` (JSON bodies, SSE streams ending in
+//! `data: [DONE]`, error bodies and headers).
+//!
+//! Each test scripts it with a queue of [`Canned`] responses and reads back the
+//! [`RecordedRequest`]s. With an empty queue it answers like a healthy API:
+//! the chat fixture (or the stream fixture when `"stream": true`) on
+//! `/v1/chat/completions` and the embeddings fixture on `/v1/embeddings`.
+//! It runs on its own thread and runtime, so it works from sync tests, any
+//! tokio runtime flavour, and benches.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::net::{SocketAddr, TcpListener as StdListener};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use serde_json::Value;
+
+/// The recorded OpenAI wire fixtures (see `fixtures/README` in the shared set).
+pub mod fixtures {
+    /// `POST /v1/chat/completions` (gpt-4o-2024-08-06).
+    pub const CHAT_COMPLETION: &str = include_str!("../fixtures/openai/chat_completion.json");
+    /// A tool-call response (gpt-4.1-mini).
+    pub const CHAT_COMPLETION_TOOL_CALL: &str =
+        include_str!("../fixtures/openai/chat_completion_tool_call.json");
+    /// `n = 2`, the second choice cut off with `length`.
+    pub const CHAT_COMPLETION_N2_LENGTH: &str =
+        include_str!("../fixtures/openai/chat_completion_n2_length.json");
+    /// A streamed chat (with `include_usage`).
+    pub const CHAT_STREAM: &str = include_str!("../fixtures/openai/chat_stream.sse");
+    /// Headers of a streamed chat.
+    pub const CHAT_STREAM_HEADERS: &str =
+        include_str!("../fixtures/openai/chat_stream.headers.txt");
+    /// A streamed tool call (with `include_usage`).
+    pub const CHAT_STREAM_TOOL_CALL: &str =
+        include_str!("../fixtures/openai/chat_stream_tool_call.sse");
+    /// `POST /v1/embeddings` (text-embedding-3-small, vector cut to 8 floats).
+    pub const EMBEDDINGS: &str = include_str!("../fixtures/openai/embeddings.json");
+    /// Headers of the embeddings response.
+    pub const EMBEDDINGS_HEADERS: &str = include_str!("../fixtures/openai/embeddings.headers.txt");
+    /// A 400 error body.
+    pub const ERROR_400: &str = include_str!("../fixtures/openai/error_400.json");
+    /// Headers of the 400.
+    pub const ERROR_400_HEADERS: &str = include_str!("../fixtures/openai/error_400.headers.txt");
+    /// A 429 error body.
+    pub const ERROR_429: &str = include_str!("../fixtures/openai/error_429.json");
+    /// Headers of the 429 (with `retry-after: 1`).
+    pub const ERROR_429_HEADERS: &str = include_str!("../fixtures/openai/error_429.headers.txt");
+}
+
+#[derive(Debug, Clone)]
+enum CannedBody {
+    Full(Bytes),
+    Sse {
+        events: Vec<Bytes>,
+        delay: Duration,
+        hang_after: Option<usize>,
+    },
+}
+
+/// One scripted response.
+#[derive(Debug, Clone)]
+pub struct Canned {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: CannedBody,
+}
+
+impl Canned {
+    /// A JSON body with `status`.
+    pub fn json(status: u16, body: impl Into<String>) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: CannedBody::Full(Bytes::from(body.into())),
+        }
+    }
+
+    /// A `text/event-stream` body from raw SSE text; each `\n\n`-terminated
+    /// event is written as its own chunk.
+    pub fn sse(raw: &str) -> Self {
+        let events = raw
+            .split_inclusive("\n\n")
+            .map(|e| Bytes::copy_from_slice(e.as_bytes()))
+            .collect();
+        Self {
+            status: 200,
+            headers: vec![(
+                "content-type".into(),
+                "text/event-stream; charset=utf-8".into(),
+            )],
+            body: CannedBody::Sse {
+                events,
+                delay: Duration::ZERO,
+                hang_after: None,
+            },
+        }
+    }
+
+    /// The chat completion fixture.
+    pub fn chat_completion() -> Self {
+        Self::json(200, fixtures::CHAT_COMPLETION)
+    }
+    /// The tool-call fixture.
+    pub fn chat_completion_tool_call() -> Self {
+        Self::json(200, fixtures::CHAT_COMPLETION_TOOL_CALL)
+    }
+    /// The `n = 2` / `length` fixture.
+    pub fn chat_completion_n2_length() -> Self {
+        Self::json(200, fixtures::CHAT_COMPLETION_N2_LENGTH)
+    }
+    /// The streamed chat fixture, with its recorded headers.
+    pub fn chat_stream() -> Self {
+        Self::sse(fixtures::CHAT_STREAM).with_headers_file(fixtures::CHAT_STREAM_HEADERS)
+    }
+    /// The streamed tool-call fixture.
+    pub fn chat_stream_tool_call() -> Self {
+        Self::sse(fixtures::CHAT_STREAM_TOOL_CALL)
+    }
+    /// The embeddings fixture, with its recorded headers.
+    pub fn embeddings() -> Self {
+        Self::json(200, fixtures::EMBEDDINGS).with_headers_file(fixtures::EMBEDDINGS_HEADERS)
+    }
+    /// The 400 fixture, with its recorded headers.
+    pub fn error_400() -> Self {
+        Self::json(400, fixtures::ERROR_400).with_headers_file(fixtures::ERROR_400_HEADERS)
+    }
+    /// The 429 fixture, with its recorded headers (`retry-after: 1`).
+    pub fn error_429() -> Self {
+        Self::json(429, fixtures::ERROR_429).with_headers_file(fixtures::ERROR_429_HEADERS)
+    }
+    /// A 500 with OpenAI's server-error body.
+    pub fn error_500() -> Self {
+        Self::json(
+            500,
+            "{\n    \"error\": {\n        \"message\": \"The server had an error while processing your request. Sorry about that!\",\n        \"type\": \"server_error\",\n        \"param\": null,\n        \"code\": null\n    }\n}\n",
+        )
+    }
+
+    /// Adds the headers of a recorded `*.headers.txt` file (comments, the
+    /// status line and `content-length` are skipped).
+    #[must_use]
+    pub fn with_headers_file(mut self, text: &str) -> Self {
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') || line.starts_with("HTTP/") {
+                continue;
+            }
+            if let Some((name, value)) = line.split_once(':') {
+                let name = name.trim().to_ascii_lowercase();
+                if name == "content-length" {
+                    continue;
+                }
+                self.headers.retain(|(n, _)| *n != name);
+                self.headers.push((name, value.trim().to_owned()));
+            }
+        }
+        self
+    }
+
+    /// Sets or replaces a header.
+    #[must_use]
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        let name = name.to_ascii_lowercase();
+        self.headers.retain(|(n, _)| *n != name);
+        self.headers.push((name, value.to_owned()));
+        self
+    }
+
+    /// Removes a header.
+    #[must_use]
+    pub fn without_header(mut self, name: &str) -> Self {
+        let name = name.to_ascii_lowercase();
+        self.headers.retain(|(n, _)| *n != name);
+        self
+    }
+
+    /// SSE only: waits this long before each event.
+    #[must_use]
+    pub fn with_event_delay(mut self, delay: Duration) -> Self {
+        if let CannedBody::Sse { delay: d, .. } = &mut self.body {
+            *d = delay;
+        }
+        self
+    }
+
+    /// SSE only: sends the first `events` events, then keeps the response open
+    /// without sending more (for clients that drop a stream half-way).
+    #[must_use]
+    pub fn hang_after(mut self, events: usize) -> Self {
+        if let CannedBody::Sse { hang_after, .. } = &mut self.body {
+            *hang_after = Some(events);
+        }
+        self
+    }
+
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+}
+
+/// A synthetic chat stream of `chunks` one-word content chunks, a finish chunk,
+/// a usage chunk and `data: [DONE]`, in the fixture's shape.
+pub fn synthetic_chat_stream(chunks: usize) -> String {
+    let head = r#"{"id":"chatcmpl-synthetic","object":"chat.completion.chunk","created":1759436814,"model":"gpt-4o-2024-08-06","service_tier":"default","system_fingerprint":"fp_cbf1785567","choices":["#;
+    let mut out = String::with_capacity(chunks * 260 + 1024);
+    out.push_str("data: ");
+    out.push_str(head);
+    out.push_str(r#"{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}],"usage":null}"#);
+    out.push_str("\n\n");
+    for _ in 0..chunks {
+        out.push_str("data: ");
+        out.push_str(head);
+        out.push_str(r#"{"index":0,"delta":{"content":" token"},"logprobs":null,"finish_reason":null}],"usage":null}"#);
+        out.push_str("\n\n");
+    }
+    out.push_str("data: ");
+    out.push_str(head);
+    out.push_str(r#"{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}],"usage":null}"#);
+    out.push_str("\n\n");
+    out.push_str("data: ");
+    out.push_str(head);
+    let usage = format!(
+        r#"],"usage":{{"prompt_tokens":14,"completion_tokens":{chunks},"total_tokens":{},"prompt_tokens_details":{{"cached_tokens":0,"audio_tokens":0}},"completion_tokens_details":{{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}}}}}"#,
+        chunks + 14
+    );
+    out.push_str(&usage);
+    out.push_str("\n\ndata: [DONE]\n\n");
+    out
+}
+
+/// One request the server received.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    /// HTTP method.
+    pub method: String,
+    /// Path (without query).
+    pub path: String,
+    /// Header names (lowercase) and values.
+    pub headers: Vec<(String, String)>,
+    /// The JSON body (`Null` when empty or not JSON).
+    pub body: Value,
+}
+
+impl RecordedRequest {
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug, Default)]
+struct State {
+    skip_recording: bool,
+    queue: VecDeque<Canned>,
+    requests: Vec<RecordedRequest>,
+    default: Option<Canned>,
+}
+
+/// The running server; stops when dropped.
+#[derive(Debug)]
+pub struct OpenAiServer {
+    addr: SocketAddr,
+    state: Arc<Mutex<State>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl OpenAiServer {
+    /// Binds 127.0.0.1 on a free port and starts serving.
+    pub fn start() -> std::io::Result<Self> {
+        let listener = StdListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(Mutex::new(State::default()));
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()?;
+        let app_state = Arc::clone(&state);
+        let thread = std::thread::Builder::new()
+            .name("openai-server".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                        return;
+                    };
+                    let app = axum::Router::new().fallback(move |req: Request<Body>| {
+                        let state = Arc::clone(&app_state);
+                        async move { handle(&state, req).await }
+                    });
+                    tokio::select! {
+                        _ = axum::serve(listener, app) => {}
+                        _ = stop_rx => {}
+                    }
+                });
+                // Dropping the runtime cancels connections left hanging.
+                runtime.shutdown_background();
+            })?;
+        Ok(Self {
+            addr,
+            state,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// The socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The API base to give a client: `http://127.0.0.1:PORT/v1`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/v1", self.addr)
+    }
+
+    /// Queues a response for the next request.
+    pub fn push(&self, canned: Canned) {
+        self.lock().queue.push_back(canned);
+    }
+
+    /// Answers every request with `canned` once the queue is empty.
+    pub fn set_default(&self, canned: Canned) {
+        self.lock().default = Some(canned);
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.lock().requests.clone()
+    }
+
+    /// Stops (or resumes) recording requests, for long-running benches.
+    pub fn set_record_requests(&self, record: bool) {
+        self.lock().skip_recording = !record;
+    }
+
+    /// Forgets recorded requests (for long-running benches).
+    pub fn clear_requests(&self) {
+        self.lock().requests.clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Drop for OpenAiServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+async fn handle(state: &Mutex<State>, req: Request<Body>) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 << 20)
+        .await
+        .unwrap_or_default();
+    let json: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let path = parts.uri.path().to_owned();
+    let recorded = RecordedRequest {
+        method: parts.method.to_string(),
+        path: path.clone(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: json.clone(),
+    };
+    let canned = {
+        let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
+        if !state.skip_recording {
+            state.requests.push(recorded);
+        }
+        state.queue.pop_front().or_else(|| state.default.clone())
+    };
+    let canned = canned.unwrap_or_else(|| default_for(&path, &json));
+    respond(canned)
+}
+
+fn default_for(path: &str, body: &Value) -> Canned {
+    if path.ends_with("/embeddings") {
+        Canned::embeddings()
+    } else if path.ends_with("/chat/completions") {
+        if body.get("stream").and_then(Value::as_bool) == Some(true) {
+            Canned::chat_stream()
+        } else {
+            Canned::chat_completion()
+        }
+    } else {
+        Canned::json(
+            404,
+            format!(
+                "{{\n    \"error\": {{\n        \"message\": \"Invalid URL (POST {path})\",\n        \"type\": \"invalid_request_error\",\n        \"param\": null,\n        \"code\": null\n    }}\n}}\n"
+            ),
+        )
+    }
+}
+
+fn respond(canned: Canned) -> Response<Body> {
+    let body = match canned.body {
+        CannedBody::Full(bytes) => Body::from(bytes),
+        CannedBody::Sse {
+            events,
+            delay,
+            hang_after,
+        } => {
+            let limit = hang_after.unwrap_or(events.len());
+            let events = Arc::new(events);
+            let stream = futures_util::stream::unfold(0usize, move |i| {
+                let events = Arc::clone(&events);
+                async move {
+                    if i >= limit {
+                        if hang_after.is_some() {
+                            std::future::pending::<()>().await;
+                        }
+                        return None;
+                    }
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
+                    let event = events.get(i)?.clone();
+                    Some((Ok::<_, Infallible>(event), i + 1))
+                }
+            });
+            Body::from_stream(stream)
+        }
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() = StatusCode::from_u16(canned.status).unwrap_or(StatusCode::OK);
+    for (name, value) in &canned.headers {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            response.headers_mut().append(name, value);
+        }
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn synthetic_stream_has_the_fixture_shape() {
+        let s = synthetic_chat_stream(3);
+        let events: Vec<&str> = s.split_inclusive("\n\n").collect();
+        assert_eq!(events.len(), 3 + 4);
+        assert_eq!(events.last().copied(), Some("data: [DONE]\n\n"));
+        for e in &events[..events.len() - 1] {
+            let json = e.trim().strip_prefix("data: ").unwrap_or_default();
+            assert!(serde_json::from_str::<Value>(json).is_ok(), "{e}");
+        }
+    }
+
+    #[test]
+    fn headers_file_skips_status_and_length() {
+        let c = Canned::error_429();
+        assert!(
+            c.headers
+                .iter()
+                .any(|(n, v)| n == "retry-after" && v == "1")
+        );
+        assert!(!c.headers.iter().any(|(n, _)| n == "content-length"));
+        assert!(!c.headers.iter().any(|(n, _)| n.starts_with("http/")));
+        assert_eq!(c.status(), 429);
+    }
+}
