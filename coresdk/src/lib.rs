@@ -35,8 +35,11 @@ pub use config::{Config, ConfigBuilder, ConfigError};
 /// `#[tracing::instrument]`, **no argument value** unless you name it.
 ///
 /// Each span records `coresdk.intent`, `code.function.name` (module path +
-/// fn name, e.g. `orders::db::save_order`), `code.file.path` and
-/// `code.line.number` (the line of the `fn`). When the function fails it
+/// fn name, e.g. `orders::db::save_order`; for a method, the module of the
+/// `impl` + the method name, as an attribute cannot see the `impl`'s type),
+/// `code.file.path` and `code.line.number` (the line of the `fn`, not of the
+/// attribute; these two come from the callsite metadata through
+/// `tracing-opentelemetry`, so keep its location recording on). When the function fails it
 /// also records, on the same span: status Error, `error.type`, an
 /// `exception` event (`exception.type`, `exception.message` = the `Display`
 /// text), the RFC 9457 fields `coresdk.problem.{type,title,status,detail}`
