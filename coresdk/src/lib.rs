@@ -16,6 +16,7 @@
 
 pub mod config;
 pub mod context;
+pub mod egress;
 pub mod genai;
 pub mod metrics;
 pub mod pipeline;

@@ -241,3 +241,43 @@ pub const METRIC_CORESDK_SPANS_EXPORTED: &str = "coresdk.spans.exported";
 pub const METRIC_CORESDK_SPANS_EXPORT_FAILED: &str = "coresdk.spans.export_failed";
 /// Counter: spans of traces the tail sampler did not keep.
 pub const METRIC_CORESDK_SPANS_SAMPLED_OUT: &str = "coresdk.spans.sampled_out";
+
+// --- PII masking key rules (issue 4) -------------------------------------------
+//
+// Globs over attribute keys (`*` = any run, `?` = one character, ASCII case
+// ignored). The masking stage handles matching attributes whole, whatever their
+// value. A default can be switched off by listing its glob in `pii.disabled_rules`.
+
+/// Keys whose values are redacted whole (`<REDACTED>`) by default.
+pub const PII_REDACT_KEY_GLOBS: &[&str] = &[
+    "*password*",
+    "*passwd*",
+    "*secret*",
+    "*token*",
+    "*api_key*",
+    "*apikey*",
+    "http.request.header.authorization",
+    "http.request.header.proxy-authorization",
+    "http.request.header.cookie",
+    "http.response.header.set-cookie",
+];
+/// Keys whose values are replaced by a keyed HMAC-SHA256 (`<HASH:…>`) by
+/// default, so traces still group by user without exposing the id.
+pub const PII_HASH_KEY_GLOBS: &[&str] = &[
+    "user.id",
+    "enduser.id",
+    "tenant.id",
+    "session.id",
+    "gen_ai.request.user",
+    "gen_ai.openai.request.user",
+];
+/// Keys the default key rules leave alone although they match one (token
+/// counts, limits and timings are not secrets).
+pub const PII_KEY_RULE_EXEMPT_GLOBS: &[&str] = &[
+    "gen_ai.usage.*",
+    "llm.usage.*",
+    "gen_ai.request.max_tokens",
+    "gen_ai.token.type",
+    "llm.time_to_first_token*",
+    "*token_count*",
+];

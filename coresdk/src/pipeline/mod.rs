@@ -15,12 +15,15 @@ pub mod export;
 pub(crate) mod fanout;
 pub(crate) mod handoff;
 pub mod masking;
+pub mod pii;
 pub mod sampling;
 pub mod stats;
 mod stdout;
 pub(crate) mod tick;
+mod trace_table;
 
-pub use diagnostic::LlmDiagnostic;
+pub use diagnostic::{DiagnosticLimits, LlmDiagnostic};
 pub use export::ExportError;
 pub use masking::PiiMasking;
 pub use stats::{Stats, stats};
+pub use trace_table::TableStats;
