@@ -33,7 +33,7 @@ pub(crate) struct TraceArgs {
 /// How the recovery hint was given.
 pub(crate) enum HintArg {
     /// `on_error = <expr>` (an expression of type `RecoveryHint`).
-    OnError { key: kw::on_error, expr: Expr },
+    OnError { key: kw::on_error, expr: Box<Expr> },
     /// `recovery_hint = "<text>"`.
     Text {
         key: kw::recovery_hint,
@@ -148,7 +148,7 @@ impl Parse for TraceArgs {
             } else if lookahead.peek(kw::on_error) {
                 let key = input.parse::<kw::on_error>()?;
                 input.parse::<Token![=]>()?;
-                let expr = input.parse::<Expr>()?;
+                let expr = Box::new(input.parse::<Expr>()?);
                 if let Some(previous) = &hint {
                     return Err(hint_conflict(key.span, previous));
                 }
