@@ -1,0 +1,74 @@
+//! What `#[trace]` expansions refer to, by absolute path
+//! (`::coresdk::__private::…`). **Not public API**: anything here may change
+//! in any release, which is why `coresdk` pins `coresdk-macros` with `=`.
+//!
+//! Everything the expansion names comes from here, including `Option` and the
+//! `file!`/`line!` macros, so it compiles under `#![no_implicit_prelude]`.
+
+pub use ::core::option::Option::{self, None, Some};
+pub use ::core::pin::pin;
+pub use ::core::{concat, file, line, module_path};
+pub use ::std::borrow::Cow;
+pub use tracing::Span;
+pub use tracing_core::callsite::{DefaultCallsite, Identifier};
+pub use tracing_core::field::{FieldSet, Value, debug, display};
+pub use tracing_core::{Kind, Metadata};
+
+pub use crate::telemetry::RecoveryHint;
+pub use crate::telemetry::outcome::{
+    DisplayOutcome, ErrorView, Hint, Outcome, PlainOutcome, ProblemOutcome, ResultOutcome,
+    ReturnsResult, record_outcome, require_result,
+};
+pub use crate::telemetry::span_fields::{
+    FIXED_FIELDS, LEVEL, MAX_ATTRS, enabled, fields, new_span,
+};
+pub use crate::telemetry::traced_future::TracedFuture;
+pub use crate::telemetry::traced_sync::run_sync;
+
+/// `FieldSet` of a `#[trace]` callsite: the fixed fields (see
+/// `telemetry::span_fields::fields`) followed by the `attrs(...)` keys.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __coresdk_trace_field_set {
+    ($callsite:expr; $($key:expr),* $(,)?) => {
+        $crate::__private::FieldSet::new(
+            &[
+                $crate::__private::fields::INTENT,
+                $crate::__private::fields::FUNCTION,
+                $crate::__private::fields::RECOVERY_HINT,
+                $crate::__private::fields::ERROR_TYPE,
+                $crate::__private::fields::PROBLEM_TYPE,
+                $crate::__private::fields::PROBLEM_TITLE,
+                $crate::__private::fields::PROBLEM_STATUS,
+                $crate::__private::fields::PROBLEM_DETAIL,
+                $crate::__private::fields::CANCELLED,
+                $($key),*
+            ],
+            $crate::__private::Identifier($callsite),
+        )
+    };
+}
+
+/// The values of a `#[trace]` span when it opens, in `field_set!` order:
+/// intent, function, nothing for the fields recorded later, then `attrs(...)`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __coresdk_trace_span_values {
+    ($intent:expr, $function:expr; $($value:expr),* $(,)?) => {
+        [
+            $crate::__private::Option::Some(&$intent as &dyn $crate::__private::Value),
+            $crate::__private::Option::Some(&$function as &dyn $crate::__private::Value),
+            $crate::__private::Option::None,
+            $crate::__private::Option::None,
+            $crate::__private::Option::None,
+            $crate::__private::Option::None,
+            $crate::__private::Option::None,
+            $crate::__private::Option::None,
+            $crate::__private::Option::None,
+            $($crate::__private::Option::Some($value as &dyn $crate::__private::Value)),*
+        ]
+    };
+}
+
+pub use crate::__coresdk_trace_field_set as field_set;
+pub use crate::__coresdk_trace_span_values as span_values;

@@ -1,0 +1,70 @@
+//! The span a `#[trace]` function opens: its fixed fields, the enabled check
+//! and construction. Used by the macro expansion through `coresdk::__private`.
+
+use tracing::Span;
+use tracing_core::callsite::{Callsite, DefaultCallsite};
+use tracing_core::field::Value;
+use tracing_core::{Level, LevelFilter, Metadata};
+
+/// The level of every `#[trace]` span.
+pub const LEVEL: Level = Level::INFO;
+
+/// The field names every `#[trace]` callsite declares, in this order,
+/// before the user's `attrs(...)` keys.
+///
+/// `code.file.path`, `code.line.number` and `code.module.name` are not
+/// fields: `tracing-opentelemetry` records them from the callsite metadata,
+/// which the macro points at the user's function.
+pub mod fields {
+    use crate::genai::attributes;
+
+    /// `coresdk.intent`, set when the span opens.
+    pub const INTENT: &str = attributes::CORESDK_INTENT;
+    /// `code.function.name` (module path + fn name), set when the span opens.
+    pub const FUNCTION: &str = attributes::CODE_FUNCTION_NAME;
+    /// `coresdk.recovery_hint`, set on failure.
+    pub const RECOVERY_HINT: &str = attributes::CORESDK_RECOVERY_HINT;
+    /// `error.type`, set on failure.
+    pub const ERROR_TYPE: &str = attributes::ERROR_TYPE;
+    /// `coresdk.problem.type`, set on failure.
+    pub const PROBLEM_TYPE: &str = attributes::CORESDK_PROBLEM_TYPE;
+    /// `coresdk.problem.title`, set on failure.
+    pub const PROBLEM_TITLE: &str = attributes::CORESDK_PROBLEM_TITLE;
+    /// `coresdk.problem.status`, set on failure.
+    pub const PROBLEM_STATUS: &str = attributes::CORESDK_PROBLEM_STATUS;
+    /// `coresdk.problem.detail`, set on failure.
+    pub const PROBLEM_DETAIL: &str = attributes::CORESDK_PROBLEM_DETAIL;
+    /// `coresdk.cancelled`, set when a traced future is dropped early.
+    pub const CANCELLED: &str = attributes::CORESDK_CANCELLED;
+}
+
+/// How many fields precede the user's `attrs(...)`.
+pub const FIXED_FIELDS: usize = 9;
+
+/// The most `attrs(...)` entries one function may have (tracing allows 32
+/// fields per callsite).
+pub const MAX_ATTRS: usize = 32 - FIXED_FIELDS;
+
+/// Whether a span at this callsite would be recorded by the current
+/// subscriber. With no subscriber this is a single relaxed atomic load.
+#[inline]
+pub fn enabled(callsite: &'static DefaultCallsite) -> bool {
+    if LEVEL > tracing::level_filters::STATIC_MAX_LEVEL || LEVEL > LevelFilter::current() {
+        return false;
+    }
+    let interest = callsite.interest();
+    if interest.is_never() {
+        return false;
+    }
+    interest.is_always()
+        || tracing_core::dispatcher::get_default(|d| d.enabled(callsite.metadata()))
+}
+
+/// Opens the span of a `#[trace]` callsite (call only when [`enabled`]).
+///
+/// `values` has one entry per field of the callsite, in order (built by
+/// `__private::span_values!`).
+#[inline]
+pub fn new_span(meta: &'static Metadata<'static>, values: &[Option<&dyn Value>]) -> Span {
+    Span::new(meta, &meta.fields().value_set_all(values))
+}

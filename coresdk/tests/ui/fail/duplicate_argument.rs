@@ -1,0 +1,8 @@
+use coresdk::trace;
+
+#[trace(intent = "first", intent = "second")]
+fn work() {}
+
+fn main() {
+    work();
+}

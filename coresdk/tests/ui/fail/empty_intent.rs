@@ -1,0 +1,8 @@
+use coresdk::trace;
+
+#[trace(intent = "  ")]
+fn work() {}
+
+fn main() {
+    work();
+}

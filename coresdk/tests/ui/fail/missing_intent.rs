@@ -1,0 +1,8 @@
+use coresdk::trace;
+
+#[trace(name = "no intent here")]
+fn work() {}
+
+fn main() {
+    work();
+}

@@ -1,0 +1,8 @@
+use coresdk::trace;
+
+#[trace(intent = "work", level = "debug")]
+fn work() {}
+
+fn main() {
+    work();
+}

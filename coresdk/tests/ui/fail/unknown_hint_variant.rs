@@ -1,0 +1,10 @@
+use coresdk::{RecoveryHint, trace};
+
+#[trace(intent = "work", on_error = RecoveryHint::RetryLater)]
+fn work() -> Result<(), std::io::Error> {
+    Ok(())
+}
+
+fn main() {
+    let _ = work();
+}
