@@ -81,3 +81,47 @@ impl SpanProcessor for SpanCapture {
         Ok(())
     }
 }
+
+/// A bare handoff (bounded queue + worker thread) in front of `processor`,
+/// exporting nowhere: measures or tests the handoff on its own. The returned
+/// processor's `on_end` is exactly what an application thread runs per span.
+pub fn handoff_to(
+    processor: impl SpanProcessor + 'static,
+    queue_size: usize,
+) -> Result<impl SpanProcessor, crate::SetupError> {
+    use crate::pipeline::export::ExportCore;
+    use crate::pipeline::fanout::Fanout;
+    use crate::pipeline::handoff::{Handoff, WorkerSetup};
+    use crate::pipeline::stats::Counters;
+
+    let config = crate::Config::builder()
+        .without_env()
+        .without_config_file()
+        .with_exporter(crate::config::ExporterKind::None)
+        .with_queue_size(queue_size)
+        .with_batch_size(queue_size.min(512))
+        .build()?;
+    let counters = Arc::new(Counters::default());
+    let export_counters = Arc::clone(&counters);
+    let batch_delay = config.pipeline().batch_delay();
+    let build = move || {
+        let export = ExportCore::new(
+            &config,
+            &opentelemetry_sdk::Resource::builder_empty().build(),
+            export_counters,
+        )?;
+        let chain: Box<dyn SpanProcessor> = Box::new(Fanout::new(vec![
+            Box::new(processor),
+            Box::new(export.clone()),
+        ]));
+        Ok((chain, export))
+    };
+    Handoff::start(
+        queue_size,
+        counters,
+        WorkerSetup {
+            build: Box::new(build),
+            batch_delay,
+        },
+    )
+}

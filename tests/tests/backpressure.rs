@@ -96,7 +96,7 @@ fn spans_flow_again_when_the_backend_comes_back() {
     let addr = free_addr();
     let (layer, guard) = coresdk::layer(config(&format!("http://{addr}"))).expect("layer");
     let subscriber = tracing_subscriber::registry().with(layer);
-    let _default = tracing::subscriber::set_default(subscriber);
+    let default = tracing::subscriber::set_default(subscriber);
 
     // Backend down: connection refused, quickly.
     emit(200);
@@ -126,6 +126,6 @@ fn spans_flow_again_when_the_backend_comes_back() {
     );
     assert_eq!(arrived[0].attr_str("app.phase"), Some("up"));
     assert!(guard.stats().exported > 0);
-    drop(_default);
+    drop(default);
     guard.shutdown().expect("shutdown");
 }

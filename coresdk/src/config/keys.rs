@@ -20,7 +20,6 @@ use super::settings::{Config, SamplerName};
 const SECTIONS: &[&str] = &["otlp", "sampler", "pipeline", "genai", "pii", "llm_export"];
 
 /// Every leaf key the configuration accepts.
-
 pub(crate) const KEYS: &[&str] = &[
     "service_name",
     "service_version",
@@ -332,13 +331,11 @@ pub(crate) fn apply(cfg: &mut Config, raw: &Raw<'_>) -> Result<(), ConfigError> 
 }
 
 fn optional_string(raw: &Raw<'_>) -> Result<Option<String>, ConfigError> {
-    match raw.value {
-        Value::Null => Ok(None),
-        _ => {
-            let s = raw.string()?;
-            Ok((!s.trim().is_empty()).then(|| s.trim().to_owned()))
-        }
+    if raw.value.is_null() {
+        return Ok(None);
     }
+    let s = raw.string()?;
+    Ok((!s.trim().is_empty()).then(|| s.trim().to_owned()))
 }
 
 /// An empty string (or null) means "unset", as in the seed's `endpoint: ""`.

@@ -263,7 +263,7 @@ impl Default for PipelineConfig {
         Self {
             queue_size: 2048,
             batch_size: 512,
-            batch_delay: Duration::from_millis(1000),
+            batch_delay: Duration::from_secs(1),
             shutdown_timeout: Duration::from_secs(5),
             span_attribute_count_limit: 512,
         }

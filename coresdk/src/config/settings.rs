@@ -394,13 +394,14 @@ impl ConfigBuilder {
 
         let mut cfg = Config::default();
         let file = match self.file {
-            FileSource::Auto => match lookup(CORESDK_CONFIG) {
-                Some(path) => Some((PathBuf::from(path), None)),
-                None => {
+            FileSource::Auto => {
+                if let Some(path) = lookup(CORESDK_CONFIG) {
+                    Some((PathBuf::from(path), None))
+                } else {
                     let local = PathBuf::from(DEFAULT_CONFIG_FILE);
                     local.is_file().then_some((local, None))
                 }
-            },
+            }
             FileSource::Path(path) => Some((path, None)),
             FileSource::Inline(text) => Some((PathBuf::from("<inline>"), Some(text))),
             FileSource::Disabled => None,

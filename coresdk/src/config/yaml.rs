@@ -70,8 +70,7 @@ fn flatten(
     for (k, v) in map {
         let line = k.span.start.line();
         let name = match &k.data {
-            YamlData::Value(Scalar::String(s)) => s.to_string(),
-            YamlData::Representation(s, _, _) => s.to_string(),
+            YamlData::Value(Scalar::String(s)) | YamlData::Representation(s, _, _) => s.to_string(),
             _ => {
                 return Err(ConfigError::Yaml {
                     path: path.to_path_buf(),

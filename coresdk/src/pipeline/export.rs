@@ -26,7 +26,7 @@ const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
 /// Longest retry delay.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// Log an export failure at most this often.
-const LOG_INTERVAL: Duration = Duration::from_secs(60);
+const LOG_INTERVAL: Duration = Duration::from_mins(1);
 
 /// Why the exporter could not be built.
 #[derive(Debug, thiserror::Error)]

@@ -3,9 +3,14 @@
 //! `on_end` runs on the application's thread inside `Span::end`; all it does is
 //! a non-blocking `try_send` into a bounded queue. A full queue drops the span
 //! and counts it. One worker thread drains the queue through the stages.
+//!
+//! The worker does not block in `recv`: a blocked receiver makes every send pay
+//! for a futex wake-up (about a microsecond). Instead it drains the queue, then
+//! parks with a timeout; senders wake it only when the queue is a quarter full,
+//! so the wake-up cost is paid once per many spans.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -19,10 +24,25 @@ use super::stats::Counters;
 use crate::setup::SetupError;
 
 /// What travels from the application threads to the worker.
+// Spans travel unboxed: the queue's slots are allocated once, and boxing would
+// cost the application thread an allocation per span.
+#[allow(clippy::large_enum_variant)]
 enum Message {
     Span(SpanData),
     Flush(SyncSender<OTelSdkResult>),
     Shutdown(Duration, SyncSender<OTelSdkResult>),
+}
+
+/// Longest the worker sleeps between drains when nothing wakes it.
+const MAX_PARK: Duration = Duration::from_millis(100);
+
+/// State shared by the senders and the worker for wake-ups.
+#[derive(Debug, Default)]
+struct Wake {
+    /// Spans sent and not yet taken by the worker (approximate).
+    pending: AtomicUsize,
+    /// The worker is parked (or about to park).
+    parked: AtomicBool,
 }
 
 /// The handoff processor. See the module docs.
@@ -31,6 +51,9 @@ pub(crate) struct Handoff {
     tx: SyncSender<Message>,
     counters: Arc<Counters>,
     closed: AtomicBool,
+    wake: Arc<Wake>,
+    wake_at: usize,
+    thread: std::thread::Thread,
     worker: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -44,11 +67,14 @@ impl std::fmt::Debug for Message {
     }
 }
 
+/// Builds the stage chain on the worker thread (the exporter's runtime lives there).
+pub(crate) type BuildChain =
+    Box<dyn FnOnce() -> Result<(Box<dyn SpanProcessor>, ExportCore), SetupError> + Send>;
+
 /// What the worker thread is given when it starts.
 pub(crate) struct WorkerSetup {
-    /// Builds the stage chain on the worker thread (the exporter's runtime lives there).
-    pub(crate) build:
-        Box<dyn FnOnce() -> Result<(Box<dyn SpanProcessor>, ExportCore), SetupError> + Send>,
+    /// Builds the chain; runs first thing on the worker.
+    pub(crate) build: BuildChain,
     pub(crate) batch_delay: Duration,
 }
 
@@ -61,6 +87,9 @@ impl Handoff {
     ) -> Result<Self, SetupError> {
         let (tx, rx) = mpsc::sync_channel::<Message>(queue_size);
         let (ready_tx, ready_rx) = mpsc::sync_channel::<Result<(), SetupError>>(1);
+        let wake = Arc::new(Wake::default());
+        let wake_at = (queue_size / 4).max(1);
+        let worker_wake = Arc::clone(&wake);
         let worker = std::thread::Builder::new()
             .name("coresdk-pipeline".into())
             .spawn(move || {
@@ -71,7 +100,14 @@ impl Handoff {
                 match (setup.build)() {
                     Ok((chain, export)) => {
                         let _ = ready_tx.send(Ok(()));
-                        run(&rx, chain.as_ref(), &export, setup.batch_delay);
+                        run(
+                            &rx,
+                            &worker_wake,
+                            wake_at,
+                            chain.as_ref(),
+                            &export,
+                            setup.batch_delay,
+                        );
                     }
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));
@@ -84,6 +120,9 @@ impl Handoff {
                 tx,
                 counters,
                 closed: AtomicBool::new(false),
+                wake,
+                wake_at,
+                thread: worker.thread().clone(),
                 worker: Mutex::new(Some(worker)),
             }),
             Ok(Err(e)) => {
@@ -105,7 +144,10 @@ impl Handoff {
         let mut message = make(reply_tx);
         loop {
             match self.tx.try_send(message) {
-                Ok(()) => break,
+                Ok(()) => {
+                    self.thread.unpark();
+                    break;
+                }
                 Err(TrySendError::Full(m)) => {
                     if Instant::now() >= deadline {
                         return Err(OTelSdkError::Timeout(Duration::ZERO));
@@ -137,8 +179,16 @@ impl SpanProcessor for Handoff {
             return;
         }
         // Never block the application: a full queue costs one span, not latency.
+        // SeqCst pairs with the worker's store of `parked` then load of
+        // `pending`, so a wake-up is never lost (see `run`).
+        let pending = self.wake.pending.fetch_add(1, Ordering::SeqCst) + 1;
         if self.tx.try_send(Message::Span(span)).is_err() {
+            self.wake.pending.fetch_sub(1, Ordering::SeqCst);
             self.counters.dropped(1);
+            return;
+        }
+        if pending >= self.wake_at && self.wake.parked.load(Ordering::SeqCst) {
+            self.thread.unpark();
         }
     }
 
@@ -158,16 +208,15 @@ impl SpanProcessor for Handoff {
         // still arrive in time.
         let budget = timeout.mul_f64(0.9);
         let result = self.control(deadline, |reply| Message::Shutdown(budget, reply));
-        if result.is_ok() {
-            if let Some(worker) = self
+        if result.is_ok()
+            && let Some(worker) = self
                 .worker
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .take()
-            {
-                // It has answered, so it is about to return.
-                let _ = worker.join();
-            }
+        {
+            // It has answered, so it is about to return.
+            let _ = worker.join();
         }
         // On timeout the worker is left to finish (or die with the process):
         // joining it could block the caller for as long as the backend stalls.
@@ -175,29 +224,50 @@ impl SpanProcessor for Handoff {
     }
 }
 
-fn run(rx: &Receiver<Message>, chain: &dyn SpanProcessor, export: &ExportCore, delay: Duration) {
+fn run(
+    rx: &Receiver<Message>,
+    wake: &Wake,
+    wake_at: usize,
+    chain: &dyn SpanProcessor,
+    export: &ExportCore,
+    delay: Duration,
+) {
     let mut next_tick = Instant::now() + delay;
     loop {
-        let wait = next_tick.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(wait) {
-            Ok(Message::Span(span)) => chain.on_end(span),
-            Ok(Message::Flush(reply)) => {
-                let _ = reply.send(chain.force_flush());
-            }
-            Ok(Message::Shutdown(budget, reply)) => {
-                let result = chain.shutdown_with_timeout(budget);
-                let _ = reply.send(result);
-                return;
-            }
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => {
-                let _ = chain.shutdown_with_timeout(Duration::from_secs(1));
-                return;
+        let mut taken = 0;
+        loop {
+            match rx.try_recv() {
+                Ok(Message::Span(span)) => {
+                    taken += 1;
+                    chain.on_end(span);
+                }
+                Ok(Message::Flush(reply)) => {
+                    let _ = reply.send(chain.force_flush());
+                }
+                Ok(Message::Shutdown(budget, reply)) => {
+                    let result = chain.shutdown_with_timeout(budget);
+                    let _ = reply.send(result);
+                    return;
+                }
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    let _ = chain.shutdown_with_timeout(Duration::from_secs(1));
+                    return;
+                }
             }
         }
+        wake.pending.fetch_sub(taken, Ordering::SeqCst);
         if Instant::now() >= next_tick {
             export.tick();
             next_tick = Instant::now() + delay;
         }
+        wake.parked.store(true, Ordering::SeqCst);
+        // A sender that raised `pending` past the mark before seeing `parked`
+        // did not wake us: look again before sleeping.
+        if wake.pending.load(Ordering::SeqCst) < wake_at {
+            let until_tick = next_tick.saturating_duration_since(Instant::now());
+            std::thread::park_timeout(until_tick.min(MAX_PARK));
+        }
+        wake.parked.store(false, Ordering::SeqCst);
     }
 }

@@ -57,18 +57,16 @@ impl SpanTreeWriter {
                     pending.order.push_back(trace_id);
                 }
                 pending.traces.entry(trace_id).or_default().push(span);
-                if is_local_root {
-                    if let Some(spans) = pending.traces.remove(&trace_id) {
-                        pending.order.retain(|t| *t != trace_id);
-                        ready.push(spans);
-                    }
+                if is_local_root && let Some(spans) = pending.traces.remove(&trace_id) {
+                    pending.order.retain(|t| *t != trace_id);
+                    ready.push(spans);
                 }
             }
             while pending.order.len() > MAX_PENDING_TRACES {
-                if let Some(oldest) = pending.order.pop_front() {
-                    if let Some(spans) = pending.traces.remove(&oldest) {
-                        ready.push(spans);
-                    }
+                if let Some(oldest) = pending.order.pop_front()
+                    && let Some(spans) = pending.traces.remove(&oldest)
+                {
+                    ready.push(spans);
                 }
             }
         }
