@@ -219,3 +219,21 @@ pub const SESSION_ID: &str = "session.id";
 pub const APP_FEATURE: &str = "app.feature";
 /// Version of the prompt template the call used.
 pub const APP_PROMPT_VERSION: &str = "app.prompt.version";
+
+// --- AWS Bedrock (issue 7: `coresdk-instrument-bedrock`) -----------------------
+
+/// The AWS request id of the call (`x-amzn-RequestId`).
+pub const AWS_REQUEST_ID: &str = "aws.request_id";
+/// The guardrail identifier configured on a Bedrock call.
+pub const AWS_BEDROCK_GUARDRAIL_ID: &str = "aws.bedrock.guardrail.id";
+/// The guardrail version configured on a Bedrock call.
+pub const AWS_BEDROCK_GUARDRAIL_VERSION: &str = "aws.bedrock.guardrail.version";
+/// Size in bytes of the request body (e.g. an `InvokeModel` body).
+pub const HTTP_REQUEST_BODY_SIZE: &str = "http.request.body.size";
+/// Size in bytes of the response body (e.g. an `InvokeModel` body).
+pub const HTTP_RESPONSE_BODY_SIZE: &str = "http.response.body.size";
+/// A request body the instrumentation could not decode (the decoder's message,
+/// never the body): the call itself is unaffected.
+pub const CORESDK_GENAI_REQUEST_BODY_ERROR: &str = "coresdk.genai.request.body_error";
+/// A response body (or stream chunk) the instrumentation could not decode.
+pub const CORESDK_GENAI_RESPONSE_BODY_ERROR: &str = "coresdk.genai.response.body_error";
