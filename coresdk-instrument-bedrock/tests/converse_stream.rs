@@ -11,8 +11,7 @@ use coresdk::config::MessageFormat;
 use coresdk_tests::bedrock_server::{Canned, Frame, converse_frames, fixtures};
 use opentelemetry::trace::Status;
 use support::{
-    CORE, Harness, SYNTHETIC_REQUEST_ID, assert_attributes, attribute_map, expected, settings,
-    span,
+    CORE, Harness, SYNTHETIC_REQUEST_ID, assert_attributes, attribute_map, expected, settings, span,
 };
 
 const SONNET: &str = "anthropic.claude-3-5-sonnet-20240620-v1:0";
@@ -184,7 +183,9 @@ async fn in_stream_exception_fails_the_span_with_the_aws_code() {
     };
     assert!(matches!(
         error.as_service_error(),
-        Some(aws_sdk_bedrockruntime::types::error::ConverseStreamOutputError::ThrottlingException(_))
+        Some(
+            aws_sdk_bedrockruntime::types::error::ConverseStreamOutputError::ThrottlingException(_)
+        )
     ));
     let port = h.port();
     let spans = h.finish();

@@ -12,7 +12,9 @@ use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, Message};
 use coresdk::config::MessageFormat;
 use coresdk_tests::bedrock_server::Canned;
 use opentelemetry::trace::Status;
-use support::{CORE, Harness, SYNTHETIC_REQUEST_ID, assert_attributes, attribute_map, expected, settings, span};
+use support::{
+    CORE, Harness, SYNTHETIC_REQUEST_ID, assert_attributes, attribute_map, expected, settings, span,
+};
 
 const MODEL: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
 
@@ -102,15 +104,17 @@ async fn each_recorded_error_kind_maps_to_type_problem_and_hint() {
         let s = span(&spans, &format!("chat {MODEL}"));
         assert_eq!(
             s.status,
-            Status::error(format!("{} ({}): {}", case.title, case.status, case.message)),
+            Status::error(format!(
+                "{} ({}): {}",
+                case.title, case.status, case.message
+            )),
             "{}",
             case.code
         );
         let events: Vec<&str> = s.events.iter().map(|e| e.name.as_ref()).collect();
         assert_eq!(events, ["exception"]);
-        let want = expected(&[
-            &format!(
-                "
+        let want = expected(&[&format!(
+            "
                 gen_ai.provider.name = aws.bedrock
                 gen_ai.system = aws.bedrock
                 server.address = 127.0.0.1
@@ -129,16 +133,15 @@ async fn each_recorded_error_kind_maps_to_type_problem_and_hint() {
                 coresdk.problem.detail = {}
                 coresdk.recovery_hint = {}
                 ",
-                case.request_id,
-                case.code,
-                case.status,
-                case.status,
-                case.problem,
-                case.title,
-                case.message,
-                case.hint
-            ),
-        ]);
+            case.request_id,
+            case.code,
+            case.status,
+            case.status,
+            case.problem,
+            case.title,
+            case.message,
+            case.hint
+        )]);
         assert_attributes(&attribute_map(s, port), &want);
     }
 }
@@ -168,7 +171,9 @@ async fn transport_error_is_a_connection_problem() {
     ));
     let spans = h.finish();
     let s = span(&spans, &format!("chat {MODEL}"));
-    assert!(matches!(&s.status, Status::Error { description } if description.starts_with("Could not reach the model provider: ")));
+    assert!(
+        matches!(&s.status, Status::Error { description } if description.starts_with("Could not reach the model provider: "))
+    );
     let mut got = attribute_map(s, closed_port);
     let detail = got.remove("coresdk.problem.detail").unwrap();
     assert!(detail.to_lowercase().contains("refused"), "{detail}");
@@ -209,7 +214,11 @@ async fn sdk_retries_stay_inside_one_span() {
         .send()
         .await
         .unwrap();
-    assert_eq!(h.server.requests().len(), 2, "one throttled attempt, one retry");
+    assert_eq!(
+        h.server.requests().len(),
+        2,
+        "one throttled attempt, one retry"
+    );
     assert!(h.server.requests().iter().all(|r| r.signed));
     let port = h.port();
     let spans = h.finish();

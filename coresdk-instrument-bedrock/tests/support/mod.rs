@@ -11,7 +11,8 @@ use aws_sdk_bedrockruntime::config::{BehaviorVersion, Credentials, Region};
 use coresdk::config::{ExporterKind, MessageFormat};
 use coresdk::genai::GenAiSettings;
 use coresdk::genai::attributes::{
-    GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, LLM_LATENCY_MS, LLM_TIME_TO_FIRST_TOKEN_MS, SERVER_PORT,
+    GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, LLM_COST_USD, LLM_LATENCY_MS, LLM_TIME_TO_FIRST_TOKEN_MS,
+    SERVER_PORT,
 };
 use coresdk::testing::SpanCapture;
 use coresdk_instrument_bedrock::TracedClient;
@@ -106,7 +107,8 @@ pub(crate) fn settings(capture: bool, format: MessageFormat) -> GenAiSettings {
 
 /// The span's attributes as strings, minus the location attributes the
 /// tracing layer adds; timings (checked to be positive numbers) become `*`
-/// and the server port (checked) becomes `PORT`.
+/// the server port (checked) becomes `PORT`, and `llm.cost_usd` is rounded
+/// to 12 decimals.
 pub(crate) fn attribute_map(span: &SpanData, port: u16) -> BTreeMap<String, String> {
     let mut map = BTreeMap::new();
     for kv in &span.attributes {
@@ -125,6 +127,12 @@ pub(crate) fn attribute_map(span: &SpanData, port: u16) -> BTreeMap<String, Stri
             let n: f64 = value.parse().expect("timing is a number");
             assert!(n > 0.0, "{key} = {n}");
             value = "*".into();
+        }
+        if key == LLM_COST_USD {
+            // Costs are sums of float products: compare them to 12 decimals.
+            let n: f64 = value.parse().expect("cost is a number");
+            let fixed = format!("{n:.12}");
+            value = fixed.trim_end_matches('0').trim_end_matches('.').to_owned();
         }
         if key == SERVER_PORT {
             assert_eq!(value, port.to_string());
