@@ -1,1 +1,194 @@
-fn main() {}
+//! Overhead of `TracedClient` over the raw `async_openai::Client`, against the
+//! same local OpenAI-compatible server, with the full CoreSDK pipeline
+//! (handoff → masking → diagnostic → discarding exporter) installed.
+//!
+//! - `chat_create/{raw,traced,traced_capture}`: one non-streaming call.
+//! - `chat_stream_500/{raw,traced}`: a 500-chunk stream read to the end;
+//!   (traced − raw) / 500 is the per-chunk cost.
+//! - `genai_span/chat_record`: the instrumentation alone (span + request +
+//!   response attributes), no network.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::hint::black_box;
+
+use async_openai::Client;
+use async_openai::config::OpenAIConfig;
+use async_openai::types::chat::{
+    ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
+    ChatCompletionStreamOptions, CreateChatCompletionRequest, CreateChatCompletionRequestArgs,
+};
+use coresdk::config::{ExporterKind, MessageFormat};
+use coresdk::genai::{
+    ChatRequest, ChatResponse, Completion, FinishReason, GenAiSettings, GenAiSpan, Message,
+    Operation, Provider, Role, Usage,
+};
+use coresdk_tests::openai_server::{Canned, OpenAiServer, synthetic_chat_stream};
+use criterion::{Criterion, criterion_group, criterion_main};
+use futures_util::StreamExt as _;
+use tracing_subscriber::layer::SubscriberExt;
+
+fn request() -> CreateChatCompletionRequest {
+    CreateChatCompletionRequestArgs::default()
+        .model("gpt-4o")
+        .messages(vec![
+            ChatCompletionRequestSystemMessage::from("You are a geography tutor.").into(),
+            ChatCompletionRequestUserMessage::from("What is the capital of Mexico?").into(),
+        ])
+        .temperature(0.7)
+        .max_completion_tokens(256_u32)
+        .build()
+        .unwrap()
+}
+
+fn stream_request() -> CreateChatCompletionRequest {
+    let mut r = request();
+    r.stream_options = Some(ChatCompletionStreamOptions {
+        include_usage: Some(true),
+        include_obfuscation: None,
+    });
+    r
+}
+
+fn client(server: &OpenAiServer) -> Client<OpenAIConfig> {
+    Client::with_config(
+        OpenAIConfig::new()
+            .with_api_base(server.base_url())
+            .with_api_key("sk-bench"),
+    )
+}
+
+fn settings(capture: bool) -> GenAiSettings {
+    GenAiSettings::builder()
+        .with_capture_content(capture)
+        .with_message_format(MessageFormat::Indexed)
+        .build()
+}
+
+fn install_pipeline() -> coresdk::Guard {
+    let config = coresdk::Config::builder()
+        .without_env()
+        .without_config_file()
+        .with_exporter(ExporterKind::None)
+        .build()
+        .unwrap();
+    let (layer, guard) = coresdk::layer(config).unwrap();
+    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer)).unwrap();
+    guard
+}
+
+fn benches(c: &mut Criterion) {
+    let guard = install_pipeline();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+
+    let server = OpenAiServer::start().unwrap();
+    server.set_record_requests(false);
+    let raw = client(&server);
+    let traced = coresdk_instrument_openai::instrument(raw.clone()).with_settings(settings(false));
+    let traced_capture =
+        coresdk_instrument_openai::instrument(raw.clone()).with_settings(settings(true));
+
+    let mut g = c.benchmark_group("chat_create");
+    g.bench_function("raw", |b| {
+        b.iter(|| rt.block_on(async { black_box(raw.chat().create(request()).await.unwrap()) }));
+    });
+    g.bench_function("traced", |b| {
+        b.iter(|| rt.block_on(async { black_box(traced.chat().create(request()).await.unwrap()) }));
+    });
+    g.bench_function("traced_capture", |b| {
+        b.iter(|| {
+            rt.block_on(async { black_box(traced_capture.chat().create(request()).await.unwrap()) })
+        });
+    });
+    g.finish();
+
+    let stream_server = OpenAiServer::start().unwrap();
+    stream_server.set_record_requests(false);
+    stream_server.set_default(Canned::sse(&synthetic_chat_stream(500)));
+    let raw_s = client(&stream_server);
+    let traced_s =
+        coresdk_instrument_openai::instrument(raw_s.clone()).with_settings(settings(true));
+    let mut g = c.benchmark_group("chat_stream_500");
+    g.bench_function("raw", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let mut s = raw_s.chat().create_stream(stream_request()).await.unwrap();
+                let mut n = 0;
+                while let Some(chunk) = s.next().await {
+                    black_box(chunk.unwrap());
+                    n += 1;
+                }
+                assert_eq!(n, 503);
+            });
+        });
+    });
+    g.bench_function("traced", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let mut s = traced_s
+                    .chat()
+                    .create_stream(stream_request())
+                    .await
+                    .unwrap();
+                let mut n = 0;
+                while let Some(chunk) = s.next().await {
+                    black_box(chunk.unwrap());
+                    n += 1;
+                }
+                assert_eq!(n, 503);
+            });
+        });
+    });
+    g.finish();
+
+    let neutral_request = ChatRequest {
+        model: "gpt-4o".into(),
+        messages: vec![
+            Message::text(Role::System, "You are a geography tutor."),
+            Message::text(Role::User, "What is the capital of Mexico?"),
+        ],
+        temperature: Some(0.7),
+        max_tokens: Some(256),
+        ..ChatRequest::default()
+    };
+    let neutral_response = ChatResponse {
+        id: Some("chatcmpl-CMKB2zKd9FIICG7iouTBKPCs0fLnL".into()),
+        model: Some("gpt-4o-2024-08-06".into()),
+        completions: vec![Completion {
+            message: Message::text(Role::Assistant, "The capital of Mexico is Mexico City."),
+            finish_reason: Some(FinishReason::Stop),
+        }],
+        usage: Usage {
+            input_tokens: Some(14),
+            output_tokens: Some(8),
+            ..Usage::default()
+        },
+    };
+    let captured = std::sync::Arc::new(settings(true));
+    let mut g = c.benchmark_group("genai_span");
+    g.bench_function("chat_record", |b| {
+        b.iter(|| {
+            let mut span = GenAiSpan::start_with_settings(
+                Provider::OPENAI,
+                Operation::Chat,
+                "gpt-4o",
+                captured.clone(),
+            );
+            span.set_server("127.0.0.1", Some(8080));
+            span.record_chat_request(black_box(&neutral_request));
+            span.record_chat_response(black_box(&neutral_response));
+            span.end();
+        });
+    });
+    g.finish();
+
+    drop(server);
+    drop(stream_server);
+    let _ = guard.shutdown();
+}
+
+criterion_group!(overhead, benches);
+criterion_main!(overhead);

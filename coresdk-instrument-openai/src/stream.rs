@@ -63,15 +63,14 @@ impl Accumulator {
         }
         let mut token = false;
         for choice in &chunk.choices {
-            let pos = match self.choices.iter().position(|c| c.index == choice.index) {
-                Some(pos) => pos,
-                None => {
-                    self.choices.push(ChoiceAcc {
-                        index: choice.index,
-                        ..ChoiceAcc::default()
-                    });
-                    self.choices.len() - 1
-                }
+            let pos = if let Some(pos) = self.choices.iter().position(|c| c.index == choice.index) {
+                pos
+            } else {
+                self.choices.push(ChoiceAcc {
+                    index: choice.index,
+                    ..ChoiceAcc::default()
+                });
+                self.choices.len() - 1
             };
             let acc = &mut self.choices[pos];
             let delta = &choice.delta;
@@ -96,17 +95,17 @@ impl Accumulator {
             }
             for call in delta.tool_calls.iter().flatten() {
                 token = true;
-                let tool = match acc.tool_calls.iter().position(|t| t.index == call.index) {
-                    Some(pos) => &mut acc.tool_calls[pos],
-                    None => {
+                let pos =
+                    if let Some(pos) = acc.tool_calls.iter().position(|t| t.index == call.index) {
+                        pos
+                    } else {
                         acc.tool_calls.push(ToolAcc {
                             index: call.index,
                             ..ToolAcc::default()
                         });
-                        let last = acc.tool_calls.len() - 1;
-                        &mut acc.tool_calls[last]
-                    }
-                };
+                        acc.tool_calls.len() - 1
+                    };
+                let tool = &mut acc.tool_calls[pos];
                 if let Some(id) = &call.id {
                     tool.id = Some(id.clone());
                 }

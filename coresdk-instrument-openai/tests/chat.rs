@@ -1,6 +1,11 @@
 //! Non-streaming chat calls through `TracedClient` against the local
 //! OpenAI-compatible server: each test asserts the exact exported attribute map.
-#![allow(deprecated, clippy::unwrap_used, clippy::expect_used)] // `seed`, `user`
+#![allow(
+    deprecated,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::needless_raw_string_hashes
+)] // `seed`, `user`
 
 mod support;
 

@@ -1,5 +1,9 @@
 //! Embeddings calls: exact attribute map of the `embeddings {model}` span.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::needless_raw_string_hashes
+)]
 
 mod support;
 

@@ -1,6 +1,10 @@
 //! Failed calls: HTTP 429 / 400 / 500, a malformed body, a refused connection.
 //! One span covers the whole logical call, the client's retries included.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::needless_raw_string_hashes
+)]
 
 mod support;
 
@@ -106,7 +110,10 @@ async fn http_429_then_success_is_one_successful_span() {
     assert_eq!(s.status, Status::Unset);
     let got = attribute_map(s, port);
     assert!(!got.contains_key("error.type"));
-    assert_eq!(got["gen_ai.response.finish_reasons"], r#"["stop"]"#);
+    assert_eq!(
+        got[coresdk::genai::attributes::GEN_AI_RESPONSE_FINISH_REASONS],
+        r#"["stop"]"#
+    );
 }
 
 #[tokio::test]
@@ -215,6 +222,10 @@ async fn refused_connection_is_a_connection_error() {
         coresdk.problem.title = Could not reach the model provider
         "#,
     );
-    want.remove("gen_ai.prompt.0.content");
+    want.remove(&format!(
+        "{}.0.{}",
+        coresdk::genai::attributes::GEN_AI_PROMPT,
+        coresdk::genai::attributes::SUFFIX_CONTENT
+    ));
     assert_attributes(&got, &want);
 }

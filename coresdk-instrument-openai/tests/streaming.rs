@@ -1,6 +1,10 @@
 //! Streamed chat calls: accumulation, usage, time to first token, streamed
 //! tool calls and a stream dropped half-way. Exact attribute maps.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::needless_raw_string_hashes
+)]
 
 mod support;
 

@@ -1,6 +1,10 @@
 //! Unicode content cut at `content_max_chars` stays valid UTF-8, on the wire
 //! of a real call, in both message formats.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::needless_raw_string_hashes
+)]
 
 mod support;
 
@@ -8,6 +12,9 @@ use async_openai::types::chat::{
     ChatCompletionRequestUserMessage, CreateChatCompletionRequestArgs,
 };
 use coresdk::config::MessageFormat;
+use coresdk::genai::attributes::{
+    GEN_AI_COMPLETION, GEN_AI_INPUT_MESSAGES, GEN_AI_PROMPT, SUFFIX_CONTENT, SUFFIX_ROLE,
+};
 use coresdk::genai::{GenAiSettings, TRUNCATION_MARKER};
 use support::{Harness, attribute_map, span};
 
@@ -41,18 +48,21 @@ async fn unicode_prompt_is_cut_on_a_char_boundary() {
     let got = attribute_map(span(&spans, "chat gpt-4o"), port);
     let cut: String = prompt.chars().take(17).collect();
     assert_eq!(
-        got["gen_ai.prompt.0.content"],
+        got[&format!("{GEN_AI_PROMPT}.0.{SUFFIX_CONTENT}")],
         format!("{cut}{TRUNCATION_MARKER}")
     );
-    let input: serde_json::Value = serde_json::from_str(&got["gen_ai.input.messages"]).unwrap();
+    let input: serde_json::Value = serde_json::from_str(&got[GEN_AI_INPUT_MESSAGES]).unwrap();
     assert_eq!(
         input[0]["parts"][0]["content"],
         format!("{cut}{TRUNCATION_MARKER}")
     );
     // The completion (37 chars) is cut too; the role (short) is untouched.
     assert_eq!(
-        got["gen_ai.completion.0.content"],
+        got[&format!("{GEN_AI_COMPLETION}.0.{SUFFIX_CONTENT}")],
         format!("The capital of Me{TRUNCATION_MARKER}")
     );
-    assert_eq!(got["gen_ai.completion.0.role"], "assistant");
+    assert_eq!(
+        got[&format!("{GEN_AI_COMPLETION}.0.{SUFFIX_ROLE}")],
+        "assistant"
+    );
 }

@@ -224,10 +224,11 @@ pub fn synthetic_chat_stream(chunks: usize) -> String {
     out.push_str("\n\n");
     out.push_str("data: ");
     out.push_str(head);
-    out.push_str(&format!(
+    let usage = format!(
         r#"],"usage":{{"prompt_tokens":14,"completion_tokens":{chunks},"total_tokens":{},"prompt_tokens_details":{{"cached_tokens":0,"audio_tokens":0}},"completion_tokens_details":{{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}}}}}"#,
         chunks + 14
-    ));
+    );
+    out.push_str(&usage);
     out.push_str("\n\ndata: [DONE]\n\n");
     out
 }
@@ -257,6 +258,7 @@ impl RecordedRequest {
 
 #[derive(Debug, Default)]
 struct State {
+    skip_recording: bool,
     queue: VecDeque<Canned>,
     requests: Vec<RecordedRequest>,
     default: Option<Canned>,
@@ -336,6 +338,11 @@ impl OpenAiServer {
         self.lock().requests.clone()
     }
 
+    /// Stops (or resumes) recording requests, for long-running benches.
+    pub fn set_record_requests(&self, record: bool) {
+        self.lock().skip_recording = !record;
+    }
+
     /// Forgets recorded requests (for long-running benches).
     pub fn clear_requests(&self) {
         self.lock().requests.clear();
@@ -381,7 +388,9 @@ async fn handle(state: &Mutex<State>, req: Request<Body>) -> Response<Body> {
     };
     let canned = {
         let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.requests.push(recorded);
+        if !state.skip_recording {
+            state.requests.push(recorded);
+        }
         state.queue.pop_front().or_else(|| state.default.clone())
     };
     let canned = canned.unwrap_or_else(|| default_for(&path, &json));

@@ -189,3 +189,94 @@ fn short(value: &Value) -> String {
     let cut: String = text.chars().take(MAX_VALUE_CHARS).collect();
     format!("{cut}…")
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, SystemTime};
+
+    use opentelemetry::trace::{SpanContext, SpanKind, TraceFlags, TraceState};
+    use opentelemetry::{InstrumentationScope, KeyValue};
+    use opentelemetry_sdk::trace::{SpanEvents, SpanLinks};
+
+    use super::*;
+
+    fn span(name: &'static str, id: u64, parent: u64, start_ms: u64, error: bool) -> SpanData {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        SpanData {
+            span_context: SpanContext::new(
+                TraceId::from(7u128),
+                SpanId::from(id),
+                TraceFlags::SAMPLED,
+                false,
+                TraceState::default(),
+            ),
+            parent_span_id: SpanId::from(parent),
+            parent_span_is_remote: false,
+            span_kind: SpanKind::Internal,
+            name: name.into(),
+            start_time: t0 + Duration::from_millis(start_ms),
+            end_time: t0 + Duration::from_millis(start_ms + 2),
+            attributes: vec![
+                KeyValue::new("coresdk.intent", "do the thing"),
+                KeyValue::new("busy_ns", 5),
+            ],
+            dropped_attributes_count: 0,
+            events: SpanEvents::default(),
+            links: SpanLinks::default(),
+            status: if error {
+                Status::error("timeout")
+            } else {
+                Status::Unset
+            },
+            instrumentation_scope: InstrumentationScope::builder("t").build(),
+        }
+    }
+
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("sink").extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn prints_the_tree_when_the_local_root_ends() {
+        let sink = Sink::default();
+        let writer = SpanTreeWriter::new(Box::new(sink.clone()));
+        // Children end first, as they do in real programs.
+        writer.write_batch(vec![
+            span("child_b", 3, 1, 5, true),
+            span("child_a", 2, 1, 1, false),
+        ]);
+        assert!(sink.0.lock().expect("sink").is_empty(), "no root yet");
+        writer.write_batch(vec![span("root", 1, 0, 0, false)]);
+        let text = String::from_utf8(sink.0.lock().expect("sink").clone()).expect("utf8");
+        let expected = "\
+trace 00000000000000000000000000000007
+└─ root (2.00 ms)
+      · coresdk.intent = do the thing
+   ├─ child_a (2.00 ms)
+   │     · coresdk.intent = do the thing
+   └─ child_b (2.00 ms)  ERROR: timeout
+         · coresdk.intent = do the thing
+";
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn flush_prints_traces_without_a_root() {
+        let sink = Sink::default();
+        let writer = SpanTreeWriter::new(Box::new(sink.clone()));
+        writer.write_batch(vec![span("orphan", 9, 8, 0, false)]);
+        writer.flush();
+        let text = String::from_utf8(sink.0.lock().expect("sink").clone()).expect("utf8");
+        assert!(text.contains("└─ orphan"), "{text}");
+    }
+}
