@@ -18,6 +18,7 @@ pub mod config;
 pub mod context;
 pub mod genai;
 pub mod pipeline;
+pub mod propagation;
 mod setup;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -21,9 +21,11 @@ use crate::genai::attributes as attr;
 use crate::pipeline::diagnostic::{DiagnosticError, LlmDiagnostic};
 use crate::pipeline::export::{ExportCore, ExportError};
 use crate::pipeline::fanout::Fanout;
-use crate::pipeline::handoff::{Handoff, WorkerSetup};
+use crate::pipeline::handoff::{Chain, Handoff, WorkerSetup};
 use crate::pipeline::masking::{MaskingError, PiiMasking};
+use crate::pipeline::sampling::TailSampling;
 use crate::pipeline::stats::{Counters, Stats};
+use crate::pipeline::tick::Tick;
 
 /// The CoreSDK version, as reported in `telemetry.distro.version`.
 pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -211,6 +213,7 @@ where
     S: Subscriber + for<'span> LookupSpan<'span> + Send + Sync,
 {
     let provider_parts = ProviderParts::from(&config);
+    crate::genai::set_settings(crate::genai::GenAiSettings::from_config(config.genai()));
     let counters = Arc::new(Counters::default());
     let handoff = start_pipeline(config, &provider_parts.resource, &counters)?;
 
@@ -309,7 +312,7 @@ impl From<&Config> for ProviderParts {
 }
 
 /// Starts the worker and builds the stage chain on it:
-/// `PiiMasking → LlmDiagnostic → user processors → export`.
+/// `PiiMasking → LlmDiagnostic → [TailSampling] → user processors → export`.
 fn start_pipeline(
     mut config: Config,
     resource: &Resource,
@@ -319,17 +322,30 @@ fn start_pipeline(
     let batch_delay = config.pipeline().batch_delay();
     let resource = resource.clone();
     let export_counters = Arc::clone(counters);
-    let build = move || -> Result<(Box<dyn SpanProcessor>, ExportCore), SetupError> {
-        let export = ExportCore::new(&config, &resource, export_counters)?;
+    let build = move || -> Result<Chain, SetupError> {
+        let export = ExportCore::new(&config, &resource, Arc::clone(&export_counters))?;
         let mut targets = std::mem::take(&mut config.processors);
         targets.push(Box::new(export.clone()));
-        let diagnostic = LlmDiagnostic::from_config(&config, Box::new(Fanout::new(targets)))?;
+        let mut tickers: Vec<Arc<dyn Tick>> = Vec::new();
+        let after_diagnostic: Box<dyn SpanProcessor> = if config.tail_sampling().enabled() {
+            let sampling = TailSampling::from_config(
+                config.tail_sampling(),
+                Box::new(Fanout::new(targets)),
+                export_counters,
+            );
+            tickers.push(Arc::new(sampling.clone()));
+            Box::new(sampling)
+        } else {
+            Box::new(Fanout::new(targets))
+        };
+        tickers.push(Arc::new(export));
+        let diagnostic = LlmDiagnostic::from_config(&config, after_diagnostic)?;
         let chain: Box<dyn SpanProcessor> = if config.pii().enabled() {
             Box::new(PiiMasking::from_config(config.pii(), Box::new(diagnostic))?)
         } else {
             Box::new(diagnostic)
         };
-        Ok((chain, export))
+        Ok((chain, tickers))
     };
     Handoff::start(
         queue_size,

@@ -114,7 +114,8 @@ pub fn handoff_to(
             Box::new(processor),
             Box::new(export.clone()),
         ]));
-        Ok((chain, export))
+        let tickers: Vec<Arc<dyn crate::pipeline::tick::Tick>> = vec![Arc::new(export)];
+        Ok((chain, tickers))
     };
     Handoff::start(
         queue_size,

@@ -419,3 +419,23 @@ fn bad_builder_values_are_errors_too() {
         .expect_err("bad regex");
     assert!(err.to_string().contains("rule `bad`"), "{err}");
 }
+
+#[test]
+fn tail_sampling_block() {
+    let yaml = "sampling:\n  tail:\n    enabled: true\n    base_rate: 0.2\n    latency_threshold_ms: 500\n    keep_if:\n      - { attribute: user.tier, equals: enterprise }\n      - { attribute: llm.cost_usd, greater_than: 0.5 }\n";
+    let c = base().with_config_yaml(yaml).build().expect("valid");
+    let tail = c.tail_sampling();
+    assert!(tail.enabled());
+    assert!((tail.base_rate() - 0.2).abs() < f64::EPSILON);
+    assert_eq!(tail.latency_threshold(), Some(Duration::from_millis(500)));
+    assert_eq!(tail.keep_if().len(), 2);
+    assert_eq!(
+        tail.keep_if()[0].condition(),
+        &coresdk::config::KeepCondition::Equals("enterprise".into())
+    );
+
+    let err = yaml_err("sampling:\n  tail:\n    keep_if:\n      - { attribute: a, matches: b }\n");
+    assert_names(&err, "sampling.tail.keep_if", "<inline>:3");
+    let err = yaml_err("sampling:\n  tail:\n    base_rate: 1.5\n");
+    assert_names(&err, "sampling.tail.base_rate", "<inline>:3");
+}

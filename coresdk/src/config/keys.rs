@@ -12,12 +12,22 @@ use url::Url;
 
 use super::error::{ConfigError, Origin};
 use super::model::{
-    ExporterKind, MessageFormat, OtlpProtocol, PiiAction, PiiRule, PiiValidator, Secret,
+    ExporterKind, KeepCondition, KeepRule, MessageFormat, OtlpProtocol, PiiAction, PiiRule,
+    PiiValidator, Secret,
 };
 use super::settings::{Config, SamplerName};
 
 /// Blocks of the file that hold further keys (flattened as `block.key`).
-const SECTIONS: &[&str] = &["otlp", "sampler", "pipeline", "genai", "pii", "llm_export"];
+const SECTIONS: &[&str] = &[
+    "otlp",
+    "sampler",
+    "sampling",
+    "sampling.tail",
+    "pipeline",
+    "genai",
+    "pii",
+    "llm_export",
+];
 
 /// Every leaf key the configuration accepts.
 pub(crate) const KEYS: &[&str] = &[
@@ -33,6 +43,12 @@ pub(crate) const KEYS: &[&str] = &[
     "otlp.timeout_ms",
     "sampler.name",
     "sampler.arg",
+    "sampling.tail.enabled",
+    "sampling.tail.base_rate",
+    "sampling.tail.latency_threshold_ms",
+    "sampling.tail.keep_if",
+    "sampling.tail.decision_timeout_ms",
+    "sampling.tail.max_traces",
     "pipeline.queue_size",
     "pipeline.batch_size",
     "pipeline.batch_delay_ms",
@@ -268,6 +284,27 @@ pub(crate) fn apply(cfg: &mut Config, raw: &Raw<'_>) -> Result<(), ConfigError> 
                 return Err(raw.invalid(format!("{ratio} is not a ratio between 0 and 1")));
             }
             cfg.sampler_arg = ratio;
+        }
+        "sampling.tail.enabled" => cfg.tail_sampling.enabled = raw.bool()?,
+        "sampling.tail.base_rate" => {
+            let rate = raw.f64()?;
+            if !(0.0..=1.0).contains(&rate) {
+                return Err(raw.invalid(format!("{rate} is not a rate between 0 and 1")));
+            }
+            cfg.tail_sampling.base_rate = rate;
+        }
+        "sampling.tail.latency_threshold_ms" => {
+            cfg.tail_sampling.latency_threshold_ms = match raw.value {
+                Value::Null => None,
+                _ => Some(raw.u64_in(1, u64::from(u32::MAX))?),
+            };
+        }
+        "sampling.tail.keep_if" => cfg.tail_sampling.keep_if = keep_rules(raw)?,
+        "sampling.tail.decision_timeout_ms" => {
+            cfg.tail_sampling.decision_timeout = non_zero_millis(raw, 3_600_000)?;
+        }
+        "sampling.tail.max_traces" => {
+            cfg.tail_sampling.max_traces = raw.u64_in(1, 1 << 24)? as usize;
         }
         "pipeline.queue_size" => cfg.pipeline.queue_size = raw.u64_in(1, 1 << 20)? as usize,
         "pipeline.batch_size" => cfg.pipeline.batch_size = raw.u64_in(1, 1 << 16)? as usize,
@@ -510,6 +547,52 @@ fn pii_rules(raw: &Raw<'_>) -> Result<Vec<PiiRule>, ConfigError> {
         rules.push(rule);
     }
     Ok(rules)
+}
+
+fn keep_rules(raw: &Raw<'_>) -> Result<Vec<KeepRule>, ConfigError> {
+    let Value::Array(items) = raw.value else {
+        return Err(raw.invalid(
+            "expected a list of rules such as `{ attribute: user.tier, equals: enterprise }`",
+        ));
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let Value::Object(obj) = item else {
+                return Err(raw.invalid(format!("rule {i}: expected a mapping")));
+            };
+            let Some(attribute) = obj.get("attribute").and_then(Value::as_str) else {
+                return Err(raw.invalid(format!("rule {i}: `attribute` is required")));
+            };
+            let conditions: Vec<_> = obj.iter().filter(|(k, _)| *k != "attribute").collect();
+            let [(op, value)] = conditions.as_slice() else {
+                return Err(raw.invalid(format!(
+                    "rule {i}: give exactly one of equals, exists, greater_than, less_than"
+                )));
+            };
+            let number = |v: &Value| {
+                v.as_f64()
+                    .ok_or_else(|| raw.invalid(format!("rule {i}: `{op}` needs a number")))
+            };
+            let condition = match op.as_str() {
+                "equals" => KeepCondition::Equals(match value {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                }),
+                "exists" if *value == &Value::Bool(true) => KeepCondition::Exists,
+                "greater_than" => KeepCondition::GreaterThan(number(value)?),
+                "less_than" => KeepCondition::LessThan(number(value)?),
+                other => {
+                    return Err(raw.invalid(format!(
+                        "rule {i}: unknown condition `{other}` (expected equals, exists: true, \
+                         greater_than, less_than)"
+                    )));
+                }
+            };
+            Ok(KeepRule::new(attribute, condition))
+        })
+        .collect()
 }
 
 /// `acme/llm` (or `acme.llm`): Rego package path segments.

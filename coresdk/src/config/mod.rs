@@ -13,7 +13,8 @@ mod yaml;
 pub use env::*;
 pub use error::{ConfigError, Origin};
 pub use model::{
-    ExporterKind, GenAiConfig, LlmExportConfig, MessageFormat, OtlpConfig, OtlpProtocol, PiiAction,
-    PiiConfig, PiiRule, PiiValidator, PipelineConfig, SamplerConfig, Secret,
+    ExporterKind, GenAiConfig, KeepCondition, KeepRule, LlmExportConfig, MessageFormat, OtlpConfig,
+    OtlpProtocol, PiiAction, PiiConfig, PiiRule, PiiValidator, PipelineConfig, SamplerConfig,
+    Secret, TailSamplingConfig,
 };
 pub use settings::{Config, ConfigBuilder, DEFAULT_CONFIG_FILE, DEFAULT_SERVICE_NAME};

@@ -445,3 +445,125 @@ impl LlmExportConfig {
         self.timeout
     }
 }
+
+/// A rule that keeps a trace whole when any of its spans matches (`sampling.tail.keep_if[]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeepRule {
+    pub(crate) attribute: String,
+    pub(crate) condition: KeepCondition,
+}
+
+/// What a [`KeepRule`] checks of the attribute.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum KeepCondition {
+    /// The attribute is present, whatever its value.
+    Exists,
+    /// The attribute's value, as text, equals this.
+    Equals(String),
+    /// The attribute is a number greater than this.
+    GreaterThan(f64),
+    /// The attribute is a number less than this.
+    LessThan(f64),
+}
+
+impl KeepRule {
+    /// Keeps traces where `attribute` meets `condition` on any span.
+    pub fn new(attribute: impl Into<String>, condition: KeepCondition) -> Self {
+        Self {
+            attribute: attribute.into(),
+            condition,
+        }
+    }
+    /// The attribute key.
+    pub fn attribute(&self) -> &str {
+        &self.attribute
+    }
+    /// The condition.
+    pub fn condition(&self) -> &KeepCondition {
+        &self.condition
+    }
+}
+
+/// `sampling.tail` block: keep whole traces or none, decided when the local root ends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TailSamplingConfig {
+    pub(crate) enabled: bool,
+    pub(crate) base_rate: f64,
+    pub(crate) latency_threshold_ms: Option<u64>,
+    pub(crate) keep_if: Vec<KeepRule>,
+    pub(crate) decision_timeout: Duration,
+    pub(crate) max_traces: usize,
+}
+
+impl Default for TailSamplingConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            base_rate: 0.1,
+            latency_threshold_ms: None,
+            keep_if: Vec::new(),
+            decision_timeout: Duration::from_secs(30),
+            max_traces: 10_000,
+        }
+    }
+}
+
+impl TailSamplingConfig {
+    /// Tail sampling on, keeping `base_rate` of the traces no rule keeps.
+    pub fn new(base_rate: f64) -> Self {
+        Self {
+            enabled: true,
+            base_rate,
+            ..Self::default()
+        }
+    }
+    /// Also keeps traces with a span slower than this.
+    #[must_use]
+    pub fn with_latency_threshold(mut self, threshold: Duration) -> Self {
+        self.latency_threshold_ms = Some(u64::try_from(threshold.as_millis()).unwrap_or(u64::MAX));
+        self
+    }
+    /// Also keeps traces matching this rule.
+    #[must_use]
+    pub fn with_keep_rule(mut self, rule: KeepRule) -> Self {
+        self.keep_if.push(rule);
+        self
+    }
+    /// Decides traces whose root has not ended after this long.
+    #[must_use]
+    pub fn with_decision_timeout(mut self, timeout: Duration) -> Self {
+        self.decision_timeout = timeout;
+        self
+    }
+    /// Most undecided traces held; past it the oldest is decided early.
+    #[must_use]
+    pub fn with_max_traces(mut self, traces: usize) -> Self {
+        self.max_traces = traces;
+        self
+    }
+    /// Whether the stage runs.
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+    /// Share of otherwise uninteresting traces kept (deterministic on the trace id).
+    pub fn base_rate(&self) -> f64 {
+        self.base_rate
+    }
+    /// Traces with a span slower than this are kept.
+    pub fn latency_threshold(&self) -> Option<Duration> {
+        self.latency_threshold_ms.map(Duration::from_millis)
+    }
+    /// Attribute rules that keep a trace.
+    pub fn keep_if(&self) -> &[KeepRule] {
+        &self.keep_if
+    }
+    /// Decision timeout for traces whose root never ends.
+    pub fn decision_timeout(&self) -> Duration {
+        self.decision_timeout
+    }
+    /// Bound on undecided traces.
+    pub fn max_traces(&self) -> usize {
+        self.max_traces
+    }
+}

@@ -12,7 +12,7 @@ use super::error::{ConfigError, Origin};
 use super::keys::{Raw, apply};
 use super::model::{
     ExporterKind, GenAiConfig, LlmExportConfig, MessageFormat, OtlpConfig, OtlpProtocol, PiiAction,
-    PiiConfig, PiiRule, PipelineConfig, SamplerConfig,
+    PiiConfig, PiiRule, PipelineConfig, SamplerConfig, TailSamplingConfig,
 };
 use super::yaml;
 
@@ -51,6 +51,7 @@ pub struct Config {
     pub(crate) sampler_name: SamplerName,
     pub(crate) sampler_arg: f64,
     pub(crate) pipeline: PipelineConfig,
+    pub(crate) tail_sampling: TailSamplingConfig,
     pub(crate) genai: GenAiConfig,
     pub(crate) pii: PiiConfig,
     pub(crate) llm_export: LlmExportConfig,
@@ -72,6 +73,7 @@ impl Default for Config {
             sampler_name: SamplerName::ParentBasedAlwaysOn,
             sampler_arg: 1.0,
             pipeline: PipelineConfig::default(),
+            tail_sampling: TailSamplingConfig::default(),
             genai: GenAiConfig::default(),
             pii: PiiConfig::default(),
             llm_export: LlmExportConfig::default(),
@@ -134,6 +136,10 @@ impl Config {
     pub fn pipeline(&self) -> &PipelineConfig {
         &self.pipeline
     }
+    /// The `sampling.tail` block.
+    pub fn tail_sampling(&self) -> &TailSamplingConfig {
+        &self.tail_sampling
+    }
     /// The `genai` block.
     pub fn genai(&self) -> &GenAiConfig {
         &self.genai
@@ -189,6 +195,7 @@ pub struct ConfigBuilder {
     pii_rules: Vec<PiiRule>,
     pii_keys: Vec<(String, PiiAction)>,
     processors: Vec<Box<dyn SpanProcessor>>,
+    tail_sampling: Option<TailSamplingConfig>,
 }
 
 impl ConfigBuilder {
@@ -369,6 +376,12 @@ impl ConfigBuilder {
     pub fn with_max_payload_bytes(self, bytes: usize) -> Self {
         self.set("llm_export.max_payload_bytes", bytes)
     }
+    /// Tail sampling: keep whole traces with errors, truncations, slow spans or
+    /// matching attributes, and `base_rate` of the rest.
+    pub fn with_tail_sampling(mut self, tail: TailSamplingConfig) -> Self {
+        self.tail_sampling = Some(tail);
+        self
+    }
     /// Adds a span processor after the built-in stages (it sees masked spans only).
     pub fn with_processor(mut self, processor: impl SpanProcessor + 'static) -> Self {
         self.processors.push(Box::new(processor));
@@ -454,6 +467,18 @@ impl ConfigBuilder {
         cfg.pii.rules.extend(self.pii_rules);
         cfg.pii.keys.extend(self.pii_keys);
         cfg.processors = self.processors;
+        if let Some(tail) = self.tail_sampling {
+            if !(0.0..=1.0).contains(&tail.base_rate) {
+                return Err(ConfigError::InvalidValue {
+                    key: "sampling.tail.base_rate".into(),
+                    origin: Origin::Builder,
+                    reason: format!("{} is not a rate between 0 and 1", tail.base_rate),
+                });
+            }
+            cfg.tail_sampling = tail;
+            cfg.origins
+                .insert("sampling.tail.enabled".into(), Origin::Builder);
+        }
         cfg.validate()?;
         Ok(cfg)
     }

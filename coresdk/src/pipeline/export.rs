@@ -208,9 +208,11 @@ impl ExportCore {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
 
+impl super::tick::Tick for ExportCore {
     /// Exports what is buffered, unless a retry is still backing off.
-    pub(crate) fn tick(&self) {
+    fn tick(&self) {
         let mut inner = self.lock();
         if !inner.buffer.is_empty() && inner.ready(Instant::now()) {
             // A failure is counted, logged and retried after the backoff.

@@ -19,8 +19,8 @@ use opentelemetry::Context;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 
-use super::export::ExportCore;
 use super::stats::Counters;
+use super::tick::Tick;
 use crate::setup::SetupError;
 
 /// What travels from the application threads to the worker.
@@ -68,8 +68,11 @@ impl std::fmt::Debug for Message {
 }
 
 /// Builds the stage chain on the worker thread (the exporter's runtime lives there).
-pub(crate) type BuildChain =
-    Box<dyn FnOnce() -> Result<(Box<dyn SpanProcessor>, ExportCore), SetupError> + Send>;
+/// It returns the head of the chain and the stages to tick, in tick order.
+pub(crate) type BuildChain = Box<dyn FnOnce() -> Result<Chain, SetupError> + Send>;
+
+/// The head of the stage chain and the stages the worker ticks, in tick order.
+pub(crate) type Chain = (Box<dyn SpanProcessor>, Vec<Arc<dyn Tick>>);
 
 /// What the worker thread is given when it starts.
 pub(crate) struct WorkerSetup {
@@ -98,14 +101,14 @@ impl Handoff {
                 let _quiet =
                     tracing::subscriber::set_default(tracing::subscriber::NoSubscriber::default());
                 match (setup.build)() {
-                    Ok((chain, export)) => {
+                    Ok((chain, tickers)) => {
                         let _ = ready_tx.send(Ok(()));
                         run(
                             &rx,
                             &worker_wake,
                             wake_at,
                             chain.as_ref(),
-                            &export,
+                            &tickers,
                             setup.batch_delay,
                         );
                     }
@@ -229,7 +232,7 @@ fn run(
     wake: &Wake,
     wake_at: usize,
     chain: &dyn SpanProcessor,
-    export: &ExportCore,
+    tickers: &[Arc<dyn Tick>],
     delay: Duration,
 ) {
     let mut next_tick = Instant::now() + delay;
@@ -258,7 +261,9 @@ fn run(
         }
         wake.pending.fetch_sub(taken, Ordering::SeqCst);
         if Instant::now() >= next_tick {
-            export.tick();
+            for ticker in tickers {
+                ticker.tick();
+            }
             next_tick = Instant::now() + delay;
         }
         wake.parked.store(true, Ordering::SeqCst);

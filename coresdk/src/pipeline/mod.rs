@@ -15,8 +15,10 @@ pub mod export;
 pub(crate) mod fanout;
 pub(crate) mod handoff;
 pub mod masking;
+pub mod sampling;
 pub mod stats;
 mod stdout;
+pub(crate) mod tick;
 
 pub use diagnostic::LlmDiagnostic;
 pub use export::ExportError;

@@ -13,6 +13,8 @@ pub struct Stats {
     pub exported: u64,
     /// Spans given up on after the exporter kept failing.
     pub export_failed: u64,
+    /// Spans of traces the tail sampler chose not to keep.
+    pub sampled_out: u64,
 }
 
 /// Shared, lock-free counters of one pipeline; every increment also lands in the
@@ -22,12 +24,14 @@ pub(crate) struct Counters {
     dropped: AtomicU64,
     exported: AtomicU64,
     export_failed: AtomicU64,
+    sampled_out: AtomicU64,
 }
 
 static GLOBAL: Counters = Counters {
     dropped: AtomicU64::new(0),
     exported: AtomicU64::new(0),
     export_failed: AtomicU64::new(0),
+    sampled_out: AtomicU64::new(0),
 };
 
 impl Counters {
@@ -46,11 +50,17 @@ impl Counters {
         GLOBAL.export_failed.fetch_add(n, Ordering::Relaxed);
     }
 
+    pub(crate) fn sampled_out(&self, n: u64) {
+        self.sampled_out.fetch_add(n, Ordering::Relaxed);
+        GLOBAL.sampled_out.fetch_add(n, Ordering::Relaxed);
+    }
+
     pub(crate) fn snapshot(&self) -> Stats {
         Stats {
             dropped: self.dropped.load(Ordering::Relaxed),
             exported: self.exported.load(Ordering::Relaxed),
             export_failed: self.export_failed.load(Ordering::Relaxed),
+            sampled_out: self.sampled_out.load(Ordering::Relaxed),
         }
     }
 }
