@@ -197,12 +197,11 @@ struct Accumulator {
 
 impl Accumulator {
     fn block(&mut self, index: i32, new: impl FnOnce() -> BlockAcc) -> &mut BlockAcc {
-        let pos = match self.blocks.iter().position(|(i, _)| *i == index) {
-            Some(pos) => pos,
-            None => {
-                self.blocks.push((index, new()));
-                self.blocks.len() - 1
-            }
+        let pos = if let Some(pos) = self.blocks.iter().position(|(i, _)| *i == index) {
+            pos
+        } else {
+            self.blocks.push((index, new()));
+            self.blocks.len() - 1
         };
         &mut self.blocks[pos].1
     }

@@ -52,13 +52,11 @@ fn hint(code: &str, kind: CallErrorKind) -> Option<&'static str> {
 /// the failure class follows the code's modeled status, and no HTTP status is
 /// recorded.
 pub(crate) fn aws_error(code: &str, message: &str, status: Option<u16>) -> CallError {
-    let error = match status {
-        Some(status) => CallError::http(status, message),
-        None => {
-            let kind =
-                modeled_status(code).map_or(CallErrorKind::Other, CallErrorKind::from_status);
-            CallError::new(kind, message)
-        }
+    let error = if let Some(status) = status {
+        CallError::http(status, message)
+    } else {
+        let kind = modeled_status(code).map_or(CallErrorKind::Other, CallErrorKind::from_status);
+        CallError::new(kind, message)
     };
     finish(error, code)
 }

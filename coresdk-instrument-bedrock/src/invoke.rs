@@ -214,24 +214,21 @@ fn record_output(
             usage
         }
     };
-    match decoded {
-        Decoded::Embeddings(_) => {
-            let usage = json
-                .as_ref()
-                .map(|j| model_body::embeddings_usage(family, j))
-                .unwrap_or_default();
-            span.record_embeddings_response(&EmbeddingsResponse {
-                model: None,
-                usage: prefer(usage),
-            });
-        }
-        _ => {
-            let mut response = json
-                .as_ref()
-                .and_then(|j| model_body::decode_response(family, j, capture))
-                .unwrap_or_default();
-            response.usage = prefer(response.usage);
-            span.record_chat_response(&response);
-        }
+    if let Decoded::Embeddings(_) = decoded {
+        let usage = json
+            .as_ref()
+            .map(|j| model_body::embeddings_usage(family, j))
+            .unwrap_or_default();
+        span.record_embeddings_response(&EmbeddingsResponse {
+            model: None,
+            usage: prefer(usage),
+        });
+    } else {
+        let mut response = json
+            .as_ref()
+            .and_then(|j| model_body::decode_response(family, j, capture))
+            .unwrap_or_default();
+        response.usage = prefer(response.usage);
+        span.record_chat_response(&response);
     }
 }

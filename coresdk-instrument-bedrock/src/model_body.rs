@@ -692,12 +692,11 @@ impl StreamDecoder {
     }
 
     fn block(&mut self, index: u64) -> &mut Block {
-        let pos = match self.blocks.iter().position(|(i, _)| *i == index) {
-            Some(pos) => pos,
-            None => {
-                self.blocks.push((index, Block::Text(String::new())));
-                self.blocks.len() - 1
-            }
+        let pos = if let Some(pos) = self.blocks.iter().position(|(i, _)| *i == index) {
+            pos
+        } else {
+            self.blocks.push((index, Block::Text(String::new())));
+            self.blocks.len() - 1
         };
         &mut self.blocks[pos].1
     }

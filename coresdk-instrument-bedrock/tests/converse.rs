@@ -13,6 +13,7 @@ use aws_sdk_bedrockruntime::types::{
 };
 use aws_smithy_types::{Document, Number};
 use coresdk::config::MessageFormat;
+use coresdk::genai::attributes::GEN_AI_REQUEST_MODEL;
 use coresdk_tests::bedrock_server::Canned;
 use opentelemetry::trace::{SpanKind, Status};
 use support::{
@@ -89,7 +90,7 @@ async fn system_prompt_parameters_and_cache_usage_with_content() {
         CORE,
         SYNTHETIC_REQUEST_ID,
         FIXTURE_RESPONSE,
-        &format!("gen_ai.request.model = {MODEL}"),
+        &format!("{GEN_AI_REQUEST_MODEL} = {MODEL}"),
         r#"
         gen_ai.operation.name = chat
         gen_ai.request.max_tokens = 256
@@ -131,15 +132,15 @@ async fn content_capture_off_keeps_roles_and_finish_reasons() {
         CORE,
         SYNTHETIC_REQUEST_ID,
         FIXTURE_RESPONSE,
-        &format!("gen_ai.request.model = {MODEL}"),
-        r#"
+        &format!("{GEN_AI_REQUEST_MODEL} = {MODEL}"),
+        r"
         gen_ai.operation.name = chat
         gen_ai.request.stream = false
         gen_ai.prompt.0.role = system
         gen_ai.prompt.1.role = user
         gen_ai.completion.0.role = assistant
         gen_ai.completion.0.finish_reason = stop
-        "#,
+        ",
     ]);
     assert_attributes(&attribute_map(s, port), &want);
 }
@@ -193,7 +194,7 @@ async fn tool_use_response_and_tool_definitions() {
     let want = expected(&[
         CORE,
         SYNTHETIC_REQUEST_ID,
-        &format!("gen_ai.request.model = {NOVA}"),
+        &format!("{GEN_AI_REQUEST_MODEL} = {NOVA}"),
         &format!(
             "
             gen_ai.request.tools.0.function.parameters = {params}
@@ -226,10 +227,10 @@ async fn tool_use_response_and_tool_definitions() {
     ]);
     let mut got = attribute_map(s, port);
     // The model's text ends in a newline; compare it apart from the line format.
-    let content = got.remove("gen_ai.completion.0.content").unwrap();
+    let content = got.remove(&support::completion_0_content()).unwrap();
     assert!(content.ends_with("</thinking>\n"), "{content:?}");
     got.insert(
-        "gen_ai.completion.0.content".into(),
+        support::completion_0_content(),
         content.trim_end().to_owned(),
     );
     assert_attributes(&got, &want);
@@ -296,7 +297,7 @@ async fn tool_result_turn_becomes_a_tool_message() {
         CORE,
         SYNTHETIC_REQUEST_ID,
         FIXTURE_RESPONSE,
-        &format!("gen_ai.request.model = {MODEL}"),
+        &format!("{GEN_AI_REQUEST_MODEL} = {MODEL}"),
         r#"
         gen_ai.operation.name = chat
         gen_ai.request.stream = false
@@ -341,7 +342,7 @@ async fn json_message_format_records_system_instructions_apart() {
         CORE,
         SYNTHETIC_REQUEST_ID,
         FIXTURE_RESPONSE,
-        &format!("gen_ai.request.model = {MODEL}"),
+        &format!("{GEN_AI_REQUEST_MODEL} = {MODEL}"),
         r#"
         gen_ai.operation.name = chat
         gen_ai.request.stream = false

@@ -8,6 +8,7 @@ use aws_sdk_bedrockruntime::types::{
     ContentBlock, ConversationRole, ConverseStreamOutput, Message,
 };
 use coresdk::config::MessageFormat;
+use coresdk::genai::attributes::CORESDK_PROBLEM_DETAIL;
 use coresdk_tests::bedrock_server::{Canned, Frame, converse_frames, fixtures};
 use opentelemetry::trace::Status;
 use support::{
@@ -24,13 +25,13 @@ fn user(text: &str) -> Message {
         .unwrap()
 }
 
-const STREAMED: &str = r#"
+const STREAMED: &str = r"
     gen_ai.operation.name = chat
     gen_ai.request.model = anthropic.claude-3-5-sonnet-20240620-v1:0
     gen_ai.request.stream = true
     gen_ai.response.time_to_first_chunk = *
     llm.time_to_first_token_ms = *
-"#;
+";
 
 #[tokio::test]
 async fn text_stream_accumulates_content_usage_and_time_to_first_token() {
@@ -68,7 +69,7 @@ async fn text_stream_accumulates_content_usage_and_time_to_first_token() {
         CORE,
         SYNTHETIC_REQUEST_ID,
         STREAMED,
-        &format!("gen_ai.completion.0.content = {want_text}"),
+        &format!("{} = {want_text}", support::completion_0_content()),
         r#"
         gen_ai.prompt.0.role = user
         gen_ai.prompt.0.content = Hello, how are you?
@@ -198,7 +199,7 @@ async fn in_stream_exception_fails_the_span_with_the_aws_code() {
         CORE,
         SYNTHETIC_REQUEST_ID,
         STREAMED,
-        &format!("coresdk.problem.detail = {message}"),
+        &format!("{CORESDK_PROBLEM_DETAIL} = {message}"),
         r"
         gen_ai.prompt.0.role = user
         gen_ai.completion.0.role = assistant

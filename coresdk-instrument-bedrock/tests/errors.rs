@@ -10,6 +10,7 @@ use aws_sdk_bedrockruntime::config::retry::RetryConfig;
 use aws_sdk_bedrockruntime::error::ProvideErrorMetadata;
 use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, Message};
 use coresdk::config::MessageFormat;
+use coresdk::genai::attributes::GEN_AI_REQUEST_MODEL;
 use coresdk_tests::bedrock_server::Canned;
 use opentelemetry::trace::Status;
 use support::{
@@ -175,7 +176,9 @@ async fn transport_error_is_a_connection_problem() {
         matches!(&s.status, Status::Error { description } if description.starts_with("Could not reach the model provider: "))
     );
     let mut got = attribute_map(s, closed_port);
-    let detail = got.remove("coresdk.problem.detail").unwrap();
+    let detail = got
+        .remove(coresdk::genai::attributes::CORESDK_PROBLEM_DETAIL)
+        .unwrap();
     assert!(detail.to_lowercase().contains("refused"), "{detail}");
     let want = expected(&[&format!(
         "
@@ -228,7 +231,7 @@ async fn sdk_retries_stay_inside_one_span() {
     let want = expected(&[
         CORE,
         SYNTHETIC_REQUEST_ID,
-        &format!("gen_ai.request.model = {MODEL}"),
+        &format!("{GEN_AI_REQUEST_MODEL} = {MODEL}"),
         r#"
         gen_ai.operation.name = chat
         gen_ai.request.stream = false

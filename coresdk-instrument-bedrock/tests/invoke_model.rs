@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use aws_sdk_bedrockruntime::primitives::Blob;
 use aws_sdk_bedrockruntime::types::ResponseStream;
 use coresdk::config::MessageFormat;
+use coresdk::genai::attributes::GEN_AI_REQUEST_MODEL;
 use coresdk_tests::bedrock_server::{Canned, fixtures};
 use opentelemetry::trace::Status;
 use serde_json::Value;
@@ -80,7 +81,7 @@ fn sizes(f: &Fixture, response_len: usize) -> String {
 #[tokio::test]
 async fn anthropic_messages_body_with_prompt_cache() {
     let (f, mut got) = invoke(fixtures::INVOKE_ANTHROPIC, true, "chat").await;
-    let content = take(&mut got, "gen_ai.completion.0.content");
+    let content = take(&mut got, &support::completion_0_content());
     assert_eq!(content, f.response["content"][0]["text"].as_str().unwrap());
     let want = expected(&[
         CORE,
@@ -173,7 +174,7 @@ async fn anthropic_tool_use_body() {
 #[tokio::test]
 async fn amazon_nova_body() {
     let (f, mut got) = invoke(fixtures::INVOKE_NOVA, true, "chat").await;
-    let content = take(&mut got, "gen_ai.completion.0.content");
+    let content = take(&mut got, &support::completion_0_content());
     assert!(content.starts_with("Sure, here's a joke for you:\n\n"));
     let want = expected(&[
         CORE,
@@ -226,7 +227,7 @@ async fn amazon_titan_text_body_is_a_text_completion() {
 #[tokio::test]
 async fn meta_llama_body() {
     let (f, mut got) = invoke(fixtures::INVOKE_LLAMA, true, "text_completion").await;
-    let content = take(&mut got, "gen_ai.completion.0.content");
+    let content = take(&mut got, &support::completion_0_content());
     assert_eq!(content, f.response["generation"].as_str().unwrap());
     let want = expected(&[
         CORE,
@@ -257,7 +258,8 @@ async fn mistral_body_takes_usage_from_the_bedrock_headers() {
         CORE,
         &sizes(&f, 232),
         &format!(
-            "gen_ai.completion.0.content = {}",
+            "{} = {}",
+            support::completion_0_content(),
             f.response["outputs"][0]["text"].as_str().unwrap()
         ),
         r#"
@@ -287,7 +289,8 @@ async fn cohere_command_r_chat_history_and_preamble() {
         CORE,
         &sizes(&f, 604),
         &format!(
-            "gen_ai.completion.0.content = {}",
+            "{} = {}",
+            support::completion_0_content(),
             f.response["text"].as_str().unwrap()
         ),
         r#"
@@ -383,7 +386,7 @@ async fn bodies_that_are_not_json_are_noted_not_failed() {
     let want = expected(&[
         CORE,
         support::SYNTHETIC_REQUEST_ID,
-        &format!("gen_ai.request.model = {model}"),
+        &format!("{GEN_AI_REQUEST_MODEL} = {model}"),
         r"
         gen_ai.operation.name = text_completion
         http.request.body.size = 9
@@ -468,7 +471,7 @@ async fn anthropic_response_stream_decodes_chunks() {
     let spans = h.finish();
     let s = span(&spans, &format!("chat {model}"));
     let mut got = attribute_map(s, port);
-    assert_eq!(take(&mut got, "gen_ai.completion.0.content"), story);
+    assert_eq!(take(&mut got, &support::completion_0_content()), story);
     let want = expected(&[
         CORE,
         &format!(

@@ -132,7 +132,10 @@ pub(crate) fn attribute_map(span: &SpanData, port: u16) -> BTreeMap<String, Stri
             // Costs are sums of float products: compare them to 12 decimals.
             let n: f64 = value.parse().expect("cost is a number");
             let fixed = format!("{n:.12}");
-            value = fixed.trim_end_matches('0').trim_end_matches('.').to_owned();
+            fixed
+                .trim_end_matches('0')
+                .trim_end_matches('.')
+                .clone_into(&mut value);
         }
         if key == SERVER_PORT {
             assert_eq!(value, port.to_string());
@@ -194,6 +197,15 @@ pub(crate) fn span<'a>(spans: &'a [SpanData], name: &str) -> &'a SpanData {
     found[0]
 }
 
+/// `gen_ai.completion.0.content`.
+pub(crate) fn completion_0_content() -> String {
+    format!(
+        "{}.0.{}",
+        coresdk::genai::attributes::GEN_AI_COMPLETION,
+        coresdk::genai::attributes::SUFFIX_CONTENT
+    )
+}
+
 /// The attributes every successful call through the local server has.
 pub(crate) const CORE: &str = r"
     gen_ai.provider.name = aws.bedrock
@@ -205,5 +217,6 @@ pub(crate) const CORE: &str = r"
 ";
 
 /// The request id the local server sends when the fixture recorded none.
-pub(crate) const SYNTHETIC_REQUEST_ID: &str =
-    "aws.request_id = 5b3f2a1e-7c4d-4e8f-9a6b-0c1d2e3f4a5b";
+pub(crate) const SYNTHETIC_REQUEST_ID: &str = r"
+    aws.request_id = 5b3f2a1e-7c4d-4e8f-9a6b-0c1d2e3f4a5b
+";

@@ -205,6 +205,15 @@ mod tests {
     }
 
     #[test]
+    fn recovery_hints_are_opt_in_and_408_is_a_timeout() {
+        let e = CallError::http(408, "slow");
+        assert_eq!(e.kind(), CallErrorKind::Timeout);
+        assert_eq!(e.recovery_hint(), None);
+        let e = e.with_recovery_hint(recovery::RETRY_WITH_BACKOFF);
+        assert_eq!(e.recovery_hint(), Some("retry with exponential backoff"));
+    }
+
+    #[test]
     fn transport_errors_use_the_slug() {
         let e = CallError::new(CallErrorKind::Connection, "refused");
         assert_eq!(e.error_type(), "connection");
