@@ -516,11 +516,23 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct State {
     queue: VecDeque<Canned>,
     requests: Vec<BedrockRequest>,
     default: Option<Canned>,
+    record: bool,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self {
+            queue: VecDeque::new(),
+            requests: Vec::new(),
+            default: None,
+            record: true,
+        }
+    }
 }
 
 /// The running server; stops when dropped.
@@ -596,6 +608,12 @@ impl BedrockServer {
         self.lock().requests.clone()
     }
 
+    /// Whether requests are kept for [`requests`](Self::requests) (default
+    /// `true`; benches turn it off so memory stays flat).
+    pub fn set_record_requests(&self, record: bool) {
+        self.lock().record = record;
+    }
+
     /// Forgets recorded requests (for long-running benches).
     pub fn clear_requests(&self) {
         self.lock().requests.clear();
@@ -653,7 +671,9 @@ async fn handle(state: &Mutex<State>, req: Request<Body>) -> Response<Body> {
     };
     let canned = {
         let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.requests.push(recorded);
+        if state.record {
+            state.requests.push(recorded);
+        }
         if signed {
             state.queue.pop_front().or_else(|| state.default.clone())
         } else {
