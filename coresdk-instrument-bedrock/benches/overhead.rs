@@ -217,17 +217,17 @@ fn benches(c: &mut Criterion) {
         v[v.len() / 2]
     };
     let [raw_t, traced_t, capture_t, intercept_t] = &mut times;
-    let (r, t, tc, ri) = (
+    let (raw_m, traced_m, capture_m, intercept_m) = (
         median(raw_t),
         median(traced_t),
         median(capture_t),
         median(intercept_t),
     );
     eprintln!(
-        "converse paired medians (2000 calls each): raw {r:.1} µs, raw_with_interceptor {ri:.1} µs (+{:.1}), traced {t:.1} µs (+{:.1}), traced_capture {tc:.1} µs (+{:.1})",
-        ri - r,
-        t - r,
-        tc - r
+        "converse paired medians (2000 calls each): raw {raw_m:.1} µs, raw_with_interceptor {intercept_m:.1} µs (+{:.1}), traced {traced_m:.1} µs (+{:.1}), traced_capture {capture_m:.1} µs (+{:.1})",
+        intercept_m - raw_m,
+        traced_m - raw_m,
+        capture_m - raw_m
     );
 
     let mut g = c.benchmark_group("converse_stream");
