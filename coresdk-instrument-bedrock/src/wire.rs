@@ -69,6 +69,28 @@ impl WireTap {
     }
 }
 
+/// Host and port (explicit, else the scheme's default) of an absolute URI.
+fn host_port(uri: &str) -> Option<(&str, Option<u16>)> {
+    let (scheme, rest) = uri.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
+    let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
+        let (host, rest) = bracketed.split_once(']')?;
+        (host, rest.strip_prefix(':').and_then(|p| p.parse().ok()))
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) => (host, port.parse().ok()),
+            None => (authority, None),
+        }
+    };
+    let port = port.or(match scheme {
+        "https" => Some(443),
+        "http" => Some(80),
+        _ => None,
+    });
+    (!host.is_empty()).then_some((host, port))
+}
+
 fn header_count(response: &HttpResponse, name: &str) -> Option<u64> {
     response
         .headers()
@@ -88,12 +110,12 @@ impl Intercept for WireTap {
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let request = context.request();
-        let url = url::Url::parse(request.uri()).ok();
+        let server = host_port(request.uri());
         let size = request.body().content_length();
         self.update(|facts| {
-            if let Some(url) = &url {
-                facts.host = url.host_str().map(str::to_owned);
-                facts.port = url.port_or_known_default();
+            if let Some((host, port)) = server {
+                facts.host = Some(host.to_owned());
+                facts.port = port;
             }
             facts.request_body_size = size;
         });
@@ -126,5 +148,24 @@ impl Intercept for WireTap {
             facts.header_usage = usage;
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_port;
+
+    #[test]
+    fn host_and_port_of_request_uris() {
+        assert_eq!(
+            host_port("https://bedrock-runtime.us-east-1.amazonaws.com/model/x/converse"),
+            Some(("bedrock-runtime.us-east-1.amazonaws.com", Some(443)))
+        );
+        assert_eq!(
+            host_port("http://127.0.0.1:8123/model/x/invoke?a=b"),
+            Some(("127.0.0.1", Some(8123)))
+        );
+        assert_eq!(host_port("http://[::1]:9000/"), Some(("::1", Some(9000))));
+        assert_eq!(host_port("not a uri"), None);
     }
 }
