@@ -30,9 +30,10 @@ fn hint(code: &str, kind: CallErrorKind) -> Option<&'static str> {
         }
         "AccessDeniedException" => Some(recovery::ROTATE_CREDENTIALS),
         "ValidationException" => Some(recovery::VALIDATE_INPUT_SCHEMA),
-        "ServiceUnavailableException" | "InternalServerException" => {
-            Some(recovery::CHECK_DOWNSTREAM_HEALTH)
-        }
+        "ServiceUnavailableException"
+        | "InternalServerException"
+        | "ModelErrorException"
+        | "ModelStreamErrorException" => Some(recovery::CHECK_DOWNSTREAM_HEALTH),
         _ => match kind {
             CallErrorKind::RateLimited | CallErrorKind::Timeout => {
                 Some(recovery::RETRY_WITH_BACKOFF)
@@ -57,6 +58,13 @@ pub(crate) fn aws_error(code: &str, message: &str, status: Option<u16>) -> CallE
     } else {
         let kind = modeled_status(code).map_or(CallErrorKind::Other, CallErrorKind::from_status);
         CallError::new(kind, message)
+    };
+    // 424: the model itself failed, which is the provider's failure.
+    let error = match code {
+        "ModelErrorException" | "ModelStreamErrorException" => {
+            error.with_kind(CallErrorKind::ProviderError)
+        }
+        _ => error,
     };
     finish(error, code)
 }

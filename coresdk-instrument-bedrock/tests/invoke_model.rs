@@ -503,3 +503,90 @@ async fn anthropic_response_stream_decodes_chunks() {
     ]);
     assert_attributes(&got, &want);
 }
+
+#[tokio::test]
+async fn llama_response_stream_uses_invocation_metrics_and_stream_errors_fail_the_span() {
+    use coresdk_tests::bedrock_server::Frame;
+
+    let h = Harness::new();
+    let model = "meta.llama3-70b-instruct-v1:0";
+    // Llama chunks: generation pieces, then the last one with the stop reason
+    // and Bedrock's invocation metrics.
+    h.server.push(Canned::frames(&[
+        Frame::chunk(r#"{"generation":"Why","prompt_token_count":8,"generation_token_count":1,"stop_reason":null}"#),
+        Frame::chunk(r#"{"generation":" not?","prompt_token_count":null,"generation_token_count":2,"stop_reason":null}"#),
+        Frame::chunk(r#"{"generation":"","prompt_token_count":null,"generation_token_count":2,"stop_reason":"stop","amazon-bedrock-invocationMetrics":{"inputTokenCount":8,"outputTokenCount":2,"invocationLatency":312,"firstByteLatency":120}}"#),
+    ]));
+    // A second call whose stream fails half-way with an exception frame.
+    h.server.push(Canned::frames(&[
+        Frame::chunk(r#"{"generation":"Why","prompt_token_count":8,"generation_token_count":1,"stop_reason":null}"#),
+        Frame::exception("modelStreamErrorException", "Model stream failed"),
+    ]));
+    let client = h.client(settings(true, MessageFormat::Indexed));
+    let request = r#"{"prompt":"Tell me a joke","max_gen_len":16}"#;
+    for _ in 0..2 {
+        let mut output = client
+            .invoke_model_with_response_stream()
+            .model_id(model)
+            .body(Blob::new(request))
+            .send()
+            .await
+            .unwrap();
+        while let Ok(Some(_)) = output.body.recv().await {}
+    }
+    let port = h.port();
+    let spans = h.finish();
+    let named: Vec<_> = spans
+        .iter()
+        .filter(|s| s.name == format!("text_completion {model}"))
+        .collect();
+    assert_eq!(named.len(), 2);
+    let common = format!(
+        "
+        gen_ai.operation.name = text_completion
+        gen_ai.request.model = {model}
+        http.request.body.size = {}
+        gen_ai.request.stream = true
+        gen_ai.request.max_tokens = 16
+        gen_ai.prompt.0.role = user
+        gen_ai.prompt.0.content = Tell me a joke
+        gen_ai.response.time_to_first_chunk = *
+        llm.time_to_first_token_ms = *
+        gen_ai.completion.0.role = assistant
+        ",
+        request.len()
+    );
+    assert_eq!(named[0].status, Status::Unset);
+    let want = expected(&[
+        CORE,
+        support::SYNTHETIC_REQUEST_ID,
+        &common,
+        r#"
+        gen_ai.completion.0.content = Why not?
+        gen_ai.completion.0.finish_reason = stop
+        gen_ai.response.finish_reasons = ["stop"]
+        gen_ai.usage.input_tokens = 8
+        gen_ai.usage.output_tokens = 2
+        llm.cost_usd = 0.0000282
+        "#,
+    ]);
+    assert_attributes(&attribute_map(named[0], port), &want);
+    assert_eq!(
+        named[1].status,
+        Status::error("Model provider error: Model stream failed")
+    );
+    let want = expected(&[
+        CORE,
+        support::SYNTHETIC_REQUEST_ID,
+        &common,
+        r"
+        gen_ai.completion.0.content = Why
+        error.type = ModelStreamErrorException
+        coresdk.problem.type = https://coresdk.dev/problems/genai/provider-error
+        coresdk.problem.title = Model provider error
+        coresdk.problem.detail = Model stream failed
+        coresdk.recovery_hint = check downstream service health
+        ",
+    ]);
+    assert_attributes(&attribute_map(named[1], port), &want);
+}

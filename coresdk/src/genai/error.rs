@@ -133,6 +133,14 @@ impl CallError {
         self
     }
 
+    /// Overrides the failure class (e.g. a provider's 424 "model failed" is a
+    /// provider error, not a rejected request).
+    #[must_use]
+    pub fn with_kind(mut self, kind: CallErrorKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
     /// Attaches a recovery hint, recorded as `coresdk.recovery_hint`
     /// (see [`recovery`] for the standard texts).
     #[must_use]
@@ -210,6 +218,10 @@ mod tests {
         assert_eq!(e.kind(), CallErrorKind::Timeout);
         assert_eq!(e.recovery_hint(), None);
         let e = e.with_recovery_hint(recovery::RETRY_WITH_BACKOFF);
+        assert_eq!(
+            e.clone().with_kind(CallErrorKind::Other).kind(),
+            CallErrorKind::Other
+        );
         assert_eq!(e.recovery_hint(), Some("retry with exponential backoff"));
     }
 
