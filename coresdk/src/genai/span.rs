@@ -425,6 +425,7 @@ impl GenAiSpan {
                 ttfc.as_secs_f64() * 1000.0,
             ));
         }
+        crate::metrics::record_span_metrics(&rec.core, elapsed, rec.first_chunk);
         let span = rec.cx.span();
         let mut attrs = std::mem::take(&mut rec.core);
         attrs.append(&mut rec.messages);
