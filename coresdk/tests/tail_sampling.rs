@@ -29,7 +29,7 @@ fn pipeline(
 }
 
 fn traces(capture: &SpanCapture) -> std::collections::HashMap<TraceId, Vec<String>> {
-    let mut out: std::collections::HashMap<TraceId, Vec<String>> = Default::default();
+    let mut out = std::collections::HashMap::<TraceId, Vec<String>>::default();
     for s in capture.spans() {
         out.entry(s.span_context.trace_id())
             .or_default()

@@ -46,6 +46,10 @@ pub enum Operation {
     GenerateContent,
     /// Embeddings.
     Embeddings,
+    /// Retrieval from a vector store or search system (see [`RetrievalSpan`](super::RetrievalSpan)).
+    Retrieval,
+    /// Execution of a tool the model asked for (see [`ToolSpan`](super::ToolSpan)).
+    ExecuteTool,
 }
 
 impl Operation {
@@ -56,6 +60,8 @@ impl Operation {
             Operation::TextCompletion => "text_completion",
             Operation::GenerateContent => "generate_content",
             Operation::Embeddings => "embeddings",
+            Operation::Retrieval => "retrieval",
+            Operation::ExecuteTool => "execute_tool",
         }
     }
 }
@@ -97,7 +103,7 @@ impl Provider {
 struct Recording {
     cx: opentelemetry::Context,
     settings: Arc<GenAiSettings>,
-    provider: Provider,
+    provider: Option<Provider>,
     start: Instant,
     request_model: String,
     max_tokens: Option<u64>,
@@ -105,6 +111,17 @@ struct Recording {
     core: Vec<KeyValue>,
     messages: Vec<KeyValue>,
     error: Option<String>,
+}
+
+/// What a GenAI span is: its name, kind, operation and provider.
+pub(crate) struct SpanShape<'a> {
+    pub(crate) name: String,
+    /// `true`: kind INTERNAL (tool execution); `false`: kind CLIENT.
+    pub(crate) internal: bool,
+    pub(crate) operation: Operation,
+    pub(crate) provider: Option<Provider>,
+    pub(crate) model: &'a str,
+    pub(crate) settings: Arc<GenAiSettings>,
 }
 
 /// One GenAI client call, recorded as a span.
@@ -149,12 +166,42 @@ impl GenAiSpan {
         } else {
             format!("{} {model}", operation.as_str())
         };
-        let span = tracing::info_span!(
-            target: "coresdk::genai",
-            "genai_client",
-            otel.name = name,
-            otel.kind = "client",
-        );
+        Self::start_span(SpanShape {
+            name,
+            internal: false,
+            operation,
+            provider: Some(provider),
+            model,
+            settings,
+        })
+    }
+
+    /// Starts a span of any GenAI operation: the shared core of client,
+    /// retrieval and tool spans.
+    pub(crate) fn start_span(shape: SpanShape<'_>) -> Self {
+        let SpanShape {
+            name,
+            internal,
+            operation,
+            provider,
+            model,
+            settings,
+        } = shape;
+        let span = if internal {
+            tracing::info_span!(
+                target: "coresdk::genai",
+                "genai_internal",
+                otel.name = name,
+                otel.kind = "internal",
+            )
+        } else {
+            tracing::info_span!(
+                target: "coresdk::genai",
+                "genai_client",
+                otel.name = name,
+                otel.kind = "client",
+            )
+        };
         if span.is_disabled() {
             return Self { span, rec: None };
         }
@@ -164,8 +211,10 @@ impl GenAiSpan {
         }
         let mut core = Vec::with_capacity(32);
         core.push(KeyValue::new(GEN_AI_OPERATION_NAME, operation.as_str()));
-        core.push(KeyValue::new(GEN_AI_PROVIDER_NAME, provider.name));
-        core.push(KeyValue::new(GEN_AI_SYSTEM, provider.name));
+        if let Some(provider) = provider {
+            core.push(KeyValue::new(GEN_AI_PROVIDER_NAME, provider.name));
+            core.push(KeyValue::new(GEN_AI_SYSTEM, provider.name));
+        }
         if !model.is_empty() {
             core.push(KeyValue::new(GEN_AI_REQUEST_MODEL, model.to_owned()));
         }
@@ -267,7 +316,7 @@ impl GenAiSpan {
             &request.system_instructions,
             &request.messages,
             &request.tools,
-            rec.provider.tools_alias,
+            rec.provider.and_then(|p| p.tools_alias),
             &mut rec.messages,
         );
     }
@@ -394,6 +443,35 @@ impl GenAiSpan {
         rec.error = Some(error.to_string());
     }
 
+    /// The settings this span records with (`None` when not recording).
+    pub(crate) fn recording_settings(&self) -> Option<&GenAiSettings> {
+        self.rec.as_ref().map(|r| r.settings.as_ref())
+    }
+
+    /// Buffers a content-tier attribute: applied after the core ones, so an
+    /// attribute count limit drops it first.
+    pub(crate) fn push_content_attribute(&mut self, kv: KeyValue) {
+        if let Some(rec) = &mut self.rec {
+            rec.messages.push(kv);
+        }
+    }
+
+    /// Records a failure that is not a provider call: status Error,
+    /// `error.type` and an `exception` event, without the provider problem.
+    pub(crate) fn record_failure(&mut self, error_type: &str, message: &str) {
+        let Some(rec) = &mut self.rec else { return };
+        rec.core
+            .push(KeyValue::new(ERROR_TYPE, error_type.to_owned()));
+        rec.cx.span().add_event(
+            EXCEPTION_EVENT,
+            vec![
+                KeyValue::new(EXCEPTION_TYPE, error_type.to_owned()),
+                KeyValue::new(EXCEPTION_MESSAGE, message.to_owned()),
+            ],
+        );
+        rec.error = Some(message.to_owned());
+    }
+
     /// Records that the caller dropped the call before it finished (`coresdk.cancelled`).
     pub fn record_cancelled(&mut self) {
         if let Some(rec) = &mut self.rec {
@@ -410,6 +488,10 @@ impl GenAiSpan {
         let Some(mut rec) = self.rec.take() else {
             return;
         };
+        // tracing-opentelemetry ends a span at its last exit: enter it once
+        // now, so a span that outlived its last poll (a stream consumed later)
+        // ends when the call ends, not when the request future returned.
+        drop(self.span.enter());
         let elapsed = rec.start.elapsed();
         rec.core.push(KeyValue::new(
             LLM_LATENCY_MS,
@@ -425,7 +507,11 @@ impl GenAiSpan {
                 ttfc.as_secs_f64() * 1000.0,
             ));
         }
-        crate::metrics::record_span_metrics(&rec.core, elapsed, rec.first_chunk);
+        // Client-operation metrics need a provider: tool executions and
+        // application-side retrievals are spans only.
+        if rec.provider.is_some() {
+            crate::metrics::record_span_metrics(&rec.core, elapsed, rec.first_chunk);
+        }
         let span = rec.cx.span();
         let mut attrs = std::mem::take(&mut rec.core);
         attrs.append(&mut rec.messages);
