@@ -4,5 +4,6 @@
 #![warn(missing_docs, missing_debug_implementations)]
 #![allow(clippy::missing_panics_doc, clippy::expect_used)]
 
+pub mod bedrock_server;
 pub mod openai_server;
 pub mod otlp;

@@ -329,3 +329,21 @@ pub const GEN_AI_TOOL_TYPE: &str = "gen_ai.tool.type";
 pub const GEN_AI_TOOL_CALL_ARGUMENTS: &str = "gen_ai.tool.call.arguments";
 /// The tool's result, as JSON text (captured content only).
 pub const GEN_AI_TOOL_CALL_RESULT: &str = "gen_ai.tool.call.result";
+
+// --- AWS Bedrock (issue 7: `coresdk-instrument-bedrock`) -----------------------
+
+/// The AWS request id of the call (`x-amzn-RequestId`).
+pub const AWS_REQUEST_ID: &str = "aws.request_id";
+/// The guardrail identifier configured on a Bedrock call.
+pub const AWS_BEDROCK_GUARDRAIL_ID: &str = "aws.bedrock.guardrail.id";
+/// The guardrail version configured on a Bedrock call.
+pub const AWS_BEDROCK_GUARDRAIL_VERSION: &str = "aws.bedrock.guardrail.version";
+/// Size in bytes of the request body (e.g. an `InvokeModel` body).
+pub const HTTP_REQUEST_BODY_SIZE: &str = "http.request.body.size";
+/// Size in bytes of the response body (e.g. an `InvokeModel` body).
+pub const HTTP_RESPONSE_BODY_SIZE: &str = "http.response.body.size";
+/// A request body the instrumentation could not decode (the decoder's message,
+/// never the body): the call itself is unaffected.
+pub const CORESDK_GENAI_REQUEST_BODY_ERROR: &str = "coresdk.genai.request.body_error";
+/// A response body (or stream chunk) the instrumentation could not decode.
+pub const CORESDK_GENAI_RESPONSE_BODY_ERROR: &str = "coresdk.genai.response.body_error";

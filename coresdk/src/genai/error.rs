@@ -1,10 +1,24 @@
 //! A provider-neutral description of a failed GenAI call, mapped to
 //! `error.type` and an RFC 9457 problem (`coresdk.problem.*`).
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// Base of the RFC 9457 problem `type` URIs of failed GenAI calls.
 pub const PROBLEM_TYPE_BASE: &str = "https://coresdk.dev/problems/genai/";
+
+/// Recovery hint texts (`coresdk.recovery_hint`), the same wording as
+/// `coresdk::RecoveryHint`'s built-in hints.
+pub mod recovery {
+    /// The failure is likely transient: retry with exponential backoff.
+    pub const RETRY_WITH_BACKOFF: &str = "retry with exponential backoff";
+    /// A dependency is failing: check the health of the downstream service.
+    pub const CHECK_DOWNSTREAM_HEALTH: &str = "check downstream service health";
+    /// The input was rejected: validate it against its schema.
+    pub const VALIDATE_INPUT_SCHEMA: &str = "validate the input against its schema";
+    /// Authentication failed: rotate or refresh the credentials.
+    pub const ROTATE_CREDENTIALS: &str = "rotate or refresh the credentials";
+}
 
 /// The class of a GenAI call failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,7 +34,7 @@ pub enum CallErrorKind {
     ProviderError,
     /// The connection could not be made or broke.
     Connection,
-    /// The call timed out.
+    /// The call timed out (HTTP 408 included).
     Timeout,
     /// The response body could not be decoded.
     Deserialization,
@@ -37,6 +51,7 @@ impl CallErrorKind {
     pub fn from_status(status: u16) -> Self {
         match status {
             429 => CallErrorKind::RateLimited,
+            408 => CallErrorKind::Timeout,
             401 | 403 => CallErrorKind::Unauthorized,
             400..=499 => CallErrorKind::InvalidRequest,
             500..=599 => CallErrorKind::ProviderError,
@@ -84,6 +99,7 @@ pub struct CallError {
     pub(crate) error_type: String,
     pub(crate) status: Option<u16>,
     pub(crate) message: String,
+    pub(crate) recovery_hint: Option<Cow<'static, str>>,
 }
 
 impl CallError {
@@ -94,6 +110,7 @@ impl CallError {
             error_type: kind.slug().to_owned(),
             status: None,
             message: message.into(),
+            recovery_hint: None,
         }
     }
 
@@ -105,6 +122,7 @@ impl CallError {
             error_type: status.to_string(),
             status: Some(status),
             message: message.into(),
+            recovery_hint: None,
         }
     }
 
@@ -113,6 +131,27 @@ impl CallError {
     pub fn with_error_type(mut self, error_type: impl Into<String>) -> Self {
         self.error_type = error_type.into();
         self
+    }
+
+    /// Overrides the failure class (e.g. a provider's 424 "model failed" is a
+    /// provider error, not a rejected request).
+    #[must_use]
+    pub fn with_kind(mut self, kind: CallErrorKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    /// Attaches a recovery hint, recorded as `coresdk.recovery_hint`
+    /// (see [`recovery`] for the standard texts).
+    #[must_use]
+    pub fn with_recovery_hint(mut self, hint: impl Into<Cow<'static, str>>) -> Self {
+        self.recovery_hint = Some(hint.into());
+        self
+    }
+
+    /// The recovery hint, if one was attached.
+    pub fn recovery_hint(&self) -> Option<&str> {
+        self.recovery_hint.as_deref()
     }
 
     /// The class of failure.
@@ -171,6 +210,19 @@ mod tests {
             CallErrorKind::from_status(404),
             CallErrorKind::InvalidRequest
         );
+    }
+
+    #[test]
+    fn recovery_hints_are_opt_in_and_408_is_a_timeout() {
+        let e = CallError::http(408, "slow");
+        assert_eq!(e.kind(), CallErrorKind::Timeout);
+        assert_eq!(e.recovery_hint(), None);
+        let e = e.with_recovery_hint(recovery::RETRY_WITH_BACKOFF);
+        assert_eq!(
+            e.clone().with_kind(CallErrorKind::Other).kind(),
+            CallErrorKind::Other
+        );
+        assert_eq!(e.recovery_hint(), Some("retry with exponential backoff"));
     }
 
     #[test]

@@ -25,7 +25,7 @@ mod span;
 mod tool;
 
 pub use capture::{TRUNCATION_MARKER, truncate_content};
-pub use error::{CallError, CallErrorKind, PROBLEM_TYPE_BASE};
+pub use error::{CallError, CallErrorKind, PROBLEM_TYPE_BASE, recovery};
 pub use message::{
     ChatRequest, ChatResponse, Completion, ContentPart, EmbeddingsRequest, EmbeddingsResponse,
     FinishReason, Message, Role, ToolCall, ToolDefinition, Usage,

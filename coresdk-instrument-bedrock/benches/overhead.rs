@@ -1,0 +1,279 @@
+//! Overhead of `TracedClient` over the raw `aws_sdk_bedrockruntime::Client`,
+//! against the same local Bedrock server (SigV4-signed requests over
+//! loopback), with the full CoreSDK pipeline (handoff → masking → diagnostic
+//! → discarding exporter) installed.
+//!
+//! - `converse/{raw,raw_with_interceptor,traced,traced_capture}`: one
+//!   `Converse` call. `raw_with_interceptor` is the raw call with a no-op
+//!   per-call interceptor (`customize().interceptor(..)`): the price of the
+//!   wire tap's mechanism alone.
+//! - `converse_stream/{raw,traced}`: the recorded 16-event stream read to the end.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::hint::black_box;
+
+use aws_sdk_bedrockruntime::Client;
+use aws_sdk_bedrockruntime::config::retry::RetryConfig;
+use aws_sdk_bedrockruntime::config::{BehaviorVersion, Credentials, Intercept, Region};
+use aws_sdk_bedrockruntime::types::{
+    ContentBlock, ConversationRole, InferenceConfiguration, Message, SystemContentBlock,
+};
+use coresdk::config::{ExporterKind, MessageFormat};
+use coresdk::genai::GenAiSettings;
+use coresdk_tests::bedrock_server::BedrockServer;
+use criterion::{Criterion, criterion_group, criterion_main};
+use tracing_subscriber::layer::SubscriberExt;
+
+const MODEL: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+
+fn message() -> Message {
+    Message::builder()
+        .role(ConversationRole::User)
+        .content(ContentBlock::Text("What is 3 * 7?".into()))
+        .build()
+        .unwrap()
+}
+
+fn system() -> SystemContentBlock {
+    SystemContentBlock::Text("Answer with a number only.".into())
+}
+
+fn inference() -> InferenceConfiguration {
+    InferenceConfiguration::builder()
+        .max_tokens(256)
+        .temperature(0.7)
+        .build()
+}
+
+fn client(server: &BedrockServer) -> Client {
+    let config = aws_sdk_bedrockruntime::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(server.endpoint_url())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(
+            "AKIDBENCH",
+            "bench-secret",
+            None,
+            None,
+            "bench",
+        ))
+        .retry_config(RetryConfig::disabled())
+        .build();
+    Client::from_conf(config)
+}
+
+fn settings(capture: bool) -> GenAiSettings {
+    GenAiSettings::builder()
+        .with_capture_content(capture)
+        .with_message_format(MessageFormat::Indexed)
+        .build()
+}
+
+fn install_pipeline() -> coresdk::Guard {
+    let config = coresdk::Config::builder()
+        .without_env()
+        .without_config_file()
+        .with_exporter(ExporterKind::None)
+        .build()
+        .unwrap();
+    let (layer, guard) = coresdk::layer(config).unwrap();
+    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer)).unwrap();
+    guard
+}
+
+#[derive(Debug)]
+struct NoopInterceptor;
+
+impl Intercept for NoopInterceptor {
+    fn name(&self) -> &'static str {
+        "Noop"
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let guard = install_pipeline();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+
+    let server = BedrockServer::start().unwrap();
+    server.set_record_requests(false);
+    let raw = client(&server);
+    let traced = coresdk_instrument_bedrock::instrument(raw.clone()).with_settings(settings(false));
+    let traced_capture =
+        coresdk_instrument_bedrock::instrument(raw.clone()).with_settings(settings(true));
+
+    let mut g = c.benchmark_group("converse");
+    g.bench_function("raw", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                black_box(
+                    raw.converse()
+                        .model_id(MODEL)
+                        .system(system())
+                        .messages(message())
+                        .inference_config(inference())
+                        .send()
+                        .await
+                        .unwrap(),
+                )
+            })
+        });
+    });
+    g.bench_function("raw_with_interceptor", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                black_box(
+                    raw.converse()
+                        .model_id(MODEL)
+                        .system(system())
+                        .messages(message())
+                        .inference_config(inference())
+                        .customize()
+                        .interceptor(NoopInterceptor)
+                        .send()
+                        .await
+                        .unwrap(),
+                )
+            })
+        });
+    });
+    for (name, client) in [("traced", &traced), ("traced_capture", &traced_capture)] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                rt.block_on(async {
+                    black_box(
+                        client
+                            .converse()
+                            .model_id(MODEL)
+                            .system(system())
+                            .messages(message())
+                            .inference_config(inference())
+                            .send()
+                            .await
+                            .unwrap(),
+                    )
+                })
+            });
+        });
+    }
+    g.finish();
+
+    // Paired run: raw, traced, traced_capture and raw_with_interceptor calls
+    // interleaved, so load from other processes hits all alike; prints the medians.
+    let mut times: [Vec<f64>; 4] = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
+    rt.block_on(async {
+        for i in 0..8000 {
+            let which = i % 4;
+            let start = std::time::Instant::now();
+            let out = match which {
+                0 => raw
+                    .converse()
+                    .model_id(MODEL)
+                    .system(system())
+                    .messages(message())
+                    .inference_config(inference())
+                    .send()
+                    .await
+                    .unwrap(),
+                1 => traced
+                    .converse()
+                    .model_id(MODEL)
+                    .system(system())
+                    .messages(message())
+                    .inference_config(inference())
+                    .send()
+                    .await
+                    .unwrap(),
+                2 => traced_capture
+                    .converse()
+                    .model_id(MODEL)
+                    .system(system())
+                    .messages(message())
+                    .inference_config(inference())
+                    .send()
+                    .await
+                    .unwrap(),
+                _ => raw
+                    .converse()
+                    .model_id(MODEL)
+                    .system(system())
+                    .messages(message())
+                    .inference_config(inference())
+                    .customize()
+                    .interceptor(NoopInterceptor)
+                    .send()
+                    .await
+                    .unwrap(),
+            };
+            times[which].push(start.elapsed().as_secs_f64() * 1e6);
+            black_box(out);
+        }
+    });
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let [raw_t, traced_t, capture_t, intercept_t] = &mut times;
+    let (raw_m, traced_m, capture_m, intercept_m) = (
+        median(raw_t),
+        median(traced_t),
+        median(capture_t),
+        median(intercept_t),
+    );
+    eprintln!(
+        "converse paired medians (2000 calls each): raw {raw_m:.1} µs, raw_with_interceptor {intercept_m:.1} µs (+{:.1}), traced {traced_m:.1} µs (+{:.1}), traced_capture {capture_m:.1} µs (+{:.1})",
+        intercept_m - raw_m,
+        traced_m - raw_m,
+        capture_m - raw_m
+    );
+
+    let mut g = c.benchmark_group("converse_stream");
+    g.bench_function("raw", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let mut out = raw
+                    .converse_stream()
+                    .model_id(MODEL)
+                    .messages(message())
+                    .send()
+                    .await
+                    .unwrap();
+                let mut n = 0;
+                while let Some(event) = out.stream.recv().await.unwrap() {
+                    black_box(event);
+                    n += 1;
+                }
+                assert_eq!(n, 16);
+            });
+        });
+    });
+    g.bench_function("traced", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let mut out = traced_capture
+                    .converse_stream()
+                    .model_id(MODEL)
+                    .messages(message())
+                    .send()
+                    .await
+                    .unwrap();
+                let mut n = 0;
+                while let Some(event) = out.stream.recv().await.unwrap() {
+                    black_box(event);
+                    n += 1;
+                }
+                assert_eq!(n, 16);
+            });
+        });
+    });
+    g.finish();
+
+    drop(server);
+    let _ = guard.shutdown();
+}
+
+criterion_group!(overhead, benches);
+criterion_main!(overhead);

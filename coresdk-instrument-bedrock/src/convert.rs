@@ -1,0 +1,335 @@
+//! Converse API types → the neutral [`coresdk::genai`] model.
+
+use aws_sdk_bedrockruntime::types::{
+    ContentBlock, ConversationRole, InferenceConfiguration, Message as BedrockMessage, StopReason,
+    SystemContentBlock, TokenUsage, Tool, ToolConfiguration, ToolInputSchema,
+    ToolResultContentBlock,
+};
+use aws_smithy_types::{Document, Number};
+use coresdk::genai::{
+    ChatRequest, ChatResponse, Completion, ContentPart, FinishReason, Message, Role, ToolCall,
+    ToolDefinition, Usage,
+};
+use serde_json::Value as Json;
+
+/// A smithy [`Document`] as JSON (object keys sorted, so the text is stable).
+pub(crate) fn document_to_json(doc: &Document) -> Json {
+    match doc {
+        Document::Object(map) => Json::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), document_to_json(v)))
+                .collect(),
+        ),
+        Document::Array(items) => Json::Array(items.iter().map(document_to_json).collect()),
+        Document::Number(Number::PosInt(n)) => Json::from(*n),
+        Document::Number(Number::NegInt(n)) => Json::from(*n),
+        Document::Number(Number::Float(f)) => {
+            serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number)
+        }
+        Document::String(s) => Json::String(s.clone()),
+        Document::Bool(b) => Json::Bool(*b),
+        Document::Null => Json::Null,
+    }
+}
+
+/// An `f32` request parameter as the `f64` its decimal text denotes
+/// (`0.7f32` → `0.7`, not `0.699999988079071`).
+pub(crate) fn f32_param(v: f32) -> f64 {
+    v.to_string().parse().unwrap_or(f64::from(v))
+}
+
+fn count(v: i32) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+/// The neutral finish reason of a Bedrock stop reason: `end_turn` /
+/// `stop_sequence` → `stop`, `max_tokens` → `length`, `tool_use` →
+/// `tool_calls`, `content_filtered` / `guardrail_intervened` →
+/// `content_filter`; others keep Bedrock's name.
+pub(crate) fn finish_reason(reason: &StopReason) -> FinishReason {
+    match reason {
+        StopReason::EndTurn | StopReason::StopSequence => FinishReason::Stop,
+        StopReason::MaxTokens => FinishReason::Length,
+        StopReason::ToolUse => FinishReason::ToolCalls,
+        StopReason::ContentFiltered | StopReason::GuardrailIntervened => {
+            FinishReason::ContentFilter
+        }
+        other => FinishReason::Other(other.as_str().to_owned()),
+    }
+}
+
+/// The same mapping for a stop reason given as text (InvokeModel bodies).
+pub(crate) fn finish_reason_str(reason: &str) -> FinishReason {
+    match reason {
+        "end_turn" | "stop_sequence" | "stop" | "FINISH" | "COMPLETE" | "STOP_SEQUENCE"
+        | "stop_sequences" => FinishReason::Stop,
+        "max_tokens" | "length" | "LENGTH" | "MAX_TOKENS" => FinishReason::Length,
+        "tool_use" | "tool_calls" | "TOOL_CALL" => FinishReason::ToolCalls,
+        "content_filtered" | "guardrail_intervened" | "CONTENT_FILTERED" | "ERROR_TOXIC" => {
+            FinishReason::ContentFilter
+        }
+        other => FinishReason::Other(other.to_owned()),
+    }
+}
+
+/// Bedrock usage: `inputTokens` excludes cache reads and writes; the neutral
+/// `input_tokens` includes them.
+pub(crate) fn usage(usage: &TokenUsage) -> Usage {
+    let read = usage.cache_read_input_tokens.map(count);
+    let write = usage.cache_write_input_tokens.map(count);
+    Usage {
+        input_tokens: Some(count(usage.input_tokens) + read.unwrap_or(0) + write.unwrap_or(0)),
+        output_tokens: Some(count(usage.output_tokens)),
+        cache_read_input_tokens: read,
+        cache_creation_input_tokens: write,
+        reasoning_output_tokens: None,
+    }
+}
+
+fn role(role: &ConversationRole) -> Role {
+    match role {
+        ConversationRole::User => Role::User,
+        ConversationRole::Assistant => Role::Assistant,
+        other => Role::Other(other.as_str().to_owned()),
+    }
+}
+
+/// Text of a tool result: text blocks as they are, JSON blocks as JSON text.
+fn tool_result_text(blocks: &[ToolResultContentBlock]) -> Vec<ContentPart> {
+    blocks
+        .iter()
+        .map(|block| match block {
+            ToolResultContentBlock::Text(text) => ContentPart::Text(text.clone()),
+            ToolResultContentBlock::Json(doc) => {
+                ContentPart::Text(document_to_json(doc).to_string())
+            }
+            ToolResultContentBlock::Image(_) => ContentPart::Blob {
+                modality: "image".into(),
+            },
+            ToolResultContentBlock::Video(_) => ContentPart::Blob {
+                modality: "video".into(),
+            },
+            _ => ContentPart::Blob {
+                modality: "file".into(),
+            },
+        })
+        .collect()
+}
+
+/// One Bedrock message → neutral messages. Each `toolResult` block becomes its
+/// own `tool` message (with `tool_call_id`) ahead of the rest of the turn.
+/// Without `capture`, text is left out (roles, ids and names stay).
+pub(crate) fn messages(message: &BedrockMessage, capture: bool, out: &mut Vec<Message>) {
+    let mut rest = Message::new(role(&message.role));
+    let mut has_rest = false;
+    for block in &message.content {
+        match block {
+            ContentBlock::Text(text) => {
+                has_rest = true;
+                rest.content.push(ContentPart::Text(if capture {
+                    text.clone()
+                } else {
+                    String::new()
+                }));
+            }
+            ContentBlock::ToolUse(tool_use) => {
+                has_rest = true;
+                let arguments = if capture {
+                    document_to_json(&tool_use.input).to_string()
+                } else {
+                    String::new()
+                };
+                rest.tool_calls.push(ToolCall::function(
+                    Some(tool_use.tool_use_id.clone()),
+                    tool_use.name.clone(),
+                    arguments,
+                ));
+            }
+            ContentBlock::ToolResult(result) => {
+                let mut tool = Message::new(Role::Tool).with_tool_call_id(&result.tool_use_id);
+                if capture {
+                    tool.content = tool_result_text(&result.content);
+                }
+                out.push(tool);
+            }
+            ContentBlock::Image(_) => {
+                has_rest = true;
+                rest.content.push(ContentPart::Blob {
+                    modality: "image".into(),
+                });
+            }
+            ContentBlock::Video(_) => {
+                has_rest = true;
+                rest.content.push(ContentPart::Blob {
+                    modality: "video".into(),
+                });
+            }
+            ContentBlock::Audio(_) => {
+                has_rest = true;
+                rest.content.push(ContentPart::Blob {
+                    modality: "audio".into(),
+                });
+            }
+            ContentBlock::Document(_) => {
+                has_rest = true;
+                rest.content.push(ContentPart::Blob {
+                    modality: "file".into(),
+                });
+            }
+            // Cache points, reasoning, guard content, citations: no message content.
+            _ => {}
+        }
+    }
+    if has_rest || message.content.is_empty() {
+        out.push(rest);
+    }
+}
+
+/// System prompt blocks → system instructions (text blocks only).
+pub(crate) fn system(blocks: &[SystemContentBlock], capture: bool) -> Vec<String> {
+    blocks
+        .iter()
+        .filter_map(|block| match block {
+            SystemContentBlock::Text(text) => {
+                Some(if capture { text.clone() } else { String::new() })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Tool specifications → tool definitions (system tools and cache points skipped).
+pub(crate) fn tools(config: &ToolConfiguration) -> Vec<ToolDefinition> {
+    config
+        .tools
+        .iter()
+        .filter_map(|tool| match tool {
+            Tool::ToolSpec(spec) => {
+                let mut def = ToolDefinition::function(spec.name.clone());
+                def.description.clone_from(&spec.description);
+                if let Some(ToolInputSchema::Json(schema)) = &spec.input_schema {
+                    def.parameters = Some(document_to_json(schema).to_string());
+                }
+                Some(def)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The parts of a Converse / ConverseStream request the span records.
+pub(crate) struct ConverseParts<'a> {
+    pub(crate) model: &'a str,
+    pub(crate) system: Option<&'a [SystemContentBlock]>,
+    pub(crate) messages: Option<&'a [BedrockMessage]>,
+    pub(crate) inference: Option<&'a InferenceConfiguration>,
+    pub(crate) tool_config: Option<&'a ToolConfiguration>,
+    pub(crate) additional_fields: Option<&'a Document>,
+    pub(crate) stream: bool,
+}
+
+/// A Converse request in the neutral model.
+pub(crate) fn chat_request(parts: &ConverseParts<'_>, capture: bool) -> ChatRequest {
+    let mut request = ChatRequest {
+        model: parts.model.to_owned(),
+        stream: parts.stream,
+        ..ChatRequest::default()
+    };
+    if let Some(system) = parts.system {
+        request.system_instructions = self::system(system, capture);
+    }
+    for message in parts.messages.unwrap_or_default() {
+        messages(message, capture, &mut request.messages);
+    }
+    if let Some(config) = parts.tool_config {
+        request.tools = tools(config);
+    }
+    if let Some(inference) = parts.inference {
+        request.max_tokens = inference.max_tokens.map(count);
+        request.temperature = inference.temperature.map(f32_param);
+        request.top_p = inference.top_p.map(f32_param);
+        request.stop_sequences = inference.stop_sequences.clone().unwrap_or_default();
+    }
+    // Model-specific fields commonly carry `top_k`.
+    if let Some(Document::Object(fields)) = parts.additional_fields
+        && let Some(Document::Number(n)) = fields.get("top_k").or_else(|| fields.get("topK"))
+    {
+        request.top_k = match n {
+            Number::PosInt(v) => Some(*v),
+            Number::NegInt(v) => u64::try_from(*v).ok(),
+            Number::Float(v) if *v >= 0.0 => Some(*v as u64),
+            Number::Float(_) => None,
+        };
+    }
+    request
+}
+
+/// A Converse response in the neutral model.
+pub(crate) fn chat_response(
+    output: &aws_sdk_bedrockruntime::operation::converse::ConverseOutput,
+    capture: bool,
+) -> ChatResponse {
+    let mut completions = Vec::with_capacity(1);
+    if let Some(aws_sdk_bedrockruntime::types::ConverseOutput::Message(message)) = &output.output {
+        let mut converted = Vec::with_capacity(1);
+        messages(message, capture, &mut converted);
+        let mut message = converted
+            .into_iter()
+            .find(|m| m.role == Role::Assistant)
+            .unwrap_or_else(|| Message::new(Role::Assistant));
+        if message.content.is_empty() && message.tool_calls.is_empty() {
+            message.content.push(ContentPart::Text(String::new()));
+        }
+        completions.push(Completion {
+            message,
+            finish_reason: Some(finish_reason(&output.stop_reason)),
+        });
+    }
+    ChatResponse {
+        id: None,
+        model: None,
+        completions,
+        usage: output.usage.as_ref().map(usage).unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    #[test]
+    fn documents_become_sorted_json() {
+        let doc = Document::Object(HashMap::from([
+            ("b".to_owned(), Document::Number(Number::PosInt(1))),
+            (
+                "a".to_owned(),
+                Document::Array(vec![Document::Null, Document::Bool(true)]),
+            ),
+            ("c".to_owned(), Document::Number(Number::Float(0.5))),
+        ]));
+        assert_eq!(
+            document_to_json(&doc).to_string(),
+            r#"{"a":[null,true],"b":1,"c":0.5}"#
+        );
+    }
+
+    #[test]
+    fn f32_parameters_keep_their_decimal_value() {
+        assert!((f32_param(0.7) - 0.7).abs() < f64::EPSILON);
+        assert_eq!(f32_param(0.7).to_string(), "0.7");
+    }
+
+    #[test]
+    fn stop_reasons_are_normalised() {
+        assert_eq!(finish_reason(&StopReason::EndTurn), FinishReason::Stop);
+        assert_eq!(finish_reason(&StopReason::MaxTokens), FinishReason::Length);
+        assert_eq!(finish_reason(&StopReason::ToolUse), FinishReason::ToolCalls);
+        assert_eq!(
+            finish_reason(&StopReason::MalformedToolUse),
+            FinishReason::Other("malformed_tool_use".into())
+        );
+        assert_eq!(finish_reason_str("FINISH"), FinishReason::Stop);
+    }
+}

@@ -1,0 +1,165 @@
+//! Bedrock failures → [`CallError`] (`error.type` = the AWS error code,
+//! RFC 9457 problem, recovery hint).
+
+use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
+use coresdk::genai::{CallError, CallErrorKind, recovery};
+
+/// HTTP status of each modeled Bedrock Runtime error (botocore
+/// `bedrock-runtime/2023-09-30/service-2.json`), for errors that arrive
+/// without one (in-stream exception frames).
+fn modeled_status(code: &str) -> Option<u16> {
+    Some(match code {
+        "ValidationException" | "ServiceQuotaExceededException" => 400,
+        "AccessDeniedException" => 403,
+        "ResourceNotFoundException" => 404,
+        "ModelTimeoutException" => 408,
+        "ConflictException" => 409,
+        "ModelErrorException" | "ModelStreamErrorException" => 424,
+        "ThrottlingException" | "ModelNotReadyException" => 429,
+        "InternalServerException" => 500,
+        "ServiceUnavailableException" => 503,
+        _ => return None,
+    })
+}
+
+/// The recovery hint for an AWS error code or failure class, where one is obvious.
+fn hint(code: &str, kind: CallErrorKind) -> Option<&'static str> {
+    match code {
+        "ThrottlingException" | "ModelNotReadyException" | "ModelTimeoutException" => {
+            Some(recovery::RETRY_WITH_BACKOFF)
+        }
+        "AccessDeniedException" => Some(recovery::ROTATE_CREDENTIALS),
+        "ValidationException" => Some(recovery::VALIDATE_INPUT_SCHEMA),
+        "ServiceUnavailableException"
+        | "InternalServerException"
+        | "ModelErrorException"
+        | "ModelStreamErrorException" => Some(recovery::CHECK_DOWNSTREAM_HEALTH),
+        _ => match kind {
+            CallErrorKind::RateLimited | CallErrorKind::Timeout => {
+                Some(recovery::RETRY_WITH_BACKOFF)
+            }
+            CallErrorKind::Unauthorized => Some(recovery::ROTATE_CREDENTIALS),
+            CallErrorKind::Connection | CallErrorKind::ProviderError => {
+                Some(recovery::CHECK_DOWNSTREAM_HEALTH)
+            }
+            _ => None,
+        },
+    }
+}
+
+/// A modeled AWS error. From an HTTP response (`status` given) `error.type`
+/// is its code (`ThrottlingException`) and the status is recorded; from an
+/// in-stream exception frame (`status` `None`, the HTTP response was a 200)
+/// the failure class follows the code's modeled status, and no HTTP status is
+/// recorded.
+pub(crate) fn aws_error(code: &str, message: &str, status: Option<u16>) -> CallError {
+    let error = if let Some(status) = status {
+        CallError::http(status, message)
+    } else {
+        let kind = modeled_status(code).map_or(CallErrorKind::Other, CallErrorKind::from_status);
+        CallError::new(kind, message)
+    };
+    // 424: the model itself failed, which is the provider's failure.
+    let error = match code {
+        "ModelErrorException" | "ModelStreamErrorException" => {
+            error.with_kind(CallErrorKind::ProviderError)
+        }
+        _ => error,
+    };
+    finish(error, code)
+}
+
+fn finish(error: CallError, code: &str) -> CallError {
+    let kind = error.kind();
+    let error = if code.is_empty() {
+        error
+    } else {
+        error.with_error_type(code)
+    };
+    match hint(code, kind) {
+        Some(text) => error.with_recovery_hint(text),
+        None => error,
+    }
+}
+
+/// Describes a Bedrock SDK error for the span. `status` reads the HTTP status
+/// from the raw response type (`None` for event-stream messages).
+pub(crate) fn call_error<E, R>(
+    error: &SdkError<E, R>,
+    status: impl Fn(&R) -> Option<u16>,
+) -> CallError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    match error {
+        SdkError::ServiceError(service) => {
+            let err = service.err();
+            let code = err.code().unwrap_or_default();
+            let message = err.message().unwrap_or(code);
+            aws_error(code, message, status(service.raw()))
+        }
+        SdkError::ResponseError(response) => {
+            let message = source_message(error);
+            match status(response.raw()) {
+                Some(status) => finish(CallError::http(status, message), ""),
+                None => finish(CallError::new(CallErrorKind::Deserialization, message), ""),
+            }
+        }
+        SdkError::TimeoutError(_) => finish(
+            CallError::new(CallErrorKind::Timeout, source_message(error)),
+            "",
+        ),
+        SdkError::DispatchFailure(failure) => {
+            let kind = if failure.is_timeout() {
+                CallErrorKind::Timeout
+            } else {
+                CallErrorKind::Connection
+            };
+            finish(CallError::new(kind, source_message(error)), "")
+        }
+        SdkError::ConstructionFailure(_) => finish(
+            CallError::new(CallErrorKind::InvalidArgument, source_message(error)),
+            "",
+        ),
+        _ => finish(
+            CallError::new(CallErrorKind::Other, source_message(error)),
+            "",
+        ),
+    }
+}
+
+/// The innermost cause's message: `SdkError`'s own Display is only a class
+/// ("dispatch failure"), its source says what happened.
+fn source_message(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message = cause.to_string();
+        source = cause.source();
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modeled_codes_map_to_status_kind_and_hint() {
+        let e = aws_error("ThrottlingException", "Too many tokens", Some(429));
+        assert_eq!(e.kind(), CallErrorKind::RateLimited);
+        assert_eq!(e.error_type(), "ThrottlingException");
+        assert_eq!(e.recovery_hint(), Some(recovery::RETRY_WITH_BACKOFF));
+        let e = aws_error("ServiceUnavailableException", "down", None);
+        assert_eq!(e.status(), None);
+        assert_eq!(e.kind(), CallErrorKind::ProviderError);
+        assert_eq!(e.recovery_hint(), Some(recovery::CHECK_DOWNSTREAM_HEALTH));
+        let e = aws_error("ModelTimeoutException", "slow", Some(408));
+        assert_eq!(e.kind(), CallErrorKind::Timeout);
+        assert_eq!(
+            aws_error("AccessDeniedException", "no", Some(403)).recovery_hint(),
+            Some(recovery::ROTATE_CREDENTIALS)
+        );
+    }
+}
