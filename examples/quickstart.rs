@@ -367,7 +367,12 @@ fn print_diagnostic_payloads(viewer: &Viewer) {
         .iter()
         .filter(|e| e.event_type == coresdk::egress::TYPE_LLM_DIAGNOSTIC)
     {
-        let pretty = serde_json::to_string_pretty(&event.data).unwrap_or_default();
+        // Through the typed payload, so the fields print in the documented order.
+        let pretty =
+            serde_json::from_value::<coresdk::egress::DiagnosticPayload>(event.data.clone())
+                .ok()
+                .and_then(|payload| serde_json::to_string_pretty(&payload).ok())
+                .unwrap_or_else(|| event.data.to_string());
         println!("\ndiagnostic payload (local only):\n{pretty}");
     }
 }

@@ -154,7 +154,7 @@ fn retrieval_with_content_records_truncated_query_and_texts() {
             gen_ai.request.model = text-embedding-3-small
             gen_ai.request.top_k = 2
             gen_ai.retrieval.query.text = When does th…[truncated]
-            gen_ai.retrieval.documents = [{"id":"acme-msa-2023","score":0.91,"content":"The agreemen…[truncated]"},{"id":"acme-sow-7","score":0.5}]
+            gen_ai.retrieval.documents = [{"content":"The agreemen…[truncated]","id":"acme-msa-2023","score":0.91},{"id":"acme-sow-7","score":0.5}]
             llm.latency_ms = *
             "#
         )

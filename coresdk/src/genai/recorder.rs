@@ -510,13 +510,13 @@ mod tests {
         );
         let mut got = map(&out);
         let input = got.remove(GEN_AI_INPUT_MESSAGES).unwrap_or_default();
-        // Keys keep the OTel schema's order (serde_json `preserve_order`).
+        // serde_json writes object keys sorted.
         assert_eq!(
             input,
-            r#"[{"role":"user","parts":[{"type":"text","content":"hi"}]}]"#
+            r#"[{"parts":[{"content":"hi","type":"text"}],"role":"user"}]"#
         );
         let tools = got.remove(GEN_AI_TOOL_DEFINITIONS).unwrap_or_default();
-        assert_eq!(tools, r#"[{"type":"function","name":"f"}]"#);
+        assert_eq!(tools, r#"[{"name":"f","type":"function"}]"#);
         let want = expected(
             r#"
             gen_ai.prompt.0.role = system
@@ -527,7 +527,7 @@ mod tests {
             gen_ai.request.tools.0.function.name = f
             gen_ai.bedrock.request.tools.0.type = function
             gen_ai.bedrock.request.tools.0.function.name = f
-            gen_ai.system_instructions = [{"type":"text","content":"Be kind."}]
+            gen_ai.system_instructions = [{"content":"Be kind.","type":"text"}]
             "#,
         );
         assert_eq!(got, want);
