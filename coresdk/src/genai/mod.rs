@@ -12,6 +12,7 @@
 pub mod attributes;
 mod capture;
 mod error;
+mod keys;
 mod message;
 mod pricing;
 mod recorder;

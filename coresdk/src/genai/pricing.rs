@@ -197,21 +197,26 @@ impl PricingTable {
     pub fn price(&self, model: &str) -> Option<&ModelPrice> {
         let model = REGION_PREFIXES
             .iter()
-            .find_map(|p| model.strip_prefix(p))
+            .find_map(|p| strip_prefix(model, p))
             .unwrap_or(model);
         self.entries
             .iter()
-            .find(|(id, _)| {
-                model
-                    .strip_prefix(id.as_str())
-                    .is_some_and(is_version_suffix)
-            })
+            .find(|(id, _)| strip_prefix(model, id).is_some_and(is_version_suffix))
             .map(|(_, price)| price)
     }
 
     /// The cost of `usage` on `model`; `None` for an unknown model or no counts.
     pub fn cost(&self, model: &str, usage: &Usage) -> Option<f64> {
         self.price(model)?.cost(usage)
+    }
+}
+
+/// `s.strip_prefix(prefix)`, rejecting on the first byte before comparing
+/// the rest: most of the table differs from a model id right there.
+fn strip_prefix<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    match (s.as_bytes().first(), prefix.as_bytes().first()) {
+        (Some(a), Some(b)) if a != b => None,
+        _ => s.strip_prefix(prefix),
     }
 }
 

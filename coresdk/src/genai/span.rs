@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use opentelemetry::trace::{Status, TraceContextExt};
-use opentelemetry::{KeyValue, Value};
+use opentelemetry::{KeyValue, StringValue, Value};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use super::attributes::{
@@ -30,7 +30,7 @@ use super::attributes::{
 };
 use super::error::CallError;
 use super::message::{ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, Usage};
-use super::recorder::{Recorder, string_array};
+use super::recorder::{Recorder, finish_reason_value, string_array};
 use super::settings::{GenAiSettings, settings};
 
 /// The GenAI operation (`gen_ai.operation.name`).
@@ -98,7 +98,9 @@ struct Recording {
     settings: Arc<GenAiSettings>,
     provider: Provider,
     start: Instant,
-    request_model: String,
+    /// Where `gen_ai.request.model` is in `core` (its value prices the call
+    /// when the response model has no price).
+    request_model_at: Option<usize>,
     max_tokens: Option<u64>,
     first_chunk: Option<Duration>,
     core: Vec<KeyValue>,
@@ -143,11 +145,13 @@ impl GenAiSpan {
         model: &str,
         settings: Arc<GenAiSettings>,
     ) -> Self {
-        let name = if model.is_empty() {
-            operation.as_str().to_owned()
-        } else {
-            format!("{} {model}", operation.as_str())
-        };
+        let operation_name = operation.as_str();
+        let mut name = String::with_capacity(operation_name.len() + 1 + model.len());
+        name.push_str(operation_name);
+        if !model.is_empty() {
+            name.push(' ');
+            name.push_str(model);
+        }
         let span = tracing::info_span!(
             target: "coresdk::genai",
             "genai_client",
@@ -165,9 +169,10 @@ impl GenAiSpan {
         core.push(KeyValue::new(GEN_AI_OPERATION_NAME, operation.as_str()));
         core.push(KeyValue::new(GEN_AI_PROVIDER_NAME, provider.name));
         core.push(KeyValue::new(GEN_AI_SYSTEM, provider.name));
-        if !model.is_empty() {
+        let request_model_at = (!model.is_empty()).then(|| {
             core.push(KeyValue::new(GEN_AI_REQUEST_MODEL, model.to_owned()));
-        }
+            core.len() - 1
+        });
         crate::context::record_current(&mut core);
         Self {
             span,
@@ -176,7 +181,7 @@ impl GenAiSpan {
                 settings,
                 provider,
                 start: Instant::now(),
-                request_model: model.to_owned(),
+                request_model_at,
                 max_tokens: None,
                 first_chunk: None,
                 core,
@@ -262,7 +267,13 @@ impl GenAiSpan {
         if let Some(user) = &request.user {
             core.push(KeyValue::new(GEN_AI_REQUEST_USER, user.clone()));
         }
-        Recorder::new(&rec.settings).request(
+        let recorder = Recorder::new(&rec.settings);
+        rec.messages.reserve(recorder.indexed_estimate(
+            request.system_instructions.len() + request.messages.len(),
+            request.tools.len(),
+            usize::from(rec.provider.tools_alias.is_some()),
+        ));
+        recorder.request(
             &request.system_instructions,
             &request.messages,
             &request.tools,
@@ -327,10 +338,10 @@ impl GenAiSpan {
         if let Some(model) = &response.model {
             core.push(KeyValue::new(GEN_AI_RESPONSE_MODEL, model.clone()));
         }
-        let reasons: Vec<String> = response
+        let reasons: Vec<StringValue> = response
             .completions
             .iter()
-            .filter_map(|c| c.finish_reason.as_ref().map(|r| r.as_str().to_owned()))
+            .filter_map(|c| c.finish_reason.as_ref().map(finish_reason_value))
             .collect();
         let truncated = response
             .completions
@@ -351,7 +362,10 @@ impl GenAiSpan {
             rec.cx.span().add_event(RESPONSE_TRUNCATED_EVENT, attrs);
         }
         record_usage(rec, response.model.as_deref(), &response.usage);
-        Recorder::new(&rec.settings).completions(&response.completions, &mut rec.messages);
+        let recorder = Recorder::new(&rec.settings);
+        rec.messages
+            .reserve(recorder.indexed_estimate(response.completions.len(), 0, 0));
+        recorder.completions(&response.completions, &mut rec.messages);
     }
 
     /// Records an embeddings response.
@@ -422,9 +436,9 @@ impl GenAiSpan {
             ));
         }
         let span = rec.cx.span();
-        let mut attrs = std::mem::take(&mut rec.core);
-        attrs.append(&mut rec.messages);
-        span.set_attributes(attrs);
+        let core = std::mem::take(&mut rec.core);
+        let messages = std::mem::take(&mut rec.messages);
+        span.set_attributes(core.into_iter().chain(messages));
         if let Some(message) = rec.error.take() {
             span.set_status(Status::error(message));
         }
@@ -480,7 +494,10 @@ fn record_usage(rec: &mut Recording, response_model: Option<&str>, usage: &Usage
     let pricing = rec.settings.pricing();
     let cost = response_model
         .and_then(|m| pricing.cost(m, usage))
-        .or_else(|| pricing.cost(&rec.request_model, usage));
+        .or_else(|| {
+            let model = &core.get(rec.request_model_at?)?.value;
+            pricing.cost(&model.as_str(), usage)
+        });
     push_opt(core, LLM_COST_USD, cost);
 }
 
