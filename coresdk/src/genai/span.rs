@@ -145,19 +145,14 @@ impl GenAiSpan {
         model: &str,
         settings: Arc<GenAiSettings>,
     ) -> Self {
-        let operation_name = operation.as_str();
-        let mut name = String::with_capacity(operation_name.len() + 1 + model.len());
-        name.push_str(operation_name);
-        if !model.is_empty() {
-            name.push(' ');
-            name.push_str(model);
-        }
-        let span = tracing::info_span!(
-            target: "coresdk::genai",
-            "genai_client",
-            otel.name = name,
-            otel.kind = "client",
-        );
+        let span = with_span_name(operation.as_str(), model, |name| {
+            tracing::info_span!(
+                target: "coresdk::genai",
+                "genai_client",
+                otel.name = name,
+                otel.kind = "client",
+            )
+        });
         if span.is_disabled() {
             return Self { span, rec: None };
         }
@@ -165,7 +160,7 @@ impl GenAiSpan {
         if !cx.span().is_recording() {
             return Self { span, rec: None };
         }
-        let mut core = Vec::with_capacity(32);
+        let mut core = take_buffer(CORE_CAPACITY);
         core.push(KeyValue::new(GEN_AI_OPERATION_NAME, operation.as_str()));
         core.push(KeyValue::new(GEN_AI_PROVIDER_NAME, provider.name));
         core.push(KeyValue::new(GEN_AI_SYSTEM, provider.name));
@@ -185,7 +180,7 @@ impl GenAiSpan {
                 max_tokens: None,
                 first_chunk: None,
                 core,
-                messages: Vec::new(),
+                messages: take_buffer(0),
                 error: None,
             })),
         }
@@ -436,9 +431,9 @@ impl GenAiSpan {
             ));
         }
         let span = rec.cx.span();
-        let core = std::mem::take(&mut rec.core);
-        let messages = std::mem::take(&mut rec.messages);
-        span.set_attributes(core.into_iter().chain(messages));
+        span.set_attributes(rec.core.drain(..).chain(rec.messages.drain(..)));
+        give_back(std::mem::take(&mut rec.core));
+        give_back(std::mem::take(&mut rec.messages));
         if let Some(message) = rec.error.take() {
             span.set_status(Status::error(message));
         }
@@ -452,6 +447,71 @@ impl Drop for GenAiSpan {
             self.flush();
         }
     }
+}
+
+/// Calls `f` with `{operation} {model}` (or `{operation}`), built on the stack
+/// when short: the `tracing` layer copies the name anyway.
+fn with_span_name<R>(operation: &str, model: &str, f: impl FnOnce(&str) -> R) -> R {
+    if model.is_empty() {
+        return f(operation);
+    }
+    let len = operation.len() + 1 + model.len();
+    let mut buf = [0_u8; 128];
+    if let Some(out) = buf.get_mut(..len) {
+        let (op, rest) = out.split_at_mut(operation.len());
+        op.copy_from_slice(operation.as_bytes());
+        if let Some((space, m)) = rest.split_first_mut() {
+            *space = b' ';
+            m.copy_from_slice(model.as_bytes());
+        }
+        if let Ok(name) = std::str::from_utf8(out) {
+            return f(name);
+        }
+    }
+    let mut name = String::with_capacity(len);
+    name.push_str(operation);
+    name.push(' ');
+    name.push_str(model);
+    f(&name)
+}
+
+/// Initial capacity of the core attribute list (fits a typical chat call).
+const CORE_CAPACITY: usize = 32;
+/// Buffers kept per thread for reuse.
+const POOLED_BUFFERS: usize = 4;
+/// Larger buffers are freed, not kept.
+const POOLED_MAX_CAPACITY: usize = 128;
+
+thread_local! {
+    /// Emptied attribute buffers of ended spans, reused by the next spans
+    /// started on this thread (saves two large allocations per call).
+    static BUFFERS: std::cell::RefCell<Vec<Vec<KeyValue>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// An empty attribute buffer: a pooled one, or a new one with `capacity`.
+fn take_buffer(capacity: usize) -> Vec<KeyValue> {
+    match BUFFERS.try_with(|pool| pool.borrow_mut().pop()) {
+        Ok(Some(mut buffer)) => {
+            buffer.reserve(capacity);
+            buffer
+        }
+        _ => Vec::with_capacity(capacity),
+    }
+}
+
+/// Returns an emptied buffer to this thread's pool (if there is room).
+fn give_back(mut buffer: Vec<KeyValue>) {
+    buffer.clear();
+    if buffer.capacity() == 0 || buffer.capacity() > POOLED_MAX_CAPACITY {
+        return;
+    }
+    let _ = BUFFERS.try_with(|pool| {
+        let mut pool = pool.borrow_mut();
+        if pool.len() < POOLED_BUFFERS {
+            pool.push(buffer);
+        }
+    });
 }
 
 fn to_i64(v: u64) -> i64 {
