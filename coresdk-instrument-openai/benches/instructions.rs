@@ -1,29 +1,46 @@
 //! A fixed-iteration driver for instruction counting under callgrind, which is
 //! deterministic where wall-clock benches on a loaded machine are not.
 //!
-//! It runs the body of `overhead`'s `genai_span/chat_record` (span + request +
-//! response attributes, full pipeline, discarding exporter) `CORESDK_ITERS`
-//! times (default 10 000) inside `chat_record_loop`, so only that function's
-//! instructions need counting:
+//! With the full pipeline installed (discarding exporter), it runs one of these
+//! `CORESDK_ITERS` times (default 10 000) inside a loop function of the same
+//! name plus `_loop`, so only that function's instructions need counting:
+//!
+//! - `chat_record` (default): `overhead`'s `genai_span/chat_record` body
+//!   (span + request + response attributes, no network);
+//! - `chat_raw` / `chat_traced`: one non-streaming call through the raw /
+//!   traced client to the local server, on a `current_thread` runtime so the
+//!   client side runs on the counted thread; traced − raw is the added cost;
+//! - `stream_raw` / `stream_traced`: a 500-chunk stream read to the end;
+//!   (traced − raw) / 500 is the per-chunk cost (plus the per-call cost / 500).
 //!
 //! ```text
 //! cargo bench -p coresdk-instrument-openai --bench instructions --no-run
-//! CORESDK_ITERS=1000 valgrind --tool=callgrind --toggle-collect='*chat_record_loop*' \
-//!     target/release/deps/instructions-<hash>
+//! CORESDK_BENCH=chat_record CORESDK_ITERS=1000 valgrind --tool=callgrind \
+//!     --toggle-collect='*chat_record_loop*' target/release/deps/instructions-<hash>
 //! ```
 //!
 //! Instructions per call = the collected total / `CORESDK_ITERS`. Spans end on
-//! the application thread; the worker thread's processing is not counted.
+//! the application thread; the pipeline worker's processing is not counted.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::hint::black_box;
 use std::sync::Arc;
 
+use async_openai::Client;
+use async_openai::config::OpenAIConfig;
+use async_openai::types::chat::{
+    ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
+    ChatCompletionStreamOptions, CreateChatCompletionRequest, CreateChatCompletionRequestArgs,
+};
 use coresdk::config::{ExporterKind, MessageFormat};
 use coresdk::genai::{
     ChatRequest, ChatResponse, Completion, FinishReason, GenAiSettings, GenAiSpan, Message,
     Operation, Provider, Role, Usage,
 };
+use coresdk_instrument_openai::TracedClient;
+use coresdk_tests::openai_server::{Canned, OpenAiServer, synthetic_chat_stream};
+use futures_util::StreamExt as _;
+use tokio::runtime::Runtime;
 use tracing_subscriber::layer::SubscriberExt;
 
 fn neutral() -> (ChatRequest, ChatResponse) {
@@ -79,6 +96,120 @@ fn chat_record_loop(
     }
 }
 
+fn request() -> CreateChatCompletionRequest {
+    CreateChatCompletionRequestArgs::default()
+        .model("gpt-4o")
+        .messages(vec![
+            ChatCompletionRequestSystemMessage::from("You are a geography tutor.").into(),
+            ChatCompletionRequestUserMessage::from("What is the capital of Mexico?").into(),
+        ])
+        .temperature(0.7)
+        .max_completion_tokens(256_u32)
+        .build()
+        .unwrap()
+}
+
+fn stream_request() -> CreateChatCompletionRequest {
+    let mut r = request();
+    r.stream_options = Some(ChatCompletionStreamOptions {
+        include_usage: Some(true),
+        include_obfuscation: None,
+    });
+    r
+}
+
+fn client(server: &OpenAiServer) -> Client<OpenAIConfig> {
+    Client::with_config(
+        OpenAIConfig::new()
+            .with_api_base(server.base_url())
+            .with_api_key("sk-bench"),
+    )
+}
+
+async fn chat_raw(raw: &Client<OpenAIConfig>) {
+    black_box(raw.chat().create(request()).await.unwrap());
+}
+
+async fn chat_traced(traced: &TracedClient<OpenAIConfig>) {
+    black_box(traced.chat().create(request()).await.unwrap());
+}
+
+async fn stream_raw(raw: &Client<OpenAIConfig>) {
+    let mut s = raw.chat().create_stream(stream_request()).await.unwrap();
+    while let Some(chunk) = s.next().await {
+        black_box(chunk.unwrap());
+    }
+}
+
+async fn stream_traced(traced: &TracedClient<OpenAIConfig>) {
+    let mut s = traced.chat().create_stream(stream_request()).await.unwrap();
+    while let Some(chunk) = s.next().await {
+        black_box(chunk.unwrap());
+    }
+}
+
+#[inline(never)]
+fn chat_raw_loop(iters: u64, rt: &Runtime, raw: &Client<OpenAIConfig>) {
+    for _ in 0..iters {
+        rt.block_on(chat_raw(raw));
+    }
+}
+
+#[inline(never)]
+fn chat_traced_loop(iters: u64, rt: &Runtime, traced: &TracedClient<OpenAIConfig>) {
+    for _ in 0..iters {
+        rt.block_on(chat_traced(traced));
+    }
+}
+
+#[inline(never)]
+fn stream_raw_loop(iters: u64, rt: &Runtime, raw: &Client<OpenAIConfig>) {
+    for _ in 0..iters {
+        rt.block_on(stream_raw(raw));
+    }
+}
+
+#[inline(never)]
+fn stream_traced_loop(iters: u64, rt: &Runtime, traced: &TracedClient<OpenAIConfig>) {
+    for _ in 0..iters {
+        rt.block_on(stream_traced(traced));
+    }
+}
+
+/// Runs `CORESDK_BENCH` (a network mode) `iters` times after a warm-up.
+fn network(mode: &str, iters: u64, settings: &GenAiSettings) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = OpenAiServer::start().unwrap();
+    server.set_record_requests(false);
+    if mode.starts_with("stream") {
+        server.set_default(Canned::sse(&synthetic_chat_stream(500)));
+    }
+    let raw = client(&server);
+    let traced = coresdk_instrument_openai::instrument(raw.clone()).with_settings(settings.clone());
+    // Warm-up outside the counted loops (connection pool, lazy statics).
+    for _ in 0..3 {
+        match mode {
+            "chat_raw" => rt.block_on(chat_raw(&raw)),
+            "chat_traced" => rt.block_on(chat_traced(&traced)),
+            "stream_raw" => rt.block_on(stream_raw(&raw)),
+            "stream_traced" => rt.block_on(stream_traced(&traced)),
+            other => panic!("unknown CORESDK_BENCH {other:?}"),
+        }
+    }
+    let start = std::time::Instant::now();
+    match mode {
+        "chat_raw" => chat_raw_loop(iters, &rt, &raw),
+        "chat_traced" => chat_traced_loop(iters, &rt, &traced),
+        "stream_raw" => stream_raw_loop(iters, &rt, &raw),
+        _ => stream_traced_loop(iters, &rt, &traced),
+    }
+    let per_call = start.elapsed() / u32::try_from(iters.max(1)).unwrap_or(u32::MAX);
+    eprintln!("{mode}: {iters} calls, {per_call:?} per call (wall clock)");
+}
+
 fn main() {
     let iters = std::env::var("CORESDK_ITERS")
         .ok()
@@ -98,6 +229,12 @@ fn main() {
             .with_message_format(MessageFormat::Indexed)
             .build(),
     );
+    let mode = std::env::var("CORESDK_BENCH").unwrap_or_else(|_| "chat_record".to_owned());
+    if mode != "chat_record" {
+        network(&mode, iters, &settings);
+        let _ = guard.shutdown();
+        return;
+    }
     let (request, response) = neutral();
     // Warm-up outside the counted function (lazy statics, first allocations).
     for _ in 0..10 {

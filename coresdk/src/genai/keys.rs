@@ -262,6 +262,9 @@ mod tests {
             ToolKeys::new(GEN_AI_REQUEST_TOOLS),
             ToolKeys::Interned(_)
         ));
-        assert!(matches!(ToolKeys::new("acme.tools"), ToolKeys::Formatted(_)));
+        assert!(matches!(
+            ToolKeys::new("acme.tools"),
+            ToolKeys::Formatted(_)
+        ));
     }
 }

@@ -233,7 +233,9 @@ impl PricingTable {
         } else {
             self.index(model)
         };
-        index.and_then(|i| self.entries.get(i)).map(|(_, price)| price)
+        index
+            .and_then(|i| self.entries.get(i))
+            .map(|(_, price)| price)
     }
 
     fn memoized_index(&self, model: &str) -> Option<usize> {

@@ -129,7 +129,10 @@ impl<'a> Recorder<'a> {
             let keys = &keys::PROMPT;
             let mut index = 0;
             for text in system_instructions {
-                out.push(KeyValue::new(keys.role.get(index), role_value(&Role::System)));
+                out.push(KeyValue::new(
+                    keys.role.get(index),
+                    role_value(&Role::System),
+                ));
                 self.push_content(out, || keys.content.get(index), Cow::Borrowed(text));
                 index += 1;
             }
@@ -213,7 +216,10 @@ impl<'a> Recorder<'a> {
         message: &Message,
         out: &mut Vec<KeyValue>,
     ) {
-        out.push(KeyValue::new(keys.role.get(index), role_value(&message.role)));
+        out.push(KeyValue::new(
+            keys.role.get(index),
+            role_value(&message.role),
+        ));
         if self.settings.capture_content
             && let Some(text) = message.joined_text_cow()
         {
@@ -242,7 +248,10 @@ impl<'a> Recorder<'a> {
             keys.call_type.get(index, m),
             kind_value(&call.kind),
         ));
-        out.push(KeyValue::new(keys.call_name.get(index, m), call.name.clone()));
+        out.push(KeyValue::new(
+            keys.call_name.get(index, m),
+            call.name.clone(),
+        ));
         self.push_content(
             out,
             || keys.call_arguments.get(index, m),
@@ -307,7 +316,12 @@ impl<'a> Recorder<'a> {
     }
 }
 
-fn indexed_tool_definition(keys: ToolKeys<'_>, i: usize, tool: &ToolDefinition, out: &mut Vec<KeyValue>) {
+fn indexed_tool_definition(
+    keys: ToolKeys<'_>,
+    i: usize,
+    tool: &ToolDefinition,
+    out: &mut Vec<KeyValue>,
+) {
     out.push(KeyValue::new(
         keys.get(ToolField::Kind, i),
         kind_value(&tool.kind),
