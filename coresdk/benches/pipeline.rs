@@ -58,7 +58,6 @@ fn bench(c: &mut Criterion) {
         .without_config_file()
         .with_exporter(ExporterKind::None)
         .with_pii_masking(false)
-        .with_queue_size(1 << 16)
         .build()
         .expect("config");
     let (layer, guard) = coresdk::layer(config).expect("layer");
@@ -100,7 +99,7 @@ fn bench(c: &mut Criterion) {
 
     // The handoff alone: `on_end` with a ready-made span (cloned outside the
     // measurement), i.e. the application thread's cost beyond span creation.
-    let handoff = coresdk::testing::handoff_to(Noop, 1 << 16).expect("handoff");
+    let handoff = coresdk::testing::handoff_to(Noop, 2048).expect("handoff");
     let template = {
         let capture = coresdk::testing::SpanCapture::new();
         let provider = SdkTracerProvider::builder()

@@ -17,6 +17,7 @@
 pub mod config;
 pub mod context;
 pub mod genai;
+pub mod metrics;
 pub mod pipeline;
 pub mod propagation;
 mod setup;

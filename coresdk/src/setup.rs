@@ -9,6 +9,7 @@ use opentelemetry::KeyValue;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkError;
+use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanProcessor};
 use tracing::Subscriber;
 use tracing_subscriber::Layer;
@@ -115,17 +116,23 @@ impl From<OTelSdkError> for ShutdownError {
 #[derive(Debug)]
 pub struct Guard {
     provider: Option<SdkTracerProvider>,
+    meter_provider: Option<SdkMeterProvider>,
     counters: Arc<Counters>,
     timeout: Duration,
 }
 
 impl Guard {
-    /// Exports everything queued so far and waits for it (bounded).
+    /// Exports everything queued so far (spans, and metrics when enabled) and
+    /// waits for it (bounded).
     pub fn flush(&self) -> Result<(), ShutdownError> {
-        match &self.provider {
-            Some(p) => p.force_flush().map_err(ShutdownError::from),
-            None => Err(ShutdownError::AlreadyShutdown),
+        let Some(provider) = &self.provider else {
+            return Err(ShutdownError::AlreadyShutdown);
+        };
+        let traces = provider.force_flush().map_err(ShutdownError::from);
+        if let Some(meters) = &self.meter_provider {
+            meters.force_flush().map_err(ShutdownError::from)?;
         }
+        traces
     }
 
     /// Flushes and stops the pipeline within the shutdown timeout.
@@ -134,17 +141,31 @@ impl Guard {
     }
 
     fn shutdown_inner(&mut self) -> Result<(), ShutdownError> {
-        match self.provider.take() {
-            Some(p) => p
-                .shutdown_with_timeout(self.timeout)
-                .map_err(ShutdownError::from),
-            None => Err(ShutdownError::AlreadyShutdown),
+        let Some(provider) = self.provider.take() else {
+            return Err(ShutdownError::AlreadyShutdown);
+        };
+        // Spans first, so the final pipeline counters include them; the
+        // metrics get the last quarter of the budget.
+        let traces = provider
+            .shutdown_with_timeout(self.timeout.mul_f64(0.75))
+            .map_err(ShutdownError::from);
+        if let Some(meters) = self.meter_provider.take() {
+            meters
+                .shutdown_with_timeout(self.timeout.mul_f64(0.25))
+                .map_err(ShutdownError::from)?;
         }
+        traces
     }
 
     /// Counters of this pipeline.
     pub fn stats(&self) -> Stats {
         self.counters.snapshot()
+    }
+
+    /// The OpenTelemetry meter provider behind this pipeline (OTLP exporter
+    /// with metrics enabled only).
+    pub fn meter_provider(&self) -> Option<&SdkMeterProvider> {
+        self.meter_provider.as_ref()
     }
 
     /// The OpenTelemetry tracer provider behind this pipeline, for code that
@@ -187,6 +208,9 @@ pub fn instrument_with(config: Config) -> Result<Guard, SetupError> {
         if let Some(provider) = guard.tracer_provider() {
             opentelemetry::global::set_tracer_provider(provider.clone());
         }
+        if let Some(meters) = &guard.meter_provider {
+            opentelemetry::global::set_meter_provider(meters.clone());
+        }
         Ok(guard)
     })();
     if installed.is_err() {
@@ -215,6 +239,7 @@ where
     let provider_parts = ProviderParts::from(&config);
     crate::genai::set_settings(crate::genai::GenAiSettings::from_config(config.genai()));
     let counters = Arc::new(Counters::default());
+    let meter_provider = crate::metrics::start(&config, &provider_parts.resource, &counters)?;
     let handoff = start_pipeline(config, &provider_parts.resource, &counters)?;
 
     let provider = SdkTracerProvider::builder()
@@ -243,6 +268,7 @@ where
         Box::new(otel),
         Guard {
             provider: Some(provider),
+            meter_provider,
             counters,
             timeout: provider_parts.shutdown_timeout,
         },

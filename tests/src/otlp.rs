@@ -8,6 +8,12 @@ use std::net::{SocketAddr, TcpListener as StdListener};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
+    MetricsService, MetricsServiceServer,
+};
+use opentelemetry_proto::tonic::collector::metrics::v1::{
+    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+};
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
     TraceService, TraceServiceServer,
 };
@@ -15,6 +21,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
+use opentelemetry_proto::tonic::metrics::v1::{metric, number_data_point};
 use prost::Message as _;
 use serde_json::Value;
 
@@ -72,6 +79,35 @@ impl ReceivedSpan {
 struct Store {
     requests: Vec<ExportTraceServiceRequest>,
     headers: Vec<BTreeMap<String, String>>,
+    metrics: Vec<ExportMetricsServiceRequest>,
+}
+
+/// One data point of a received metric, flattened for assertions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReceivedPoint {
+    /// Data point attributes.
+    pub attributes: BTreeMap<String, Value>,
+    /// Sum value (counters) or histogram sum.
+    pub value: f64,
+    /// Histogram count (0 for sums).
+    pub count: u64,
+    /// Histogram bucket boundaries (empty for sums).
+    pub bounds: Vec<f64>,
+}
+
+/// One received metric (the latest export of it wins), flattened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReceivedMetric {
+    /// Metric name.
+    pub name: String,
+    /// Unit.
+    pub unit: String,
+    /// `histogram` or `sum` (or `gauge`).
+    pub kind: &'static str,
+    /// Data points.
+    pub points: Vec<ReceivedPoint>,
+    /// Resource attributes.
+    pub resource: BTreeMap<String, Value>,
 }
 
 type Shared = Arc<Mutex<Store>>;
@@ -122,6 +158,9 @@ impl OtlpReceiver {
                             let incoming = tokio_stream_from(listener);
                             let _ = tonic::transport::Server::builder()
                                 .add_service(TraceServiceServer::new(GrpcService {
+                                    store: Arc::clone(&thread_store),
+                                }))
+                                .add_service(MetricsServiceServer::new(GrpcService {
                                     store: thread_store,
                                 }))
                                 .serve_with_incoming_shutdown(incoming, stop)
@@ -130,6 +169,7 @@ impl OtlpReceiver {
                         Transport::Http => {
                             let app = axum::Router::new()
                                 .route("/v1/traces", axum::routing::post(http_export))
+                                .route("/v1/metrics", axum::routing::post(http_metrics))
                                 .route("/{*path}", axum::routing::post(http_export))
                                 .with_state(thread_store);
                             let _ = axum::serve(listener, app)
@@ -176,6 +216,55 @@ impl OtlpReceiver {
     /// Every span received so far, flattened.
     pub fn spans(&self) -> Vec<ReceivedSpan> {
         flatten(&lock(&self.store).requests)
+    }
+
+    /// The latest export of every metric received so far.
+    pub fn metrics(&self) -> Vec<ReceivedMetric> {
+        let store = lock(&self.store);
+        let mut latest: BTreeMap<String, ReceivedMetric> = BTreeMap::new();
+        for request in &store.metrics {
+            for rm in &request.resource_metrics {
+                let resource = rm
+                    .resource
+                    .as_ref()
+                    .map(|r| attributes(&r.attributes))
+                    .unwrap_or_default();
+                for sm in &rm.scope_metrics {
+                    for m in &sm.metrics {
+                        let (kind, points) = match &m.data {
+                            Some(metric::Data::Histogram(h)) => (
+                                "histogram",
+                                h.data_points
+                                    .iter()
+                                    .map(|p| ReceivedPoint {
+                                        attributes: attributes(&p.attributes),
+                                        value: p.sum.unwrap_or_default(),
+                                        count: p.count,
+                                        bounds: p.explicit_bounds.clone(),
+                                    })
+                                    .collect(),
+                            ),
+                            Some(metric::Data::Sum(s)) => ("sum", number_points(&s.data_points)),
+                            Some(metric::Data::Gauge(g)) => {
+                                ("gauge", number_points(&g.data_points))
+                            }
+                            _ => ("other", Vec::new()),
+                        };
+                        latest.insert(
+                            m.name.clone(),
+                            ReceivedMetric {
+                                name: m.name.clone(),
+                                unit: m.unit.clone(),
+                                kind,
+                                points,
+                                resource: resource.clone(),
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        latest.into_values().collect()
     }
 
     /// Waits until at least `n` spans arrived or `timeout` passed.
@@ -255,6 +344,58 @@ impl TraceService for GrpcService {
             partial_success: None,
         }))
     }
+}
+
+fn number_points(
+    points: &[opentelemetry_proto::tonic::metrics::v1::NumberDataPoint],
+) -> Vec<ReceivedPoint> {
+    points
+        .iter()
+        .map(|p| ReceivedPoint {
+            attributes: attributes(&p.attributes),
+            value: match p.value {
+                Some(number_data_point::Value::AsDouble(d)) => d,
+                Some(number_data_point::Value::AsInt(i)) => i as f64,
+                None => 0.0,
+            },
+            count: 0,
+            bounds: Vec::new(),
+        })
+        .collect()
+}
+
+#[tonic::async_trait]
+impl MetricsService for GrpcService {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportMetricsServiceRequest>,
+    ) -> Result<tonic::Response<ExportMetricsServiceResponse>, tonic::Status> {
+        lock(&self.store).metrics.push(request.into_inner());
+        Ok(tonic::Response::new(ExportMetricsServiceResponse {
+            partial_success: None,
+        }))
+    }
+}
+
+async fn http_metrics(
+    axum::extract::State(store): axum::extract::State<Shared>,
+    body: bytes::Bytes,
+) -> Result<(http::HeaderMap, Vec<u8>), (http::StatusCode, String)> {
+    let request = ExportMetricsServiceRequest::decode(body)
+        .map_err(|e| (http::StatusCode::BAD_REQUEST, e.to_string()))?;
+    lock(&store).metrics.push(request);
+    let mut out = http::HeaderMap::new();
+    out.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/x-protobuf"),
+    );
+    Ok((
+        out,
+        ExportMetricsServiceResponse {
+            partial_success: None,
+        }
+        .encode_to_vec(),
+    ))
 }
 
 async fn http_export(

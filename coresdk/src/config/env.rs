@@ -41,6 +41,10 @@ pub const OTEL_EXPORTER_OTLP_TRACES_HEADERS: &str = "OTEL_EXPORTER_OTLP_TRACES_H
 pub const OTEL_EXPORTER_OTLP_TIMEOUT: &str = "OTEL_EXPORTER_OTLP_TIMEOUT";
 /// Standard OTel: traces-only OTLP timeout in milliseconds.
 pub const OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: &str = "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT";
+/// Standard OTel: metrics-only OTLP endpoint, used as is.
+pub const OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT";
+/// Standard OTel: time between metric exports, in milliseconds.
+pub const OTEL_METRIC_EXPORT_INTERVAL: &str = "OTEL_METRIC_EXPORT_INTERVAL";
 /// Standard OTel: head sampler name.
 pub const OTEL_TRACES_SAMPLER: &str = "OTEL_TRACES_SAMPLER";
 /// Standard OTel: head sampler argument (ratio).
@@ -74,6 +78,8 @@ pub(crate) const ENV_KEYS: &[(&str, &str)] = &[
     (OTEL_EXPORTER_OTLP_TRACES_HEADERS, "otlp.headers"),
     (OTEL_EXPORTER_OTLP_TIMEOUT, "otlp.timeout_ms"),
     (OTEL_EXPORTER_OTLP_TRACES_TIMEOUT, "otlp.timeout_ms"),
+    (OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, "metrics.endpoint"),
+    (OTEL_METRIC_EXPORT_INTERVAL, "metrics.export_interval_ms"),
     (OTEL_TRACES_SAMPLER, "sampler.name"),
     (OTEL_TRACES_SAMPLER_ARG, "sampler.arg"),
     (OTEL_BSP_MAX_QUEUE_SIZE, "pipeline.queue_size"),

@@ -21,6 +21,7 @@ use super::settings::{Config, SamplerName};
 const SECTIONS: &[&str] = &[
     "otlp",
     "sampler",
+    "metrics",
     "sampling",
     "sampling.tail",
     "pipeline",
@@ -43,6 +44,9 @@ pub(crate) const KEYS: &[&str] = &[
     "otlp.timeout_ms",
     "sampler.name",
     "sampler.arg",
+    "metrics.enabled",
+    "metrics.export_interval_ms",
+    "metrics.endpoint",
     "sampling.tail.enabled",
     "sampling.tail.base_rate",
     "sampling.tail.latency_threshold_ms",
@@ -285,6 +289,11 @@ pub(crate) fn apply(cfg: &mut Config, raw: &Raw<'_>) -> Result<(), ConfigError> 
             }
             cfg.sampler_arg = ratio;
         }
+        "metrics.enabled" => cfg.metrics.enabled = raw.bool()?,
+        "metrics.export_interval_ms" => {
+            cfg.metrics.export_interval = non_zero_millis(raw, 86_400_000)?
+        }
+        "metrics.endpoint" => cfg.metrics.endpoint = optional_url(raw)?,
         "sampling.tail.enabled" => cfg.tail_sampling.enabled = raw.bool()?,
         "sampling.tail.base_rate" => {
             let rate = raw.f64()?;

@@ -13,8 +13,8 @@ mod yaml;
 pub use env::*;
 pub use error::{ConfigError, Origin};
 pub use model::{
-    ExporterKind, GenAiConfig, KeepCondition, KeepRule, LlmExportConfig, MessageFormat, OtlpConfig,
-    OtlpProtocol, PiiAction, PiiConfig, PiiRule, PiiValidator, PipelineConfig, SamplerConfig,
-    Secret, TailSamplingConfig,
+    ExporterKind, GenAiConfig, KeepCondition, KeepRule, LlmExportConfig, MessageFormat,
+    MetricsConfig, OtlpConfig, OtlpProtocol, PiiAction, PiiConfig, PiiRule, PiiValidator,
+    PipelineConfig, SamplerConfig, Secret, TailSamplingConfig,
 };
 pub use settings::{Config, ConfigBuilder, DEFAULT_CONFIG_FILE, DEFAULT_SERVICE_NAME};

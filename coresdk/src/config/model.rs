@@ -567,3 +567,52 @@ impl TailSamplingConfig {
         self.max_traces
     }
 }
+
+/// `metrics` block: GenAI metrics and pipeline counters over OTLP.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricsConfig {
+    pub(crate) enabled: bool,
+    pub(crate) export_interval: Duration,
+    pub(crate) endpoint: Option<Url>,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            export_interval: Duration::from_mins(1),
+            endpoint: None,
+        }
+    }
+}
+
+impl MetricsConfig {
+    /// Whether metrics are exported (only with the OTLP exporter).
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+    /// Time between metric exports (`OTEL_METRIC_EXPORT_INTERVAL`).
+    pub fn export_interval(&self) -> Duration {
+        self.export_interval
+    }
+    /// The URL metrics are sent to: the metrics-specific endpoint as is, else
+    /// the base endpoint (+ `/v1/metrics` for HTTP).
+    pub fn resolved_endpoint(&self, otlp: &OtlpConfig) -> String {
+        if let Some(url) = &self.endpoint {
+            return url.as_str().to_owned();
+        }
+        match otlp.protocol {
+            OtlpProtocol::Grpc => otlp.endpoint.as_ref().map_or_else(
+                || "http://localhost:4317".to_owned(),
+                |u| u.as_str().to_owned(),
+            ),
+            OtlpProtocol::HttpProtobuf => {
+                let base = otlp
+                    .endpoint
+                    .as_ref()
+                    .map_or("http://localhost:4318", Url::as_str);
+                format!("{}/v1/metrics", base.trim_end_matches('/'))
+            }
+        }
+    }
+}

@@ -11,8 +11,8 @@ use super::env::{CORESDK_CONFIG, ENV_KEYS};
 use super::error::{ConfigError, Origin};
 use super::keys::{Raw, apply};
 use super::model::{
-    ExporterKind, GenAiConfig, LlmExportConfig, MessageFormat, OtlpConfig, OtlpProtocol, PiiAction,
-    PiiConfig, PiiRule, PipelineConfig, SamplerConfig, TailSamplingConfig,
+    ExporterKind, GenAiConfig, LlmExportConfig, MessageFormat, MetricsConfig, OtlpConfig,
+    OtlpProtocol, PiiAction, PiiConfig, PiiRule, PipelineConfig, SamplerConfig, TailSamplingConfig,
 };
 use super::yaml;
 
@@ -52,6 +52,7 @@ pub struct Config {
     pub(crate) sampler_arg: f64,
     pub(crate) pipeline: PipelineConfig,
     pub(crate) tail_sampling: TailSamplingConfig,
+    pub(crate) metrics: MetricsConfig,
     pub(crate) genai: GenAiConfig,
     pub(crate) pii: PiiConfig,
     pub(crate) llm_export: LlmExportConfig,
@@ -74,6 +75,7 @@ impl Default for Config {
             sampler_arg: 1.0,
             pipeline: PipelineConfig::default(),
             tail_sampling: TailSamplingConfig::default(),
+            metrics: MetricsConfig::default(),
             genai: GenAiConfig::default(),
             pii: PiiConfig::default(),
             llm_export: LlmExportConfig::default(),
@@ -135,6 +137,10 @@ impl Config {
     /// The `pipeline` block.
     pub fn pipeline(&self) -> &PipelineConfig {
         &self.pipeline
+    }
+    /// The `metrics` block.
+    pub fn metrics(&self) -> &MetricsConfig {
+        &self.metrics
     }
     /// The `sampling.tail` block.
     pub fn tail_sampling(&self) -> &TailSamplingConfig {
@@ -375,6 +381,14 @@ impl ConfigBuilder {
     /// Upper bound of a diagnostic payload.
     pub fn with_max_payload_bytes(self, bytes: usize) -> Self {
         self.set("llm_export.max_payload_bytes", bytes)
+    }
+    /// Turns GenAI metrics and pipeline counters (OTLP only) on or off.
+    pub fn with_metrics(self, enabled: bool) -> Self {
+        self.set("metrics.enabled", enabled)
+    }
+    /// Time between metric exports.
+    pub fn with_metrics_interval(self, interval: Duration) -> Self {
+        self.set("metrics.export_interval_ms", millis(interval))
     }
     /// Tail sampling: keep whole traces with errors, truncations, slow spans or
     /// matching attributes, and `base_rate` of the rest.

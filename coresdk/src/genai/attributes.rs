@@ -219,3 +219,65 @@ pub const SESSION_ID: &str = "session.id";
 pub const APP_FEATURE: &str = "app.feature";
 /// Version of the prompt template the call used.
 pub const APP_PROMPT_VERSION: &str = "app.prompt.version";
+
+// --- Metrics (lead) -------------------------------------------------------------
+
+/// Histogram: duration of a GenAI client operation, in seconds.
+pub const METRIC_GEN_AI_CLIENT_OPERATION_DURATION: &str = "gen_ai.client.operation.duration";
+/// Histogram: tokens used per GenAI client operation, by `gen_ai.token.type`.
+pub const METRIC_GEN_AI_CLIENT_TOKEN_USAGE: &str = "gen_ai.client.token.usage";
+/// Histogram: time from request to the first streamed chunk, in seconds.
+pub const METRIC_GEN_AI_CLIENT_TIME_TO_FIRST_CHUNK: &str =
+    "gen_ai.client.operation.time_to_first_chunk";
+/// Counter: estimated cost of GenAI calls, in USD.
+pub const METRIC_LLM_COST_USD: &str = "llm.cost_usd";
+/// Metric attribute: `input` or `output`.
+pub const GEN_AI_TOKEN_TYPE: &str = "gen_ai.token.type";
+/// Counter: spans the pipeline dropped (queue full, shutdown).
+pub const METRIC_CORESDK_SPANS_DROPPED: &str = "coresdk.spans.dropped";
+/// Counter: spans an exporter accepted.
+pub const METRIC_CORESDK_SPANS_EXPORTED: &str = "coresdk.spans.exported";
+/// Counter: spans given up on after export failures.
+pub const METRIC_CORESDK_SPANS_EXPORT_FAILED: &str = "coresdk.spans.export_failed";
+/// Counter: spans of traces the tail sampler did not keep.
+pub const METRIC_CORESDK_SPANS_SAMPLED_OUT: &str = "coresdk.spans.sampled_out";
+
+// --- PII masking key rules (issue 4) -------------------------------------------
+//
+// Globs over attribute keys (`*` = any run, `?` = one character, ASCII case
+// ignored). The masking stage handles matching attributes whole, whatever their
+// value. A default can be switched off by listing its glob in `pii.disabled_rules`.
+
+/// Keys whose values are redacted whole (`<REDACTED>`) by default.
+pub const PII_REDACT_KEY_GLOBS: &[&str] = &[
+    "*password*",
+    "*passwd*",
+    "*secret*",
+    "*token*",
+    "*api_key*",
+    "*apikey*",
+    "http.request.header.authorization",
+    "http.request.header.proxy-authorization",
+    "http.request.header.cookie",
+    "http.response.header.set-cookie",
+];
+/// Keys whose values are replaced by a keyed HMAC-SHA256 (`<HASH:…>`) by
+/// default, so traces still group by user without exposing the id.
+pub const PII_HASH_KEY_GLOBS: &[&str] = &[
+    "user.id",
+    "enduser.id",
+    "tenant.id",
+    "session.id",
+    "gen_ai.request.user",
+    "gen_ai.openai.request.user",
+];
+/// Keys the default key rules leave alone although they match one (token
+/// counts, limits and timings are not secrets).
+pub const PII_KEY_RULE_EXEMPT_GLOBS: &[&str] = &[
+    "gen_ai.usage.*",
+    "llm.usage.*",
+    "gen_ai.request.max_tokens",
+    "gen_ai.token.type",
+    "llm.time_to_first_token*",
+    "*token_count*",
+];

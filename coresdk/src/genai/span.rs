@@ -430,6 +430,7 @@ impl GenAiSpan {
                 ttfc.as_secs_f64() * 1000.0,
             ));
         }
+        crate::metrics::record_span_metrics(&rec.core, elapsed, rec.first_chunk);
         let span = rec.cx.span();
         span.set_attributes(rec.core.drain(..).chain(rec.messages.drain(..)));
         give_back(std::mem::take(&mut rec.core));

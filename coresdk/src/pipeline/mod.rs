@@ -15,6 +15,7 @@ pub mod export;
 pub(crate) mod fanout;
 pub(crate) mod handoff;
 pub mod masking;
+pub mod pii;
 pub mod sampling;
 pub mod stats;
 mod stdout;

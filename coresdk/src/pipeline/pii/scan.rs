@@ -1,0 +1,149 @@
+//! The prefilter and scan driver: proves a string clean without allocating,
+//! and hands candidate positions to the detectors.
+//!
+//! Two passes over the bytes:
+//!
+//! 1. an Aho–Corasick search (SIMD "Teddy" prefilter) for the literal
+//!    prefixes of secrets (`sk-`, `AKIA`, `eyJ`, `-----BEGIN `, …), see
+//!    [`super::secrets`];
+//! 2. a word-at-a-time (SWAR, 8 bytes per step, safe Rust) search for the
+//!    only bytes every other kind must contain: an ASCII digit, `:` or `@`.
+//!    Each hit goes to a hand-written detector that either matches or tells
+//!    the scan where to resume (past the whole word it examined), so
+//!    ordinary numbers, times and hex ids cost a few comparisons each.
+//!
+//! Every detector matches ASCII only, so match bounds are always UTF-8 char
+//! boundaries; non-ASCII bytes count as word boundaries (ASCII `\b`
+//! semantics), which keeps non-ASCII prose on the fast path.
+
+use super::network;
+use super::numbers;
+use super::replace::Match;
+use super::rules::{BuiltinRule, Builtins};
+use super::secrets::Literals;
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// High bit set in each byte lane of `w` holding `0`–`9` or `:` (exact per
+/// lane), or `@` (exact for the lowest flagged lane).
+#[inline]
+fn trigger_lanes(w: u64) -> u64 {
+    // bytes strictly between 0x2F and 0x3B: `0`..=`9` and `:` (Hacker's
+    // Delight / "hasbetween"; no carries cross lanes, bytes >= 0x80 excluded).
+    let low7 = w & (LO * 0x7F);
+    let between =
+        (LO * (127 + 0x3B)).wrapping_sub(low7) & !w & low7.wrapping_add(LO * (127 - 0x2F)) & HI;
+    let at = w ^ (LO * u64::from(b'@'));
+    let at = at.wrapping_sub(LO) & !at & HI;
+    between | at
+}
+
+/// ASCII letter, digit or `_`.
+#[inline]
+pub(super) fn is_word(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+/// ASCII hex digit.
+#[inline]
+pub(super) fn is_hex(c: u8) -> bool {
+    c.is_ascii_hexdigit()
+}
+
+/// The byte at `i`, or 0 past the end (0 is no class's member).
+#[inline]
+pub(super) fn at(b: &[u8], i: usize) -> u8 {
+    b.get(i).copied().unwrap_or(0)
+}
+
+/// The end of the run of word bytes starting at `i`.
+#[inline]
+pub(super) fn word_end(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && is_word(b[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// Rules found by the byte scan (pass 2).
+const BYTE_RULES: [BuiltinRule; 9] = [
+    BuiltinRule::Email,
+    BuiltinRule::UrlCredentials,
+    BuiltinRule::Phone,
+    BuiltinRule::Ssn,
+    BuiltinRule::CreditCard,
+    BuiltinRule::Iban,
+    BuiltinRule::Ipv4,
+    BuiltinRule::Ipv6,
+    BuiltinRule::MacAddress,
+];
+
+/// Appends every built-in match in `text` to `out` (unordered, possibly
+/// overlapping). Allocates nothing when there is no match.
+pub(crate) fn find_builtins(
+    text: &str,
+    on: &Builtins,
+    literals: Option<&Literals>,
+    out: &mut Vec<Match>,
+) {
+    let b = text.as_bytes();
+    if let Some(literals) = literals {
+        literals.scan(b, on, out);
+    }
+    if on.any_on(&BYTE_RULES) {
+        byte_scan(b, on, out);
+    }
+}
+
+fn byte_scan(b: &[u8], on: &Builtins, out: &mut Vec<Match>) {
+    let n = b.len();
+    let mut colon_checked = 0;
+    let mut i = 0;
+    while i < n {
+        if let Some(chunk) = b.get(i..i + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let lanes = trigger_lanes(u64::from_le_bytes(word));
+            if lanes == 0 {
+                i += 8;
+                continue;
+            }
+            i += (lanes.trailing_zeros() / 8) as usize;
+        }
+        let (found, next) = match b[i] {
+            b'0'..=b'9' => numbers::at_digit_run(b, i, on),
+            b':' => network::at_colon(b, i, on, &mut colon_checked),
+            b'@' => network::at_sign(b, i, on),
+            _ => (None, i + 1),
+        };
+        if let Some(m) = found {
+            out.push(m);
+        }
+        i = next.max(i + 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trigger_lanes_is_exact_for_the_lowest_lane() {
+        // Every byte value in every lane, with varied neighbours.
+        for fill in [b'a', 0xE2, b'0', b'@', b' ', 0xFF] {
+            for lane in 0..8 {
+                for v in 0..=255u8 {
+                    let mut w = [fill; 8];
+                    w[lane] = v;
+                    let lanes = trigger_lanes(u64::from_le_bytes(w));
+                    let expected = w
+                        .iter()
+                        .position(|&c| c.is_ascii_digit() || c == b':' || c == b'@');
+                    let got = (lanes != 0).then(|| (lanes.trailing_zeros() / 8) as usize);
+                    assert_eq!(got, expected, "fill {fill:#x} lane {lane} value {v:#x}");
+                }
+            }
+        }
+    }
+}
