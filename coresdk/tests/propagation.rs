@@ -7,8 +7,10 @@ use std::time::Duration;
 use coresdk::config::ExporterKind;
 use coresdk::propagation::{self, HeaderExtractor, HeaderInjector};
 use coresdk::testing::SpanCapture;
+use opentelemetry::baggage::BaggageExt as _;
 use opentelemetry::trace::TraceContextExt as _;
 use tracing::Instrument as _;
+use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 use tracing_subscriber::layer::SubscriberExt as _;
 
 struct Job {
@@ -79,7 +81,6 @@ async fn job_queue_round_trip_keeps_one_trace_and_the_parent_link() {
     )]);
     {
         let _entered = span.enter();
-        use tracing_opentelemetry::OpenTelemetrySpanExt as _;
         let with_span = cx.with_remote_span_context(span.context().span().span_context().clone());
         propagation::inject_context(&with_span, &mut HeaderInjector(&mut headers));
     }
@@ -89,7 +90,6 @@ async fn job_queue_round_trip_keeps_one_trace_and_the_parent_link() {
         Some("tenant=acme")
     );
     let extracted = propagation::extract(&HeaderExtractor(&headers));
-    use opentelemetry::baggage::BaggageExt as _;
     assert_eq!(
         extracted.baggage().get("tenant").map(ToString::to_string),
         Some("acme".to_owned())

@@ -29,7 +29,8 @@ fn pipeline(
 }
 
 fn traces(capture: &SpanCapture) -> std::collections::HashMap<TraceId, Vec<String>> {
-    let mut out: std::collections::HashMap<TraceId, Vec<String>> = Default::default();
+    let mut out: std::collections::HashMap<TraceId, Vec<String>> =
+        std::collections::HashMap::default();
     for s in capture.spans() {
         out.entry(s.span_context.trace_id())
             .or_default()

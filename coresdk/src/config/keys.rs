@@ -291,7 +291,7 @@ pub(crate) fn apply(cfg: &mut Config, raw: &Raw<'_>) -> Result<(), ConfigError> 
         }
         "metrics.enabled" => cfg.metrics.enabled = raw.bool()?,
         "metrics.export_interval_ms" => {
-            cfg.metrics.export_interval = non_zero_millis(raw, 86_400_000)?
+            cfg.metrics.export_interval = non_zero_millis(raw, 86_400_000)?;
         }
         "metrics.endpoint" => cfg.metrics.endpoint = optional_url(raw)?,
         "sampling.tail.enabled" => cfg.tail_sampling.enabled = raw.bool()?,

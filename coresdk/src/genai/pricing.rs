@@ -110,7 +110,7 @@ impl fmt::Debug for PricingTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PricingTable")
             .field("models", &self.entries.len())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
