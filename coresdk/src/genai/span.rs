@@ -135,7 +135,7 @@ impl GenAiSpan {
     /// Starts `{operation} {model}` as a CLIENT child of the current span,
     /// with the installed [settings](super::settings).
     pub fn start(provider: Provider, operation: Operation, model: &str) -> Self {
-        Self::start_with_settings(provider, operation, model, settings())
+        Self::start_inner(provider, operation, model, settings)
     }
 
     /// Like [`start`](Self::start) with explicit settings.
@@ -144,6 +144,16 @@ impl GenAiSpan {
         operation: Operation,
         model: &str,
         settings: Arc<GenAiSettings>,
+    ) -> Self {
+        Self::start_inner(provider, operation, model, || settings)
+    }
+
+    /// Starts the span; `settings` is only read when the span is recorded.
+    fn start_inner(
+        provider: Provider,
+        operation: Operation,
+        model: &str,
+        settings: impl FnOnce() -> Arc<GenAiSettings>,
     ) -> Self {
         let span = with_span_name(operation.as_str(), model, |name| {
             tracing::info_span!(
@@ -173,7 +183,7 @@ impl GenAiSpan {
             span,
             rec: Some(Box::new(Recording {
                 cx,
-                settings,
+                settings: settings(),
                 provider,
                 start: Instant::now(),
                 request_model_at,
