@@ -22,6 +22,9 @@
 //! # }
 //! ```
 //!
+//! [`LlmJudge`] rates answers from 0 to 1 with a model behind a
+//! [`TracedClient`] and records the score with [`coresdk::quality`].
+//!
 //! Streams ([`TracedChat::create_stream`]) keep their span open until the
 //! stream ends; dropping a stream early ends the span with
 //! `coresdk.cancelled = true`.
@@ -32,10 +35,12 @@ mod client;
 mod convert;
 mod embeddings;
 mod error;
+mod judge;
 mod stream;
 
 pub use chat::TracedChat;
 pub use client::{TracedClient, instrument};
 pub use embeddings::TracedEmbeddings;
 pub use error::call_error;
+pub use judge::{DEFAULT_CRITERIA, JUDGE_SOURCE, JudgeError, JudgeSample, LlmJudge};
 pub use stream::TracedChatStream;

@@ -16,16 +16,21 @@
 
 pub mod config;
 pub mod context;
+pub mod egress;
 pub mod genai;
+#[cfg(doctest)]
+mod guides;
 pub mod metrics;
 pub mod pipeline;
 pub mod propagation;
+pub mod quality;
 mod setup;
 #[cfg(feature = "testing")]
 pub mod testing;
 
 pub use config::{Config, ConfigBuilder, ConfigError};
 pub use pipeline::{Stats, stats};
+pub use quality::{score, score_trace};
 pub use setup::{
     CoreLayer, Guard, SDK_VERSION, SetupError, ShutdownError, instrument, instrument_with, layer,
 };

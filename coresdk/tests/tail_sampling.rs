@@ -29,8 +29,7 @@ fn pipeline(
 }
 
 fn traces(capture: &SpanCapture) -> std::collections::HashMap<TraceId, Vec<String>> {
-    let mut out: std::collections::HashMap<TraceId, Vec<String>> =
-        std::collections::HashMap::default();
+    let mut out = std::collections::HashMap::<TraceId, Vec<String>>::default();
     for s in capture.spans() {
         out.entry(s.span_context.trace_id())
             .or_default()

@@ -7,6 +7,7 @@ mod env;
 mod error;
 mod keys;
 mod model;
+mod render;
 mod settings;
 mod yaml;
 
@@ -17,4 +18,5 @@ pub use model::{
     MetricsConfig, OtlpConfig, OtlpProtocol, PiiAction, PiiConfig, PiiRule, PiiValidator,
     PipelineConfig, SamplerConfig, Secret, TailSamplingConfig,
 };
+pub use render::{REDACTED, ResolvedValue};
 pub use settings::{Config, ConfigBuilder, DEFAULT_CONFIG_FILE, DEFAULT_SERVICE_NAME};

@@ -281,3 +281,51 @@ pub const PII_KEY_RULE_EXEMPT_GLOBS: &[&str] = &[
     "llm.time_to_first_token*",
     "*token_count*",
 ];
+
+// --- Quality scores, retrieval and tool spans (issue 8) ------------------------
+//
+// `coresdk::quality`: a score named `quality` (the default) is written as
+// `llm.quality_score`; any other name `n` as `llm.quality.<n>`, built at run
+// time from `LLM_QUALITY_PREFIX`. Retrieval and tool spans follow the OTel
+// GenAI conventions (`retrieval {data_source}`, `execute_tool {name}`).
+
+/// The default quality score (0 to 1), from an LLM judge or user feedback.
+pub const LLM_QUALITY_SCORE: &str = "llm.quality_score";
+/// Prefix of named quality scores: `llm.quality.<name>` (e.g. `llm.quality.faithfulness`).
+pub const LLM_QUALITY_PREFIX: &str = "llm.quality";
+/// Name of the score on a feedback span or in a scoring event.
+pub const CORESDK_SCORE_NAME: &str = "coresdk.score.name";
+/// Value of the score on a feedback span or in a scoring event.
+pub const CORESDK_SCORE_VALUE: &str = "coresdk.score.value";
+/// Who produced a score (`user`, `llm_judge`, ...).
+pub const CORESDK_SCORE_SOURCE: &str = "coresdk.score.source";
+/// Trace id (32 hex digits) a late score is about, on its feedback span.
+pub const CORESDK_SCORE_TRACE_ID: &str = "coresdk.score.trace_id";
+/// Span id (16 hex digits) a late score is about, when known.
+pub const CORESDK_SCORE_SPAN_ID: &str = "coresdk.score.span_id";
+/// Why a score could not be produced (`unparseable_score`, `out_of_range`, `judge_call_failed`).
+pub const CORESDK_SCORE_ERROR: &str = "coresdk.score.error";
+/// Event: a score was recorded on the span.
+pub const QUALITY_SCORED_EVENT: &str = "quality_scored";
+/// Event: a score could not be produced (the judge's reply did not parse, ...).
+pub const QUALITY_SCORE_FAILED_EVENT: &str = "quality_score_failed";
+
+/// Identifier of the data source a retrieval queried (index, collection, store).
+pub const GEN_AI_DATA_SOURCE_ID: &str = "gen_ai.data_source.id";
+/// The retrieval query text (captured content only).
+pub const GEN_AI_RETRIEVAL_QUERY_TEXT: &str = "gen_ai.retrieval.query.text";
+/// The retrieved documents as JSON `[{"id", "score", "content"?}]`; `content` only when captured.
+pub const GEN_AI_RETRIEVAL_DOCUMENTS: &str = "gen_ai.retrieval.documents";
+
+/// Name of the executed tool.
+pub const GEN_AI_TOOL_NAME: &str = "gen_ai.tool.name";
+/// Id of the tool call the execution answers.
+pub const GEN_AI_TOOL_CALL_ID: &str = "gen_ai.tool.call.id";
+/// Description of the executed tool.
+pub const GEN_AI_TOOL_DESCRIPTION: &str = "gen_ai.tool.description";
+/// Type of the executed tool (`function`, `extension`, `datastore`).
+pub const GEN_AI_TOOL_TYPE: &str = "gen_ai.tool.type";
+/// Arguments passed to the tool, as JSON text (captured content only).
+pub const GEN_AI_TOOL_CALL_ARGUMENTS: &str = "gen_ai.tool.call.arguments";
+/// The tool's result, as JSON text (captured content only).
+pub const GEN_AI_TOOL_CALL_RESULT: &str = "gen_ai.tool.call.result";

@@ -5,6 +5,10 @@
 //! call with a [`GenAiSpan`]; attribute naming, content capture, truncation and
 //! cost live here, once.
 //!
+//! Application steps around the model calls have their own spans:
+//! [`RetrievalSpan`] (`retrieval {data_source}`) and [`ToolSpan`]
+//! (`execute_tool {name}`), sharing the same capture and truncation rules.
+//!
 //! Settings (content capture, `content_max_chars`, message format, prices) are
 //! process-wide: the pipeline setup installs them with [`set_settings`] and
 //! every span reads them through [`settings`] when it starts.
@@ -16,8 +20,10 @@ mod keys;
 mod message;
 mod pricing;
 mod recorder;
+mod retrieval;
 mod settings;
 mod span;
+mod tool;
 
 pub use capture::{TRUNCATION_MARKER, truncate_content};
 pub use error::{CallError, CallErrorKind, PROBLEM_TYPE_BASE};
@@ -26,7 +32,9 @@ pub use message::{
     FinishReason, Message, Role, ToolCall, ToolDefinition, Usage,
 };
 pub use pricing::{ModelPrice, PricingTable};
+pub use retrieval::{RetrievalSpan, RetrievedDocument};
 pub use settings::{
     DEFAULT_CONTENT_MAX_CHARS, GenAiSettings, GenAiSettingsBuilder, set_settings, settings,
 };
 pub use span::{GenAiSpan, Operation, Provider};
+pub use tool::{ToolSpan, ToolType};

@@ -45,6 +45,10 @@ pub enum Operation {
     GenerateContent,
     /// Embeddings.
     Embeddings,
+    /// Retrieval from a vector store or search system (see [`RetrievalSpan`](super::RetrievalSpan)).
+    Retrieval,
+    /// Execution of a tool the model asked for (see [`ToolSpan`](super::ToolSpan)).
+    ExecuteTool,
 }
 
 impl Operation {
@@ -55,6 +59,8 @@ impl Operation {
             Operation::TextCompletion => "text_completion",
             Operation::GenerateContent => "generate_content",
             Operation::Embeddings => "embeddings",
+            Operation::Retrieval => "retrieval",
+            Operation::ExecuteTool => "execute_tool",
         }
     }
 }
@@ -96,7 +102,7 @@ impl Provider {
 struct Recording {
     cx: opentelemetry::Context,
     settings: Arc<GenAiSettings>,
-    provider: Provider,
+    provider: Option<Provider>,
     start: Instant,
     /// Where `gen_ai.request.model` is in `core` (its value prices the call
     /// when the response model has no price).
@@ -106,6 +112,17 @@ struct Recording {
     core: Vec<KeyValue>,
     messages: Vec<KeyValue>,
     error: Option<String>,
+}
+
+/// What a GenAI span is: its name, kind, operation and provider.
+pub(crate) struct SpanShape<'a> {
+    pub(crate) name: String,
+    /// `true`: kind INTERNAL (tool execution); `false`: kind CLIENT.
+    pub(crate) internal: bool,
+    pub(crate) operation: Operation,
+    pub(crate) provider: Option<Provider>,
+    pub(crate) model: &'a str,
+    pub(crate) settings: Arc<GenAiSettings>,
 }
 
 /// One GenAI client call, recorded as a span.
@@ -135,7 +152,7 @@ impl GenAiSpan {
     /// Starts `{operation} {model}` as a CLIENT child of the current span,
     /// with the installed [settings](super::settings).
     pub fn start(provider: Provider, operation: Operation, model: &str) -> Self {
-        Self::start_inner(provider, operation, model, settings)
+        Self::start_named(provider, operation, model, settings)
     }
 
     /// Like [`start`](Self::start) with explicit settings.
@@ -145,24 +162,59 @@ impl GenAiSpan {
         model: &str,
         settings: Arc<GenAiSettings>,
     ) -> Self {
-        Self::start_inner(provider, operation, model, || settings)
+        Self::start_named(provider, operation, model, || settings)
     }
 
-    /// Starts the span; `settings` is only read when the span is recorded.
-    fn start_inner(
+    /// A CLIENT span named `{operation} {model}`, the name built without a
+    /// heap allocation; `settings` is only read when the span is recorded.
+    fn start_named(
         provider: Provider,
         operation: Operation,
         model: &str,
         settings: impl FnOnce() -> Arc<GenAiSettings>,
     ) -> Self {
-        let span = with_span_name(operation.as_str(), model, |name| {
+        with_span_name(operation.as_str(), model, |name| {
+            Self::start_inner(name, false, operation, Some(provider), model, settings)
+        })
+    }
+
+    /// Starts a span of any GenAI operation: the shared core of client,
+    /// retrieval and tool spans.
+    pub(crate) fn start_span(shape: SpanShape<'_>) -> Self {
+        let SpanShape {
+            name,
+            internal,
+            operation,
+            provider,
+            model,
+            settings,
+        } = shape;
+        Self::start_inner(&name, internal, operation, provider, model, || settings)
+    }
+
+    fn start_inner(
+        name: &str,
+        internal: bool,
+        operation: Operation,
+        provider: Option<Provider>,
+        model: &str,
+        settings: impl FnOnce() -> Arc<GenAiSettings>,
+    ) -> Self {
+        let span = if internal {
+            tracing::info_span!(
+                target: "coresdk::genai",
+                "genai_internal",
+                otel.name = name,
+                otel.kind = "internal",
+            )
+        } else {
             tracing::info_span!(
                 target: "coresdk::genai",
                 "genai_client",
                 otel.name = name,
                 otel.kind = "client",
             )
-        });
+        };
         if span.is_disabled() {
             return Self { span, rec: None };
         }
@@ -172,8 +224,10 @@ impl GenAiSpan {
         }
         let mut core = take_buffer(CORE_CAPACITY);
         core.push(KeyValue::new(GEN_AI_OPERATION_NAME, operation.as_str()));
-        core.push(KeyValue::new(GEN_AI_PROVIDER_NAME, provider.name));
-        core.push(KeyValue::new(GEN_AI_SYSTEM, provider.name));
+        if let Some(provider) = provider {
+            core.push(KeyValue::new(GEN_AI_PROVIDER_NAME, provider.name));
+            core.push(KeyValue::new(GEN_AI_SYSTEM, provider.name));
+        }
         let request_model_at = (!model.is_empty()).then(|| {
             core.push(KeyValue::new(GEN_AI_REQUEST_MODEL, model.to_owned()));
             core.len() - 1
@@ -276,13 +330,13 @@ impl GenAiSpan {
         rec.messages.reserve(recorder.indexed_estimate(
             request.system_instructions.len() + request.messages.len(),
             request.tools.len(),
-            usize::from(rec.provider.tools_alias.is_some()),
+            usize::from(rec.provider.is_some_and(|p| p.tools_alias.is_some())),
         ));
         recorder.request(
             &request.system_instructions,
             &request.messages,
             &request.tools,
-            rec.provider.tools_alias,
+            rec.provider.and_then(|p| p.tools_alias),
             &mut rec.messages,
         );
     }
@@ -409,6 +463,35 @@ impl GenAiSpan {
         rec.error = Some(error.to_string());
     }
 
+    /// The settings this span records with (`None` when not recording).
+    pub(crate) fn recording_settings(&self) -> Option<&GenAiSettings> {
+        self.rec.as_ref().map(|r| r.settings.as_ref())
+    }
+
+    /// Buffers a content-tier attribute: applied after the core ones, so an
+    /// attribute count limit drops it first.
+    pub(crate) fn push_content_attribute(&mut self, kv: KeyValue) {
+        if let Some(rec) = &mut self.rec {
+            rec.messages.push(kv);
+        }
+    }
+
+    /// Records a failure that is not a provider call: status Error,
+    /// `error.type` and an `exception` event, without the provider problem.
+    pub(crate) fn record_failure(&mut self, error_type: &str, message: &str) {
+        let Some(rec) = &mut self.rec else { return };
+        rec.core
+            .push(KeyValue::new(ERROR_TYPE, error_type.to_owned()));
+        rec.cx.span().add_event(
+            EXCEPTION_EVENT,
+            vec![
+                KeyValue::new(EXCEPTION_TYPE, error_type.to_owned()),
+                KeyValue::new(EXCEPTION_MESSAGE, message.to_owned()),
+            ],
+        );
+        rec.error = Some(message.to_owned());
+    }
+
     /// Records that the caller dropped the call before it finished (`coresdk.cancelled`).
     pub fn record_cancelled(&mut self) {
         if let Some(rec) = &mut self.rec {
@@ -425,6 +508,10 @@ impl GenAiSpan {
         let Some(mut rec) = self.rec.take() else {
             return;
         };
+        // tracing-opentelemetry ends a span at its last exit: enter it once
+        // now, so a span that outlived its last poll (a stream consumed later)
+        // ends when the call ends, not when the request future returned.
+        drop(self.span.enter());
         let elapsed = rec.start.elapsed();
         rec.core.push(KeyValue::new(
             LLM_LATENCY_MS,
@@ -440,7 +527,11 @@ impl GenAiSpan {
                 ttfc.as_secs_f64() * 1000.0,
             ));
         }
-        crate::metrics::record_span_metrics(&rec.core, elapsed, rec.first_chunk);
+        // Client-operation metrics need a provider: tool executions and
+        // application-side retrievals are spans only.
+        if rec.provider.is_some() {
+            crate::metrics::record_span_metrics(&rec.core, elapsed, rec.first_chunk);
+        }
         let span = rec.cx.span();
         span.set_attributes(rec.core.drain(..).chain(rec.messages.drain(..)));
         give_back(std::mem::take(&mut rec.core));

@@ -1,13 +1,33 @@
 //! The LLM-diagnostic stage: observes masked spans and, for failed traces,
 //! assembles the value-free call-chain payload.
+//!
+//! On the worker thread it only copies whitelisted facts of each span into a
+//! bounded per-trace table and, when a failed trace's local root ends, builds
+//! the [`DiagnosticPayload`](crate::egress::DiagnosticPayload). Everything
+//! else — the local viewer's span events, truncation, the Rego gate, the socket
+//! and the external LLM — runs on the egress thread, fed by `try_send`.
+//!
+//! With `llm_export.enabled = false` no payload is built at all; the local
+//! viewer (`dev.coresdk.trace.span` events) works either way.
 
-use std::time::Duration;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use opentelemetry::Context;
-use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 
+use super::trace_table::{TableStats, TraceTable};
 use crate::config::Config;
+use crate::egress::{
+    EgressCounts, EgressPolicy, EgressSink, LlmClient, LlmError, PolicyError, SinkSettings,
+    resolve_socket_path,
+};
+
+pub use super::trace_table::{DiagnosticLimits, SLOW_SPAN_PROBLEM_TYPE};
+
+/// How long a periodic `force_flush` waits for the egress thread.
+const FLUSH_WAIT: Duration = Duration::from_secs(1);
 
 /// A problem with the diagnostic / egress configuration, found at setup.
 #[derive(Debug, thiserror::Error)]
@@ -21,21 +41,113 @@ pub enum DiagnosticError {
         /// What went wrong.
         reason: String,
     },
+    /// The egress policy file is invalid (syntax, package, missing `allow`).
+    #[error(transparent)]
+    InvalidPolicy(PolicyError),
+    /// `llm_export.customer_egress_policy` is set but no policy file is.
+    #[error(
+        "llm_export.customer_egress_policy is `{package}` but no policy file is set (llm_export.policy_file or CORESDK_LLM_EGRESS_POLICY)"
+    )]
+    PolicyFileMissing {
+        /// The configured package.
+        package: String,
+    },
+    /// The external endpoint is not acceptable (e.g. plain http to a remote host).
+    #[error(transparent)]
+    Endpoint(LlmError),
+    /// The egress thread could not be started.
+    #[error("cannot start the egress thread: {source}")]
+    Thread {
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// The diagnostic stage. Runs on the pipeline's worker thread, after masking.
 #[derive(Debug)]
 pub struct LlmDiagnostic {
     next: Box<dyn SpanProcessor>,
+    table: Option<Mutex<TraceTable>>,
+    sink: EgressSink,
+    service: String,
+    policy_name: Option<String>,
+    slow_threshold: Option<Duration>,
 }
 
 impl LlmDiagnostic {
     /// Builds the stage in front of `next`.
     pub fn from_config(
-        _config: &Config,
+        config: &Config,
         next: Box<dyn SpanProcessor>,
     ) -> Result<Self, DiagnosticError> {
-        Ok(Self { next })
+        Self::with_limits(config, DiagnosticLimits::default(), next)
+    }
+
+    /// Builds the stage with explicit bounds on its per-trace state.
+    pub fn with_limits(
+        config: &Config,
+        limits: DiagnosticLimits,
+        next: Box<dyn SpanProcessor>,
+    ) -> Result<Self, DiagnosticError> {
+        let export = config.llm_export();
+        let mut settings =
+            SinkSettings::new(resolve_socket_path(config.socket()), config.service_name());
+        settings.max_payload_bytes = export.max_payload_bytes();
+        let slow_threshold = export.slow_threshold_ms().map(Duration::from_millis);
+        let mut policy_name = None;
+        if export.enabled() {
+            let package = export.customer_egress_policy();
+            settings.policy = match (export.policy_file(), package) {
+                (Some(file), package) => {
+                    let policy = EgressPolicy::load(file, package).map_err(|e| match e {
+                        PolicyError::Io { path, source } => DiagnosticError::Policy {
+                            path: path.display().to_string(),
+                            reason: source.to_string(),
+                        },
+                        other => DiagnosticError::InvalidPolicy(other),
+                    })?;
+                    policy_name = Some(policy.name().to_owned());
+                    Some(policy)
+                }
+                (None, Some(package)) => {
+                    return Err(DiagnosticError::PolicyFileMissing {
+                        package: package.to_owned(),
+                    });
+                }
+                (None, None) => None,
+            };
+            settings.llm = LlmClient::from_config(export).map_err(DiagnosticError::Endpoint)?;
+        }
+        let sink =
+            EgressSink::start(settings).map_err(|source| DiagnosticError::Thread { source })?;
+        Ok(Self {
+            next,
+            table: export
+                .enabled()
+                .then(|| Mutex::new(TraceTable::new(limits, slow_threshold))),
+            sink,
+            service: config.service_name().to_owned(),
+            policy_name,
+            slow_threshold,
+        })
+    }
+
+    /// Whether diagnostic payloads are built (`llm_export.enabled`).
+    pub fn is_enabled(&self) -> bool {
+        self.table.is_some()
+    }
+
+    /// The per-trace table's current size and counters (zero when disabled).
+    pub fn table_stats(&self) -> TableStats {
+        self.table.as_ref().map_or_else(TableStats::default, |t| {
+            t.lock().unwrap_or_else(PoisonError::into_inner).stats()
+        })
+    }
+
+    /// The egress side's counters.
+    pub fn egress_counts(&self) -> EgressCounts {
+        self.sink.stats()
     }
 }
 
@@ -43,14 +155,52 @@ impl SpanProcessor for LlmDiagnostic {
     fn on_start(&self, _span: &mut Span, _cx: &Context) {}
 
     fn on_end(&self, span: SpanData) {
+        self.sink.send_span(&span);
+        if let Some(table) = &self.table {
+            let completed = table
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .observe(&span, Instant::now());
+            if let Some(trace) = completed {
+                let payload = trace.into_payload(
+                    &self.service,
+                    self.policy_name.as_deref(),
+                    self.slow_threshold,
+                );
+                if let Some(payload) = payload {
+                    self.sink
+                        .send_payload(payload, span.span_context.trace_id().to_string());
+                }
+            }
+        }
         self.next.on_end(span);
     }
 
     fn force_flush(&self) -> OTelSdkResult {
-        self.next.force_flush()
+        if let Some(table) = &self.table {
+            table
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .sweep(Instant::now());
+        }
+        let egress = self.sink.flush(FLUSH_WAIT);
+        let next = self.next.force_flush();
+        if egress {
+            next
+        } else {
+            next.and(Err(OTelSdkError::Timeout(FLUSH_WAIT)))
+        }
     }
 
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.next.shutdown_with_timeout(timeout)
+        let start = Instant::now();
+        let egress = self.sink.shutdown(timeout / 2);
+        let left = timeout.saturating_sub(start.elapsed());
+        let next = self.next.shutdown_with_timeout(left);
+        if egress {
+            next
+        } else {
+            next.and(Err(OTelSdkError::Timeout(timeout)))
+        }
     }
 }

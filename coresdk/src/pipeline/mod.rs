@@ -20,8 +20,10 @@ pub mod sampling;
 pub mod stats;
 mod stdout;
 pub(crate) mod tick;
+mod trace_table;
 
-pub use diagnostic::LlmDiagnostic;
+pub use diagnostic::{DiagnosticLimits, LlmDiagnostic};
 pub use export::ExportError;
 pub use masking::PiiMasking;
 pub use stats::{Stats, stats};
+pub use trace_table::TableStats;

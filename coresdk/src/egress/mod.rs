@@ -1,0 +1,52 @@
+//! LLM diagnostic egress: the value-free payload of a failed trace, the Rego
+//! egress gate, and the sinks (the local socket read by the `core` CLI, and an
+//! opt-in external OpenAI-compatible endpoint).
+//!
+//! ```text
+//! LlmDiagnostic (worker) ──try_send──► egress thread: truncate ─► policy ─► socket
+//!                                                                  └─ allow + endpoint ─► LLM ─► socket (analysis)
+//! ```
+//!
+//! - **Payload** ([`DiagnosticPayload`]): built only when `llm_export.enabled`,
+//!   from a whitelist of structural span fields; at most
+//!   `llm_export.max_payload_bytes` of JSON (middle frames elided first).
+//! - **Gate** ([`EgressPolicy`]): `llm_export.customer_egress_policy` names the
+//!   Rego package (`acme/llm` → `data.acme.llm.allow`), `llm_export.policy_file`
+//!   / `CORESDK_LLM_EGRESS_POLICY` the file. Bad files fail setup; at run time
+//!   anything but `true` denies.
+//! - **Local socket**: CloudEvents JSON lines ([`TYPE_TRACE_SPAN`] for every
+//!   span, whether or not LLM export is on; [`TYPE_LLM_DIAGNOSTIC`],
+//!   [`TYPE_LLM_EGRESS_DENIED`], [`TYPE_LLM_ANALYSIS`]) to `CORESDK_SOCKET` or
+//!   [`default_socket_path`]. The `core` CLI listens there
+//!   (`core trace tail`, `core llm tail`); events wait in a bounded backlog
+//!   while nobody listens, and only a socket bound by the same user is used.
+//! - **External LLM** ([`LlmClient`]): only with `CORESDK_LLM_ENDPOINT` /
+//!   `llm_export.endpoint`; an OpenAI-compatible chat-completions POST whose
+//!   user message is the payload JSON.
+
+mod cloudevent;
+mod llm;
+mod payload;
+mod policy;
+mod sink;
+mod socket;
+mod span_record;
+pub mod viewer;
+
+pub use cloudevent::{
+    CloudEvent, SPEC_VERSION, TYPE_LLM_ANALYSIS, TYPE_LLM_DIAGNOSTIC, TYPE_LLM_EGRESS_DENIED,
+    TYPE_TRACE_SPAN,
+};
+pub use llm::{LlmClient, LlmError, MAX_RETRIES, SYSTEM_PROMPT};
+pub use payload::{
+    ChainEntry, DiagnosticPayload, EgressDecision, Frame, MIN_PAYLOAD_BYTES, ProblemDetail,
+    SDK_VERSION,
+};
+pub use policy::{ALLOW_RULE, EgressPolicy, PolicyDecision, PolicyError};
+pub use sink::{DEFAULT_QUEUE, EgressCounts, MAX_REQUESTS_IN_FLIGHT};
+pub(crate) use sink::{EgressSink, SinkSettings};
+pub use socket::{
+    DEFAULT_BACKLOG_EVENTS, RECONNECT_INTERVAL, SOCKET_FILE_NAME, SocketError, bind_listener,
+    default_socket_path, resolve_socket_path,
+};
+pub use span_record::{SpanEventRecord, SpanRecord};

@@ -1,0 +1,520 @@
+//! Per-trace assembly for the diagnostic stage: the structural facts of each
+//! ended span, kept until the trace's local root ends, under hard bounds.
+//!
+//! Only whitelisted attributes are copied (code location, intent, recovery
+//! hint, `error.type`, `coresdk.problem.*`); every other attribute value is
+//! ignored, so no payload can carry it.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use opentelemetry::trace::{SpanId, Status, TraceId};
+use opentelemetry::{StringValue, Value};
+use opentelemetry_sdk::trace::SpanData;
+
+use crate::egress::{DiagnosticPayload, Frame, ProblemDetail};
+use crate::genai::attributes::{
+    CODE_FILE_PATH, CODE_FUNCTION_NAME, CODE_LINE_NUMBER, CODE_MODULE_NAME, CORESDK_INTENT,
+    CORESDK_PROBLEM_DETAIL, CORESDK_PROBLEM_STATUS, CORESDK_PROBLEM_TITLE, CORESDK_PROBLEM_TYPE,
+    CORESDK_RECOVERY_HINT, ERROR_TYPE, GEN_AI_PROVIDER_NAME,
+};
+
+/// Problem type of payloads built for slow (not failed) traces.
+pub const SLOW_SPAN_PROBLEM_TYPE: &str = "https://coresdk.dev/errors/slow-span";
+
+/// Bounds on the state the diagnostic stage keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DiagnosticLimits {
+    pub(crate) max_traces: usize,
+    pub(crate) max_frames_per_trace: usize,
+    pub(crate) max_total_frames: usize,
+    pub(crate) idle_timeout: Duration,
+}
+
+impl Default for DiagnosticLimits {
+    fn default() -> Self {
+        Self {
+            max_traces: 4096,
+            max_frames_per_trace: 256,
+            max_total_frames: 65_536,
+            idle_timeout: Duration::from_mins(1),
+        }
+    }
+}
+
+impl DiagnosticLimits {
+    /// Traces assembled at once; beyond it the least recently seen are evicted.
+    #[must_use]
+    pub fn with_max_traces(mut self, traces: usize) -> Self {
+        self.max_traces = traces.max(1);
+        self
+    }
+    /// Frames kept per trace; further non-error spans are not recorded.
+    #[must_use]
+    pub fn with_max_frames_per_trace(mut self, frames: usize) -> Self {
+        self.max_frames_per_trace = frames.max(2);
+        self
+    }
+    /// Frames kept over all traces; beyond it the least recently seen traces are evicted.
+    #[must_use]
+    pub fn with_max_total_frames(mut self, frames: usize) -> Self {
+        self.max_total_frames = frames.max(2);
+        self
+    }
+    /// A trace with no span ending for this long is forgotten (its root never ended).
+    #[must_use]
+    pub fn with_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+    /// Traces assembled at once.
+    pub fn max_traces(&self) -> usize {
+        self.max_traces
+    }
+    /// Frames kept per trace.
+    pub fn max_frames_per_trace(&self) -> usize {
+        self.max_frames_per_trace
+    }
+    /// Frames kept over all traces.
+    pub fn max_total_frames(&self) -> usize {
+        self.max_total_frames
+    }
+    /// Idle timeout of a trace.
+    pub fn idle_timeout(&self) -> Duration {
+        self.idle_timeout
+    }
+}
+
+/// The whitelisted facts of one ended span.
+#[derive(Debug, Clone)]
+pub(crate) struct FrameRec {
+    span_id: SpanId,
+    parent: SpanId,
+    name: Cow<'static, str>,
+    scope: Option<String>,
+    function: Option<StringValue>,
+    module: Option<StringValue>,
+    file: Option<StringValue>,
+    line: Option<u32>,
+    intent: Option<StringValue>,
+    hint: Option<StringValue>,
+    error_type: Option<StringValue>,
+    provider: Option<StringValue>,
+    problem: Option<Box<ProblemRec>>,
+    duration: Duration,
+    error: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ProblemRec {
+    type_uri: Option<StringValue>,
+    title: Option<StringValue>,
+    status: Option<u16>,
+    detail: Option<StringValue>,
+}
+
+fn string(v: &Value) -> Option<StringValue> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn integer(v: &Value) -> Option<i64> {
+    match v {
+        Value::I64(i) => Some(*i),
+        Value::String(s) => s.as_str().trim().parse().ok(),
+        _ => None,
+    }
+}
+
+impl FrameRec {
+    pub(crate) fn from_span(span: &SpanData) -> Self {
+        let mut rec = FrameRec {
+            span_id: span.span_context.span_id(),
+            parent: span.parent_span_id,
+            name: span.name.clone(),
+            scope: None,
+            function: None,
+            module: None,
+            file: None,
+            line: None,
+            intent: None,
+            hint: None,
+            error_type: None,
+            provider: None,
+            problem: None,
+            duration: span
+                .end_time
+                .duration_since(span.start_time)
+                .unwrap_or_default(),
+            error: matches!(span.status, Status::Error { .. }),
+        };
+        let mut problem = ProblemRec::default();
+        let mut has_problem = false;
+        // Later values win, as if the attributes were set in order.
+        for kv in &span.attributes {
+            let v = &kv.value;
+            match kv.key.as_str() {
+                CODE_FUNCTION_NAME => rec.function = string(v),
+                CODE_MODULE_NAME => rec.module = string(v),
+                CODE_FILE_PATH => rec.file = string(v),
+                CODE_LINE_NUMBER => rec.line = integer(v).and_then(|l| u32::try_from(l).ok()),
+                CORESDK_INTENT => rec.intent = string(v),
+                CORESDK_RECOVERY_HINT => rec.hint = string(v),
+                ERROR_TYPE => rec.error_type = string(v),
+                GEN_AI_PROVIDER_NAME => rec.provider = string(v),
+                CORESDK_PROBLEM_TYPE => {
+                    problem.type_uri = string(v);
+                    has_problem = true;
+                }
+                CORESDK_PROBLEM_TITLE => {
+                    problem.title = string(v);
+                    has_problem = true;
+                }
+                CORESDK_PROBLEM_STATUS => {
+                    problem.status = integer(v).and_then(|s| u16::try_from(s).ok());
+                    has_problem = true;
+                }
+                CORESDK_PROBLEM_DETAIL => {
+                    problem.detail = string(v);
+                    has_problem = true;
+                }
+                _ => {}
+            }
+        }
+        if has_problem {
+            rec.problem = Some(Box::new(problem));
+        }
+        if rec.function.is_none() && rec.module.is_none() {
+            rec.scope = Some(span.instrumentation_scope.name().to_owned());
+        }
+        rec
+    }
+
+    fn frame(&self) -> Frame {
+        // A GenAI client span is opened by CoreSDK's shared recorder on behalf
+        // of a provider crate: its code location is that helper, not user
+        // code, so it carries the provider's module and no location.
+        if let Some(provider) = &self.provider {
+            return Frame {
+                module: format!("coresdk::genai::{}", provider.as_str()),
+                file: None,
+                line: None,
+                intent: self.name.to_string(),
+                duration_ms: self.duration.as_millis() as u64,
+                error: self.error,
+                recovery_hint: self.hint.as_ref().map(|s| s.as_str().to_owned()),
+            };
+        }
+        let module = self
+            .function
+            .as_ref()
+            .or(self.module.as_ref())
+            .map(|s| s.as_str().to_owned())
+            .or_else(|| self.scope.clone())
+            .unwrap_or_else(|| "unknown".to_owned());
+        Frame {
+            module,
+            file: self.file.as_ref().map(|s| s.as_str().to_owned()),
+            line: self.line,
+            intent: self
+                .intent
+                .as_ref()
+                .map_or_else(|| self.name.to_string(), |s| s.as_str().to_owned()),
+            duration_ms: self.duration.as_millis() as u64,
+            error: self.error,
+            recovery_hint: self.hint.as_ref().map(|s| s.as_str().to_owned()),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct TraceState {
+    frames: Vec<FrameRec>,
+    has_error: bool,
+    last_seen: Instant,
+}
+
+/// What a completed, interesting trace hands to the payload builder.
+#[derive(Debug)]
+pub(crate) struct CompletedTrace {
+    frames: Vec<FrameRec>,
+    has_error: bool,
+}
+
+/// Counters of the table, for tests and benches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TableStats {
+    /// Traces being assembled now.
+    pub traces: usize,
+    /// Frames held now, over all traces.
+    pub frames: usize,
+    /// Traces forgotten because they were idle or the table was full.
+    pub evicted: u64,
+    /// Spans not recorded because their trace had too many frames.
+    pub frames_dropped: u64,
+    /// Traces completed (their local root ended).
+    pub completed: u64,
+}
+
+/// The bounded per-trace store.
+#[derive(Debug)]
+pub(crate) struct TraceTable {
+    traces: HashMap<TraceId, TraceState>,
+    limits: DiagnosticLimits,
+    slow_threshold: Option<Duration>,
+    total_frames: usize,
+    last_sweep: Instant,
+    evicted: u64,
+    frames_dropped: u64,
+    completed: u64,
+}
+
+impl TraceTable {
+    pub(crate) fn new(limits: DiagnosticLimits, slow_threshold: Option<Duration>) -> Self {
+        Self {
+            traces: HashMap::new(),
+            limits,
+            slow_threshold,
+            total_frames: 0,
+            last_sweep: Instant::now(),
+            evicted: 0,
+            frames_dropped: 0,
+            completed: 0,
+        }
+    }
+
+    pub(crate) fn stats(&self) -> TableStats {
+        TableStats {
+            traces: self.traces.len(),
+            frames: self.total_frames,
+            evicted: self.evicted,
+            frames_dropped: self.frames_dropped,
+            completed: self.completed,
+        }
+    }
+
+    /// Records an ended span. When it is the local root of a trace that failed
+    /// (or was slow), returns the trace for payload building.
+    pub(crate) fn observe(&mut self, span: &SpanData, now: Instant) -> Option<CompletedTrace> {
+        if now.duration_since(self.last_sweep) >= Duration::from_secs(1) {
+            self.sweep(now);
+        }
+        let trace_id = span.span_context.trace_id();
+        let is_root = span.parent_span_id == SpanId::INVALID || span.parent_span_is_remote;
+        let rec = FrameRec::from_span(span);
+
+        if is_root {
+            let state = self.traces.remove(&trace_id);
+            let (mut frames, mut has_error) = match state {
+                Some(s) => {
+                    self.total_frames -= s.frames.len();
+                    (s.frames, s.has_error)
+                }
+                None => (Vec::new(), false),
+            };
+            self.completed += 1;
+            has_error |= rec.error;
+            frames.push(rec);
+            let slow = self
+                .slow_threshold
+                .is_some_and(|t| frames.iter().any(|f| f.duration > t));
+            return (has_error || slow).then_some(CompletedTrace { frames, has_error });
+        }
+
+        if !self.traces.contains_key(&trace_id) {
+            if self.traces.len() >= self.limits.max_traces {
+                self.sweep(now);
+            }
+            if self.traces.len() >= self.limits.max_traces {
+                self.evict_oldest();
+            }
+        }
+        let state = self.traces.entry(trace_id).or_insert_with(|| TraceState {
+            frames: Vec::new(),
+            has_error: false,
+            last_seen: now,
+        });
+        state.last_seen = now;
+        state.has_error |= rec.error;
+        // Error frames get a second allowance: they are what the payload is about.
+        let cap = if rec.error {
+            self.limits.max_frames_per_trace * 2
+        } else {
+            self.limits.max_frames_per_trace
+        };
+        if state.frames.len() >= cap {
+            self.frames_dropped += 1;
+            return None;
+        }
+        state.frames.push(rec);
+        self.total_frames += 1;
+        if self.total_frames > self.limits.max_total_frames {
+            self.sweep(now);
+            while self.total_frames > self.limits.max_total_frames && !self.traces.is_empty() {
+                self.evict_oldest();
+            }
+        }
+        None
+    }
+
+    /// Forgets traces idle for longer than the idle timeout.
+    pub(crate) fn sweep(&mut self, now: Instant) {
+        self.last_sweep = now;
+        let timeout = self.limits.idle_timeout;
+        let before = self.traces.len();
+        let mut freed = 0;
+        self.traces.retain(|_, s| {
+            let keep = now.duration_since(s.last_seen) < timeout;
+            if !keep {
+                freed += s.frames.len();
+            }
+            keep
+        });
+        self.total_frames -= freed;
+        self.evicted += (before - self.traces.len()) as u64;
+    }
+
+    /// Evicts the least recently seen sixteenth of the traces (at least one).
+    fn evict_oldest(&mut self) {
+        let mut seen: Vec<Instant> = self.traces.values().map(|s| s.last_seen).collect();
+        if seen.is_empty() {
+            return;
+        }
+        let k = (seen.len() / 16).max(1) - 1;
+        let (_, cutoff, _) = seen.select_nth_unstable(k);
+        let cutoff = *cutoff;
+        let before = self.traces.len();
+        let mut freed = 0;
+        self.traces.retain(|_, s| {
+            let keep = s.last_seen > cutoff;
+            if !keep {
+                freed += s.frames.len();
+            }
+            keep
+        });
+        self.total_frames -= freed;
+        self.evicted += (before - self.traces.len()) as u64;
+    }
+}
+
+impl CompletedTrace {
+    /// The payload: the path from the local root (the last frame) down to the
+    /// deepest failing span (or, for a slow trace, the deepest slow span).
+    pub(crate) fn into_payload(
+        self,
+        service: &str,
+        policy: Option<&str>,
+        slow_threshold: Option<Duration>,
+    ) -> Option<DiagnosticPayload> {
+        let frames = self.frames;
+        let root = frames.len().checked_sub(1)?;
+        let index: HashMap<SpanId, usize> = frames
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.span_id, i))
+            .collect();
+        let depth = |mut i: usize| {
+            let mut d = 0;
+            while let Some(&p) = index.get(&frames[i].parent) {
+                if p == i || d > frames.len() {
+                    break;
+                }
+                i = p;
+                d += 1;
+            }
+            d
+        };
+        let wanted = |f: &FrameRec| {
+            if self.has_error {
+                f.error
+            } else {
+                slow_threshold.is_some_and(|t| f.duration > t)
+            }
+        };
+        // Deepest match; on a tie the first to end (where the error started).
+        let mut target: Option<(usize, usize)> = None;
+        for (i, f) in frames.iter().enumerate() {
+            if wanted(f) {
+                let d = depth(i);
+                if target.is_none_or(|(_, best)| d > best) {
+                    target = Some((i, d));
+                }
+            }
+        }
+        let (target, _) = target?;
+
+        let mut path = vec![target];
+        let mut at = target;
+        while let Some(&p) = index.get(&frames[at].parent) {
+            if path.contains(&p) {
+                break;
+            }
+            path.push(p);
+            at = p;
+        }
+        if *path.last()? != root && !path.contains(&root) {
+            path.push(root);
+        }
+        path.reverse();
+
+        let error = if self.has_error {
+            problem_of(&frames, &path)
+        } else {
+            let slow = &frames[target];
+            let threshold = slow_threshold.map_or(0, |t| t.as_millis());
+            ProblemDetail {
+                type_uri: SLOW_SPAN_PROBLEM_TYPE.to_owned(),
+                title: "Slow Span".to_owned(),
+                status: None,
+                detail: Some(format!(
+                    "span took {} ms, over the {threshold} ms threshold",
+                    slow.duration.as_millis()
+                )),
+            }
+        };
+        let chain = path.iter().map(|&i| frames[i].frame()).collect();
+        Some(DiagnosticPayload::new(
+            service,
+            error,
+            chain,
+            policy.map(str::to_owned),
+        ))
+    }
+}
+
+/// The problem of the failing span: the first `coresdk.problem.*` found from
+/// the failing end upwards, completed with `error.type` for the title.
+fn problem_of(frames: &[FrameRec], path: &[usize]) -> ProblemDetail {
+    let mut problem = ProblemDetail {
+        type_uri: "about:blank".to_owned(),
+        title: String::new(),
+        status: None,
+        detail: None,
+    };
+    let from_problem = path
+        .iter()
+        .rev()
+        .find_map(|&i| frames[i].problem.as_deref());
+    if let Some(p) = from_problem {
+        if let Some(t) = &p.type_uri {
+            t.as_str().clone_into(&mut problem.type_uri);
+        }
+        if let Some(t) = &p.title {
+            t.as_str().clone_into(&mut problem.title);
+        }
+        problem.status = p.status;
+        problem.detail = p.detail.as_ref().map(|d| d.as_str().to_owned());
+    }
+    if problem.title.is_empty() {
+        problem.title = path
+            .iter()
+            .rev()
+            .find_map(|&i| frames[i].error_type.as_ref())
+            .map_or_else(|| "Error".to_owned(), |t| t.as_str().to_owned());
+    }
+    problem
+}
