@@ -82,11 +82,13 @@ impl<C: Config> TracedClient<C> {
 
     /// Starts a span for one call, with the server address recorded.
     pub(crate) fn start_span(&self, operation: Operation, model: &str) -> GenAiSpan {
-        let settings = self
-            .settings
-            .clone()
-            .unwrap_or_else(coresdk::genai::settings);
-        let mut span = GenAiSpan::start_with_settings(Provider::OPENAI, operation, model, settings);
+        // The process-wide settings are only read when the span is recorded.
+        let mut span = match &self.settings {
+            Some(settings) => {
+                GenAiSpan::start_with_settings(Provider::OPENAI, operation, model, settings.clone())
+            }
+            None => GenAiSpan::start(Provider::OPENAI, operation, model),
+        };
         if let Some((host, port)) = &self.server {
             span.set_server(host, *port);
         }

@@ -109,7 +109,9 @@ impl Accumulator {
                 if let Some(id) = &call.id {
                     tool.id = Some(id.clone());
                 }
-                if let Some(FunctionType::Function) = call.r#type {
+                if let Some(FunctionType::Function) = call.r#type
+                    && tool.kind.is_none()
+                {
                     tool.kind = Some("function".to_owned());
                 }
                 if let Some(function) = &call.function {
@@ -211,11 +213,13 @@ impl Stream for TracedChatStream {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        let item = match this.inner.as_mut().poll_next(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(item) => item,
+        // Inspect the item in place and hand the poll result back as it is:
+        // chunks are large, and every move of one is a copy.
+        let poll = this.inner.as_mut().poll_next(cx);
+        let Poll::Ready(item) = &poll else {
+            return poll;
         };
-        match &item {
+        match item {
             Some(Ok(chunk)) => {
                 if let Some(span) = &mut this.span
                     && this.acc.add(chunk)
@@ -236,7 +240,7 @@ impl Stream for TracedChatStream {
                 }
             }
         }
-        Poll::Ready(item)
+        poll
     }
 }
 

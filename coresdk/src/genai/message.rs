@@ -4,6 +4,7 @@
 //! Provider crates translate their SDK types into these; the
 //! [recorder](super::GenAiSpan) writes them to spans.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// Who wrote a message.
@@ -28,13 +29,21 @@ impl Role {
     /// The role as written on spans.
     pub fn as_str(&self) -> &str {
         match self {
+            Role::Other(name) => name,
+            known => known.static_str().unwrap_or_default(),
+        }
+    }
+
+    /// The name of a well-known role, borrowed for the life of the program.
+    pub(crate) fn static_str(&self) -> Option<&'static str> {
+        Some(match self {
             Role::System => "system",
             Role::Developer => "developer",
             Role::User => "user",
             Role::Assistant => "assistant",
             Role::Tool => "tool",
-            Role::Other(name) => name,
-        }
+            Role::Other(_) => return None,
+        })
     }
 }
 
@@ -149,17 +158,27 @@ impl Message {
 
     /// The text and refusal parts joined by newlines, or `None` when there are none.
     pub fn joined_text(&self) -> Option<String> {
+        self.joined_text_cow().map(Cow::into_owned)
+    }
+
+    /// Like [`joined_text`](Self::joined_text), borrowing the text of a
+    /// single-part message instead of copying it.
+    pub(crate) fn joined_text_cow(&self) -> Option<Cow<'_, str>> {
         let mut texts = self.content.iter().filter_map(|part| match part {
             ContentPart::Text(t) | ContentPart::Refusal(t) => Some(t.as_str()),
             ContentPart::Blob { .. } => None,
         });
         let first = texts.next()?;
-        let mut joined = first.to_owned();
-        for text in texts {
+        let Some(second) = texts.next() else {
+            return Some(Cow::Borrowed(first));
+        };
+        let mut joined = String::with_capacity(first.len() + 1 + second.len());
+        joined.push_str(first);
+        for text in std::iter::once(second).chain(texts) {
             joined.push('\n');
             joined.push_str(text);
         }
-        Some(joined)
+        Some(Cow::Owned(joined))
     }
 }
 
@@ -224,13 +243,21 @@ impl FinishReason {
     /// The reason as written on spans (OTel / OpenAI spelling).
     pub fn as_str(&self) -> &str {
         match self {
+            FinishReason::Other(reason) => reason,
+            known => known.static_str().unwrap_or_default(),
+        }
+    }
+
+    /// The spelling of a well-known reason, borrowed for the life of the program.
+    pub(crate) fn static_str(&self) -> Option<&'static str> {
+        Some(match self {
             FinishReason::Stop => "stop",
             FinishReason::Length => "length",
             FinishReason::ToolCalls => "tool_calls",
             FinishReason::ContentFilter => "content_filter",
             FinishReason::Error => "error",
-            FinishReason::Other(reason) => reason,
-        }
+            FinishReason::Other(_) => return None,
+        })
     }
 }
 

@@ -16,6 +16,7 @@
 pub mod attributes;
 mod capture;
 mod error;
+mod keys;
 mod message;
 mod pricing;
 mod recorder;

@@ -6,7 +6,9 @@
 //! [`PricingTable::with_price`]. A model missing from the table gets **no**
 //! cost rather than a guess.
 
+use std::cell::RefCell;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::message::Usage;
 
@@ -71,16 +73,44 @@ impl ModelPrice {
 }
 
 /// Model id (without date or version suffix) → price.
-#[derive(Clone, PartialEq)]
+#[derive(Clone)]
 pub struct PricingTable {
     entries: Vec<(String, ModelPrice)>,
+    /// Unique per content: a new one on every change (clones share it, as
+    /// they share the content). Keys the per-thread lookup memo.
+    revision: u64,
+}
+
+impl PartialEq for PricingTable {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries == other.entries
+    }
+}
+
+fn next_revision() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Model ids longer than this are looked up without the memo.
+const MEMO_MAX_MODEL_LEN: usize = 128;
+
+/// One remembered lookup: table revision, model id, index of its entry.
+type Memo = (u64, String, Option<usize>);
+
+thread_local! {
+    /// The last two lookups on this thread (a call prices its response model
+    /// and sometimes its request model): the same few model ids repeat, and a
+    /// hit costs a comparison instead of a scan of the table.
+    static LOOKUPS: RefCell<[Memo; 2]> =
+        const { RefCell::new([(0, String::new(), None), (0, String::new(), None)]) };
 }
 
 impl fmt::Debug for PricingTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PricingTable")
             .field("models", &self.entries.len())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -166,6 +196,7 @@ impl PricingTable {
     pub fn empty() -> Self {
         Self {
             entries: Vec::new(),
+            revision: next_revision(),
         }
     }
 
@@ -183,6 +214,7 @@ impl PricingTable {
             self.entries
                 .sort_by_key(|(id, _)| std::cmp::Reverse(id.len()));
         }
+        self.revision = next_revision();
         self
     }
 
@@ -190,28 +222,72 @@ impl PricingTable {
     #[must_use]
     pub fn without_price(mut self, model: &str) -> Self {
         self.entries.retain(|(m, _)| m != model);
+        self.revision = next_revision();
         self
     }
 
     /// The price of `model`, if known.
     pub fn price(&self, model: &str) -> Option<&ModelPrice> {
+        let index = if model.len() <= MEMO_MAX_MODEL_LEN {
+            self.memoized_index(model)
+        } else {
+            self.index(model)
+        };
+        index
+            .and_then(|i| self.entries.get(i))
+            .map(|(_, price)| price)
+    }
+
+    fn memoized_index(&self, model: &str) -> Option<usize> {
+        let hit = LOOKUPS
+            .try_with(|memo| {
+                memo.borrow()
+                    .iter()
+                    .find(|(revision, id, _)| *revision == self.revision && id == model)
+                    .map(|(_, _, index)| *index)
+            })
+            .ok()
+            .flatten();
+        if let Some(index) = hit {
+            return index;
+        }
+        let index = self.index(model);
+        let _ = LOOKUPS.try_with(|memo| {
+            let mut memo = memo.borrow_mut();
+            // Keep the most recent first.
+            memo.swap(0, 1);
+            let (revision, id, slot) = &mut memo[0];
+            *revision = self.revision;
+            id.clear();
+            id.push_str(model);
+            *slot = index;
+        });
+        index
+    }
+
+    /// The index of the entry pricing `model`.
+    fn index(&self, model: &str) -> Option<usize> {
         let model = REGION_PREFIXES
             .iter()
-            .find_map(|p| model.strip_prefix(p))
+            .find_map(|p| strip_prefix(model, p))
             .unwrap_or(model);
         self.entries
             .iter()
-            .find(|(id, _)| {
-                model
-                    .strip_prefix(id.as_str())
-                    .is_some_and(is_version_suffix)
-            })
-            .map(|(_, price)| price)
+            .position(|(id, _)| strip_prefix(model, id).is_some_and(is_version_suffix))
     }
 
     /// The cost of `usage` on `model`; `None` for an unknown model or no counts.
     pub fn cost(&self, model: &str, usage: &Usage) -> Option<f64> {
         self.price(model)?.cost(usage)
+    }
+}
+
+/// `s.strip_prefix(prefix)`, rejecting on the first byte before comparing
+/// the rest: most of the table differs from a model id right there.
+fn strip_prefix<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    match (s.as_bytes().first(), prefix.as_bytes().first()) {
+        (Some(a), Some(b)) if a != b => None,
+        _ => s.strip_prefix(prefix),
     }
 }
 
@@ -301,6 +377,25 @@ mod tests {
             .cost("anthropic.claude-sonnet-4-5", &u)
             .unwrap_or_default();
         assert!(close(cost, 3.00 + 0.30 + 3.75 + 15.00), "{cost}");
+    }
+
+    #[test]
+    fn repeated_lookups_follow_table_changes() {
+        let a = PricingTable::builtin();
+        let b = a.clone().with_price("gpt-4o", ModelPrice::new(1.0, 1.0));
+        let c = b.clone().without_price("gpt-4o");
+        for _ in 0..3 {
+            assert_eq!(a.price("gpt-4o-2024-08-06"), a.price("gpt-4o"));
+            assert_eq!(
+                b.price("gpt-4o-2024-08-06"),
+                Some(&ModelPrice::new(1.0, 1.0))
+            );
+            assert_eq!(c.price("gpt-4o-2024-08-06"), None);
+            assert_eq!(a.clone().price("gpt-4o-mini"), a.price("gpt-4o-mini"));
+            assert_ne!(a.price("gpt-4o-mini"), a.price("gpt-4o"));
+        }
+        assert_eq!(a, PricingTable::builtin());
+        assert_ne!(a, b);
     }
 
     #[test]

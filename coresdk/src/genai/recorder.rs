@@ -7,20 +7,20 @@
 
 use std::borrow::Cow;
 
-use opentelemetry::{Array, KeyValue, StringValue, Value};
+use opentelemetry::{Array, Key, KeyValue, StringValue, Value};
 use serde_json::{Map, Value as Json, json};
 
 use crate::config::MessageFormat;
 
 use super::attributes::{
-    GEN_AI_COMPLETION, GEN_AI_INPUT_MESSAGES, GEN_AI_OUTPUT_MESSAGES, GEN_AI_PROMPT,
-    GEN_AI_REQUEST_TOOLS, GEN_AI_SYSTEM_INSTRUCTIONS, GEN_AI_TOOL_DEFINITIONS, SUFFIX_CONTENT,
-    SUFFIX_FINISH_REASON, SUFFIX_FUNCTION_ARGUMENTS, SUFFIX_FUNCTION_DESCRIPTION,
-    SUFFIX_FUNCTION_NAME, SUFFIX_FUNCTION_PARAMETERS, SUFFIX_ID, SUFFIX_ROLE, SUFFIX_TOOL_CALL_ID,
-    SUFFIX_TOOL_CALLS, SUFFIX_TYPE,
+    GEN_AI_INPUT_MESSAGES, GEN_AI_OUTPUT_MESSAGES, GEN_AI_REQUEST_TOOLS,
+    GEN_AI_SYSTEM_INSTRUCTIONS, GEN_AI_TOOL_DEFINITIONS,
 };
 use super::capture::truncate_content;
-use super::message::{Completion, ContentPart, Message, Role, ToolCall, ToolDefinition};
+use super::keys::{self, MessageKeys, ToolField, ToolKeys};
+use super::message::{
+    Completion, ContentPart, FinishReason, Message, Role, ToolCall, ToolDefinition,
+};
 use super::settings::GenAiSettings;
 
 /// A string array attribute value.
@@ -32,12 +32,32 @@ where
     Value::Array(Array::String(items.into_iter().map(Into::into).collect()))
 }
 
-fn indexed(prefix: &str, index: usize, suffix: &str) -> String {
-    format!("{prefix}.{index}.{suffix}")
+/// The kind of tool almost every call and definition has.
+const FUNCTION_KIND: &str = "function";
+
+/// A role as an attribute value (well-known roles are not copied).
+pub(crate) fn role_value(role: &Role) -> Value {
+    match role.static_str() {
+        Some(name) => Value::from(name),
+        None => Value::from(role.as_str().to_owned()),
+    }
 }
 
-fn indexed_tool(prefix: &str, index: usize, call: usize, suffix: &str) -> String {
-    format!("{prefix}.{index}.{SUFFIX_TOOL_CALLS}.{call}.{suffix}")
+/// A finish reason as a string value (well-known reasons are not copied).
+pub(crate) fn finish_reason_value(reason: &FinishReason) -> StringValue {
+    match reason.static_str() {
+        Some(name) => StringValue::from(name),
+        None => StringValue::from(reason.as_str().to_owned()),
+    }
+}
+
+/// A tool kind as an attribute value (`function` is not copied).
+fn kind_value(kind: &str) -> Value {
+    if kind == FUNCTION_KIND {
+        Value::from(FUNCTION_KIND)
+    } else {
+        Value::from(kind.to_owned())
+    }
 }
 
 /// Records messages, tools and completions per the settings.
@@ -72,9 +92,25 @@ impl<'a> Recorder<'a> {
             .then(|| truncate_content(text, self.settings.content_max_chars))
     }
 
-    fn push_content(self, out: &mut Vec<KeyValue>, key: String, text: &str) {
-        if let Some(content) = self.content(text) {
-            out.push(KeyValue::new(key, content.into_owned()));
+    /// Pushes `text` (truncated) under `key` when content is captured; the
+    /// key is only built then.
+    fn push_content(self, out: &mut Vec<KeyValue>, key: impl FnOnce() -> Key, text: Cow<'_, str>) {
+        if !self.settings.capture_content {
+            return;
+        }
+        let value = match truncate_content(&text, self.settings.content_max_chars) {
+            Cow::Owned(truncated) => truncated,
+            Cow::Borrowed(_) => text.into_owned(),
+        };
+        out.push(KeyValue::new(key(), value));
+    }
+
+    /// Capacity to reserve for the indexed attributes of `messages` and `tools`.
+    pub(crate) fn indexed_estimate(self, messages: usize, tools: usize, aliases: usize) -> usize {
+        if self.indexed_form() {
+            3 * messages + 4 * tools * (1 + aliases)
+        } else {
+            3
         }
     }
 
@@ -90,22 +126,26 @@ impl<'a> Recorder<'a> {
     ) {
         if self.indexed_form() {
             // Separate system instructions come first, as system prompts.
+            let keys = &keys::PROMPT;
             let mut index = 0;
             for text in system_instructions {
                 out.push(KeyValue::new(
-                    indexed(GEN_AI_PROMPT, index, SUFFIX_ROLE),
-                    Role::System.as_str().to_owned(),
+                    keys.role.get(index),
+                    role_value(&Role::System),
                 ));
-                self.push_content(out, indexed(GEN_AI_PROMPT, index, SUFFIX_CONTENT), text);
+                self.push_content(out, || keys.content.get(index), Cow::Borrowed(text));
                 index += 1;
             }
             for message in messages {
-                self.indexed_message(GEN_AI_PROMPT, index, message, out);
+                self.indexed_message(keys, index, message, out);
                 index += 1;
             }
-            for prefix in std::iter::once(GEN_AI_REQUEST_TOOLS).chain(tools_alias) {
-                for (i, tool) in tools.iter().enumerate() {
-                    indexed_tool_definition(prefix, i, tool, out);
+            if !tools.is_empty() {
+                for prefix in std::iter::once(GEN_AI_REQUEST_TOOLS).chain(tools_alias) {
+                    let keys = ToolKeys::new(prefix);
+                    for (i, tool) in tools.iter().enumerate() {
+                        indexed_tool_definition(keys, i, tool, out);
+                    }
                 }
             }
         }
@@ -140,12 +180,13 @@ impl<'a> Recorder<'a> {
     /// The generated choices.
     pub(crate) fn completions(self, completions: &[Completion], out: &mut Vec<KeyValue>) {
         if self.indexed_form() {
+            let keys = &keys::COMPLETION;
             for (index, completion) in completions.iter().enumerate() {
-                self.indexed_message(GEN_AI_COMPLETION, index, &completion.message, out);
+                self.indexed_message(keys, index, &completion.message, out);
                 if let Some(reason) = &completion.finish_reason {
                     out.push(KeyValue::new(
-                        indexed(GEN_AI_COMPLETION, index, SUFFIX_FINISH_REASON),
-                        reason.as_str().to_owned(),
+                        keys.finish_reason.get(index),
+                        finish_reason_value(reason),
                     ));
                 }
             }
@@ -170,57 +211,51 @@ impl<'a> Recorder<'a> {
 
     fn indexed_message(
         self,
-        prefix: &str,
+        keys: &MessageKeys,
         index: usize,
         message: &Message,
         out: &mut Vec<KeyValue>,
     ) {
         out.push(KeyValue::new(
-            indexed(prefix, index, SUFFIX_ROLE),
-            message.role.as_str().to_owned(),
+            keys.role.get(index),
+            role_value(&message.role),
         ));
         if self.settings.capture_content
-            && let Some(text) = message.joined_text()
+            && let Some(text) = message.joined_text_cow()
         {
-            self.push_content(out, indexed(prefix, index, SUFFIX_CONTENT), &text);
+            self.push_content(out, || keys.content.get(index), text);
         }
         if let Some(id) = &message.tool_call_id {
-            out.push(KeyValue::new(
-                indexed(prefix, index, SUFFIX_TOOL_CALL_ID),
-                id.clone(),
-            ));
+            out.push(KeyValue::new(keys.tool_call_id.get(index), id.clone()));
         }
         for (m, call) in message.tool_calls.iter().enumerate() {
-            self.indexed_tool_call(prefix, index, m, call, out);
+            self.indexed_tool_call(keys, index, m, call, out);
         }
     }
 
     fn indexed_tool_call(
         self,
-        prefix: &str,
+        keys: &MessageKeys,
         index: usize,
         m: usize,
         call: &ToolCall,
         out: &mut Vec<KeyValue>,
     ) {
         if let Some(id) = &call.id {
-            out.push(KeyValue::new(
-                indexed_tool(prefix, index, m, SUFFIX_ID),
-                id.clone(),
-            ));
+            out.push(KeyValue::new(keys.call_id.get(index, m), id.clone()));
         }
         out.push(KeyValue::new(
-            indexed_tool(prefix, index, m, SUFFIX_TYPE),
-            call.kind.clone(),
+            keys.call_type.get(index, m),
+            kind_value(&call.kind),
         ));
         out.push(KeyValue::new(
-            indexed_tool(prefix, index, m, SUFFIX_FUNCTION_NAME),
+            keys.call_name.get(index, m),
             call.name.clone(),
         ));
         self.push_content(
             out,
-            indexed_tool(prefix, index, m, SUFFIX_FUNCTION_ARGUMENTS),
-            &call.arguments,
+            || keys.call_arguments.get(index, m),
+            Cow::Borrowed(&call.arguments),
         );
     }
 
@@ -281,24 +316,29 @@ impl<'a> Recorder<'a> {
     }
 }
 
-fn indexed_tool_definition(prefix: &str, i: usize, tool: &ToolDefinition, out: &mut Vec<KeyValue>) {
+fn indexed_tool_definition(
+    keys: ToolKeys<'_>,
+    i: usize,
+    tool: &ToolDefinition,
+    out: &mut Vec<KeyValue>,
+) {
     out.push(KeyValue::new(
-        indexed(prefix, i, SUFFIX_TYPE),
-        tool.kind.clone(),
+        keys.get(ToolField::Kind, i),
+        kind_value(&tool.kind),
     ));
     out.push(KeyValue::new(
-        indexed(prefix, i, SUFFIX_FUNCTION_NAME),
+        keys.get(ToolField::Name, i),
         tool.name.clone(),
     ));
     if let Some(description) = &tool.description {
         out.push(KeyValue::new(
-            indexed(prefix, i, SUFFIX_FUNCTION_DESCRIPTION),
+            keys.get(ToolField::Description, i),
             description.clone(),
         ));
     }
     if let Some(parameters) = &tool.parameters {
         out.push(KeyValue::new(
-            indexed(prefix, i, SUFFIX_FUNCTION_PARAMETERS),
+            keys.get(ToolField::Parameters, i),
             parameters.clone(),
         ));
     }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use opentelemetry::trace::{Status, TraceContextExt};
-use opentelemetry::{KeyValue, Value};
+use opentelemetry::{KeyValue, StringValue, Value};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use super::attributes::{
@@ -31,7 +31,7 @@ use super::attributes::{
 };
 use super::error::CallError;
 use super::message::{ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, Usage};
-use super::recorder::{Recorder, string_array};
+use super::recorder::{Recorder, finish_reason_value, string_array};
 use super::settings::{GenAiSettings, settings};
 
 /// The GenAI operation (`gen_ai.operation.name`).
@@ -105,7 +105,9 @@ struct Recording {
     settings: Arc<GenAiSettings>,
     provider: Option<Provider>,
     start: Instant,
-    request_model: String,
+    /// Where `gen_ai.request.model` is in `core` (its value prices the call
+    /// when the response model has no price).
+    request_model_at: Option<usize>,
     max_tokens: Option<u64>,
     first_chunk: Option<Duration>,
     core: Vec<KeyValue>,
@@ -151,7 +153,7 @@ impl GenAiSpan {
     /// Starts `{operation} {model}` as a CLIENT child of the current span,
     /// with the installed [settings](super::settings).
     pub fn start(provider: Provider, operation: Operation, model: &str) -> Self {
-        Self::start_with_settings(provider, operation, model, settings())
+        Self::start_named(provider, operation, model, settings)
     }
 
     /// Like [`start`](Self::start) with explicit settings.
@@ -161,18 +163,19 @@ impl GenAiSpan {
         model: &str,
         settings: Arc<GenAiSettings>,
     ) -> Self {
-        let name = if model.is_empty() {
-            operation.as_str().to_owned()
-        } else {
-            format!("{} {model}", operation.as_str())
-        };
-        Self::start_span(SpanShape {
-            name,
-            internal: false,
-            operation,
-            provider: Some(provider),
-            model,
-            settings,
+        Self::start_named(provider, operation, model, || settings)
+    }
+
+    /// A CLIENT span named `{operation} {model}`, the name built without a
+    /// heap allocation; `settings` is only read when the span is recorded.
+    fn start_named(
+        provider: Provider,
+        operation: Operation,
+        model: &str,
+        settings: impl FnOnce() -> Arc<GenAiSettings>,
+    ) -> Self {
+        with_span_name(operation.as_str(), model, |name| {
+            Self::start_inner(name, false, operation, Some(provider), model, settings)
         })
     }
 
@@ -187,6 +190,17 @@ impl GenAiSpan {
             model,
             settings,
         } = shape;
+        Self::start_inner(&name, internal, operation, provider, model, || settings)
+    }
+
+    fn start_inner(
+        name: &str,
+        internal: bool,
+        operation: Operation,
+        provider: Option<Provider>,
+        model: &str,
+        settings: impl FnOnce() -> Arc<GenAiSettings>,
+    ) -> Self {
         let span = if internal {
             tracing::info_span!(
                 target: "coresdk::genai",
@@ -209,28 +223,29 @@ impl GenAiSpan {
         if !cx.span().is_recording() {
             return Self { span, rec: None };
         }
-        let mut core = Vec::with_capacity(32);
+        let mut core = take_buffer(CORE_CAPACITY);
         core.push(KeyValue::new(GEN_AI_OPERATION_NAME, operation.as_str()));
         if let Some(provider) = provider {
             core.push(KeyValue::new(GEN_AI_PROVIDER_NAME, provider.name));
             core.push(KeyValue::new(GEN_AI_SYSTEM, provider.name));
         }
-        if !model.is_empty() {
+        let request_model_at = (!model.is_empty()).then(|| {
             core.push(KeyValue::new(GEN_AI_REQUEST_MODEL, model.to_owned()));
-        }
+            core.len() - 1
+        });
         crate::context::record_current(&mut core);
         Self {
             span,
             rec: Some(Box::new(Recording {
                 cx,
-                settings,
+                settings: settings(),
                 provider,
                 start: Instant::now(),
-                request_model: model.to_owned(),
+                request_model_at,
                 max_tokens: None,
                 first_chunk: None,
                 core,
-                messages: Vec::new(),
+                messages: take_buffer(0),
                 error: None,
             })),
         }
@@ -312,7 +327,13 @@ impl GenAiSpan {
         if let Some(user) = &request.user {
             core.push(KeyValue::new(GEN_AI_REQUEST_USER, user.clone()));
         }
-        Recorder::new(&rec.settings).request(
+        let recorder = Recorder::new(&rec.settings);
+        rec.messages.reserve(recorder.indexed_estimate(
+            request.system_instructions.len() + request.messages.len(),
+            request.tools.len(),
+            usize::from(rec.provider.is_some_and(|p| p.tools_alias.is_some())),
+        ));
+        recorder.request(
             &request.system_instructions,
             &request.messages,
             &request.tools,
@@ -377,10 +398,10 @@ impl GenAiSpan {
         if let Some(model) = &response.model {
             core.push(KeyValue::new(GEN_AI_RESPONSE_MODEL, model.clone()));
         }
-        let reasons: Vec<String> = response
+        let reasons: Vec<StringValue> = response
             .completions
             .iter()
-            .filter_map(|c| c.finish_reason.as_ref().map(|r| r.as_str().to_owned()))
+            .filter_map(|c| c.finish_reason.as_ref().map(finish_reason_value))
             .collect();
         let truncated = response
             .completions
@@ -401,7 +422,10 @@ impl GenAiSpan {
             rec.cx.span().add_event(RESPONSE_TRUNCATED_EVENT, attrs);
         }
         record_usage(rec, response.model.as_deref(), &response.usage);
-        Recorder::new(&rec.settings).completions(&response.completions, &mut rec.messages);
+        let recorder = Recorder::new(&rec.settings);
+        rec.messages
+            .reserve(recorder.indexed_estimate(response.completions.len(), 0, 0));
+        recorder.completions(&response.completions, &mut rec.messages);
     }
 
     /// Records an embeddings response.
@@ -513,9 +537,9 @@ impl GenAiSpan {
             crate::metrics::record_span_metrics(&rec.core, elapsed, rec.first_chunk);
         }
         let span = rec.cx.span();
-        let mut attrs = std::mem::take(&mut rec.core);
-        attrs.append(&mut rec.messages);
-        span.set_attributes(attrs);
+        span.set_attributes(rec.core.drain(..).chain(rec.messages.drain(..)));
+        give_back(std::mem::take(&mut rec.core));
+        give_back(std::mem::take(&mut rec.messages));
         if let Some(message) = rec.error.take() {
             span.set_status(Status::error(message));
         }
@@ -529,6 +553,71 @@ impl Drop for GenAiSpan {
             self.flush();
         }
     }
+}
+
+/// Calls `f` with `{operation} {model}` (or `{operation}`), built on the stack
+/// when short: the `tracing` layer copies the name anyway.
+fn with_span_name<R>(operation: &str, model: &str, f: impl FnOnce(&str) -> R) -> R {
+    if model.is_empty() {
+        return f(operation);
+    }
+    let len = operation.len() + 1 + model.len();
+    let mut buf = [0_u8; 128];
+    if let Some(out) = buf.get_mut(..len) {
+        let (op, rest) = out.split_at_mut(operation.len());
+        op.copy_from_slice(operation.as_bytes());
+        if let Some((space, m)) = rest.split_first_mut() {
+            *space = b' ';
+            m.copy_from_slice(model.as_bytes());
+        }
+        if let Ok(name) = std::str::from_utf8(out) {
+            return f(name);
+        }
+    }
+    let mut name = String::with_capacity(len);
+    name.push_str(operation);
+    name.push(' ');
+    name.push_str(model);
+    f(&name)
+}
+
+/// Initial capacity of the core attribute list (fits a typical chat call).
+const CORE_CAPACITY: usize = 32;
+/// Buffers kept per thread for reuse.
+const POOLED_BUFFERS: usize = 4;
+/// Larger buffers are freed, not kept.
+const POOLED_MAX_CAPACITY: usize = 128;
+
+thread_local! {
+    /// Emptied attribute buffers of ended spans, reused by the next spans
+    /// started on this thread (saves two large allocations per call).
+    static BUFFERS: std::cell::RefCell<Vec<Vec<KeyValue>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// An empty attribute buffer: a pooled one, or a new one with `capacity`.
+fn take_buffer(capacity: usize) -> Vec<KeyValue> {
+    match BUFFERS.try_with(|pool| pool.borrow_mut().pop()) {
+        Ok(Some(mut buffer)) => {
+            buffer.reserve(capacity);
+            buffer
+        }
+        _ => Vec::with_capacity(capacity),
+    }
+}
+
+/// Returns an emptied buffer to this thread's pool (if there is room).
+fn give_back(mut buffer: Vec<KeyValue>) {
+    buffer.clear();
+    if buffer.capacity() == 0 || buffer.capacity() > POOLED_MAX_CAPACITY {
+        return;
+    }
+    let _ = BUFFERS.try_with(|pool| {
+        let mut pool = pool.borrow_mut();
+        if pool.len() < POOLED_BUFFERS {
+            pool.push(buffer);
+        }
+    });
 }
 
 fn to_i64(v: u64) -> i64 {
@@ -571,7 +660,10 @@ fn record_usage(rec: &mut Recording, response_model: Option<&str>, usage: &Usage
     let pricing = rec.settings.pricing();
     let cost = response_model
         .and_then(|m| pricing.cost(m, usage))
-        .or_else(|| pricing.cost(&rec.request_model, usage));
+        .or_else(|| {
+            let model = &core.get(rec.request_model_at?)?.value;
+            pricing.cost(&model.as_str(), usage)
+        });
     push_opt(core, LLM_COST_USD, cost);
 }
 

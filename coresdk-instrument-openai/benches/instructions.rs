@@ -1,0 +1,248 @@
+//! A fixed-iteration driver for instruction counting under callgrind, which is
+//! deterministic where wall-clock benches on a loaded machine are not.
+//!
+//! With the full pipeline installed (discarding exporter), it runs one of these
+//! `CORESDK_ITERS` times (default 10 000) inside a loop function of the same
+//! name plus `_loop`, so only that function's instructions need counting:
+//!
+//! - `chat_record` (default): `overhead`'s `genai_span/chat_record` body
+//!   (span + request + response attributes, no network);
+//! - `chat_raw` / `chat_traced`: one non-streaming call through the raw /
+//!   traced client to the local server, on a `current_thread` runtime so the
+//!   client side runs on the counted thread; traced − raw is the added cost;
+//! - `stream_raw` / `stream_traced`: a 500-chunk stream read to the end;
+//!   (traced − raw) / 500 is the per-chunk cost (plus the per-call cost / 500).
+//!
+//! ```text
+//! cargo bench -p coresdk-instrument-openai --bench instructions --no-run
+//! CORESDK_BENCH=chat_record CORESDK_ITERS=1000 valgrind --tool=callgrind \
+//!     --toggle-collect='*chat_record_loop*' target/release/deps/instructions-<hash>
+//! ```
+//!
+//! Instructions per call = the collected total / `CORESDK_ITERS`. Spans end on
+//! the application thread; the pipeline worker's processing is not counted.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use async_openai::Client;
+use async_openai::config::OpenAIConfig;
+use async_openai::types::chat::{
+    ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
+    ChatCompletionStreamOptions, CreateChatCompletionRequest, CreateChatCompletionRequestArgs,
+};
+use coresdk::config::{ExporterKind, MessageFormat};
+use coresdk::genai::{
+    ChatRequest, ChatResponse, Completion, FinishReason, GenAiSettings, GenAiSpan, Message,
+    Operation, Provider, Role, Usage,
+};
+use coresdk_instrument_openai::TracedClient;
+use coresdk_tests::openai_server::{Canned, OpenAiServer, synthetic_chat_stream};
+use futures_util::StreamExt as _;
+use tokio::runtime::Runtime;
+use tracing_subscriber::layer::SubscriberExt;
+
+fn neutral() -> (ChatRequest, ChatResponse) {
+    let request = ChatRequest {
+        model: "gpt-4o".into(),
+        messages: vec![
+            Message::text(Role::System, "You are a geography tutor."),
+            Message::text(Role::User, "What is the capital of Mexico?"),
+        ],
+        temperature: Some(0.7),
+        max_tokens: Some(256),
+        ..ChatRequest::default()
+    };
+    let response = ChatResponse {
+        id: Some("chatcmpl-CMKB2zKd9FIICG7iouTBKPCs0fLnL".into()),
+        model: Some("gpt-4o-2024-08-06".into()),
+        completions: vec![Completion {
+            message: Message::text(Role::Assistant, "The capital of Mexico is Mexico City."),
+            finish_reason: Some(FinishReason::Stop),
+        }],
+        usage: Usage {
+            input_tokens: Some(14),
+            output_tokens: Some(8),
+            ..Usage::default()
+        },
+    };
+    (request, response)
+}
+
+#[inline(never)]
+fn chat_record(settings: &Arc<GenAiSettings>, request: &ChatRequest, response: &ChatResponse) {
+    let mut span = GenAiSpan::start_with_settings(
+        Provider::OPENAI,
+        Operation::Chat,
+        "gpt-4o",
+        settings.clone(),
+    );
+    span.set_server("127.0.0.1", Some(8080));
+    span.record_chat_request(black_box(request));
+    span.record_chat_response(black_box(response));
+    span.end();
+}
+
+#[inline(never)]
+fn chat_record_loop(
+    iters: u64,
+    settings: &Arc<GenAiSettings>,
+    request: &ChatRequest,
+    response: &ChatResponse,
+) {
+    for _ in 0..iters {
+        chat_record(settings, request, response);
+    }
+}
+
+fn request() -> CreateChatCompletionRequest {
+    CreateChatCompletionRequestArgs::default()
+        .model("gpt-4o")
+        .messages(vec![
+            ChatCompletionRequestSystemMessage::from("You are a geography tutor.").into(),
+            ChatCompletionRequestUserMessage::from("What is the capital of Mexico?").into(),
+        ])
+        .temperature(0.7)
+        .max_completion_tokens(256_u32)
+        .build()
+        .unwrap()
+}
+
+fn stream_request() -> CreateChatCompletionRequest {
+    let mut r = request();
+    r.stream_options = Some(ChatCompletionStreamOptions {
+        include_usage: Some(true),
+        include_obfuscation: None,
+    });
+    r
+}
+
+fn client(server: &OpenAiServer) -> Client<OpenAIConfig> {
+    Client::with_config(
+        OpenAIConfig::new()
+            .with_api_base(server.base_url())
+            .with_api_key("sk-bench"),
+    )
+}
+
+async fn chat_raw(raw: &Client<OpenAIConfig>) {
+    black_box(raw.chat().create(request()).await.unwrap());
+}
+
+async fn chat_traced(traced: &TracedClient<OpenAIConfig>) {
+    black_box(traced.chat().create(request()).await.unwrap());
+}
+
+async fn stream_raw(raw: &Client<OpenAIConfig>) {
+    let mut s = raw.chat().create_stream(stream_request()).await.unwrap();
+    while let Some(chunk) = s.next().await {
+        black_box(chunk.unwrap());
+    }
+}
+
+async fn stream_traced(traced: &TracedClient<OpenAIConfig>) {
+    let mut s = traced.chat().create_stream(stream_request()).await.unwrap();
+    while let Some(chunk) = s.next().await {
+        black_box(chunk.unwrap());
+    }
+}
+
+#[inline(never)]
+fn chat_raw_loop(iters: u64, rt: &Runtime, raw: &Client<OpenAIConfig>) {
+    for _ in 0..iters {
+        rt.block_on(chat_raw(raw));
+    }
+}
+
+#[inline(never)]
+fn chat_traced_loop(iters: u64, rt: &Runtime, traced: &TracedClient<OpenAIConfig>) {
+    for _ in 0..iters {
+        rt.block_on(chat_traced(traced));
+    }
+}
+
+#[inline(never)]
+fn stream_raw_loop(iters: u64, rt: &Runtime, raw: &Client<OpenAIConfig>) {
+    for _ in 0..iters {
+        rt.block_on(stream_raw(raw));
+    }
+}
+
+#[inline(never)]
+fn stream_traced_loop(iters: u64, rt: &Runtime, traced: &TracedClient<OpenAIConfig>) {
+    for _ in 0..iters {
+        rt.block_on(stream_traced(traced));
+    }
+}
+
+/// Runs `CORESDK_BENCH` (a network mode) `iters` times after a warm-up.
+fn network(mode: &str, iters: u64, settings: &GenAiSettings) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = OpenAiServer::start().unwrap();
+    server.set_record_requests(false);
+    if mode.starts_with("stream") {
+        server.set_default(Canned::sse(&synthetic_chat_stream(500)));
+    }
+    let raw = client(&server);
+    let traced = coresdk_instrument_openai::instrument(raw.clone()).with_settings(settings.clone());
+    // Warm-up outside the counted loops (connection pool, lazy statics).
+    for _ in 0..3 {
+        match mode {
+            "chat_raw" => rt.block_on(chat_raw(&raw)),
+            "chat_traced" => rt.block_on(chat_traced(&traced)),
+            "stream_raw" => rt.block_on(stream_raw(&raw)),
+            "stream_traced" => rt.block_on(stream_traced(&traced)),
+            other => panic!("unknown CORESDK_BENCH {other:?}"),
+        }
+    }
+    let start = std::time::Instant::now();
+    match mode {
+        "chat_raw" => chat_raw_loop(iters, &rt, &raw),
+        "chat_traced" => chat_traced_loop(iters, &rt, &traced),
+        "stream_raw" => stream_raw_loop(iters, &rt, &raw),
+        _ => stream_traced_loop(iters, &rt, &traced),
+    }
+    let per_call = start.elapsed() / u32::try_from(iters.max(1)).unwrap_or(u32::MAX);
+    eprintln!("{mode}: {iters} calls, {per_call:?} per call (wall clock)");
+}
+
+fn main() {
+    let iters = std::env::var("CORESDK_ITERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000_u64);
+    let config = coresdk::Config::builder()
+        .without_env()
+        .without_config_file()
+        .with_exporter(ExporterKind::None)
+        .build()
+        .unwrap();
+    let (layer, guard) = coresdk::layer(config).unwrap();
+    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer)).unwrap();
+    let settings = Arc::new(
+        GenAiSettings::builder()
+            .with_capture_content(true)
+            .with_message_format(MessageFormat::Indexed)
+            .build(),
+    );
+    let mode = std::env::var("CORESDK_BENCH").unwrap_or_else(|_| "chat_record".to_owned());
+    if mode != "chat_record" {
+        network(&mode, iters, &settings);
+        let _ = guard.shutdown();
+        return;
+    }
+    let (request, response) = neutral();
+    // Warm-up outside the counted function (lazy statics, first allocations).
+    for _ in 0..10 {
+        chat_record(&settings, &request, &response);
+    }
+    let start = std::time::Instant::now();
+    chat_record_loop(iters, &settings, &request, &response);
+    let per_call = start.elapsed() / u32::try_from(iters.max(1)).unwrap_or(u32::MAX);
+    eprintln!("chat_record: {iters} calls, {per_call:?} per call (wall clock)");
+    let _ = guard.shutdown();
+}
