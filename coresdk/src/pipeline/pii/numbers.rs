@@ -31,7 +31,7 @@ pub(super) fn at_digit_run(b: &[u8], p: usize, on: &Builtins) -> (Option<Match>,
     let may_start_shape = matches!(after, b'.' | b'-' | b':' | b' ' | b')')
         || matches!(before, b'+' | b'(' | b'.' | b'-' | b':')
         || before.is_ascii_uppercase()
-        || (is_hex(after) && mac_separator_near(b, p));
+        || ((is_hex(after) || is_hex(before)) && mac_separator_near(b, p));
     if r <= 2 && !may_start_shape {
         return (None, word_end(b, p));
     }
@@ -371,7 +371,7 @@ fn mac_separator_near(b: &[u8], p: usize) -> bool {
 /// `hh-hh-hh-hh-hh-hh` or `hhhh.hhhh.hhhh`.
 pub(super) fn mac_around(b: &[u8], p: usize) -> Option<(usize, usize)> {
     let mut q0 = p;
-    while q0 > 0 && p - q0 < 15 && (is_hex(b[q0 - 1]) || matches!(b[q0 - 1], b':' | b'-' | b'.')) {
+    while q0 > 0 && p - q0 < 16 && (is_hex(b[q0 - 1]) || matches!(b[q0 - 1], b':' | b'-' | b'.')) {
         q0 -= 1;
     }
     (q0..=p)
@@ -502,6 +502,15 @@ mod tests {
         assert_eq!(
             first("mac 0a-1b-2c-3d-4e-5f up"),
             Some(("0a-1b-2c-3d-4e-5f".into(), BuiltinRule::MacAddress))
+        );
+        // The only decimal digit is the last one: the whole MAC is 16 bytes back.
+        assert_eq!(
+            first(" eb-ab-af-ef-ed-b8  "),
+            Some(("eb-ab-af-ef-ed-b8".into(), BuiltinRule::MacAddress))
+        );
+        assert_eq!(
+            first("\neb-ab-af-ef-ed-b8\n "),
+            Some(("eb-ab-af-ef-ed-b8".into(), BuiltinRule::MacAddress))
         );
         assert_eq!(
             first("mac AB-CD-EF-12-34-56 up"),
