@@ -223,3 +223,94 @@ fn openai_calls_record_metrics() {
         "{tokens:#?}"
     );
 }
+
+/// The Bedrock instrumentation records the same metrics, failures included.
+#[test]
+fn bedrock_calls_record_metrics() {
+    use aws_sdk_bedrockruntime::config::retry::RetryConfig;
+    use aws_sdk_bedrockruntime::config::{BehaviorVersion, Credentials, Region};
+    use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, Message};
+    use coresdk_tests::bedrock_server::{BedrockServer, Canned};
+
+    const MODEL: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let receiver = OtlpReceiver::start(Transport::Grpc);
+    let server = BedrockServer::start().expect("bedrock server");
+    server.push(Canned::converse());
+    server.push(Canned::aws_error("ThrottlingException"));
+    let config = coresdk::Config::builder()
+        .without_env()
+        .without_config_file()
+        .with_otlp_endpoint(receiver.endpoint())
+        .build()
+        .expect("config");
+    let (layer, guard) = coresdk::layer(config).expect("layer");
+    let subscriber = tracing_subscriber::registry().with(layer);
+    let _default = tracing::subscriber::set_default(subscriber);
+    let sdk = aws_sdk_bedrockruntime::Client::from_conf(
+        aws_sdk_bedrockruntime::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .endpoint_url(server.endpoint_url())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
+            .retry_config(RetryConfig::disabled())
+            .build(),
+    );
+    let client = coresdk_instrument_bedrock::instrument(sdk);
+    let message = Message::builder()
+        .role(ConversationRole::User)
+        .content(ContentBlock::Text("hi".into()))
+        .build()
+        .expect("message");
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt")
+        .block_on(async {
+            client
+                .converse()
+                .model_id(MODEL)
+                .messages(message.clone())
+                .send()
+                .await
+                .expect("converse");
+            assert!(
+                client
+                    .converse()
+                    .model_id(MODEL)
+                    .messages(message)
+                    .send()
+                    .await
+                    .is_err(),
+                "throttled"
+            );
+        });
+    guard.shutdown().expect("shutdown");
+
+    let metrics = receiver.metrics();
+    let duration = metric(&metrics, "gen_ai.client.operation.duration");
+    let points: Vec<_> = duration
+        .points
+        .iter()
+        .filter(|p| p.attributes.get("gen_ai.provider.name") == Some(&json!("aws.bedrock")))
+        .collect();
+    assert_eq!(points.len(), 2, "{points:#?}");
+    let failed = points
+        .iter()
+        .find(|p| p.attributes.contains_key("error.type"))
+        .expect("failed call point");
+    assert_eq!(
+        failed.attributes["error.type"],
+        json!("ThrottlingException")
+    );
+    assert_eq!(failed.attributes["gen_ai.request.model"], json!(MODEL));
+    assert!(
+        metric(&metrics, "gen_ai.client.token.usage")
+            .points
+            .iter()
+            .any(|p| p.attributes.get("gen_ai.provider.name") == Some(&json!("aws.bedrock"))),
+        "token usage from the Converse response"
+    );
+}
