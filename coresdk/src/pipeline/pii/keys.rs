@@ -1,6 +1,9 @@
 //! Key rules: attributes whose key matches a glob are handled whole,
 //! whatever their value.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
 use crate::config::PiiAction;
 use crate::genai::attributes::{
     PII_HASH_KEY_GLOBS, PII_KEY_RULE_EXEMPT_GLOBS, PII_REDACT_KEY_GLOBS,
@@ -106,12 +109,31 @@ fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
     pattern[p..].iter().all(|&c| c == b'*')
 }
 
+/// Distinct keys whose decision is remembered; past it the memory restarts.
+const DECISION_MEMORY: usize = 4096;
+
 /// The key rules in force: the user's first, then the defaults not switched off.
-#[derive(Debug, Clone, Default)]
+///
+/// Attribute keys repeat endlessly (most are constants), so each key's decision
+/// is remembered: matching every glob against every key of every span was the
+/// largest cost of the masking stage.
+#[derive(Debug, Default)]
 pub(crate) struct KeyRules {
     user: Vec<(Glob, PiiAction)>,
     defaults: Vec<(Glob, PiiAction)>,
     exempt: Vec<Glob>,
+    decided: Mutex<HashMap<Box<str>, Option<PiiAction>>>,
+}
+
+impl Clone for KeyRules {
+    fn clone(&self) -> Self {
+        Self {
+            user: self.user.clone(),
+            defaults: self.defaults.clone(),
+            exempt: self.exempt.clone(),
+            decided: Mutex::default(),
+        }
+    }
 }
 
 impl KeyRules {
@@ -132,6 +154,7 @@ impl KeyRules {
             user: Vec::new(),
             defaults,
             exempt,
+            decided: Mutex::default(),
         }
     }
 
@@ -143,10 +166,27 @@ impl KeyRules {
     /// Adds a user rule; user rules win over the defaults.
     pub(crate) fn push(&mut self, glob: Glob, action: PiiAction) {
         self.user.push((glob, action));
+        self.decided
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 
     /// What to do with the attribute called `key`, if a key rule covers it.
     pub(crate) fn action_for(&self, key: &str) -> Option<PiiAction> {
+        let mut decided = self.decided.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(action) = decided.get(key) {
+            return *action;
+        }
+        let action = self.decide(key);
+        if decided.len() >= DECISION_MEMORY {
+            decided.clear();
+        }
+        decided.insert(key.into(), action);
+        action
+    }
+
+    fn decide(&self, key: &str) -> Option<PiiAction> {
         if let Some((_, action)) = self.user.iter().find(|(g, _)| g.matches(key)) {
             return Some(*action);
         }
