@@ -4,6 +4,7 @@
 #![warn(missing_docs, missing_debug_implementations)]
 #![allow(clippy::missing_panics_doc, clippy::expect_used)]
 
+pub mod attrs;
 pub mod bedrock_server;
 pub mod openai_server;
 pub mod otlp;

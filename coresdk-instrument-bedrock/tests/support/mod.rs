@@ -151,51 +151,12 @@ pub(crate) fn attribute_map(span: &SpanData, port: u16) -> BTreeMap<String, Stri
 
 /// `key = value` lines (the wire names, spelled out as test data).
 pub(crate) fn expected(blocks: &[&str]) -> BTreeMap<String, String> {
-    blocks
-        .iter()
-        .flat_map(|b| b.lines())
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            let (k, v) = l.split_once(" = ").unwrap_or((l, ""));
-            (k.to_owned(), v.to_owned())
-        })
-        .collect()
+    coresdk_tests::attrs::expected_lines(blocks.iter().flat_map(|b| b.lines()))
 }
 
-/// Asserts two maps are equal, printing only the differences.
-pub(crate) fn assert_attributes(got: &BTreeMap<String, String>, want: &BTreeMap<String, String>) {
-    let mut diff = Vec::new();
-    for (k, v) in want {
-        match got.get(k) {
-            None => diff.push(format!("missing  {k} = {v}")),
-            Some(g) if g != v => diff.push(format!("differs  {k} = {g}   (want {v})")),
-            _ => {}
-        }
-    }
-    for (k, v) in got {
-        if !want.contains_key(k) {
-            diff.push(format!("extra    {k} = {v}"));
-        }
-    }
-    assert!(
-        diff.is_empty(),
-        "attribute map differs:\n{}",
-        diff.join("\n")
-    );
-}
-
-/// The only span with this name.
-pub(crate) fn span<'a>(spans: &'a [SpanData], name: &str) -> &'a SpanData {
-    let found: Vec<&SpanData> = spans.iter().filter(|s| s.name == name).collect();
-    assert_eq!(
-        found.len(),
-        1,
-        "spans named {name}: {:?}",
-        spans.iter().map(|s| &s.name).collect::<Vec<_>>()
-    );
-    found[0]
-}
+// Each test binary uses a different subset of the shared helpers.
+#[allow(unused_imports)]
+pub(crate) use coresdk_tests::attrs::{assert_attributes, span};
 
 /// `gen_ai.completion.0.content`.
 pub(crate) fn completion_0_content() -> String {
