@@ -36,7 +36,7 @@ fn defaults() {
     assert_eq!(c.otlp().resolved_traces_endpoint(), "http://localhost:4317");
     assert_eq!(c.sampler(), SamplerConfig::ParentBasedAlwaysOn);
     assert_eq!(c.pipeline().span_attribute_count_limit(), 512);
-    assert_eq!(c.pipeline().queue_size(), 2048);
+    assert_eq!(c.pipeline().queue_size(), 8192);
     assert!(!c.genai().capture_content());
     assert_eq!(c.genai().content_max_chars(), 4000);
     assert_eq!(c.genai().message_format(), MessageFormat::Indexed);

@@ -261,7 +261,7 @@ pub struct PipelineConfig {
 impl Default for PipelineConfig {
     fn default() -> Self {
         Self {
-            queue_size: 2048,
+            queue_size: 8192,
             batch_size: 512,
             batch_delay: Duration::from_secs(1),
             shutdown_timeout: Duration::from_secs(5),

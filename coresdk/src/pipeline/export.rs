@@ -1,12 +1,18 @@
 //! The export stage: batching, retry with backoff, and the exporters
 //! (OTLP gRPC, OTLP HTTP/protobuf, stdout span tree, none).
 //!
-//! Runs only on the pipeline's worker thread, which owns a small current-thread
-//! Tokio runtime for the async exporters: the application's runtime (if any) is
-//! never used, so a `current_thread` app runtime or no runtime at all work alike.
+//! Spans arrive on the pipeline's worker thread. OTLP requests do not run
+//! there: each batch is sent as a task on the stage's own one-thread Tokio
+//! runtime, a few at once, so the worker keeps draining the handoff while a
+//! batch is on the wire (waiting for each answer on the worker made it fall
+//! behind, and the handoff drop spans, at 50 k spans/s). The application's
+//! runtime (if any) is never used, so a `current_thread` app runtime or no
+//! runtime at all work alike. Failed batches are retried whole after a
+//! backoff, at most [`MAX_ATTEMPTS`] times; what the stage holds (buffered,
+//! awaiting a retry, or in flight) is bounded by the queue size.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use opentelemetry::Context;
@@ -25,6 +31,8 @@ const MAX_ATTEMPTS: u32 = 5;
 const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
 /// Longest retry delay.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// Export requests on the wire at once, at most (fewer with a small queue).
+const MAX_IN_FLIGHT: usize = 4;
 /// Log an export failure at most this often.
 const LOG_INTERVAL: Duration = Duration::from_mins(1);
 
@@ -116,14 +124,22 @@ impl Exporter {
         }
     }
 
-    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+    /// Exports a batch that needs no network at once; gives an OTLP batch back.
+    fn export_local(&self, batch: Vec<SpanData>) -> Option<Vec<SpanData>> {
         match self {
-            Exporter::Otlp(e) => e.export(batch).await,
+            Exporter::Otlp(_) => Some(batch),
             Exporter::Stdout(w) => {
                 w.write_batch(batch);
-                Ok(())
+                None
             }
-            Exporter::None => Ok(()),
+            Exporter::None => None,
+        }
+    }
+
+    async fn export_remote(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        match self {
+            Exporter::Otlp(e) => e.export(batch).await,
+            Exporter::Stdout(_) | Exporter::None => Ok(()),
         }
     }
 
@@ -143,169 +159,340 @@ impl Exporter {
             Exporter::None => Ok(()),
         }
     }
+}
 
-    fn needs_copy_for_retry(&self) -> bool {
-        matches!(self, Exporter::Otlp(_))
+/// A batch that failed and waits for its next attempt.
+#[derive(Debug)]
+struct Retry {
+    spans: Vec<SpanData>,
+    /// Failed attempts so far.
+    attempts: u32,
+}
+
+/// Batching, retry and in-flight state, shared by the worker thread (which
+/// pushes spans and ticks) and the export tasks (which settle their batch).
+#[derive(Debug, Default)]
+struct State {
+    /// Spans waiting for a batch, oldest first.
+    buffer: VecDeque<SpanData>,
+    /// Failed batches waiting for their retry, oldest first; sent before `buffer`.
+    retries: VecDeque<Retry>,
+    /// Spans held in `retries`.
+    retry_spans: usize,
+    /// Export requests on the wire.
+    in_flight: usize,
+    /// Spans in those requests.
+    in_flight_spans: usize,
+    /// Consecutive failures, for the backoff.
+    failures: u32,
+    retry_at: Option<Instant>,
+    last_log: Option<Instant>,
+    /// Set while a flush or shutdown drains: backoff is ignored, failures are final.
+    deadline: Option<Instant>,
+    /// The first failure of the current flush.
+    flush_error: Option<OTelSdkError>,
+    /// Shut down: what was in flight has been counted; late answers change nothing.
+    closed: bool,
+}
+
+impl State {
+    fn ready(&self, now: Instant) -> bool {
+        self.deadline.is_some() || self.retry_at.is_none_or(|at| now >= at)
+    }
+
+    /// Spans the stage holds: waiting, waiting for a retry, or in flight.
+    fn held(&self) -> usize {
+        self.buffer.len() + self.retry_spans + self.in_flight_spans
+    }
+
+    fn is_idle(&self) -> bool {
+        self.buffer.is_empty() && self.retries.is_empty() && self.in_flight == 0
     }
 }
 
-/// Batching + retry state, driven by the worker thread.
+/// What the export tasks share with the worker thread.
 #[derive(Debug)]
-struct Inner {
-    runtime: tokio::runtime::Runtime,
+struct Shared {
     exporter: Exporter,
-    buffer: VecDeque<SpanData>,
-    max_buffer: usize,
+    state: Mutex<State>,
+    /// Signalled when an export request settles (flush and shutdown wait on it).
+    settled: Condvar,
+    /// The export runtime (OTLP only).
+    handle: Option<tokio::runtime::Handle>,
+    /// Bound on the spans held (buffered, awaiting retry, or in flight).
+    max_held: usize,
     batch_size: usize,
+    max_in_flight: usize,
     timeout: Duration,
-    attempt: u32,
-    retry_at: Option<Instant>,
-    last_log: Option<Instant>,
     counters: Arc<Counters>,
+}
+
+/// Owns the export runtime; dropped on the worker thread, never inside the runtime.
+#[derive(Debug)]
+struct Core {
+    runtime: Option<tokio::runtime::Runtime>,
+    shared: Arc<Shared>,
+}
+
+impl Drop for Core {
+    fn drop(&mut self) {
+        // Flush and shutdown have already waited (bounded) for what was in
+        // flight; a stuck request or DNS lookup must not hold up the caller.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 /// The export stage, shared between the chain (as its last [`SpanProcessor`]) and
 /// the worker loop (which calls [`ExportCore::tick`] when the batch delay passes).
+///
+/// OTLP requests run as tasks on the stage's own one-thread Tokio runtime, at
+/// most a few at once, so the worker keeps draining the handoff queue while a
+/// batch is on the wire. The stdout and none exporters run inline.
 #[derive(Debug, Clone)]
 pub(crate) struct ExportCore {
-    inner: Arc<Mutex<Inner>>,
+    core: Arc<Core>,
 }
 
 impl ExportCore {
-    /// Builds the exporter. Must run on the worker thread: the gRPC exporter
-    /// binds to the runtime that is current when it is built.
+    /// Builds the exporter. The OTLP exporter binds to the runtime that is
+    /// current when it is built: the stage's own.
     pub(crate) fn new(
         config: &Config,
         resource: &Resource,
         counters: Arc<Counters>,
     ) -> Result<Self, ExportError> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .thread_name("coresdk-export")
-            .build()
-            .map_err(ExportError::Runtime)?;
+        let runtime = if config.exporter() == ExporterKind::Otlp {
+            Some(
+                tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(1)
+                    .enable_all()
+                    .thread_name("coresdk-export")
+                    .build()
+                    .map_err(ExportError::Runtime)?,
+            )
+        } else {
+            None
+        };
         let exporter = {
-            let _entered = runtime.enter();
+            let _entered = runtime.as_ref().map(tokio::runtime::Runtime::enter);
             Exporter::build(config, resource)?
         };
         let pipeline = config.pipeline();
+        let batch_size = pipeline.batch_size();
+        let max_held = pipeline.queue_size().max(batch_size);
         Ok(Self {
-            inner: Arc::new(Mutex::new(Inner {
+            core: Arc::new(Core {
+                shared: Arc::new(Shared {
+                    exporter,
+                    state: Mutex::new(State::default()),
+                    settled: Condvar::new(),
+                    handle: runtime.as_ref().map(|r| r.handle().clone()),
+                    max_held,
+                    batch_size,
+                    // At most half of what the stage may hold is on the wire,
+                    // so new spans still find room while requests are slow.
+                    max_in_flight: (max_held / batch_size / 2).clamp(1, MAX_IN_FLIGHT),
+                    timeout: config.otlp().timeout(),
+                    counters,
+                }),
                 runtime,
-                exporter,
-                buffer: VecDeque::new(),
-                max_buffer: pipeline.queue_size().max(pipeline.batch_size()),
-                batch_size: pipeline.batch_size(),
-                timeout: config.otlp().timeout(),
-                attempt: 0,
-                retry_at: None,
-                last_log: None,
-                counters,
-            })),
+            }),
         })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    fn shared(&self) -> &Arc<Shared> {
+        &self.core.shared
+    }
+
+    /// Sends everything held, ignoring the backoff, and waits until it has
+    /// settled or `deadline` passes. Stops sending after the first failure.
+    fn drain(&self, deadline: Instant) -> OTelSdkResult {
+        let shared = self.shared();
+        let mut state = shared.lock();
+        state.deadline = Some(deadline);
+        state.flush_error = None;
+        let result = loop {
+            if state.flush_error.is_none() {
+                shared.pump(&mut state, true);
+            }
+            if state.in_flight == 0 && (state.is_idle() || state.flush_error.is_some()) {
+                break state.flush_error.take().map_or(Ok(()), Err);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break Err(OTelSdkError::Timeout(Duration::ZERO));
+            }
+            state = shared
+                .settled
+                .wait_timeout(state, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        };
+        state.deadline = None;
+        state.flush_error = None;
+        result
     }
 }
 
 impl super::tick::Tick for ExportCore {
-    /// Exports what is buffered, unless a retry is still backing off.
+    /// Sends what is buffered, unless a retry is still backing off.
     fn tick(&self) {
-        let mut inner = self.lock();
-        if !inner.buffer.is_empty() && inner.ready(Instant::now()) {
-            // A failure is counted, logged and retried after the backoff.
-            let _ = inner.export_buffered(None);
+        let shared = self.shared();
+        {
+            let mut state = shared.lock();
+            shared.pump(&mut state, true);
         }
-        inner.exporter.flush();
+        shared.exporter.flush();
     }
 }
 
-impl Inner {
-    fn ready(&self, now: Instant) -> bool {
-        self.retry_at.is_none_or(|at| now >= at)
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn push(&mut self, span: SpanData) {
-        if self.buffer.len() >= self.max_buffer {
-            // Bounded memory while the backend is down: the oldest span goes.
-            self.buffer.pop_front();
-            self.counters.dropped(1);
-        }
-        self.buffer.push_back(span);
-        if self.buffer.len() >= self.batch_size && self.ready(Instant::now()) {
-            // A failure is counted, logged and retried after the backoff.
-            let _ = self.export_buffered(None);
-        }
-    }
-
-    /// Exports full and partial batches until the buffer is empty or an export
-    /// fails. With a deadline (flush/shutdown) it ignores the backoff and gives
-    /// up on what is left when the deadline passes.
-    fn export_buffered(&mut self, deadline: Option<Instant>) -> OTelSdkResult {
-        while !self.buffer.is_empty() {
-            let now = Instant::now();
-            let mut timeout = self.timeout;
-            if let Some(deadline) = deadline {
-                let left = deadline.saturating_duration_since(now);
-                if left.is_zero() {
-                    return Err(OTelSdkError::Timeout(Duration::ZERO));
-                }
-                timeout = timeout.min(left);
-            }
-            let n = self.buffer.len().min(self.batch_size);
-            let batch: Vec<SpanData> = if self.exporter.needs_copy_for_retry() {
-                // Kept in the buffer until the backend acknowledges it.
-                self.buffer.iter().take(n).cloned().collect()
+    fn push(self: &Arc<Self>, span: SpanData) {
+        let mut state = self.lock();
+        if state.held() >= self.max_held {
+            // Bounded memory while the backend is slow or down: the oldest
+            // span waiting goes (a whole failed batch first), or this one when
+            // everything held is on the wire.
+            if let Some(retry) = state.retries.pop_front() {
+                state.retry_spans -= retry.spans.len();
+                self.counters.dropped(retry.spans.len() as u64);
+            } else if state.buffer.pop_front().is_some() {
+                self.counters.dropped(1);
             } else {
-                self.buffer.drain(..n).collect()
-            };
-            let result = self.runtime.block_on(async {
-                tokio::time::timeout(timeout, self.exporter.export(batch)).await
-            });
-            let error = match result {
-                Ok(Ok(())) => {
-                    if self.exporter.needs_copy_for_retry() {
-                        self.buffer.drain(..n);
-                    }
-                    self.counters.exported(n as u64);
-                    self.attempt = 0;
-                    self.retry_at = None;
-                    continue;
-                }
-                Ok(Err(e)) => e,
-                Err(_) => OTelSdkError::Timeout(timeout),
-            };
-            self.attempt += 1;
-            if self.attempt >= MAX_ATTEMPTS || deadline.is_some() {
-                self.buffer.drain(..n.min(self.buffer.len()));
-                self.counters.export_failed(n as u64);
-                self.attempt = 0;
+                self.counters.dropped(1);
+                return;
             }
-            let backoff = INITIAL_BACKOFF
-                .saturating_mul(1 << self.attempt.min(10))
-                .min(MAX_BACKOFF);
-            self.retry_at = Some(Instant::now() + backoff);
-            self.log_failure(&error);
-            return Err(error);
         }
-        Ok(())
+        state.buffer.push_back(span);
+        if state.buffer.len() >= self.batch_size {
+            self.pump(&mut state, false);
+        }
     }
 
-    fn log_failure(&mut self, error: &OTelSdkError) {
+    /// Sends batches while requests may be added: failed batches first, then
+    /// full batches of new spans, and a partial one if `partial`.
+    fn pump(self: &Arc<Self>, state: &mut State, partial: bool) {
         let now = Instant::now();
-        if self
-            .last_log
-            .is_none_or(|t| now.duration_since(t) >= LOG_INTERVAL)
-        {
-            self.last_log = Some(now);
-            tracing::warn!(
-                target: "coresdk",
-                error = %error,
-                "span export failed; retrying with backoff (logged at most once a minute)"
-            );
+        while state.in_flight < self.max_in_flight && state.ready(now) {
+            let (spans, attempts) = if let Some(retry) = state.retries.pop_front() {
+                state.retry_spans -= retry.spans.len();
+                (retry.spans, retry.attempts)
+            } else if state.buffer.len() >= self.batch_size || (partial && !state.buffer.is_empty())
+            {
+                let n = state.buffer.len().min(self.batch_size);
+                (state.buffer.drain(..n).collect(), 0)
+            } else {
+                return;
+            };
+            self.send(state, spans, attempts, now);
         }
+    }
+
+    fn send(
+        self: &Arc<Self>,
+        state: &mut State,
+        batch: Vec<SpanData>,
+        attempts: u32,
+        now: Instant,
+    ) {
+        let n = batch.len();
+        let Some(batch) = self.exporter.export_local(batch) else {
+            self.counters.exported(n as u64);
+            return;
+        };
+        let Some(handle) = &self.handle else {
+            // Not reached: the OTLP exporter always has its runtime.
+            self.counters.export_failed(n as u64);
+            return;
+        };
+        let timeout = state.deadline.map_or(self.timeout, |deadline| {
+            self.timeout.min(deadline.saturating_duration_since(now))
+        });
+        state.in_flight += 1;
+        state.in_flight_spans += n;
+        let shared = Arc::clone(self);
+        handle.spawn(async move {
+            // The exporter consumes its batch: a copy is kept for a retry. It
+            // is made here, on the export thread, not on the worker.
+            let copy = batch.clone();
+            let result =
+                match tokio::time::timeout(timeout, shared.exporter.export_remote(batch)).await {
+                    Ok(result) => result,
+                    Err(_) => Err(OTelSdkError::Timeout(timeout)),
+                };
+            shared.settle(copy, attempts, result);
+        });
+    }
+
+    /// Records the outcome of one request and sends what may follow.
+    fn settle(self: &Arc<Self>, batch: Vec<SpanData>, attempts: u32, result: OTelSdkResult) {
+        let n = batch.len();
+        let mut state = self.lock();
+        state.in_flight -= 1;
+        state.in_flight_spans -= n;
+        if state.closed {
+            // Counted as failed at shutdown.
+            drop(state);
+            self.settled.notify_all();
+            return;
+        }
+        match result {
+            Ok(()) => {
+                self.counters.exported(n as u64);
+                state.failures = 0;
+                state.retry_at = None;
+            }
+            Err(error) => {
+                let attempts = attempts + 1;
+                if attempts >= MAX_ATTEMPTS || state.deadline.is_some() {
+                    self.counters.export_failed(n as u64);
+                } else {
+                    state.retry_spans += n;
+                    state.retries.push_back(Retry {
+                        spans: batch,
+                        attempts,
+                    });
+                }
+                state.failures = state.failures.saturating_add(1);
+                let backoff = INITIAL_BACKOFF
+                    .saturating_mul(1 << state.failures.min(10))
+                    .min(MAX_BACKOFF);
+                state.retry_at = Some(Instant::now() + backoff);
+                log_failure(&mut state, &error);
+                if state.deadline.is_some() {
+                    state.flush_error.get_or_insert(error);
+                }
+            }
+        }
+        // Keep the wire busy without waiting for the worker's next span or tick;
+        // a flush that saw a failure stops sending.
+        if state.flush_error.is_none() {
+            let flushing = state.deadline.is_some();
+            self.pump(&mut state, flushing);
+        }
+        drop(state);
+        self.settled.notify_all();
+    }
+}
+
+fn log_failure(state: &mut State, error: &OTelSdkError) {
+    let now = Instant::now();
+    if state
+        .last_log
+        .is_none_or(|t| now.duration_since(t) >= LOG_INTERVAL)
+    {
+        state.last_log = Some(now);
+        tracing::warn!(
+            target: "coresdk",
+            error = %error,
+            "span export failed; retrying with backoff (logged at most once a minute)"
+        );
     }
 }
 
@@ -313,28 +500,32 @@ impl SpanProcessor for ExportCore {
     fn on_start(&self, _span: &mut Span, _cx: &Context) {}
 
     fn on_end(&self, span: SpanData) {
-        self.lock().push(span);
+        self.shared().push(span);
     }
 
     fn force_flush(&self) -> OTelSdkResult {
-        let mut inner = self.lock();
-        let deadline = Instant::now() + inner.timeout;
-        let result = inner.export_buffered(Some(deadline));
-        inner.exporter.flush();
+        let result = self.drain(Instant::now() + self.shared().timeout);
+        self.shared().exporter.flush();
         result
     }
 
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        let mut inner = self.lock();
         let deadline = Instant::now() + timeout;
-        let flushed = inner.export_buffered(Some(deadline));
-        let left = deadline.saturating_duration_since(Instant::now());
-        if !inner.buffer.is_empty() {
-            let n = inner.buffer.len() as u64;
-            inner.buffer.clear();
-            inner.counters.export_failed(n);
+        let flushed = self.drain(deadline);
+        let shared = self.shared();
+        {
+            let mut state = shared.lock();
+            let left = state.buffer.len() + state.retry_spans + state.in_flight_spans;
+            if left > 0 {
+                shared.counters.export_failed(left as u64);
+            }
+            state.buffer.clear();
+            state.retries.clear();
+            state.retry_spans = 0;
+            state.closed = true;
         }
-        let shut = inner.exporter.shutdown(left);
+        let left = deadline.saturating_duration_since(Instant::now());
+        let shut = shared.exporter.shutdown(left);
         flushed.and(shut)
     }
 }
