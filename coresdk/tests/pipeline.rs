@@ -129,3 +129,53 @@ fn setup_errors_do_not_panic() {
     let setup: coresdk::SetupError = err.into();
     assert!(setup.to_string().contains("otlp.endpoint"), "{setup}");
 }
+
+/// A finished span made on a bare provider, to hand to a handoff directly.
+fn template_span() -> opentelemetry_sdk::trace::SpanData {
+    use opentelemetry::trace::{Span as _, Tracer as _, TracerProvider as _};
+    let capture = SpanCapture::new();
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        .with_span_processor(capture.clone())
+        .build();
+    provider.tracer("test").start("work").end();
+    capture.spans().pop().expect("one span")
+}
+
+#[test]
+fn flush_sees_the_spans_of_every_thread_including_exited_ones() {
+    use opentelemetry_sdk::trace::SpanProcessor as _;
+    let capture = SpanCapture::new();
+    let handoff =
+        std::sync::Arc::new(coresdk::testing::handoff_to(capture.clone(), 1024).expect("handoff"));
+    let template = template_span();
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let handoff = std::sync::Arc::clone(&handoff);
+            let template = template.clone();
+            std::thread::spawn(move || {
+                for _ in 0..100 {
+                    handoff.on_end(template.clone());
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().expect("producer");
+    }
+    for _ in 0..10 {
+        handoff.on_end(template.clone());
+    }
+    handoff.force_flush().expect("flush");
+    assert_eq!(capture.spans().len(), 410);
+    // Buffers of exited threads are forgotten once drained; new threads still work.
+    let late = std::thread::spawn({
+        let handoff = std::sync::Arc::clone(&handoff);
+        move || handoff.on_end(template)
+    });
+    late.join().expect("late producer");
+    handoff.force_flush().expect("flush");
+    assert_eq!(capture.spans().len(), 411);
+    handoff
+        .shutdown_with_timeout(Duration::from_secs(5))
+        .expect("shutdown");
+}

@@ -33,7 +33,7 @@ fn main() {
         .with_service_name("throughput")
         .with_otlp_endpoint(receiver.endpoint())
         .with_otlp_protocol(OtlpProtocol::Grpc)
-        .with_otlp_timeout(Duration::from_secs(60))
+        .with_otlp_timeout(Duration::from_mins(1))
         .with_llm_export(true)
         .with_tail_sampling(TailSamplingConfig::new(1.0))
         .with_metrics(false)
