@@ -30,19 +30,9 @@ use tracing_subscriber::layer::SubscriberExt as _;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
-/// The customer's egress policy (the one of the CoreSDK LLM-export page).
-const POLICY: &str = r#"package acme.llm
-
-import future.keywords.if
-
-default allow = false
-
-# Only export LLM diagnostics for errors — not slow-but-successful spans
-allow if {
-    input.error.status >= 500
-    not contains(input.service, "payment") # payment service exports nothing externally
-}
-"#;
+/// The customer's egress policy (the one of the CoreSDK LLM-export page):
+/// errors with a 5xx status may leave the host, except from payment services.
+const POLICY: &str = include_str!("policies/acme_llm.rego");
 
 fn main() -> Result<(), Error> {
     let dir = std::env::temp_dir().join(format!("coresdk-egress-{}", std::process::id()));
@@ -120,10 +110,10 @@ impl fmt::Display for InventoryUnavailable {
 impl std::error::Error for InventoryUnavailable {}
 
 impl Problem for InventoryUnavailable {
-    fn problem_type(&self) -> &str {
+    fn problem_type(&self) -> &'static str {
         "https://example.com/problems/inventory-unavailable"
     }
-    fn title(&self) -> &str {
+    fn title(&self) -> &'static str {
         "Inventory Unavailable"
     }
     fn status(&self) -> u16 {
