@@ -92,7 +92,7 @@ struct Parts {
     private: TokenStream,
     /// The two callsite statics.
     statics: TokenStream,
-    /// `let __coresdk_hint = …; let __coresdk_span = …;`
+    /// `let __coresdk_hint = …; let __coresdk_labels = …; let __coresdk_span = …;`
     prologue: TokenStream,
     /// The closure that records an `Err` result on the span.
     classify: TokenStream,
@@ -100,6 +100,7 @@ struct Parts {
 
 fn expand_fn(args: &TraceArgs, item_fn: ItemFn) -> TokenStream {
     let l_span = local("__coresdk_span");
+    let l_labels = local("__coresdk_labels");
     let l_hint = local("__coresdk_hint");
     let ItemFn {
         attrs,
@@ -138,6 +139,7 @@ fn expand_fn(args: &TraceArgs, item_fn: ItemFn) -> TokenStream {
         quote! {
             #private::run_sync(
                 #l_span,
+                #l_labels,
                 #l_hint,
                 move || #ret #block,
                 #classify,
@@ -163,17 +165,19 @@ fn instrument_future(
     classify: &TokenStream,
 ) -> TokenStream {
     let l_span = local("__coresdk_span");
+    let l_labels = local("__coresdk_labels");
     let l_hint = local("__coresdk_hint");
     let l_future = local("__coresdk_future");
     quote! {
         let #l_future = #future;
         let #l_future = #private::pin!(#l_future);
-        #private::TracedFuture::new(#l_span, #l_hint, #l_future, #classify).await
+        #private::TracedFuture::new(#l_span, #l_labels, #l_hint, #l_future, #classify).await
     }
 }
 
 fn parts(args: &TraceArgs, sig: &syn::Signature) -> Parts {
     let l_span = local("__coresdk_span");
+    let l_labels = local("__coresdk_labels");
     let l_hint = local("__coresdk_hint");
     let l_hint_fn = local("__coresdk_hint_fn");
     let l_value = local("__coresdk_value");
@@ -240,14 +244,14 @@ fn parts(args: &TraceArgs, sig: &syn::Signature) -> Parts {
     });
     let prologue = quote! {
         let #l_hint: #private::Hint = #hint;
+        let #l_labels = #private::Labels::new(
+            #intent,
+            #private::concat!(#private::module_path!(), #function_suffix),
+        );
         let #l_span = if #private::enabled(&__CORESDK_CALLSITE) {
             #private::new_span(
                 &__CORESDK_META,
-                &#private::span_values!(
-                    #intent,
-                    #private::concat!(#private::module_path!(), #function_suffix);
-                    #(#values),*
-                ),
+                &#private::span_values!(#(#values),*),
             )
         } else {
             #private::Span::none()

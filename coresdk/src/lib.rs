@@ -54,6 +54,13 @@ pub use config::{Config, ConfigBuilder, ConfigError};
 /// With no subscriber (or one that does not want the span) a call costs one
 /// atomic load and allocates nothing; `attrs(...)` is not evaluated.
 ///
+/// `coresdk.intent` and `code.function.name` are set when the span is first
+/// entered, as `&'static str` values straight on its OpenTelemetry span when
+/// the `tracing-opentelemetry` layer activates span contexts (CoreSDK's layer
+/// does, as does the layer's default); so other layers (`fmt`) do not see them
+/// as fields then. Without context activation they are recorded as ordinary
+/// `tracing` fields.
+///
 /// ## Arguments
 ///
 /// - `intent = "<literal>"` — **required**: what the function is trying to do,

@@ -10,8 +10,9 @@ use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkError;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
-use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanProcessor};
-use tracing::Subscriber;
+use opentelemetry_sdk::trace::{Sampler, SdkTracer, SdkTracerProvider, SpanProcessor};
+use tracing::{Metadata, Subscriber};
+use tracing_opentelemetry::OpenTelemetryLayer;
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::registry::LookupSpan;
@@ -200,9 +201,14 @@ pub fn instrument_with(config: Config) -> Result<Guard, SetupError> {
         return Err(SetupError::AlreadyInstalled);
     }
     let installed = (|| {
-        let (layer, guard) = layer(config)?;
+        // CoreSDK owns the whole subscriber here, so the internal targets are
+        // filtered out globally: their callsites are disabled once, and the
+        // OpenTelemetry layer is not wrapped in a per-layer filter, which
+        // would look every span up in the registry again in each callback.
+        let (otel, guard) = otel_layer(config)?;
         tracing_subscriber::registry()
-            .with(layer)
+            .with(tracing_subscriber::filter::filter_fn(is_exported))
+            .with(otel)
             .try_init()
             .map_err(|e| SetupError::SubscriberExists(e.to_string()))?;
         if let Some(provider) = guard.tracer_provider() {
@@ -236,6 +242,18 @@ pub fn layer<S>(config: Config) -> Result<(CoreLayer<S>, Guard), SetupError>
 where
     S: Subscriber + for<'span> LookupSpan<'span> + Send + Sync,
 {
+    let (otel, guard) = otel_layer(config)?;
+    // A per-layer filter: the internal targets stay visible to the
+    // application's own layers (a `fmt` layer, say).
+    let otel = otel.with_filter(tracing_subscriber::filter::filter_fn(is_exported));
+    Ok((Box::new(otel), guard))
+}
+
+/// The `tracing` → OpenTelemetry layer, unfiltered, and the pipeline's [`Guard`].
+fn otel_layer<S>(config: Config) -> Result<(OpenTelemetryLayer<S, SdkTracer>, Guard), SetupError>
+where
+    S: Subscriber + for<'span> LookupSpan<'span> + Send + Sync,
+{
     let provider_parts = ProviderParts::from(&config);
     crate::genai::set_settings(crate::genai::GenAiSettings::from_config(config.genai()));
     let counters = Arc::new(Counters::default());
@@ -259,13 +277,10 @@ where
         .with_tracer(tracer)
         .with_threads(false)
         .with_target(false)
-        .with_tracked_inactivity(false)
-        .with_filter(tracing_subscriber::filter::filter_fn(|meta| {
-            !is_internal_target(meta.target())
-        }));
+        .with_tracked_inactivity(false);
 
     Ok((
-        Box::new(otel),
+        otel,
         Guard {
             provider: Some(provider),
             meter_provider,
@@ -278,6 +293,11 @@ where
 /// The `tracing` layer returned by [`layer`]: the OpenTelemetry layer with
 /// CoreSDK's filters, boxed so the type stays nameable.
 pub type CoreLayer<S> = Box<dyn Layer<S> + Send + Sync + 'static>;
+
+/// Whether spans and events of this callsite go to the OpenTelemetry layer.
+fn is_exported(meta: &Metadata<'_>) -> bool {
+    !is_internal_target(meta.target())
+}
 
 fn is_internal_target(target: &str) -> bool {
     INTERNAL_TARGETS.iter().any(|p| {
