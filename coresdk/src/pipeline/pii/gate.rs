@@ -15,7 +15,7 @@
 //! The literal-led secrets (`sk-`, `AKIA`, …) are not gated here: their
 //! literal search is already the prefilter. Custom rules are never gated.
 
-use super::scan::{at, is_hex, is_word, word_end};
+use super::scan::{at, is_hex, is_word};
 
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
@@ -36,9 +36,31 @@ fn gate_lanes(w: u64) -> u64 {
 /// Number of ASCII digits from `i`.
 #[inline]
 fn run_len(b: &[u8], i: usize) -> usize {
-    b.get(i..).map_or(0, |rest| {
-        rest.iter().take_while(|c| c.is_ascii_digit()).count()
-    })
+    let mut j = i;
+    while j < b.len() && b[j].is_ascii_digit() {
+        j += 1;
+    }
+    j - i
+}
+
+/// [`is_word`] as a table: one load per byte on the word skips.
+static WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = is_word(c as u8);
+        c += 1;
+    }
+    t
+};
+
+/// The end of the run of word bytes starting at `i`.
+#[inline]
+fn word_end(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && WORD[usize::from(b[i])] {
+        i += 1;
+    }
+    i
 }
 
 /// Whether some rule of the byte scan might match in `b`; `false` proves
@@ -49,67 +71,83 @@ pub(super) fn may_match(b: &[u8]) -> bool {
     // the last `-` and how many dashes chain to it every third byte.
     let (mut last_colon, mut colons) = (None::<usize>, 0u32);
     let (mut last_dash, mut dashes) = (None::<usize>, 0u32);
-    let mut i = 0;
-    while i < n {
-        if let Some(chunk) = b.get(i..i + 8) {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            let lanes = gate_lanes(u64::from_le_bytes(word));
-            if lanes == 0 {
-                i += 8;
-                continue;
+    let mut base = 0;
+    'chunks: while base < n {
+        // One 8-byte word at a time (zero-padded at the end); every flagged
+        // lane is visited in order without recomputing the word.
+        let mut word = [0u8; 8];
+        let end = match b.get(base..base + 8) {
+            Some(chunk) => {
+                word.copy_from_slice(chunk);
+                base + 8
             }
-            i += (lanes.trailing_zeros() / 8) as usize;
+            None => {
+                word[..n - base].copy_from_slice(&b[base..]);
+                n
+            }
+        };
+        let mut lanes = gate_lanes(u64::from_le_bytes(word));
+        while lanes != 0 {
+            let i = base + (lanes.trailing_zeros() / 8) as usize;
+            let next = match b[i] {
+                b'0'..=b'9' => match digit_run(b, i) {
+                    Some(next) => next,
+                    None => return true,
+                },
+                // E-mail and URL credentials both need an `@`.
+                b'@' => return true,
+                b':' => {
+                    // IPv6: `std::net::Ipv6Addr` takes `::`, or else 8 groups
+                    // (7 colons) or 6 groups and a dotted quad (6 colons),
+                    // each group 1–4 hex digits, so consecutive colons 2–5
+                    // bytes apart. A colon MAC has 5 colons 3 bytes apart
+                    // (`numbers::mac_at`).
+                    if at(b, i + 1) == b':' {
+                        return true;
+                    }
+                    colons = match last_colon {
+                        Some(last) if (2..=5).contains(&(i - last)) => colons + 1,
+                        _ => 1,
+                    };
+                    if colons >= 5 {
+                        return true;
+                    }
+                    last_colon = Some(i);
+                    i + 1
+                }
+                b'-' => {
+                    // A dashed MAC has 5 dashes 3 bytes apart (`mac_at`).
+                    dashes = match last_dash {
+                        Some(last) if i - last == 3 => dashes + 1,
+                        _ => 1,
+                    };
+                    if dashes >= 5 {
+                        return true;
+                    }
+                    last_dash = Some(i);
+                    i + 1
+                }
+                b'.' => {
+                    // A dotted MAC, `hhhh.hhhh.hhhh`: hex around the first
+                    // dot, the second dot five bytes on (`mac_at`).
+                    if i > 0 && is_hex(b[i - 1]) && is_hex(at(b, i + 1)) && at(b, i + 5) == b'.'
+                    {
+                        return true;
+                    }
+                    i + 1
+                }
+                // `/`, or a lane above a real `@` (never reached: that
+                // returned).
+                _ => i + 1,
+            };
+            let skip = next - base;
+            if skip >= 8 {
+                base = next;
+                continue 'chunks;
+            }
+            lanes &= u64::MAX << (skip * 8);
         }
-        match b[i] {
-            b'0'..=b'9' => match digit_run(b, i) {
-                Some(next) => {
-                    i = next;
-                    continue;
-                }
-                None => return true,
-            },
-            // E-mail and URL credentials both need an `@`.
-            b'@' => return true,
-            b':' => {
-                // IPv6: `std::net::Ipv6Addr` takes `::`, or else 8 groups
-                // (7 colons) or 6 groups and a dotted quad (6 colons), each
-                // group 1–4 hex digits, so consecutive colons 2–5 bytes
-                // apart. A colon MAC has 5 colons 3 bytes apart
-                // (`numbers::mac_at`).
-                if at(b, i + 1) == b':' {
-                    return true;
-                }
-                colons = match last_colon {
-                    Some(last) if (2..=5).contains(&(i - last)) => colons + 1,
-                    _ => 1,
-                };
-                if colons >= 5 {
-                    return true;
-                }
-                last_colon = Some(i);
-            }
-            b'-' => {
-                // A dashed MAC has 5 dashes 3 bytes apart (`mac_at`).
-                dashes = match last_dash {
-                    Some(last) if i - last == 3 => dashes + 1,
-                    _ => 1,
-                };
-                if dashes >= 5 {
-                    return true;
-                }
-                last_dash = Some(i);
-            }
-            b'.' => {
-                // A dotted MAC, `hhhh.hhhh.hhhh`: hex around the first dot,
-                // the second dot five bytes on (`mac_at`).
-                if i > 0 && is_hex(b[i - 1]) && is_hex(at(b, i + 1)) && at(b, i + 5) == b'.' {
-                    return true;
-                }
-            }
-            _ => {}
-        }
-        i += 1;
+        base = end;
     }
     false
 }
@@ -126,7 +164,7 @@ pub(super) fn may_match(b: &[u8]) -> bool {
 #[inline]
 fn digit_run(b: &[u8], p: usize) -> Option<usize> {
     let before = if p > 0 { b[p - 1] } else { 0 };
-    if is_word(before) {
+    if WORD[usize::from(before)] {
         // IBAN: `CCdd…` (`numbers::iban_at` needs two capitals before the
         // check digits). Later runs of the same word are preceded by word
         // bytes and by no word start two bytes back, so skip the word.

@@ -46,7 +46,7 @@ fn trigger_lanes(w: u64) -> u64 {
 
 /// ASCII letter, digit or `_`.
 #[inline]
-pub(super) fn is_word(c: u8) -> bool {
+pub(super) const fn is_word(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
 }
 
