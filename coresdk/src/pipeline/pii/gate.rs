@@ -76,15 +76,12 @@ pub(super) fn may_match(b: &[u8]) -> bool {
         // One 8-byte word at a time (zero-padded at the end); every flagged
         // lane is visited in order without recomputing the word.
         let mut word = [0u8; 8];
-        let end = match b.get(base..base + 8) {
-            Some(chunk) => {
-                word.copy_from_slice(chunk);
-                base + 8
-            }
-            None => {
-                word[..n - base].copy_from_slice(&b[base..]);
-                n
-            }
+        let end = if let Some(chunk) = b.get(base..base + 8) {
+            word.copy_from_slice(chunk);
+            base + 8
+        } else {
+            word[..n - base].copy_from_slice(&b[base..]);
+            n
         };
         let mut lanes = gate_lanes(u64::from_le_bytes(word));
         while lanes != 0 {
@@ -130,8 +127,7 @@ pub(super) fn may_match(b: &[u8]) -> bool {
                 b'.' => {
                     // A dotted MAC, `hhhh.hhhh.hhhh`: hex around the first
                     // dot, the second dot five bytes on (`mac_at`).
-                    if i > 0 && is_hex(b[i - 1]) && is_hex(at(b, i + 1)) && at(b, i + 5) == b'.'
-                    {
+                    if i > 0 && is_hex(b[i - 1]) && is_hex(at(b, i + 1)) && at(b, i + 5) == b'.' {
                         return true;
                     }
                     i + 1
@@ -307,8 +303,8 @@ mod tests {
     ];
 
     const NEIGHBOURS: &[&str] = &[
-        "", " ", "x", "X", "_", "-", ".", ":", "/", "+", "(", ")", "@", "1", "a", "é", "„",
-        "=", ",", "\n", "AB", "0.", "-1", "::",
+        "", " ", "x", "X", "_", "-", ".", ":", "/", "+", "(", ")", "@", "1", "a", "é", "„", "=",
+        ",", "\n", "AB", "0.", "-1", "::",
     ];
 
     #[test]
@@ -371,10 +367,19 @@ mod tests {
             edits,
         )
             .prop_map(|(v, before, after, edits)| {
-                let mut chars: Vec<char> =
-                    format!("{}{}{}", NEIGHBOURS[before], PLANTED.iter().chain(EDGES).nth(v).copied().unwrap_or_default(), NEIGHBOURS[after])
-                        .chars()
-                        .collect();
+                let mut chars: Vec<char> = format!(
+                    "{}{}{}",
+                    NEIGHBOURS[before],
+                    PLANTED
+                        .iter()
+                        .chain(EDGES)
+                        .nth(v)
+                        .copied()
+                        .unwrap_or_default(),
+                    NEIGHBOURS[after]
+                )
+                .chars()
+                .collect();
                 for (op, at, c) in edits {
                     let c = EDIT_ALPHABET[c];
                     match op {
