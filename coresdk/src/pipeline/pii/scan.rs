@@ -12,10 +12,15 @@
 //!    the scan where to resume (past the whole word it examined), so
 //!    ordinary numbers, times and hex ids cost a few comparisons each.
 //!
+//! Pass 2 runs only when the clean-value gate ([`super::gate`]) cannot
+//! prove that none of its rules matches: most short values with digits and
+//! colons (timestamps, versions, ids) never reach the detectors.
+//!
 //! Every detector matches ASCII only, so match bounds are always UTF-8 char
 //! boundaries; non-ASCII bytes count as word boundaries (ASCII `\b`
 //! semantics), which keeps non-ASCII prose on the fast path.
 
+use super::gate;
 use super::network;
 use super::numbers;
 use super::replace::Match;
@@ -41,7 +46,7 @@ fn trigger_lanes(w: u64) -> u64 {
 
 /// ASCII letter, digit or `_`.
 #[inline]
-pub(super) fn is_word(c: u8) -> bool {
+pub(super) const fn is_word(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
 }
 
@@ -91,12 +96,13 @@ pub(crate) fn find_builtins(
     if let Some(literals) = literals {
         literals.scan(b, on, out);
     }
-    if on.any_on(&BYTE_RULES) {
+    if on.any_on(&BYTE_RULES) && gate::may_match(b) {
         byte_scan(b, on, out);
     }
 }
 
-fn byte_scan(b: &[u8], on: &Builtins, out: &mut Vec<Match>) {
+/// Pass 2 on its own (without the gate).
+pub(super) fn byte_scan(b: &[u8], on: &Builtins, out: &mut Vec<Match>) {
     let n = b.len();
     let mut colon_checked = 0;
     let mut i = 0;
