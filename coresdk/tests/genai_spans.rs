@@ -192,6 +192,10 @@ fn retrieval_failure_sets_error_status_type_and_event() {
             gen_ai.operation.name = retrieval
             gen_ai.data_source.id = pgvector
             error.type = timeout
+            coresdk.problem.type = about:blank
+            coresdk.problem.title = timeout
+            coresdk.problem.status = 500
+            coresdk.problem.detail = vector store did not answer within 2s
             llm.latency_ms = *
             "
         )
@@ -275,7 +279,15 @@ fn failed_and_dropped_tools() {
         failed.status,
         Status::error("connection refused by crm.internal:443")
     );
-    assert_eq!(attribute_map(failed)["error.type"], "connection");
+    let map = attribute_map(failed);
+    assert_eq!(map["error.type"], "connection");
+    assert_eq!(map["coresdk.problem.type"], "about:blank");
+    assert_eq!(map["coresdk.problem.title"], "connection");
+    assert_eq!(map["coresdk.problem.status"], "500");
+    assert_eq!(
+        map["coresdk.problem.detail"],
+        "connection refused by crm.internal:443"
+    );
     let exception = &failed.events[0];
     assert_eq!(exception.name, "exception");
     let attrs: BTreeMap<String, String> = exception

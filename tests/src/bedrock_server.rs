@@ -13,16 +13,16 @@
 //! answers like a healthy service: the fixture for the operation (and, for
 //! InvokeModel, the model family). It runs on its own thread and runtime.
 
-use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::net::{SocketAddr, TcpListener as StdListener};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderName, HeaderValue as HttpHeaderValue, Request, Response, StatusCode};
 use serde_json::Value;
+
+use crate::scripted::{self, Script, ScriptedServer};
 
 /// The recorded Bedrock wire fixtures (see the fixtures README in the shared set).
 pub mod fixtures {
@@ -516,126 +516,39 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The running server; stops when dropped. Scripting and recording
+/// ([`push`](ScriptedServer::push), [`requests`](ScriptedServer::requests),
+/// ...) come from the shared [`ScriptedServer`] it derefs to.
 #[derive(Debug)]
-struct State {
-    queue: VecDeque<Canned>,
-    requests: Vec<BedrockRequest>,
-    default: Option<Canned>,
-    record: bool,
-}
-
-impl Default for State {
-    fn default() -> Self {
-        Self {
-            queue: VecDeque::new(),
-            requests: Vec::new(),
-            default: None,
-            record: true,
-        }
-    }
-}
-
-/// The running server; stops when dropped.
-#[derive(Debug)]
-pub struct BedrockServer {
-    addr: SocketAddr,
-    state: Arc<Mutex<State>>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
+pub struct BedrockServer(ScriptedServer<Canned, BedrockRequest>);
 
 impl BedrockServer {
     /// Binds 127.0.0.1 on a free port and starts serving.
     pub fn start() -> std::io::Result<Self> {
-        let listener = StdListener::bind("127.0.0.1:0")?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
-        let state = Arc::new(Mutex::new(State::default()));
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()?;
-        let app_state = Arc::clone(&state);
-        let thread = std::thread::Builder::new()
-            .name("bedrock-server".into())
-            .spawn(move || {
-                runtime.block_on(async move {
-                    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
-                        return;
-                    };
-                    let app = axum::Router::new().fallback(move |req: Request<Body>| {
-                        let state = Arc::clone(&app_state);
-                        async move { handle(&state, req).await }
-                    });
-                    tokio::select! {
-                        _ = axum::serve(listener, app) => {}
-                        _ = stop_rx => {}
-                    }
-                });
-                runtime.shutdown_background();
-            })?;
-        Ok(Self {
-            addr,
-            state,
-            stop: Some(stop_tx),
-            thread: Some(thread),
+        ScriptedServer::serve("bedrock-server", |script, req| async move {
+            handle(&script, req).await
         })
-    }
-
-    /// The socket address.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
+        .map(Self)
     }
 
     /// The endpoint URL to give the SDK: `http://127.0.0.1:PORT`.
     pub fn endpoint_url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// Queues a response for the next request.
-    pub fn push(&self, canned: Canned) {
-        self.lock().queue.push_back(canned);
-    }
-
-    /// Answers every request with `canned` once the queue is empty.
-    pub fn set_default(&self, canned: Canned) {
-        self.lock().default = Some(canned);
-    }
-
-    /// Every request received so far.
-    pub fn requests(&self) -> Vec<BedrockRequest> {
-        self.lock().requests.clone()
-    }
-
-    /// Whether requests are kept for [`requests`](Self::requests) (default
-    /// `true`; benches turn it off so memory stays flat).
-    pub fn set_record_requests(&self, record: bool) {
-        self.lock().record = record;
-    }
-
-    /// Forgets recorded requests (for long-running benches).
-    pub fn clear_requests(&self) {
-        self.lock().requests.clear();
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        format!("http://{}", self.addr())
     }
 }
 
-impl Drop for BedrockServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+impl std::ops::Deref for BedrockServer {
+    type Target = ScriptedServer<Canned, BedrockRequest>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
     }
 }
 
-async fn handle(state: &Mutex<State>, req: Request<Body>) -> Response<Body> {
+async fn handle(
+    script: &Mutex<Script<Canned, BedrockRequest>>,
+    req: Request<Body>,
+) -> Response<Body> {
     let (parts, body) = req.into_parts();
     let body = axum::body::to_bytes(body, 64 << 20)
         .await
@@ -670,13 +583,12 @@ async fn handle(state: &Mutex<State>, req: Request<Body>) -> Response<Body> {
         signed,
     };
     let canned = {
-        let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
-        if state.record {
-            state.requests.push(recorded);
-        }
+        let mut script = scripted::lock(script);
         if signed {
-            state.queue.pop_front().or_else(|| state.default.clone())
+            script.answer(recorded)
         } else {
+            // Refused before any scripted answer is spent.
+            script.record_only(recorded);
             None
         }
     };

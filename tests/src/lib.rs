@@ -8,3 +8,4 @@ pub mod attrs;
 pub mod bedrock_server;
 pub mod openai_server;
 pub mod otlp;
+pub mod scripted;

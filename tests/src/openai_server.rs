@@ -9,15 +9,15 @@
 //! It runs on its own thread and runtime, so it works from sync tests, any
 //! tokio runtime flavour, and benches.
 
-use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::net::{SocketAddr, TcpListener as StdListener};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderName, HeaderValue, Request, Response, StatusCode};
 use serde_json::Value;
+
+use crate::scripted::{self, Script, ScriptedServer};
 
 /// The recorded OpenAI wire fixtures (see `fixtures/README` in the shared set).
 pub mod fixtures {
@@ -256,115 +256,39 @@ impl RecordedRequest {
     }
 }
 
-#[derive(Debug, Default)]
-struct State {
-    skip_recording: bool,
-    queue: VecDeque<Canned>,
-    requests: Vec<RecordedRequest>,
-    default: Option<Canned>,
-}
-
-/// The running server; stops when dropped.
+/// The running server; stops when dropped. Scripting and recording
+/// ([`push`](ScriptedServer::push), [`requests`](ScriptedServer::requests),
+/// ...) come from the shared [`ScriptedServer`] it derefs to.
 #[derive(Debug)]
-pub struct OpenAiServer {
-    addr: SocketAddr,
-    state: Arc<Mutex<State>>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
+pub struct OpenAiServer(ScriptedServer<Canned, RecordedRequest>);
 
 impl OpenAiServer {
     /// Binds 127.0.0.1 on a free port and starts serving.
     pub fn start() -> std::io::Result<Self> {
-        let listener = StdListener::bind("127.0.0.1:0")?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
-        let state = Arc::new(Mutex::new(State::default()));
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()?;
-        let app_state = Arc::clone(&state);
-        let thread = std::thread::Builder::new()
-            .name("openai-server".into())
-            .spawn(move || {
-                runtime.block_on(async move {
-                    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
-                        return;
-                    };
-                    let app = axum::Router::new().fallback(move |req: Request<Body>| {
-                        let state = Arc::clone(&app_state);
-                        async move { handle(&state, req).await }
-                    });
-                    tokio::select! {
-                        _ = axum::serve(listener, app) => {}
-                        _ = stop_rx => {}
-                    }
-                });
-                // Dropping the runtime cancels connections left hanging.
-                runtime.shutdown_background();
-            })?;
-        Ok(Self {
-            addr,
-            state,
-            stop: Some(stop_tx),
-            thread: Some(thread),
+        ScriptedServer::serve("openai-server", |script, req| async move {
+            handle(&script, req).await
         })
-    }
-
-    /// The socket address.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
+        .map(Self)
     }
 
     /// The API base to give a client: `http://127.0.0.1:PORT/v1`.
     pub fn base_url(&self) -> String {
-        format!("http://{}/v1", self.addr)
-    }
-
-    /// Queues a response for the next request.
-    pub fn push(&self, canned: Canned) {
-        self.lock().queue.push_back(canned);
-    }
-
-    /// Answers every request with `canned` once the queue is empty.
-    pub fn set_default(&self, canned: Canned) {
-        self.lock().default = Some(canned);
-    }
-
-    /// Every request received so far.
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.lock().requests.clone()
-    }
-
-    /// Stops (or resumes) recording requests, for long-running benches.
-    pub fn set_record_requests(&self, record: bool) {
-        self.lock().skip_recording = !record;
-    }
-
-    /// Forgets recorded requests (for long-running benches).
-    pub fn clear_requests(&self) {
-        self.lock().requests.clear();
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        format!("http://{}/v1", self.addr())
     }
 }
 
-impl Drop for OpenAiServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+impl std::ops::Deref for OpenAiServer {
+    type Target = ScriptedServer<Canned, RecordedRequest>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
     }
 }
 
-async fn handle(state: &Mutex<State>, req: Request<Body>) -> Response<Body> {
+async fn handle(
+    script: &Mutex<Script<Canned, RecordedRequest>>,
+    req: Request<Body>,
+) -> Response<Body> {
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, 64 << 20)
         .await
@@ -386,13 +310,7 @@ async fn handle(state: &Mutex<State>, req: Request<Body>) -> Response<Body> {
             .collect(),
         body: json.clone(),
     };
-    let canned = {
-        let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
-        if !state.skip_recording {
-            state.requests.push(recorded);
-        }
-        state.queue.pop_front().or_else(|| state.default.clone())
-    };
+    let canned = scripted::lock(script).answer(recorded);
     let canned = canned.unwrap_or_else(|| default_for(&path, &json));
     respond(canned)
 }

@@ -209,8 +209,9 @@ impl RetrievalSpan {
         }
     }
 
-    /// Records a failed search: status Error, `error.type` (e.g. `timeout`)
-    /// and an `exception` event.
+    /// Records a failed search: status Error, `error.type` (e.g. `timeout`),
+    /// an `exception` event and the RFC 9457 defaults of
+    /// [`ToolSpan::record_error`](crate::genai::ToolSpan::record_error).
     pub fn record_error(&mut self, error_type: &str, message: &str) {
         self.inner.record_failure(error_type, message);
     }

@@ -473,6 +473,15 @@ impl GenAiSpan {
         let Some(rec) = &mut self.rec else { return };
         rec.core
             .push(KeyValue::new(ERROR_TYPE, error_type.to_owned()));
+        // The RFC 9457 defaults `#[trace]` gives an error without its own
+        // `Problem`, so a failing tool or search is the error span of a
+        // complete diagnostic payload (the detail is masked downstream).
+        rec.core.extend([
+            KeyValue::new(CORESDK_PROBLEM_TYPE, "about:blank"),
+            KeyValue::new(CORESDK_PROBLEM_TITLE, error_type.to_owned()),
+            KeyValue::new(CORESDK_PROBLEM_STATUS, 500_i64),
+            KeyValue::new(CORESDK_PROBLEM_DETAIL, message.to_owned()),
+        ]);
         rec.cx.span().add_event(
             EXCEPTION_EVENT,
             vec![

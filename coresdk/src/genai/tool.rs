@@ -152,8 +152,10 @@ impl ToolSpan {
     }
 
     /// Records a failed execution: status Error, `error.type` (a short,
-    /// low-cardinality class such as `timeout`) and an `exception` event
-    /// carrying `message`.
+    /// low-cardinality class such as `timeout`), an `exception` event
+    /// carrying `message`, and the RFC 9457 defaults (`about:blank`, the
+    /// error type as title, status 500, `message` as detail) so the
+    /// diagnostic payload of the failing trace is complete.
     pub fn record_error(&mut self, error_type: &str, message: &str) {
         self.inner.record_failure(error_type, message);
     }
