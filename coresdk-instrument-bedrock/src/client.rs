@@ -2,7 +2,7 @@
 //! `aws_sdk_bedrockruntime::Client`.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use aws_sdk_bedrockruntime::Client;
 use coresdk::genai::{GenAiSettings, GenAiSpan, Operation, Provider};
@@ -29,6 +29,9 @@ pub fn instrument(client: Client) -> TracedClient {
 pub struct TracedClient {
     inner: Client,
     settings: Option<Arc<GenAiSettings>>,
+    /// The server (host, port) the client's requests go to, as the wire tap
+    /// first saw it (shared by clones).
+    server: Arc<OnceLock<(String, Option<u16>)>>,
 }
 
 impl fmt::Debug for TracedClient {
@@ -45,6 +48,7 @@ impl TracedClient {
         Self {
             inner: client,
             settings: None,
+            server: Arc::default(),
         }
     }
 
@@ -97,6 +101,20 @@ impl TracedClient {
         self.settings
             .clone()
             .unwrap_or_else(coresdk::genai::settings)
+    }
+
+    /// The server this client's requests go to, once a call has shown it.
+    ///
+    /// The endpoint follows from the client's configuration (region,
+    /// `endpoint_url`, FIPS / dual-stack), which traced calls do not override,
+    /// so one call's endpoint is every call's.
+    pub(crate) fn known_server(&self) -> Option<&(String, Option<u16>)> {
+        self.server.get()
+    }
+
+    /// Remembers the server a call went to.
+    pub(crate) fn remember_server(&self, host: &str, port: Option<u16>) {
+        let _ = self.server.set((host.to_owned(), port));
     }
 
     /// Starts a span for one call.

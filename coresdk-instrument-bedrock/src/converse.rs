@@ -22,7 +22,7 @@ use crate::client::TracedClient;
 use crate::convert::{self, ConverseParts};
 use crate::error::call_error;
 use crate::setters::delegate_setters;
-use crate::wire::WireTap;
+use crate::wire::{WireFacts, WireTap};
 
 /// A `Converse` request being built; [`send`](Self::send) runs it inside a
 /// `chat {modelId}` span. From [`TracedClient::converse`].
@@ -119,15 +119,30 @@ impl TracedConverse {
                 &guardrail.guardrail_version,
             );
         }
-        let tap = WireTap::default();
-        let result = self
-            .inner
-            .customize()
-            .interceptor(tap.clone())
-            .send()
-            .instrument(span.span().clone())
-            .await;
-        let facts = tap.facts();
+        // The wire tap is a per-call interceptor, which costs the SDK a config
+        // override per call. Converse needs it only for the server address
+        // (the request id comes with the output or the error, the status with
+        // the error, and success is the modeled 200): once a call has shown
+        // the server, calls go without it.
+        let (result, facts) = if let Some((host, port)) = self.client.known_server() {
+            let result = self.inner.send().instrument(span.span().clone()).await;
+            let facts = WireFacts::of_result(host, *port, &result);
+            (result, facts)
+        } else {
+            let tap = WireTap::default();
+            let result = self
+                .inner
+                .customize()
+                .interceptor(tap.clone())
+                .send()
+                .instrument(span.span().clone())
+                .await;
+            let facts = tap.facts();
+            if let Some(host) = &facts.host {
+                self.client.remember_server(host, facts.port);
+            }
+            (result, facts)
+        };
         match &result {
             Ok(output) => {
                 facts.record(&mut span, None);

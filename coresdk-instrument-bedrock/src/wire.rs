@@ -11,7 +11,8 @@ use aws_sdk_bedrockruntime::config::interceptors::{
     BeforeDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
 };
 use aws_sdk_bedrockruntime::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_sdk_bedrockruntime::error::BoxError;
+use aws_sdk_bedrockruntime::error::{BoxError, SdkError};
+use aws_sdk_bedrockruntime::operation::RequestId;
 use coresdk::genai::attributes::{AWS_REQUEST_ID, HTTP_RESPONSE_STATUS_CODE};
 use coresdk::genai::{CallError, GenAiSpan, Usage};
 
@@ -20,6 +21,8 @@ const OUTPUT_TOKENS: &str = "x-amzn-bedrock-output-token-count";
 const CACHE_READ_TOKENS: &str = "x-amzn-bedrock-cache-read-input-token-count";
 const CACHE_WRITE_TOKENS: &str = "x-amzn-bedrock-cache-write-input-token-count";
 const REQUEST_ID: &str = "x-amzn-requestid";
+/// The HTTP status Bedrock's Converse API models for success.
+const SUCCESS_STATUS: u16 = 200;
 
 /// What the last attempt of a call showed on the wire.
 #[derive(Debug, Default, Clone)]
@@ -33,6 +36,30 @@ pub(crate) struct WireFacts {
 }
 
 impl WireFacts {
+    /// What a call to a known server shows without the tap: the request id
+    /// of the output or error, the HTTP status of an error response, and the
+    /// modeled success status (200) of an output.
+    pub(crate) fn of_result<O, E>(
+        host: &str,
+        port: Option<u16>,
+        result: &Result<O, SdkError<E, HttpResponse>>,
+    ) -> Self
+    where
+        O: RequestId,
+    {
+        let status = match result {
+            Ok(_) => Some(SUCCESS_STATUS),
+            Err(error) => error.raw_response().map(|raw| raw.status().as_u16()),
+        };
+        Self {
+            host: Some(host.to_owned()),
+            port,
+            status,
+            request_id: result.request_id().map(str::to_owned),
+            ..Self::default()
+        }
+    }
+
     /// Records `server.address` / `server.port` and `aws.request_id` on
     /// `span`, and the HTTP status unless `error` records one.
     pub(crate) fn record(&self, span: &mut GenAiSpan, error: Option<&CallError>) {

@@ -381,3 +381,38 @@ async fn untraced_inner_client_and_no_subscriber_still_work() {
     assert_eq!(out.stop_reason.as_str(), "end_turn");
     assert_eq!(server.requests().len(), 2);
 }
+
+/// Once a call has shown the server, Converse calls go without the per-call
+/// wire tap: their spans must carry the same wire facts (server, status,
+/// request id) as calls through the tap, for successes and errors alike.
+#[tokio::test]
+async fn calls_after_the_first_record_the_same_wire_facts() {
+    let h = Harness::new();
+    let warm = h.client(settings(false, MessageFormat::Indexed));
+    let cold = h.client(settings(false, MessageFormat::Indexed));
+    let call = |client: &coresdk_instrument_bedrock::TracedClient| {
+        client
+            .converse()
+            .model_id(MODEL)
+            .messages(user("hi"))
+            .send()
+    };
+    call(&warm).await.unwrap();
+    call(&warm).await.unwrap();
+    h.server.push(Canned::aws_error("ThrottlingException"));
+    call(&warm).await.unwrap_err();
+    h.server.push(Canned::aws_error("ThrottlingException"));
+    call(&cold).await.unwrap_err();
+    let port = h.port();
+    let spans = h.finish();
+    let maps: Vec<_> = spans
+        .iter()
+        .filter(|s| s.name == format!("chat {MODEL}"))
+        .map(|s| attribute_map(s, port))
+        .collect();
+    assert_eq!(maps.len(), 4);
+    // Through the tap, then without it.
+    assert_attributes(&maps[1], &maps[0]);
+    // An error without the tap, then one through it (a fresh client).
+    assert_attributes(&maps[2], &maps[3]);
+}

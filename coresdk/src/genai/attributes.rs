@@ -17,6 +17,13 @@ pub const CODE_LINE_NUMBER: &str = "code.line.number";
 /// Module path, as recorded by `tracing-opentelemetry`.
 pub const CODE_MODULE_NAME: &str = "code.module.name";
 
+// --- tracing-opentelemetry span fields -----------------------------------------
+
+/// The span field `tracing-opentelemetry` takes the OTel span name from.
+pub const OTEL_NAME_FIELD: &str = "otel.name";
+/// The span field `tracing-opentelemetry` takes the OTel span kind from.
+pub const OTEL_KIND_FIELD: &str = "otel.kind";
+
 // --- CoreSDK ------------------------------------------------------------------
 
 /// The human-readable intent of a traced function (`#[trace(intent = ...)]`).

@@ -33,6 +33,7 @@ use super::error::CallError;
 use super::message::{ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, Usage};
 use super::recorder::{Recorder, finish_reason_value, string_array};
 use super::settings::{GenAiSettings, settings};
+use super::span_callsite;
 
 /// The GenAI operation (`gen_ai.operation.name`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,21 +202,7 @@ impl GenAiSpan {
         model: &str,
         settings: impl FnOnce() -> Arc<GenAiSettings>,
     ) -> Self {
-        let span = if internal {
-            tracing::info_span!(
-                target: "coresdk::genai",
-                "genai_internal",
-                otel.name = name,
-                otel.kind = "internal",
-            )
-        } else {
-            tracing::info_span!(
-                target: "coresdk::genai",
-                "genai_client",
-                otel.name = name,
-                otel.kind = "client",
-            )
-        };
+        let span = span_callsite::new_span(name, internal);
         if span.is_disabled() {
             return Self { span, rec: None };
         }
@@ -830,6 +817,46 @@ mod tests {
         assert_eq!(a[super::super::attributes::APP_FEATURE], "faq");
         assert_eq!(a[GEN_AI_PROVIDER_NAME], "aws.bedrock");
         assert_eq!(a[GEN_AI_SYSTEM], "aws.bedrock");
+    }
+
+    #[test]
+    fn genai_spans_carry_no_code_location_of_their_own() {
+        let capture = SpanCapture::new();
+        let provider = SdkTracerProvider::builder()
+            .with_span_processor(capture.clone())
+            .build();
+        // Locations on, as the pipeline's layer has them.
+        let layer = tracing_opentelemetry::layer()
+            .with_location(true)
+            .with_tracer(provider.tracer("test"));
+        let subscriber = tracing_subscriber::registry().with(layer);
+        tracing::subscriber::with_default(subscriber, || {
+            let span = GenAiSpan::start_with_settings(
+                Provider::AWS_BEDROCK,
+                Operation::Chat,
+                "m",
+                settings(false),
+            );
+            assert!(span.is_recording());
+            span.end();
+        });
+        let spans = capture.spans();
+        assert_eq!(spans[0].name, "chat m");
+        assert_eq!(spans[0].span_kind, SpanKind::Client);
+        let code: Vec<&str> = spans[0]
+            .attributes
+            .iter()
+            .map(|kv| kv.key.as_str())
+            .filter(|k| {
+                [
+                    super::super::attributes::CODE_FILE_PATH,
+                    super::super::attributes::CODE_LINE_NUMBER,
+                    super::super::attributes::CODE_MODULE_NAME,
+                ]
+                .contains(k)
+            })
+            .collect();
+        assert!(code.is_empty(), "{code:?}");
     }
 
     #[test]

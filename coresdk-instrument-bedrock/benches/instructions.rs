@@ -1,0 +1,210 @@
+//! A fixed-iteration driver for instruction counting under callgrind, which is
+//! deterministic where wall-clock benches on a loaded machine are not.
+//!
+//! With the full pipeline installed (discarding exporter), it runs one
+//! `Converse` call `CORESDK_ITERS` times (default 2 000) against the local
+//! Bedrock server, on a `current_thread` runtime so the client side runs on the
+//! counted thread, inside a loop function named for the mode plus `_loop`:
+//!
+//! - `converse_raw` (default): the raw client;
+//! - `converse_interceptor`: the raw client with a no-op per-call interceptor
+//!   (the price of the wire tap's mechanism alone);
+//! - `converse_traced` / `converse_capture`: through `TracedClient`, content
+//!   capture off / on.
+//!
+//! ```text
+//! cargo bench -p coresdk-instrument-bedrock --bench instructions --no-run
+//! CORESDK_BENCH=converse_traced CORESDK_ITERS=500 valgrind --tool=callgrind \
+//!     --toggle-collect='*converse_traced_loop*' target/release/deps/instructions-<hash>
+//! ```
+//!
+//! Instructions per call = the collected total / `CORESDK_ITERS`; traced − raw
+//! is the added cost. Spans end on the application thread; the pipeline
+//! worker's processing is not counted.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::hint::black_box;
+
+use aws_sdk_bedrockruntime::Client;
+use aws_sdk_bedrockruntime::config::retry::RetryConfig;
+use aws_sdk_bedrockruntime::config::{BehaviorVersion, Credentials, Intercept, Region};
+use aws_sdk_bedrockruntime::types::{
+    ContentBlock, ConversationRole, InferenceConfiguration, Message, SystemContentBlock,
+};
+use coresdk::config::{ExporterKind, MessageFormat};
+use coresdk::genai::GenAiSettings;
+use coresdk_instrument_bedrock::TracedClient;
+use coresdk_tests::bedrock_server::BedrockServer;
+use tokio::runtime::Runtime;
+use tracing_subscriber::layer::SubscriberExt;
+
+const MODEL: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+
+fn message() -> Message {
+    Message::builder()
+        .role(ConversationRole::User)
+        .content(ContentBlock::Text("What is 3 * 7?".into()))
+        .build()
+        .unwrap()
+}
+
+fn system() -> SystemContentBlock {
+    SystemContentBlock::Text("Answer with a number only.".into())
+}
+
+fn inference() -> InferenceConfiguration {
+    InferenceConfiguration::builder()
+        .max_tokens(256)
+        .temperature(0.7)
+        .build()
+}
+
+fn client(server: &BedrockServer) -> Client {
+    let config = aws_sdk_bedrockruntime::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(server.endpoint_url())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(
+            "AKIDBENCH",
+            "bench-secret",
+            None,
+            None,
+            "bench",
+        ))
+        .retry_config(RetryConfig::disabled())
+        .build();
+    Client::from_conf(config)
+}
+
+fn settings(capture: bool) -> GenAiSettings {
+    GenAiSettings::builder()
+        .with_capture_content(capture)
+        .with_message_format(MessageFormat::Indexed)
+        .build()
+}
+
+#[derive(Debug)]
+struct NoopInterceptor;
+
+impl Intercept for NoopInterceptor {
+    fn name(&self) -> &'static str {
+        "Noop"
+    }
+}
+
+async fn converse_raw(raw: &Client) {
+    black_box(
+        raw.converse()
+            .model_id(MODEL)
+            .system(system())
+            .messages(message())
+            .inference_config(inference())
+            .send()
+            .await
+            .unwrap(),
+    );
+}
+
+async fn converse_interceptor(raw: &Client) {
+    black_box(
+        raw.converse()
+            .model_id(MODEL)
+            .system(system())
+            .messages(message())
+            .inference_config(inference())
+            .customize()
+            .interceptor(NoopInterceptor)
+            .send()
+            .await
+            .unwrap(),
+    );
+}
+
+async fn converse_traced(traced: &TracedClient) {
+    black_box(
+        traced
+            .converse()
+            .model_id(MODEL)
+            .system(system())
+            .messages(message())
+            .inference_config(inference())
+            .send()
+            .await
+            .unwrap(),
+    );
+}
+
+#[inline(never)]
+fn converse_raw_loop(iters: u64, rt: &Runtime, raw: &Client) {
+    for _ in 0..iters {
+        rt.block_on(converse_raw(raw));
+    }
+}
+
+#[inline(never)]
+fn converse_interceptor_loop(iters: u64, rt: &Runtime, raw: &Client) {
+    for _ in 0..iters {
+        rt.block_on(converse_interceptor(raw));
+    }
+}
+
+#[inline(never)]
+fn converse_traced_loop(iters: u64, rt: &Runtime, traced: &TracedClient) {
+    for _ in 0..iters {
+        rt.block_on(converse_traced(traced));
+    }
+}
+
+#[inline(never)]
+fn converse_capture_loop(iters: u64, rt: &Runtime, traced: &TracedClient) {
+    for _ in 0..iters {
+        rt.block_on(converse_traced(traced));
+    }
+}
+
+fn main() {
+    let iters = std::env::var("CORESDK_ITERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_000_u64);
+    let config = coresdk::Config::builder()
+        .without_env()
+        .without_config_file()
+        .with_exporter(ExporterKind::None)
+        .build()
+        .unwrap();
+    let (layer, guard) = coresdk::layer(config).unwrap();
+    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer)).unwrap();
+    let mode = std::env::var("CORESDK_BENCH").unwrap_or_else(|_| "converse_raw".to_owned());
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = BedrockServer::start().unwrap();
+    server.set_record_requests(false);
+    let raw = client(&server);
+    let traced = coresdk_instrument_bedrock::instrument(raw.clone()).with_settings(settings(false));
+    let capture = coresdk_instrument_bedrock::instrument(raw.clone()).with_settings(settings(true));
+    // Warm-up outside the counted loops (connection pool, lazy statics).
+    for _ in 0..5 {
+        match mode.as_str() {
+            "converse_raw" => rt.block_on(converse_raw(&raw)),
+            "converse_interceptor" => rt.block_on(converse_interceptor(&raw)),
+            "converse_traced" => rt.block_on(converse_traced(&traced)),
+            "converse_capture" => rt.block_on(converse_traced(&capture)),
+            other => panic!("unknown CORESDK_BENCH {other:?}"),
+        }
+    }
+    let start = std::time::Instant::now();
+    match mode.as_str() {
+        "converse_raw" => converse_raw_loop(iters, &rt, &raw),
+        "converse_interceptor" => converse_interceptor_loop(iters, &rt, &raw),
+        "converse_traced" => converse_traced_loop(iters, &rt, &traced),
+        _ => converse_capture_loop(iters, &rt, &capture),
+    }
+    let per_call = start.elapsed() / u32::try_from(iters.max(1)).unwrap_or(u32::MAX);
+    eprintln!("{mode}: {iters} calls, {per_call:?} per call (wall clock)");
+    drop(server);
+    let _ = guard.shutdown();
+}

@@ -1,0 +1,88 @@
+//! The `tracing` callsites GenAI spans open: `genai_client` (kind CLIENT) and
+//! `genai_internal` (kind INTERNAL), target `coresdk::genai`, level INFO.
+//!
+//! They are declared by hand rather than with `info_span!`: `tracing-opentelemetry`
+//! writes `code.file.path`, `code.line.number` and `code.module.name` from the
+//! callsite metadata, and an `info_span!` here would point every GenAI span
+//! into this file, which says nothing about the caller (and costs three
+//! attributes per call). These callsites have no file, line or module, so
+//! GenAI spans carry no code location.
+
+use tracing::Span;
+use tracing_core::callsite::{Callsite, DefaultCallsite};
+use tracing_core::field::{FieldSet, Value};
+use tracing_core::metadata::Kind;
+use tracing_core::{Level, LevelFilter, Metadata};
+
+use super::attributes::{OTEL_KIND_FIELD, OTEL_NAME_FIELD};
+
+const TARGET: &str = "coresdk::genai";
+const LEVEL: Level = Level::INFO;
+
+/// The span name and kind, read by `tracing-opentelemetry`.
+const FIELDS: &[&str] = &[OTEL_NAME_FIELD, OTEL_KIND_FIELD];
+
+static CLIENT_CALLSITE: DefaultCallsite = DefaultCallsite::new(&CLIENT_META);
+static CLIENT_META: Metadata<'static> = Metadata::new(
+    "genai_client",
+    TARGET,
+    LEVEL,
+    None,
+    None,
+    None,
+    FieldSet::new(FIELDS, tracing_core::identify_callsite!(&CLIENT_CALLSITE)),
+    Kind::SPAN,
+);
+
+static INTERNAL_CALLSITE: DefaultCallsite = DefaultCallsite::new(&INTERNAL_META);
+static INTERNAL_META: Metadata<'static> = Metadata::new(
+    "genai_internal",
+    TARGET,
+    LEVEL,
+    None,
+    None,
+    None,
+    FieldSet::new(FIELDS, tracing_core::identify_callsite!(&INTERNAL_CALLSITE)),
+    Kind::SPAN,
+);
+
+/// Whether the current subscriber records spans of `callsite` (what
+/// `info_span!` checks before building one).
+fn enabled(callsite: &'static DefaultCallsite) -> bool {
+    if LEVEL > tracing::level_filters::STATIC_MAX_LEVEL || LEVEL > LevelFilter::current() {
+        return false;
+    }
+    let interest = callsite.interest();
+    if interest.is_never() {
+        return false;
+    }
+    interest.is_always()
+        || tracing_core::dispatcher::get_default(|d| d.enabled(callsite.metadata()))
+}
+
+/// Opens a GenAI span named `name` (kind INTERNAL when `internal`, else
+/// CLIENT) as a child of the current span; [`Span::none`] when disabled.
+pub(crate) fn new_span(name: &str, internal: bool) -> Span {
+    let callsite = if internal {
+        &INTERNAL_CALLSITE
+    } else {
+        &CLIENT_CALLSITE
+    };
+    if !enabled(callsite) {
+        return Span::none();
+    }
+    let meta = callsite.metadata();
+    let fields = meta.fields();
+    let mut iter = fields.iter();
+    let (Some(name_field), Some(kind_field)) = (iter.next(), iter.next()) else {
+        return Span::none();
+    };
+    let kind = if internal { "internal" } else { "client" };
+    Span::new(
+        meta,
+        &fields.value_set(&[
+            (&name_field, Some(&name as &dyn Value)),
+            (&kind_field, Some(&kind as &dyn Value)),
+        ]),
+    )
+}
