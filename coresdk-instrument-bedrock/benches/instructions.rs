@@ -23,142 +23,43 @@
 //! worker's processing is not counted.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod support;
+
 use std::hint::black_box;
 
 use aws_sdk_bedrockruntime::Client;
-use aws_sdk_bedrockruntime::config::retry::RetryConfig;
-use aws_sdk_bedrockruntime::config::{BehaviorVersion, Credentials, Intercept, Region};
-use aws_sdk_bedrockruntime::types::{
-    ContentBlock, ConversationRole, InferenceConfiguration, Message, SystemContentBlock,
-};
-use coresdk::config::{ExporterKind, MessageFormat};
-use coresdk::genai::GenAiSettings;
 use coresdk_instrument_bedrock::TracedClient;
 use coresdk_tests::bedrock_server::BedrockServer;
+use support::{
+    client, converse_interceptor, converse_raw, converse_traced, install_pipeline, settings,
+};
 use tokio::runtime::Runtime;
-use tracing_subscriber::layer::SubscriberExt;
-
-const MODEL: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
-
-fn message() -> Message {
-    Message::builder()
-        .role(ConversationRole::User)
-        .content(ContentBlock::Text("What is 3 * 7?".into()))
-        .build()
-        .unwrap()
-}
-
-fn system() -> SystemContentBlock {
-    SystemContentBlock::Text("Answer with a number only.".into())
-}
-
-fn inference() -> InferenceConfiguration {
-    InferenceConfiguration::builder()
-        .max_tokens(256)
-        .temperature(0.7)
-        .build()
-}
-
-fn client(server: &BedrockServer) -> Client {
-    let config = aws_sdk_bedrockruntime::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(server.endpoint_url())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            "AKIDBENCH",
-            "bench-secret",
-            None,
-            None,
-            "bench",
-        ))
-        .retry_config(RetryConfig::disabled())
-        .build();
-    Client::from_conf(config)
-}
-
-fn settings(capture: bool) -> GenAiSettings {
-    GenAiSettings::builder()
-        .with_capture_content(capture)
-        .with_message_format(MessageFormat::Indexed)
-        .build()
-}
-
-#[derive(Debug)]
-struct NoopInterceptor;
-
-impl Intercept for NoopInterceptor {
-    fn name(&self) -> &'static str {
-        "Noop"
-    }
-}
-
-async fn converse_raw(raw: &Client) {
-    black_box(
-        raw.converse()
-            .model_id(MODEL)
-            .system(system())
-            .messages(message())
-            .inference_config(inference())
-            .send()
-            .await
-            .unwrap(),
-    );
-}
-
-async fn converse_interceptor(raw: &Client) {
-    black_box(
-        raw.converse()
-            .model_id(MODEL)
-            .system(system())
-            .messages(message())
-            .inference_config(inference())
-            .customize()
-            .interceptor(NoopInterceptor)
-            .send()
-            .await
-            .unwrap(),
-    );
-}
-
-async fn converse_traced(traced: &TracedClient) {
-    black_box(
-        traced
-            .converse()
-            .model_id(MODEL)
-            .system(system())
-            .messages(message())
-            .inference_config(inference())
-            .send()
-            .await
-            .unwrap(),
-    );
-}
 
 #[inline(never)]
 fn converse_raw_loop(iters: u64, rt: &Runtime, raw: &Client) {
     for _ in 0..iters {
-        rt.block_on(converse_raw(raw));
+        black_box(rt.block_on(converse_raw(raw)));
     }
 }
 
 #[inline(never)]
 fn converse_interceptor_loop(iters: u64, rt: &Runtime, raw: &Client) {
     for _ in 0..iters {
-        rt.block_on(converse_interceptor(raw));
+        black_box(rt.block_on(converse_interceptor(raw)));
     }
 }
 
 #[inline(never)]
 fn converse_traced_loop(iters: u64, rt: &Runtime, traced: &TracedClient) {
     for _ in 0..iters {
-        rt.block_on(converse_traced(traced));
+        black_box(rt.block_on(converse_traced(traced)));
     }
 }
 
 #[inline(never)]
 fn converse_capture_loop(iters: u64, rt: &Runtime, traced: &TracedClient) {
     for _ in 0..iters {
-        rt.block_on(converse_traced(traced));
+        black_box(rt.block_on(converse_traced(traced)));
     }
 }
 
@@ -167,14 +68,7 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(2_000_u64);
-    let config = coresdk::Config::builder()
-        .without_env()
-        .without_config_file()
-        .with_exporter(ExporterKind::None)
-        .build()
-        .unwrap();
-    let (layer, guard) = coresdk::layer(config).unwrap();
-    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer)).unwrap();
+    let guard = install_pipeline();
     let mode = std::env::var("CORESDK_BENCH").unwrap_or_else(|_| "converse_raw".to_owned());
 
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -189,10 +83,10 @@ fn main() {
     // Warm-up outside the counted loops (connection pool, lazy statics).
     for _ in 0..5 {
         match mode.as_str() {
-            "converse_raw" => rt.block_on(converse_raw(&raw)),
-            "converse_interceptor" => rt.block_on(converse_interceptor(&raw)),
-            "converse_traced" => rt.block_on(converse_traced(&traced)),
-            "converse_capture" => rt.block_on(converse_traced(&capture)),
+            "converse_raw" => drop(rt.block_on(converse_raw(&raw))),
+            "converse_interceptor" => drop(rt.block_on(converse_interceptor(&raw))),
+            "converse_traced" => drop(rt.block_on(converse_traced(&traced))),
+            "converse_capture" => drop(rt.block_on(converse_traced(&capture))),
             other => panic!("unknown CORESDK_BENCH {other:?}"),
         }
     }

@@ -10,85 +10,16 @@
 //! - `converse_stream/{raw,traced}`: the recorded 16-event stream read to the end.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod support;
+
 use std::hint::black_box;
 
-use aws_sdk_bedrockruntime::Client;
-use aws_sdk_bedrockruntime::config::retry::RetryConfig;
-use aws_sdk_bedrockruntime::config::{BehaviorVersion, Credentials, Intercept, Region};
-use aws_sdk_bedrockruntime::types::{
-    ContentBlock, ConversationRole, InferenceConfiguration, Message, SystemContentBlock,
-};
-use coresdk::config::{ExporterKind, MessageFormat};
-use coresdk::genai::GenAiSettings;
 use coresdk_tests::bedrock_server::BedrockServer;
 use criterion::{Criterion, criterion_group, criterion_main};
-use tracing_subscriber::layer::SubscriberExt;
-
-const MODEL: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
-
-fn message() -> Message {
-    Message::builder()
-        .role(ConversationRole::User)
-        .content(ContentBlock::Text("What is 3 * 7?".into()))
-        .build()
-        .unwrap()
-}
-
-fn system() -> SystemContentBlock {
-    SystemContentBlock::Text("Answer with a number only.".into())
-}
-
-fn inference() -> InferenceConfiguration {
-    InferenceConfiguration::builder()
-        .max_tokens(256)
-        .temperature(0.7)
-        .build()
-}
-
-fn client(server: &BedrockServer) -> Client {
-    let config = aws_sdk_bedrockruntime::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(server.endpoint_url())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            "AKIDBENCH",
-            "bench-secret",
-            None,
-            None,
-            "bench",
-        ))
-        .retry_config(RetryConfig::disabled())
-        .build();
-    Client::from_conf(config)
-}
-
-fn settings(capture: bool) -> GenAiSettings {
-    GenAiSettings::builder()
-        .with_capture_content(capture)
-        .with_message_format(MessageFormat::Indexed)
-        .build()
-}
-
-fn install_pipeline() -> coresdk::Guard {
-    let config = coresdk::Config::builder()
-        .without_env()
-        .without_config_file()
-        .with_exporter(ExporterKind::None)
-        .build()
-        .unwrap();
-    let (layer, guard) = coresdk::layer(config).unwrap();
-    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer)).unwrap();
-    guard
-}
-
-#[derive(Debug)]
-struct NoopInterceptor;
-
-impl Intercept for NoopInterceptor {
-    fn name(&self) -> &'static str {
-        "Noop"
-    }
-}
+use support::{
+    MODEL, client, converse_interceptor, converse_raw, converse_traced, install_pipeline, message,
+    settings,
+};
 
 fn benches(c: &mut Criterion) {
     let guard = install_pipeline();
@@ -107,56 +38,14 @@ fn benches(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("converse");
     g.bench_function("raw", |b| {
-        b.iter(|| {
-            rt.block_on(async {
-                black_box(
-                    raw.converse()
-                        .model_id(MODEL)
-                        .system(system())
-                        .messages(message())
-                        .inference_config(inference())
-                        .send()
-                        .await
-                        .unwrap(),
-                )
-            })
-        });
+        b.iter(|| rt.block_on(async { black_box(converse_raw(&raw).await) }));
     });
     g.bench_function("raw_with_interceptor", |b| {
-        b.iter(|| {
-            rt.block_on(async {
-                black_box(
-                    raw.converse()
-                        .model_id(MODEL)
-                        .system(system())
-                        .messages(message())
-                        .inference_config(inference())
-                        .customize()
-                        .interceptor(NoopInterceptor)
-                        .send()
-                        .await
-                        .unwrap(),
-                )
-            })
-        });
+        b.iter(|| rt.block_on(async { black_box(converse_interceptor(&raw).await) }));
     });
     for (name, client) in [("traced", &traced), ("traced_capture", &traced_capture)] {
         g.bench_function(name, |b| {
-            b.iter(|| {
-                rt.block_on(async {
-                    black_box(
-                        client
-                            .converse()
-                            .model_id(MODEL)
-                            .system(system())
-                            .messages(message())
-                            .inference_config(inference())
-                            .send()
-                            .await
-                            .unwrap(),
-                    )
-                })
-            });
+            b.iter(|| rt.block_on(async { black_box(converse_traced(client).await) }));
         });
     }
     g.finish();
@@ -169,44 +58,10 @@ fn benches(c: &mut Criterion) {
             let which = i % 4;
             let start = std::time::Instant::now();
             let out = match which {
-                0 => raw
-                    .converse()
-                    .model_id(MODEL)
-                    .system(system())
-                    .messages(message())
-                    .inference_config(inference())
-                    .send()
-                    .await
-                    .unwrap(),
-                1 => traced
-                    .converse()
-                    .model_id(MODEL)
-                    .system(system())
-                    .messages(message())
-                    .inference_config(inference())
-                    .send()
-                    .await
-                    .unwrap(),
-                2 => traced_capture
-                    .converse()
-                    .model_id(MODEL)
-                    .system(system())
-                    .messages(message())
-                    .inference_config(inference())
-                    .send()
-                    .await
-                    .unwrap(),
-                _ => raw
-                    .converse()
-                    .model_id(MODEL)
-                    .system(system())
-                    .messages(message())
-                    .inference_config(inference())
-                    .customize()
-                    .interceptor(NoopInterceptor)
-                    .send()
-                    .await
-                    .unwrap(),
+                0 => converse_raw(&raw).await,
+                1 => converse_traced(&traced).await,
+                2 => converse_traced(&traced_capture).await,
+                _ => converse_interceptor(&raw).await,
             };
             times[which].push(start.elapsed().as_secs_f64() * 1e6);
             black_box(out);
