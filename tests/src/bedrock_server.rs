@@ -13,13 +13,12 @@
 //! answers like a healthy service: the fixture for the operation (and, for
 //! InvokeModel, the model family). It runs on its own thread and runtime.
 
-use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderName, HeaderValue as HttpHeaderValue, Request, Response, StatusCode};
+use axum::http::{Request, Response};
 use serde_json::Value;
 
 use crate::scripted::{self, Script, ScriptedServer};
@@ -645,39 +644,9 @@ fn respond(canned: Canned) -> Response<Body> {
             frames,
             delay,
             hang_after,
-        } => {
-            let limit = hang_after.unwrap_or(frames.len());
-            let frames = Arc::new(frames);
-            let stream = futures_util::stream::unfold(0usize, move |i| {
-                let frames = Arc::clone(&frames);
-                async move {
-                    if i >= limit {
-                        if hang_after.is_some() {
-                            std::future::pending::<()>().await;
-                        }
-                        return None;
-                    }
-                    if !delay.is_zero() {
-                        tokio::time::sleep(delay).await;
-                    }
-                    let frame = frames.get(i)?.clone();
-                    Some((Ok::<_, Infallible>(frame), i + 1))
-                }
-            });
-            Body::from_stream(stream)
-        }
+        } => scripted::paced_body(frames, delay, hang_after),
     };
-    let mut response = Response::new(body);
-    *response.status_mut() = StatusCode::from_u16(canned.status).unwrap_or(StatusCode::OK);
-    for (name, value) in &canned.headers {
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(name.as_bytes()),
-            HttpHeaderValue::from_str(value),
-        ) {
-            response.headers_mut().append(name, value);
-        }
-    }
-    response
+    scripted::response(body, canned.status, &canned.headers)
 }
 
 #[cfg(test)]

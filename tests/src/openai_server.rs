@@ -9,12 +9,11 @@
 //! It runs on its own thread and runtime, so it works from sync tests, any
 //! tokio runtime flavour, and benches.
 
-use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use axum::http::{Request, Response};
 use serde_json::Value;
 
 use crate::scripted::{self, Script, ScriptedServer};
@@ -341,39 +340,9 @@ fn respond(canned: Canned) -> Response<Body> {
             events,
             delay,
             hang_after,
-        } => {
-            let limit = hang_after.unwrap_or(events.len());
-            let events = Arc::new(events);
-            let stream = futures_util::stream::unfold(0usize, move |i| {
-                let events = Arc::clone(&events);
-                async move {
-                    if i >= limit {
-                        if hang_after.is_some() {
-                            std::future::pending::<()>().await;
-                        }
-                        return None;
-                    }
-                    if !delay.is_zero() {
-                        tokio::time::sleep(delay).await;
-                    }
-                    let event = events.get(i)?.clone();
-                    Some((Ok::<_, Infallible>(event), i + 1))
-                }
-            });
-            Body::from_stream(stream)
-        }
+        } => scripted::paced_body(events, delay, hang_after),
     };
-    let mut response = Response::new(body);
-    *response.status_mut() = StatusCode::from_u16(canned.status).unwrap_or(StatusCode::OK);
-    for (name, value) in &canned.headers {
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(value),
-        ) {
-            response.headers_mut().append(name, value);
-        }
-    }
-    response
+    scripted::response(body, canned.status, &canned.headers)
 }
 
 #[cfg(test)]

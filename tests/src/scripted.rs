@@ -11,8 +11,11 @@ use std::future::Future;
 use std::net::{SocketAddr, TcpListener as StdListener};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use axum::body::Body;
-use axum::http::{Request, Response};
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderName, HeaderValue, Request, Response, StatusCode};
 
 /// The script of one server: queued responses, a default, and what came in.
 #[derive(Debug)]
@@ -154,4 +157,44 @@ impl<C, R> Drop for ScriptedServer<C, R> {
             let _ = thread.join();
         }
     }
+}
+
+/// `chunks` as a streamed body, one HTTP chunk each, `delay` apart; with
+/// `hang_after`, the stream stalls (never ends) after that many chunks.
+pub fn paced_body(chunks: Vec<Bytes>, delay: Duration, hang_after: Option<usize>) -> Body {
+    let limit = hang_after.unwrap_or(chunks.len());
+    let chunks = Arc::new(chunks);
+    let stream = futures_util::stream::unfold(0usize, move |i| {
+        let chunks = Arc::clone(&chunks);
+        async move {
+            if i >= limit {
+                if hang_after.is_some() {
+                    std::future::pending::<()>().await;
+                }
+                return None;
+            }
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            let chunk = chunks.get(i)?.clone();
+            Some((Ok::<_, Infallible>(chunk), i + 1))
+        }
+    });
+    Body::from_stream(stream)
+}
+
+/// A response with `status` (200 if invalid) and `headers` (invalid ones
+/// skipped: scripts may carry recorded headers verbatim).
+pub fn response(body: Body, status: u16, headers: &[(String, String)]) -> Response<Body> {
+    let mut response = Response::new(body);
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    for (name, value) in headers {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            response.headers_mut().append(name, value);
+        }
+    }
+    response
 }
