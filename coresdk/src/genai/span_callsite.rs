@@ -12,12 +12,14 @@ use tracing::Span;
 use tracing_core::callsite::{Callsite, DefaultCallsite};
 use tracing_core::field::{FieldSet, Value};
 use tracing_core::metadata::Kind;
-use tracing_core::{Level, LevelFilter, Metadata};
+use tracing_core::{Level, Metadata};
 
 use super::attributes::{OTEL_KIND_FIELD, OTEL_NAME_FIELD};
+use crate::telemetry::span_fields::{self, enabled};
 
 const TARGET: &str = "coresdk::genai";
-const LEVEL: Level = Level::INFO;
+// The level `#[trace]` spans use, so `enabled` below answers for both.
+const LEVEL: Level = span_fields::LEVEL;
 
 /// The span name and kind, read by `tracing-opentelemetry`.
 const FIELDS: &[&str] = &[OTEL_NAME_FIELD, OTEL_KIND_FIELD];
@@ -45,20 +47,6 @@ static INTERNAL_META: Metadata<'static> = Metadata::new(
     FieldSet::new(FIELDS, tracing_core::identify_callsite!(&INTERNAL_CALLSITE)),
     Kind::SPAN,
 );
-
-/// Whether the current subscriber records spans of `callsite` (what
-/// `info_span!` checks before building one).
-fn enabled(callsite: &'static DefaultCallsite) -> bool {
-    if LEVEL > tracing::level_filters::STATIC_MAX_LEVEL || LEVEL > LevelFilter::current() {
-        return false;
-    }
-    let interest = callsite.interest();
-    if interest.is_never() {
-        return false;
-    }
-    interest.is_always()
-        || tracing_core::dispatcher::get_default(|d| d.enabled(callsite.metadata()))
-}
 
 /// Opens a GenAI span named `name` (kind INTERNAL when `internal`, else
 /// CLIENT) as a child of the current span; [`Span::none`] when disabled.
