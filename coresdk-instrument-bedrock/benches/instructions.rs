@@ -90,6 +90,13 @@ fn main() {
             other => panic!("unknown CORESDK_BENCH {other:?}"),
         }
     }
+    {
+        use std::mem::size_of_val as sz;
+        eprintln!("SIZES raw_fut={} traced_fut={} traced_send={} traced_conv={} fluent={} sdk_send={} sdk_custom_send={}",
+            sz(&converse_raw(&raw)), sz(&converse_traced(&traced)), sz(&traced.converse().send()),
+            sz(&traced.converse()), sz(&raw.converse()), sz(&raw.converse().send()),
+            sz(&raw.converse().customize().interceptor(support::NoopInterceptor).send()));
+    }
     let start = std::time::Instant::now();
     match mode.as_str() {
         "converse_raw" => converse_raw_loop(iters, &rt, &raw),

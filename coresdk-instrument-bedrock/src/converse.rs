@@ -96,8 +96,11 @@ impl TracedConverse {
         let input = self.inner.as_input();
         let model = input.get_model_id().as_deref().unwrap_or_default();
         let mut span = self.client.start_span(Operation::Chat, model);
+        // The SDK's futures are boxed: inline they would make this future
+        // some 9 KB, copied whole each time it moves (into `block_on`,
+        // `spawn`, a join); boxed it is the request builder plus a few words.
         if !span.is_recording() {
-            return self.inner.send().await;
+            return Box::pin(self.inner.send()).await;
         }
         let capture = span.captures_content();
         span.record_chat_request(&convert::chat_request(
@@ -125,16 +128,14 @@ impl TracedConverse {
         // the error, and success is the modeled 200): once a call has shown
         // the server, calls go without it.
         let (result, facts) = if let Some((host, port)) = self.client.known_server() {
-            let result = self.inner.send().instrument(span.span().clone()).await;
+            let result = Box::pin(self.inner.send())
+                .instrument(span.span().clone())
+                .await;
             let facts = WireFacts::of_result(host, *port, &result);
             (result, facts)
         } else {
             let tap = WireTap::default();
-            let result = self
-                .inner
-                .customize()
-                .interceptor(tap.clone())
-                .send()
+            let result = Box::pin(self.inner.customize().interceptor(tap.clone()).send())
                 .instrument(span.span().clone())
                 .await;
             let facts = tap.facts();
