@@ -60,7 +60,10 @@ static INTERNAL_META: Metadata<'static> = Metadata::new(
     None,
     None,
     None,
-    FieldSet::new(&FIELDS, tracing_core::identify_callsite!(&INTERNAL_CALLSITE)),
+    FieldSet::new(
+        &FIELDS,
+        tracing_core::identify_callsite!(&INTERNAL_CALLSITE),
+    ),
     Kind::SPAN,
 );
 
