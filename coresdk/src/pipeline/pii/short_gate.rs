@@ -4,102 +4,72 @@
 //! [`super::gate`] walks the text and stops at every digit, `-`, `.` and
 //! `:`, and short values with timestamps, versions and ids are full of them.
 //! Here each byte class (digit, word byte, capital, `:`, `-`, `.`, space,
-//! `@`/`+`) becomes one 64-bit mask, bit `i` for byte `i`, and each of the
-//! walking gate's conditions becomes shifts and ANDs of those masks: `m << k`
-//! holds at `i` what `m` holds at `i - k` (nothing before the start, like
-//! `gate`'s "no byte before"), `m >> k` what it holds at `i + k` (nothing past
-//! the end, like [`super::scan::at`]).
+//! `@`/`+`) becomes one 64-bit mask, bit `i` for byte `i`, from SIMD
+//! comparisons and a movemask (`wide`: std has these only as `unsafe`
+//! intrinsics, which the workspace forbids), and each of the walking gate's
+//! conditions becomes shifts and ANDs of those masks: `m << k` holds at `i`
+//! what `m` holds at `i - k` (nothing before the start, like `gate`'s "no
+//! byte before"), `m >> k` what it holds at `i + k` (nothing past the end,
+//! like [`super::scan::at`]).
 //!
 //! Every condition here holds wherever the walking gate's holds (some are
 //! weaker), so `false` still proves that no byte-scan rule matches; the
 //! unit tests check both against each other and against the detectors.
+
+use wide::u8x16;
 
 use super::scan::{at, is_hex};
 
 /// The longest text this gate takes.
 pub(super) const MAX_LEN: usize = 64;
 
-// One bit per class in a byte's class code.
-const DIGIT: u8 = 1;
-const WORD: u8 = 1 << 1;
-const UPPER: u8 = 1 << 2;
-const COLON: u8 = 1 << 3;
-const DASH: u8 = 1 << 4;
-const DOT: u8 = 1 << 5;
-const SPACE: u8 = 1 << 6;
+/// The byte classes, in the order of [`masks`]'s result.
+const DIGIT: usize = 0;
+const WORD: usize = 1;
+const UPPER: usize = 2;
+const COLON: usize = 3;
+const DASH: usize = 4;
+const DOT: usize = 5;
+const SPACE: usize = 6;
 /// `@` or `+`, both rare in clean values; told apart from the bytes.
-const RARE: u8 = 1 << 7;
+const RARE: usize = 7;
 
-/// The class code of `c` (branch-free, so the loop over a value vectorises).
+/// Lanes of `v` holding `lo..lo + len` (set to all ones).
 #[inline(always)]
-fn class(c: u8) -> u8 {
-    let digit = c.wrapping_sub(b'0') < 10;
-    let upper = c.wrapping_sub(b'A') < 26;
-    let lower = c.wrapping_sub(b'a') < 26;
-    u8::from(digit) * DIGIT
-        | u8::from(digit | upper | lower | (c == b'_')) * WORD
-        | u8::from(upper) * UPPER
-        | u8::from(c == b':') * COLON
-        | u8::from(c == b'-') * DASH
-        | u8::from(c == b'.') * DOT
-        | u8::from(c == b' ') * SPACE
-        | u8::from((c == b'@') | (c == b'+')) * RARE
+fn in_range(v: u8x16, lo: u8, len: u8) -> u8x16 {
+    let x = v - u8x16::splat(lo);
+    x.min(u8x16::splat(len - 1)).simd_eq(x)
 }
 
-/// One delta swap on every row: the bits under `mask` trade places with
-/// those `shift` above them. Three of these transpose each row's 8×8 bit
-/// matrix (Hacker's Delight, `transpose8`). Written as whole-array steps so
-/// it vectorises.
+/// One mask per class: `masks(b)[class]` has bit `i` set when byte `i` of
+/// `b` is in `class` (zero past the end). 16 bytes at a time: a comparison
+/// per class and a movemask.
 #[inline(always)]
-fn swap_bits(rows: &mut [u64; 8], shift: u32, mask: u64) {
-    let t: [u64; 8] = std::array::from_fn(|i| (rows[i] ^ (rows[i] >> shift)) & mask);
-    for (x, t) in rows.iter_mut().zip(t) {
-        *x ^= t ^ (t << shift);
-    }
-}
-
-/// For each row `a` in `low`: trades its bytes under `mask` with those
-/// `shift` bits below them in row `a + step`. Three of these transpose the
-/// rows' 8×8 byte matrix.
-#[inline(always)]
-fn swap_bytes(rows: &mut [u64; 8], low: [usize; 4], step: usize, shift: u32, mask: u64) {
-    let t: [u64; 4] =
-        std::array::from_fn(|i| ((rows[low[i]] >> shift) ^ rows[low[i] + step]) & mask);
-    for (a, t) in low.into_iter().zip(t) {
-        rows[a + step] ^= t;
-        rows[a] ^= t << shift;
-    }
-}
-
-/// One mask per class bit: `masks(b)[k]` has bit `i` set when byte `i` of
-/// `b` is in class `1 << k`.
-#[inline]
 fn masks(b: &[u8]) -> [u64; 8] {
     let mut bytes = [0u8; MAX_LEN];
     bytes[..b.len()].copy_from_slice(b);
-    let classes: [u8; MAX_LEN] = std::array::from_fn(|i| class(bytes[i]));
-    // Row `j`: the class codes of bytes `8j..8j+8` (byte `i`, bit `k`).
-    let mut rows: [u64; 8] = std::array::from_fn(|j| {
-        let mut row = [0u8; 8];
-        row.copy_from_slice(&classes[8 * j..8 * j + 8]);
-        u64::from_le_bytes(row)
-    });
-    // Transposing each row's bits puts class `k` of its 8 bytes in byte `k`.
-    swap_bits(&mut rows, 7, 0x00AA_00AA_00AA_00AA);
-    swap_bits(&mut rows, 14, 0x0000_CCCC_0000_CCCC);
-    swap_bits(&mut rows, 28, 0x0000_0000_F0F0_F0F0);
-    // Transposing the rows' bytes gathers class `k` of all 64 bytes in row
-    // `k`.
-    swap_bytes(&mut rows, [0, 1, 2, 3], 4, 32, 0x0000_0000_FFFF_FFFF);
-    swap_bytes(&mut rows, [0, 1, 4, 5], 2, 16, 0x0000_FFFF_0000_FFFF);
-    swap_bytes(&mut rows, [0, 2, 4, 6], 1, 8, 0x00FF_00FF_00FF_00FF);
-    rows
-}
-
-/// The mask of class `bit` out of [`masks`].
-#[inline(always)]
-fn of(m: &[u64; 8], bit: u8) -> u64 {
-    m[bit.trailing_zeros() as usize]
+    let mut masks = [0u64; 8];
+    for (k, chunk) in bytes.chunks_exact(16).enumerate() {
+        let mut lanes = [0u8; 16];
+        lanes.copy_from_slice(chunk);
+        let v = u8x16::new(lanes);
+        let eq = |c: u8| v.simd_eq(u8x16::splat(c));
+        let digit = in_range(v, b'0', 10);
+        let upper = in_range(v, b'A', 26);
+        let mut classes = [u8x16::splat(0); 8];
+        classes[DIGIT] = digit;
+        classes[WORD] = digit | upper | in_range(v, b'a', 26) | eq(b'_');
+        classes[UPPER] = upper;
+        classes[COLON] = eq(b':');
+        classes[DASH] = eq(b'-');
+        classes[DOT] = eq(b'.');
+        classes[SPACE] = eq(b' ');
+        classes[RARE] = eq(b'@') | eq(b'+');
+        for (mask, class) in masks.iter_mut().zip(classes) {
+            *mask |= u64::from(class.to_bitmask()) << (16 * k);
+        }
+    }
+    masks
 }
 
 /// Whether some rule of the byte scan might match in `b` (at most
@@ -109,9 +79,8 @@ fn of(m: &[u64; 8], bit: u8) -> u64 {
 pub(super) fn may_match(b: &[u8]) -> bool {
     debug_assert!(b.len() <= MAX_LEN);
     let m = masks(b);
-    let (d, w, u) = (of(&m, DIGIT), of(&m, WORD), of(&m, UPPER));
-    let (colon, dash, dot, space) = (of(&m, COLON), of(&m, DASH), of(&m, DOT), of(&m, SPACE));
-    let rare = of(&m, RARE);
+    let (d, w, u) = (m[DIGIT], m[WORD], m[UPPER]);
+    let (colon, dash, dot, space, rare) = (m[COLON], m[DASH], m[DOT], m[SPACE], m[RARE]);
 
     // `@` (e-mail, URL credentials), or `+` before a digit (`+CC …`).
     if rare & (d >> 1) != 0 || (rare != 0 && memchr::memchr(b'@', b).is_some()) {
@@ -185,45 +154,44 @@ pub(super) fn may_match(b: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    #[test]
-    fn masks_hold_each_class() {
-        let text = b"aZ_9:-. @+\xC3\xA9x";
-        let m = masks(text);
-        let want = |f: fn(u8) -> bool| {
+    /// What [`masks`] must compute, byte by byte.
+    fn expected(text: &[u8]) -> [u64; 8] {
+        let classes: [fn(u8) -> bool; 8] = [
+            |c| c.is_ascii_digit(),
+            |c| c.is_ascii_alphanumeric() || c == b'_',
+            |c| c.is_ascii_uppercase(),
+            |c| c == b':',
+            |c| c == b'-',
+            |c| c == b'.',
+            |c| c == b' ',
+            |c| c == b'@' || c == b'+',
+        ];
+        classes.map(|f| {
             text.iter()
                 .enumerate()
                 .filter(|(_, c)| f(**c))
                 .fold(0u64, |acc, (i, _)| acc | 1 << i)
-        };
-        assert_eq!(of(&m, DIGIT), want(|c| c.is_ascii_digit()));
-        assert_eq!(
-            of(&m, WORD),
-            want(|c| c.is_ascii_alphanumeric() || c == b'_')
-        );
-        assert_eq!(of(&m, UPPER), want(|c| c.is_ascii_uppercase()));
-        assert_eq!(of(&m, COLON), want(|c| c == b':'));
-        assert_eq!(of(&m, DASH), want(|c| c == b'-'));
-        assert_eq!(of(&m, DOT), want(|c| c == b'.'));
-        assert_eq!(of(&m, SPACE), want(|c| c == b' '));
-        assert_eq!(of(&m, RARE), want(|c| c == b'@' || c == b'+'));
+        })
     }
 
     #[test]
-    fn masks_cover_all_64_bytes_and_every_byte_value() {
+    fn masks_hold_every_byte_value_at_every_position() {
         for v in 0..=255u8 {
             for i in 0..MAX_LEN {
                 let mut text = [b'#'; MAX_LEN];
                 text[i] = v;
-                let m = masks(&text);
-                for (k, mask) in m.iter().enumerate() {
-                    let want = if class(v) & (1 << k) != 0 {
-                        1u64 << i
-                    } else {
-                        0
-                    };
-                    assert_eq!(*mask, want, "byte {v:#x} at {i}, class bit {k}");
-                }
+                assert_eq!(masks(&text), expected(&text), "byte {v:#x} at {i}");
+                assert_eq!(
+                    masks(&text[..=i]),
+                    expected(&text[..=i]),
+                    "byte {v:#x} ending a text of {}",
+                    i + 1
+                );
             }
+        }
+        let text = b"aZ_9:-. @+\xC3\xA9x{`/[";
+        for end in 0..=text.len() {
+            assert_eq!(masks(&text[..end]), expected(&text[..end]));
         }
     }
 }
