@@ -16,6 +16,9 @@
 //! weaker), so `false` still proves that no byte-scan rule matches; the
 //! unit tests check both against each other and against the detectors.
 
+// Mask algebra: `d`, `w`, `u` are the digit, word-byte and capital masks.
+#![allow(clippy::many_single_char_names)]
+
 use wide::u8x16;
 
 use super::scan::{at, is_hex};
@@ -35,7 +38,7 @@ const SPACE: usize = 6;
 const RARE: usize = 7;
 
 /// Lanes of `v` holding `lo..lo + len` (set to all ones).
-#[inline(always)]
+#[inline]
 fn in_range(v: u8x16, lo: u8, len: u8) -> u8x16 {
     let x = v - u8x16::splat(lo);
     x.min(u8x16::splat(len - 1)).simd_eq(x)
@@ -44,7 +47,7 @@ fn in_range(v: u8x16, lo: u8, len: u8) -> u8x16 {
 /// One mask per class: `masks(b)[class]` has bit `i` set when byte `i` of
 /// `b` is in `class` (zero past the end). 16 bytes at a time: a comparison
 /// per class and a movemask.
-#[inline(always)]
+#[inline]
 fn masks(b: &[u8]) -> [u64; 8] {
     let mut bytes = [0u8; MAX_LEN];
     bytes[..b.len()].copy_from_slice(b);
