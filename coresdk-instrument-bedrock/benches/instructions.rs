@@ -19,7 +19,9 @@
 //! ```
 //!
 //! Instructions per call = the collected total / `CORESDK_ITERS`; traced − raw
-//! is the added cost. Spans end on the application thread; the pipeline
+//! is the added cost. The driver also prints the sizes of the raw and traced
+//! call futures (each is copied whole when `block_on` takes it; callgrind
+//! counts a large copy's `rep movsb` a byte per instruction). Spans end on the application thread; the pipeline
 //! worker's processing is not counted.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -90,6 +92,13 @@ fn main() {
             other => panic!("unknown CORESDK_BENCH {other:?}"),
         }
     }
+    // Futures are copied whole when they move (into `block_on` here): their
+    // sizes are part of a call's cost.
+    eprintln!(
+        "future sizes: converse raw {} B, traced {} B",
+        std::mem::size_of_val(&converse_raw(&raw)),
+        std::mem::size_of_val(&converse_traced(&traced)),
+    );
     let start = std::time::Instant::now();
     match mode.as_str() {
         "converse_raw" => converse_raw_loop(iters, &rt, &raw),

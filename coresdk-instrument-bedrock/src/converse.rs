@@ -16,11 +16,11 @@ use aws_sdk_bedrockruntime::types::{
 use aws_smithy_types::Document;
 use coresdk::genai::attributes::{AWS_BEDROCK_GUARDRAIL_ID, AWS_BEDROCK_GUARDRAIL_VERSION};
 use coresdk::genai::{GenAiSpan, Operation};
-use tracing::Instrument;
 
 use crate::client::TracedClient;
 use crate::convert::{self, ConverseParts};
 use crate::error::call_error;
+use crate::in_span::in_span;
 use crate::setters::delegate_setters;
 use crate::wire::{WireFacts, WireTap};
 
@@ -96,8 +96,10 @@ impl TracedConverse {
         let input = self.inner.as_input();
         let model = input.get_model_id().as_deref().unwrap_or_default();
         let mut span = self.client.start_span(Operation::Chat, model);
+        // The SDK's future is boxed, here and in `in_span`: inline it would
+        // make this future some 9 KB instead of 2.
         if !span.is_recording() {
-            return self.inner.send().await;
+            return Box::pin(self.inner.send()).await;
         }
         let capture = span.captures_content();
         span.record_chat_request(&convert::chat_request(
@@ -125,18 +127,16 @@ impl TracedConverse {
         // the error, and success is the modeled 200): once a call has shown
         // the server, calls go without it.
         let (result, facts) = if let Some((host, port)) = self.client.known_server() {
-            let result = self.inner.send().instrument(span.span().clone()).await;
+            let result = in_span(span.span(), self.inner.send()).await;
             let facts = WireFacts::of_result(host, *port, &result);
             (result, facts)
         } else {
             let tap = WireTap::default();
-            let result = self
-                .inner
-                .customize()
-                .interceptor(tap.clone())
-                .send()
-                .instrument(span.span().clone())
-                .await;
+            let result = in_span(
+                span.span(),
+                self.inner.customize().interceptor(tap.clone()).send(),
+            )
+            .await;
             let facts = tap.facts();
             if let Some(host) = &facts.host {
                 self.client.remember_server(host, facts.port);

@@ -24,12 +24,12 @@ use coresdk::genai::{
     CallError, ChatResponse, Completion, ContentPart, GenAiSpan, Message as GenAiMessage,
     Operation, Role, ToolCall,
 };
-use tracing::Instrument;
 
 use crate::client::TracedClient;
 use crate::converse::record_guardrail;
 use crate::convert::{self, ConverseParts};
 use crate::error::{aws_error, call_error};
+use crate::in_span::in_span;
 use crate::setters::delegate_setters;
 use crate::wire::WireTap;
 
@@ -109,7 +109,7 @@ impl TracedConverseStream {
         let model = input.get_model_id().as_deref().unwrap_or_default();
         let mut span = self.client.start_span(Operation::Chat, model);
         if !span.is_recording() {
-            let output = self.inner.send().await?;
+            let output = Box::pin(self.inner.send()).await?;
             return Ok(TracedConverseStreamOutput::new(output, None));
         }
         let capture = span.captures_content();
@@ -133,13 +133,11 @@ impl TracedConverseStream {
             );
         }
         let tap = WireTap::default();
-        let result = self
-            .inner
-            .customize()
-            .interceptor(tap.clone())
-            .send()
-            .instrument(span.span().clone())
-            .await;
+        let result = in_span(
+            span.span(),
+            self.inner.customize().interceptor(tap.clone()).send(),
+        )
+        .await;
         let facts = tap.facts();
         match result {
             Ok(output) => {

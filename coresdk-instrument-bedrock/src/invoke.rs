@@ -15,11 +15,11 @@ use coresdk::genai::attributes::{
 };
 use coresdk::genai::{EmbeddingsResponse, GenAiSpan, Usage};
 use serde_json::Value as Json;
-use tracing::Instrument;
 
 use crate::client::TracedClient;
 use crate::converse::record_guardrail;
 use crate::error::call_error;
+use crate::in_span::in_span;
 use crate::model_body::{self, Decoded, Family};
 use crate::setters::delegate_setters;
 use crate::wire::WireTap;
@@ -160,16 +160,14 @@ impl TracedInvokeModel {
             false,
         );
         if !span.is_recording() {
-            return self.inner.send().await;
+            return Box::pin(self.inner.send()).await;
         }
         let tap = WireTap::default();
-        let result = self
-            .inner
-            .customize()
-            .interceptor(tap.clone())
-            .send()
-            .instrument(span.span().clone())
-            .await;
+        let result = in_span(
+            span.span(),
+            self.inner.customize().interceptor(tap.clone()).send(),
+        )
+        .await;
         let facts = tap.facts();
         match &result {
             Ok(output) => {

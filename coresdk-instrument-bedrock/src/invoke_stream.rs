@@ -20,10 +20,10 @@ use aws_smithy_types::event_stream::RawMessage;
 use coresdk::genai::attributes::CORESDK_GENAI_RESPONSE_BODY_ERROR;
 use coresdk::genai::{CallError, GenAiSpan};
 use serde_json::Value as Json;
-use tracing::Instrument;
 
 use crate::client::TracedClient;
 use crate::error::{aws_error, call_error};
+use crate::in_span::in_span;
 use crate::invoke::{Started, start};
 use crate::model_body::StreamDecoder;
 use crate::setters::delegate_setters;
@@ -119,7 +119,7 @@ impl TracedInvokeModelWithResponseStream {
             true,
         );
         if !span.is_recording() {
-            let output = self.inner.send().await?;
+            let output = Box::pin(self.inner.send()).await?;
             return Ok(TracedInvokeModelWithResponseStreamOutput::new(
                 output,
                 None,
@@ -128,13 +128,11 @@ impl TracedInvokeModelWithResponseStream {
         }
         let decoder = StreamDecoder::new(family, span.captures_content());
         let tap = WireTap::default();
-        let result = self
-            .inner
-            .customize()
-            .interceptor(tap.clone())
-            .send()
-            .instrument(span.span().clone())
-            .await;
+        let result = in_span(
+            span.span(),
+            self.inner.customize().interceptor(tap.clone()).send(),
+        )
+        .await;
         let facts = tap.facts();
         match result {
             Ok(output) => {

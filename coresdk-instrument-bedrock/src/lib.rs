@@ -48,6 +48,7 @@ mod converse;
 mod converse_stream;
 mod convert;
 mod error;
+mod in_span;
 mod invoke;
 mod invoke_stream;
 mod model_body;

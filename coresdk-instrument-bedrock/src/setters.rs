@@ -6,6 +6,7 @@ macro_rules! delegate_setters {
     ($builder:literal; $( $name:ident ( $($arg:ident : $ty:ty),* ); )*) => {
         $(
             #[doc = concat!("Same as the SDK builder's [`", stringify!($name), "`](aws_sdk_bedrockruntime::", $builder, "::", stringify!($name), ").")]
+            #[inline]
             pub fn $name(mut self, $($arg: $ty),*) -> Self {
                 self.inner = self.inner.$name($($arg),*);
                 self

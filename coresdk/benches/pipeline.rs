@@ -7,9 +7,14 @@
 //! - `bare_sdk/batch_processor`: the OTel API on a bare SDK provider with a
 //!   `BatchSpanProcessor` and a discarding exporter;
 //! - `bare_sdk/noop_processor`: the OTel API on a bare provider whose processor
-//!   does nothing — `otel_api_span` minus this is the handoff's own cost.
+//!   does nothing (it frees each span on the application thread, which the
+//!   handoff leaves to the worker);
+//! - `handoff/on_end`: the handoff alone, `on_end` with ready-made spans while
+//!   the queue has room (the worker keeps up; drops are printed, expected 0);
+//! - `handoff/on_end_saturated`: `on_end` back to back, faster than the worker
+//!   takes spans: mostly the full-queue path (drop and count).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use coresdk::config::ExporterKind;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -99,7 +104,6 @@ fn bench(c: &mut Criterion) {
 
     // The handoff alone: `on_end` with a ready-made span (cloned outside the
     // measurement), i.e. the application thread's cost beyond span creation.
-    let handoff = coresdk::testing::handoff_to(Noop, 2048).expect("handoff");
     let template = {
         let capture = coresdk::testing::SpanCapture::new();
         let provider = SdkTracerProvider::builder()
@@ -108,13 +112,54 @@ fn bench(c: &mut Criterion) {
         otel_span(&provider.tracer("bench"));
         capture.spans().pop().expect("one span")
     };
+    // `handoff/on_end`: the queue has room, as in an application whose spans
+    // the worker keeps up with. Spans are handed off in bursts of `BURST`
+    // (half the queue: the worker is woken at the quarter mark and
+    // drains concurrently with the rest); between bursts, outside the measurement, a flush
+    // waits until the worker has taken everything.
+    const QUEUE: usize = 8192;
+    const BURST: u64 = 4096;
+    let handoff = coresdk::testing::handoff_to(Noop, QUEUE).expect("handoff");
+    let before = coresdk::stats();
+    let mut handed = 0;
     c.bench_function("handoff/on_end", |b| {
+        b.iter_custom(|iters| {
+            let mut measured = Duration::ZERO;
+            let mut left = iters;
+            while left > 0 {
+                let n = left.min(BURST);
+                let spans: Vec<SpanData> = (0..n).map(|_| template.clone()).collect();
+                let start = Instant::now();
+                for span in spans {
+                    handoff.on_end(span);
+                }
+                measured += start.elapsed();
+                let _ = handoff.force_flush();
+                left -= n;
+                handed += n;
+            }
+            measured
+        });
+    });
+    let dropped = coresdk::stats().dropped - before.dropped;
+    eprintln!("handoff/on_end: {dropped} of {handed} spans dropped");
+    let _ = handoff.shutdown_with_timeout(Duration::from_secs(5));
+
+    // `handoff/on_end_saturated`: spans handed off back to back, faster than
+    // the worker (which clones each for the two processors behind it) takes
+    // them: most find the queue full and are dropped and counted, so this is
+    // the cost of the overload path as much as of the handoff.
+    let handoff = coresdk::testing::handoff_to(Noop, 2048).expect("handoff");
+    let before = coresdk::stats();
+    c.bench_function("handoff/on_end_saturated", |b| {
         b.iter_batched(
             || template.clone(),
             |span| handoff.on_end(span),
             criterion::BatchSize::SmallInput,
         );
     });
+    let dropped = coresdk::stats().dropped - before.dropped;
+    eprintln!("handoff/on_end_saturated: {dropped} spans dropped");
     let _ = handoff.shutdown_with_timeout(Duration::from_secs(5));
 
     let stats = guard.stats();
