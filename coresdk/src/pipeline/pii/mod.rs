@@ -48,6 +48,7 @@ mod replace;
 mod rules;
 mod scan;
 mod secrets;
+mod short_gate;
 mod validators;
 
 pub use masker::{PiiMasker, PiiMaskerBuilder, REDACTED_TOKEN};

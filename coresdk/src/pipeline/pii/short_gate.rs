@@ -1,0 +1,200 @@
+//! The clean-value gate for values of at most 64 bytes — most attribute
+//! values — evaluated at every position at once.
+//!
+//! [`super::gate`] walks the text and stops at every digit, `-`, `.` and
+//! `:`, and short values with timestamps, versions and ids are full of them.
+//! Here each byte class (digit, word byte, capital, `:`, `-`, `.`, space,
+//! `@`/`+`) becomes one 64-bit mask, bit `i` for byte `i`, from SIMD
+//! comparisons and a movemask (`wide`: std has these only as `unsafe`
+//! intrinsics, which the workspace forbids), and each of the walking gate's
+//! conditions becomes shifts and ANDs of those masks: `m << k` holds at `i`
+//! what `m` holds at `i - k` (nothing before the start, like `gate`'s "no
+//! byte before"), `m >> k` what it holds at `i + k` (nothing past the end,
+//! like [`super::scan::at`]).
+//!
+//! Every condition here holds wherever the walking gate's holds (some are
+//! weaker), so `false` still proves that no byte-scan rule matches; the
+//! unit tests check both against each other and against the detectors.
+
+// Mask algebra: `d`, `w`, `u` are the digit, word-byte and capital masks.
+#![allow(clippy::many_single_char_names)]
+
+use wide::u8x16;
+
+use super::scan::{at, is_hex};
+
+/// The longest text this gate takes.
+pub(super) const MAX_LEN: usize = 64;
+
+/// The byte classes, in the order of [`masks`]'s result.
+const DIGIT: usize = 0;
+const WORD: usize = 1;
+const UPPER: usize = 2;
+const COLON: usize = 3;
+const DASH: usize = 4;
+const DOT: usize = 5;
+const SPACE: usize = 6;
+/// `@` or `+`, both rare in clean values; told apart from the bytes.
+const RARE: usize = 7;
+
+/// Lanes of `v` holding `lo..lo + len` (set to all ones).
+#[inline]
+fn in_range(v: u8x16, lo: u8, len: u8) -> u8x16 {
+    let x = v - u8x16::splat(lo);
+    x.min(u8x16::splat(len - 1)).simd_eq(x)
+}
+
+/// One mask per class: `masks(b)[class]` has bit `i` set when byte `i` of
+/// `b` is in `class` (zero past the end). 16 bytes at a time: a comparison
+/// per class and a movemask.
+#[inline]
+fn masks(b: &[u8]) -> [u64; 8] {
+    let mut bytes = [0u8; MAX_LEN];
+    bytes[..b.len()].copy_from_slice(b);
+    let mut masks = [0u64; 8];
+    for (k, chunk) in bytes.chunks_exact(16).enumerate() {
+        let mut lanes = [0u8; 16];
+        lanes.copy_from_slice(chunk);
+        let v = u8x16::new(lanes);
+        let eq = |c: u8| v.simd_eq(u8x16::splat(c));
+        let digit = in_range(v, b'0', 10);
+        let upper = in_range(v, b'A', 26);
+        let mut classes = [u8x16::splat(0); 8];
+        classes[DIGIT] = digit;
+        classes[WORD] = digit | upper | in_range(v, b'a', 26) | eq(b'_');
+        classes[UPPER] = upper;
+        classes[COLON] = eq(b':');
+        classes[DASH] = eq(b'-');
+        classes[DOT] = eq(b'.');
+        classes[SPACE] = eq(b' ');
+        classes[RARE] = eq(b'@') | eq(b'+');
+        for (mask, class) in masks.iter_mut().zip(classes) {
+            *mask |= u64::from(class.to_bitmask()) << (16 * k);
+        }
+    }
+    masks
+}
+
+/// Whether some rule of the byte scan might match in `b` (at most
+/// [`MAX_LEN`] bytes); `false` proves none does. The conditions are
+/// [`super::gate::may_match`]'s, each cited there with the detector that
+/// implies it.
+pub(super) fn may_match(b: &[u8]) -> bool {
+    debug_assert!(b.len() <= MAX_LEN);
+    let m = masks(b);
+    let (d, w, u) = (m[DIGIT], m[WORD], m[UPPER]);
+    let (colon, dash, dot, space, rare) = (m[COLON], m[DASH], m[DOT], m[SPACE], m[RARE]);
+
+    // `@` (e-mail, URL credentials), or `+` before a digit (`+CC …`).
+    if rare & (d >> 1) != 0 || (rare != 0 && memchr::memchr(b'@', b).is_some()) {
+        return true;
+    }
+    // IPv6 `::`, or five colons each 2–5 bytes after the one before (IPv6
+    // groups, colon MAC). `near(x)` marks colons with an `x` 2–5 bytes on;
+    // without `::`, the next colon is one of them whenever any is.
+    if colon & (colon >> 1) != 0 {
+        return true;
+    }
+    let near = |x: u64| colon & ((x >> 2) | (x >> 3) | (x >> 4) | (x >> 5));
+    let linked = near(colon);
+    if linked != 0 && near(near(near(linked))) != 0 {
+        return true;
+    }
+    // Dashed MAC: five dashes three bytes apart.
+    if dash & (dash >> 3) & (dash >> 6) & (dash >> 9) & (dash >> 12) != 0 {
+        return true;
+    }
+    // Dotted MAC: a dot between hex digits and another five bytes on.
+    let mut dots = dot & (dot >> 5);
+    while dots != 0 {
+        let i = dots.trailing_zeros() as usize;
+        if i > 0 && is_hex(b[i - 1]) && is_hex(at(b, i + 1)) {
+            return true;
+        }
+        dots &= dots - 1;
+    }
+
+    // Digit runs: where each starts, and whether a word byte precedes it.
+    let start = d & !(d << 1);
+    // IBAN: two capitals right before a run.
+    if start & (u << 1) & (u << 2) != 0 {
+        return true;
+    }
+    let free = start & !(w << 1);
+    // 13 or more digits from a free start (a one-group card).
+    let d2 = d & (d >> 1);
+    let d4 = d2 & (d2 >> 2);
+    let d8 = d4 & (d4 >> 4);
+    if free & d8 & (d8 >> 5) != 0 {
+        return true;
+    }
+    // At a separator `s` (` `, `-`, `.`) after a free run: NANP/SSN, a free
+    // run of 2–3 digits, then exactly 4.
+    let four_after = (d >> 1) & (d >> 2) & (d >> 3) & (d >> 4);
+    let two_or_three_before = (d << 1) & (d << 2) & (!(w << 3) | ((d << 3) & !(w << 4)));
+    if (space | dash | dot) & two_or_three_before & four_after & !(d >> 5) != 0 {
+        return true;
+    }
+    // Grouped card: a free run of exactly 4, ` ` or `-`, 4 or 6 digits and
+    // the same separator again.
+    let four_before = (d << 1) & (d << 2) & (d << 3) & (d << 4) & !(w << 5);
+    let six_after = four_after & (d >> 5) & (d >> 6);
+    let regrouped = |sep: u64| sep & ((four_after & (sep >> 5)) | (six_after & (sep >> 7)));
+    if four_before & (regrouped(space) | regrouped(dash)) != 0 {
+        return true;
+    }
+    // IPv4: a free run of 1–3 digits, then `.` and 1–3 digits twice, then
+    // `.` and a digit. `hop(x)` marks dots followed by 1–3 digits and a dot
+    // in `x`.
+    let one = dot & (d >> 1);
+    let hop = |x: u64| one & ((x >> 2) | ((d >> 2) & ((x >> 3) | ((d >> 3) & (x >> 4)))));
+    let one_to_three_before =
+        (d << 1) & (!(w << 2) | ((d << 2) & (!(w << 3) | ((d << 3) & !(w << 4)))));
+    hop(hop(one)) & one_to_three_before != 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What [`masks`] must compute, byte by byte.
+    fn expected(text: &[u8]) -> [u64; 8] {
+        let classes: [fn(u8) -> bool; 8] = [
+            |c| c.is_ascii_digit(),
+            |c| c.is_ascii_alphanumeric() || c == b'_',
+            |c| c.is_ascii_uppercase(),
+            |c| c == b':',
+            |c| c == b'-',
+            |c| c == b'.',
+            |c| c == b' ',
+            |c| c == b'@' || c == b'+',
+        ];
+        classes.map(|f| {
+            text.iter()
+                .enumerate()
+                .filter(|(_, c)| f(**c))
+                .fold(0u64, |acc, (i, _)| acc | 1 << i)
+        })
+    }
+
+    #[test]
+    fn masks_hold_every_byte_value_at_every_position() {
+        for v in 0..=255u8 {
+            for i in 0..MAX_LEN {
+                let mut text = [b'#'; MAX_LEN];
+                text[i] = v;
+                assert_eq!(masks(&text), expected(&text), "byte {v:#x} at {i}");
+                assert_eq!(
+                    masks(&text[..=i]),
+                    expected(&text[..=i]),
+                    "byte {v:#x} ending a text of {}",
+                    i + 1
+                );
+            }
+        }
+        let text = b"aZ_9:-. @+\xC3\xA9x{`/[";
+        for end in 0..=text.len() {
+            assert_eq!(masks(&text[..end]), expected(&text[..end]));
+        }
+    }
+}
