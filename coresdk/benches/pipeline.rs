@@ -26,6 +26,11 @@ use opentelemetry_sdk::trace::{
 };
 use tracing_subscriber::layer::SubscriberExt as _;
 
+/// Queue size of the handoff measured in `handoff/on_end` (the default).
+const QUEUE: usize = 8192;
+/// Spans per burst in `handoff/on_end`: half the queue.
+const BURST: u64 = 4096;
+
 #[derive(Debug)]
 struct Discard;
 
@@ -117,8 +122,6 @@ fn bench(c: &mut Criterion) {
     // (half the queue: the worker is woken at the quarter mark and
     // drains concurrently with the rest); between bursts, outside the measurement, a flush
     // waits until the worker has taken everything.
-    const QUEUE: usize = 8192;
-    const BURST: u64 = 4096;
     let handoff = coresdk::testing::handoff_to(Noop, QUEUE).expect("handoff");
     let before = coresdk::stats();
     let mut handed = 0;
