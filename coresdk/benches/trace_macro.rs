@@ -171,7 +171,7 @@ fn under_subscriber(c: &mut Criterion, name: &str, guard: &Guard) {
     });
     group.bench_function("async_tracing_instrument", |b| {
         paced(b, guard, || {
-            _ = rt.block_on(instrumented_async(black_box(3)))
+            _ = rt.block_on(instrumented_async(black_box(3)));
         });
     });
     let tracer = provider.tracer("bench");
