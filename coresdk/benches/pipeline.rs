@@ -1,5 +1,5 @@
 //! App-thread cost of one ended span (3 string attributes), measured in
-//! bursts the processors keep up with (see `paced`):
+//! bursts the processors keep up with (see `support::paced`):
 //!
 //! - `coresdk/tracing_span`: a `tracing` span through the full CoreSDK layer
 //!   (tracing-opentelemetry → SDK → handoff), discarding exporter;
@@ -15,16 +15,19 @@
 //! - `handoff/on_end_saturated`: `on_end` back to back, faster than the worker
 //!   takes spans: mostly the full-queue path (drop and count).
 
+mod support;
+
 use std::time::{Duration, Instant};
 
 use coresdk::config::ExporterKind;
-use criterion::{Bencher, Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group, criterion_main};
 use opentelemetry::trace::{Span as _, TracerProvider as _};
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{
     BatchSpanProcessor, SdkTracerProvider, Span, SpanData, SpanExporter, SpanProcessor,
 };
+use support::paced;
 use tracing_subscriber::layer::SubscriberExt as _;
 
 /// Queue size of the handoff measured in `handoff/on_end` (the default).
@@ -66,28 +69,6 @@ fn otel_span(tracer: &impl opentelemetry::trace::Tracer) {
 /// Spans per burst in `span_app_thread`: half the bare `BatchSpanProcessor`'s
 /// queue (2048) and an eighth of CoreSDK's (8192), so neither drops.
 const SPAN_BURST: u64 = 1024;
-
-/// Measures `f` in bursts of `burst` calls; between bursts, outside the
-/// measurement, `flush` waits until the processor has taken every span.
-/// Back to back, spans outrun the worker and a share of them take the
-/// full-queue path (dropped) instead of the handoff.
-fn paced(b: &mut Bencher<'_>, burst: u64, flush: impl Fn(), mut f: impl FnMut()) {
-    b.iter_custom(|iters| {
-        let mut measured = Duration::ZERO;
-        let mut left = iters;
-        while left > 0 {
-            let n = left.min(burst);
-            let start = Instant::now();
-            for _ in 0..n {
-                f();
-            }
-            measured += start.elapsed();
-            flush();
-            left -= n;
-        }
-        measured
-    });
-}
 
 fn bench(c: &mut Criterion) {
     let config = coresdk::Config::builder()

@@ -16,8 +16,9 @@
 //! `cargo bench -p coresdk --bench trace_macro -- --warm-up-time 1 --measurement-time 3`
 #![allow(missing_docs)]
 
+mod support;
+
 use std::hint::black_box;
-use std::time::{Duration, Instant};
 
 use coresdk::config::ExporterKind;
 use coresdk::genai::attributes;
@@ -120,26 +121,9 @@ fn pipeline_config() -> Config {
 /// for an application whose spans it keeps up with.
 const BURST: u64 = 4096;
 
-/// Measures `f` in bursts of [`BURST`] calls; between bursts, outside the
-/// measurement, a flush waits until the worker has taken every span. Without
-/// the pause the calls outrun the worker (masking, diagnostics) and a share
-/// of the spans take the full-queue path instead of the handoff.
-fn paced(b: &mut Bencher<'_>, guard: &Guard, mut f: impl FnMut()) {
-    b.iter_custom(|iters| {
-        let mut measured = Duration::ZERO;
-        let mut left = iters;
-        while left > 0 {
-            let n = left.min(BURST);
-            let start = Instant::now();
-            for _ in 0..n {
-                f();
-            }
-            measured += start.elapsed();
-            let _ = guard.flush();
-            left -= n;
-        }
-        measured
-    });
+/// Measures `f` in bursts of [`BURST`], the worker drained between them.
+fn paced(b: &mut Bencher<'_>, guard: &Guard, f: impl FnMut()) {
+    support::paced(b, BURST, || _ = guard.flush(), f);
 }
 
 /// Everything measured under a subscriber, in group `name`; prints how many
