@@ -31,10 +31,7 @@ use std::hint::black_box;
 
 use aws_sdk_bedrockruntime::Client;
 use coresdk_instrument_bedrock::TracedClient;
-use coresdk_tests::bedrock_server::BedrockServer;
-use support::{
-    client, converse_interceptor, converse_raw, converse_traced, install_pipeline, settings,
-};
+use support::{Clients, converse_interceptor, converse_raw, converse_traced};
 use tokio::runtime::Runtime;
 
 #[inline(never)]
@@ -70,18 +67,19 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(2_000_u64);
-    let guard = install_pipeline();
+    let guard = coresdk::testing::install_discarding_pipeline().unwrap();
     let mode = std::env::var("CORESDK_BENCH").unwrap_or_else(|_| "converse_raw".to_owned());
 
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let server = BedrockServer::start().unwrap();
-    server.set_record_requests(false);
-    let raw = client(&server);
-    let traced = coresdk_instrument_bedrock::instrument(raw.clone()).with_settings(settings(false));
-    let capture = coresdk_instrument_bedrock::instrument(raw.clone()).with_settings(settings(true));
+    let Clients {
+        server,
+        raw,
+        traced,
+        capture,
+    } = Clients::start();
     // Warm-up outside the counted loops (connection pool, lazy statics).
     for _ in 0..5 {
         match mode.as_str() {

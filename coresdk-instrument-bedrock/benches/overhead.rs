@@ -14,27 +14,23 @@ mod support;
 
 use std::hint::black_box;
 
-use coresdk_tests::bedrock_server::BedrockServer;
 use criterion::{Criterion, criterion_group, criterion_main};
-use support::{
-    MODEL, client, converse_interceptor, converse_raw, converse_traced, install_pipeline, message,
-    settings,
-};
+use support::{Clients, MODEL, converse_interceptor, converse_raw, converse_traced, message};
 
 fn benches(c: &mut Criterion) {
-    let guard = install_pipeline();
+    let guard = coresdk::testing::install_discarding_pipeline().unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .unwrap();
 
-    let server = BedrockServer::start().unwrap();
-    server.set_record_requests(false);
-    let raw = client(&server);
-    let traced = coresdk_instrument_bedrock::instrument(raw.clone()).with_settings(settings(false));
-    let traced_capture =
-        coresdk_instrument_bedrock::instrument(raw.clone()).with_settings(settings(true));
+    let Clients {
+        server,
+        raw,
+        traced,
+        capture: traced_capture,
+    } = Clients::start();
 
     let mut g = c.benchmark_group("converse");
     g.bench_function("raw", |b| {

@@ -32,7 +32,7 @@ use async_openai::types::chat::{
     ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
     ChatCompletionStreamOptions, CreateChatCompletionRequest, CreateChatCompletionRequestArgs,
 };
-use coresdk::config::{ExporterKind, MessageFormat};
+use coresdk::config::MessageFormat;
 use coresdk::genai::{
     ChatRequest, ChatResponse, Completion, FinishReason, GenAiSettings, GenAiSpan, Message,
     Operation, Provider, Role, Usage,
@@ -41,7 +41,6 @@ use coresdk_instrument_openai::TracedClient;
 use coresdk_tests::openai_server::{Canned, OpenAiServer, synthetic_chat_stream};
 use futures_util::StreamExt as _;
 use tokio::runtime::Runtime;
-use tracing_subscriber::layer::SubscriberExt;
 
 fn neutral() -> (ChatRequest, ChatResponse) {
     let request = ChatRequest {
@@ -215,14 +214,7 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000_u64);
-    let config = coresdk::Config::builder()
-        .without_env()
-        .without_config_file()
-        .with_exporter(ExporterKind::None)
-        .build()
-        .unwrap();
-    let (layer, guard) = coresdk::layer(config).unwrap();
-    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer)).unwrap();
+    let guard = coresdk::testing::install_discarding_pipeline().unwrap();
     let settings = Arc::new(
         GenAiSettings::builder()
             .with_capture_content(true)

@@ -19,7 +19,7 @@ use async_openai::types::chat::{
     ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
     ChatCompletionStreamOptions, CreateChatCompletionRequest, CreateChatCompletionRequestArgs,
 };
-use coresdk::config::{ExporterKind, MessageFormat};
+use coresdk::config::MessageFormat;
 use coresdk::genai::{
     ChatRequest, ChatResponse, Completion, FinishReason, GenAiSettings, GenAiSpan, Message,
     Operation, Provider, Role, Usage,
@@ -27,7 +27,6 @@ use coresdk::genai::{
 use coresdk_tests::openai_server::{Canned, OpenAiServer, synthetic_chat_stream};
 use criterion::{Criterion, criterion_group, criterion_main};
 use futures_util::StreamExt as _;
-use tracing_subscriber::layer::SubscriberExt;
 
 fn request() -> CreateChatCompletionRequest {
     CreateChatCompletionRequestArgs::default()
@@ -66,20 +65,8 @@ fn settings(capture: bool) -> GenAiSettings {
         .build()
 }
 
-fn install_pipeline() -> coresdk::Guard {
-    let config = coresdk::Config::builder()
-        .without_env()
-        .without_config_file()
-        .with_exporter(ExporterKind::None)
-        .build()
-        .unwrap();
-    let (layer, guard) = coresdk::layer(config).unwrap();
-    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer)).unwrap();
-    guard
-}
-
 fn benches(c: &mut Criterion) {
-    let guard = install_pipeline();
+    let guard = coresdk::testing::install_discarding_pipeline().unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()

@@ -126,3 +126,27 @@ pub fn handoff_to(
         },
     )
 }
+
+/// Installs the full pipeline (handoff → masking → diagnostic) with no
+/// exporter, as [`layer`](crate::layer) on a registry set as the global
+/// subscriber, ignoring the environment and any config file: what the
+/// provider crates' overhead benches measure under. Composed with `layer()`
+/// (its per-layer target filter), not [`instrument`](crate::instrument), so
+/// the figures stay comparable with those already reported.
+///
+/// # Errors
+/// [`SetupError`](crate::SetupError) if the pipeline does not start, or
+/// `SubscriberExists` if a global subscriber is already set.
+pub fn install_discarding_pipeline() -> Result<crate::Guard, crate::SetupError> {
+    use tracing_subscriber::layer::SubscriberExt as _;
+
+    let config = crate::Config::builder()
+        .without_env()
+        .without_config_file()
+        .with_exporter(crate::config::ExporterKind::None)
+        .build()?;
+    let (layer, guard) = crate::layer(config)?;
+    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))
+        .map_err(|e| crate::SetupError::SubscriberExists(e.to_string()))?;
+    Ok(guard)
+}

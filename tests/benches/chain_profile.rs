@@ -5,21 +5,14 @@
 //! then flushes. Meant for `valgrind --tool=callgrind --separate-threads=yes`:
 //! each thread's instruction count divided by the span count is its cost per span.
 
+mod support;
+
 use std::time::{Duration, Instant};
 
 use coresdk::config::{OtlpProtocol, TailSamplingConfig};
 use coresdk_tests::otlp::{OtlpReceiver, Transport};
+use support::request_span;
 use tracing_subscriber::layer::SubscriberExt as _;
-
-fn span(i: u64) {
-    tracing::info_span!(
-        "handle_request",
-        "coresdk.intent" = "answer a support question",
-        "app.route" = "/v1/answer",
-        "app.request" = i as i64
-    )
-    .in_scope(|| {});
-}
 
 fn main() {
     let n: u64 = std::env::var("CORESDK_PROFILE_SPANS")
@@ -46,12 +39,12 @@ fn main() {
     let elapsed = tracing::subscriber::with_default(subscriber, || {
         // Warm-up: the exporter connects lazily on its first batch.
         for i in 0..1_000 {
-            span(i);
+            request_span(i);
         }
         let _ = guard.flush();
         let start = Instant::now();
         for i in 0..n {
-            span(i);
+            request_span(i);
         }
         let emitted = start.elapsed();
         let _ = guard.flush();

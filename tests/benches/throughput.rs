@@ -7,11 +7,14 @@
 //! app-thread cost of one span (three string attributes) with the same
 //! pipeline running.
 
+mod support;
+
 use std::time::{Duration, Instant};
 
 use coresdk::config::{OtlpProtocol, TailSamplingConfig};
 use coresdk_tests::otlp::{OtlpReceiver, Transport};
 use criterion::{Criterion, criterion_group, criterion_main};
+use support::request_span;
 use tracing_subscriber::layer::SubscriberExt as _;
 
 fn pipeline(
@@ -35,16 +38,6 @@ fn pipeline(
     coresdk::layer(config).expect("layer")
 }
 
-fn span(i: u64) {
-    tracing::info_span!(
-        "handle_request",
-        "coresdk.intent" = "answer a support question",
-        "app.route" = "/v1/answer",
-        "app.request" = i as i64
-    )
-    .in_scope(|| {});
-}
-
 /// Emits `rate` spans/s for `secs`; returns (sent, app-thread ns per span).
 fn emit_at(rate: u64, secs: u64) -> (u64, f64) {
     let start = Instant::now();
@@ -59,7 +52,7 @@ fn emit_at(rate: u64, secs: u64) -> (u64, f64) {
         }
         let t = Instant::now();
         for i in 0..100 {
-            span(sent + i);
+            request_span(sent + i);
         }
         busy += t.elapsed();
         sent += 100;
@@ -111,7 +104,7 @@ fn bench(c: &mut Criterion) {
         c.bench_function("full_chain/app_thread_span", |b| {
             b.iter(|| {
                 i += 1;
-                span(i);
+                request_span(i);
             });
         });
     });

@@ -1,5 +1,5 @@
-//! What the Bedrock benches share: the request, a SigV4-signing client for
-//! the local server, the pipeline (discarding exporter) and a no-op
+//! What the Bedrock benches share: the request, the local server with a
+//! SigV4-signing raw client and two traced ones, and a no-op
 //! interceptor that prices the SDK's per-call interceptor mechanism alone.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
@@ -7,14 +7,14 @@ use aws_sdk_bedrockruntime::Client;
 use aws_sdk_bedrockruntime::config::retry::RetryConfig;
 use aws_sdk_bedrockruntime::config::{BehaviorVersion, Credentials, Intercept, Region};
 use aws_sdk_bedrockruntime::operation::converse::ConverseOutput;
+use aws_sdk_bedrockruntime::operation::converse::builders::ConverseFluentBuilder;
 use aws_sdk_bedrockruntime::types::{
     ContentBlock, ConversationRole, InferenceConfiguration, Message, SystemContentBlock,
 };
-use coresdk::config::{ExporterKind, MessageFormat};
+use coresdk::config::MessageFormat;
 use coresdk::genai::GenAiSettings;
 use coresdk_instrument_bedrock::TracedClient;
 use coresdk_tests::bedrock_server::BedrockServer;
-use tracing_subscriber::layer::SubscriberExt;
 
 pub(crate) const MODEL: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
 
@@ -62,17 +62,34 @@ pub(crate) fn settings(capture: bool) -> GenAiSettings {
         .build()
 }
 
-/// Installs the full pipeline with a discarding exporter as the global subscriber.
-pub(crate) fn install_pipeline() -> coresdk::Guard {
-    let config = coresdk::Config::builder()
-        .without_env()
-        .without_config_file()
-        .with_exporter(ExporterKind::None)
-        .build()
-        .unwrap();
-    let (layer, guard) = coresdk::layer(config).unwrap();
-    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer)).unwrap();
-    guard
+/// The local server and the clients the benches call it through.
+pub(crate) struct Clients {
+    /// Kept alive for the clients; drop it last.
+    pub(crate) server: BedrockServer,
+    pub(crate) raw: Client,
+    /// Traced, content capture off.
+    pub(crate) traced: TracedClient,
+    /// Traced, content capture on.
+    pub(crate) capture: TracedClient,
+}
+
+impl Clients {
+    /// Starts the server (requests not recorded) and builds the clients.
+    pub(crate) fn start() -> Self {
+        let server = BedrockServer::start().unwrap();
+        server.set_record_requests(false);
+        let raw = client(&server);
+        let traced =
+            coresdk_instrument_bedrock::instrument(raw.clone()).with_settings(settings(false));
+        let capture =
+            coresdk_instrument_bedrock::instrument(raw.clone()).with_settings(settings(true));
+        Self {
+            server,
+            raw,
+            traced,
+            capture,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -84,25 +101,23 @@ impl Intercept for NoopInterceptor {
     }
 }
 
-/// One `Converse` call through the raw client.
-pub(crate) async fn converse_raw(raw: &Client) -> ConverseOutput {
+/// The benches' `Converse` request on the raw client, ready to send.
+fn converse_request(raw: &Client) -> ConverseFluentBuilder {
     raw.converse()
         .model_id(MODEL)
         .system(system())
         .messages(message())
         .inference_config(inference())
-        .send()
-        .await
-        .unwrap()
+}
+
+/// One `Converse` call through the raw client.
+pub(crate) async fn converse_raw(raw: &Client) -> ConverseOutput {
+    converse_request(raw).send().await.unwrap()
 }
 
 /// The same call with a no-op per-call interceptor.
 pub(crate) async fn converse_interceptor(raw: &Client) -> ConverseOutput {
-    raw.converse()
-        .model_id(MODEL)
-        .system(system())
-        .messages(message())
-        .inference_config(inference())
+    converse_request(raw)
         .customize()
         .interceptor(NoopInterceptor)
         .send()
