@@ -90,9 +90,9 @@ fn into_fn(item: Item) -> syn::Result<ItemFn> {
 struct Parts {
     /// `::coresdk::__private`, or `<crate>::__private`.
     private: TokenStream,
-    /// The two callsite statics.
+    /// The callsite statics.
     statics: TokenStream,
-    /// `let __coresdk_hint = …; let __coresdk_labels = …; let __coresdk_span = …;`
+    /// `let __coresdk_hint = …; let __coresdk_span = …;`
     prologue: TokenStream,
     /// The closure that records an `Err` result on the span.
     classify: TokenStream,
@@ -100,7 +100,6 @@ struct Parts {
 
 fn expand_fn(args: &TraceArgs, item_fn: ItemFn) -> TokenStream {
     let l_span = local("__coresdk_span");
-    let l_labels = local("__coresdk_labels");
     let l_hint = local("__coresdk_hint");
     let ItemFn {
         attrs,
@@ -139,7 +138,6 @@ fn expand_fn(args: &TraceArgs, item_fn: ItemFn) -> TokenStream {
         quote! {
             #private::run_sync(
                 #l_span,
-                #l_labels,
                 #l_hint,
                 move || #ret #block,
                 #classify,
@@ -165,19 +163,17 @@ fn instrument_future(
     classify: &TokenStream,
 ) -> TokenStream {
     let l_span = local("__coresdk_span");
-    let l_labels = local("__coresdk_labels");
     let l_hint = local("__coresdk_hint");
     let l_future = local("__coresdk_future");
     quote! {
         let #l_future = #future;
         let #l_future = #private::pin!(#l_future);
-        #private::TracedFuture::new(#l_span, #l_labels, #l_hint, #l_future, #classify).await
+        #private::TracedFuture::new(#l_span, #l_hint, #l_future, #classify).await
     }
 }
 
 fn parts(args: &TraceArgs, sig: &syn::Signature) -> Parts {
     let l_span = local("__coresdk_span");
-    let l_labels = local("__coresdk_labels");
     let l_hint = local("__coresdk_hint");
     let l_hint_fn = local("__coresdk_hint_fn");
     let l_value = local("__coresdk_value");
@@ -201,11 +197,21 @@ fn parts(args: &TraceArgs, sig: &syn::Signature) -> Parts {
     let file = quote_spanned!(ident_span=> #located::file!());
     let line = quote_spanned!(ident_span=> #located::line!());
     let keys = args.attrs.iter().map(|a| &a.key);
+    let intent = &args.intent;
+    // The span name lives in a `static` of its own: its address identifies
+    // the callsite to CoreSDK's tracer (see `coresdk::telemetry::labels`).
+    let name_len = proc_macro2::Literal::usize_unsuffixed(span_name.len());
+    let name_bytes = syn::LitByteStr::new(span_name.as_bytes(), ident_span);
     let statics = quote! {
+        static __CORESDK_NAME: [u8; #name_len] = *#name_bytes;
+        static __CORESDK_LABELS: #private::Labels = #private::Labels::new(
+            #intent,
+            #private::concat!(#private::module_path!(), #function_suffix),
+        );
         static __CORESDK_CALLSITE: #private::DefaultCallsite =
             #private::DefaultCallsite::new(&__CORESDK_META);
         static __CORESDK_META: #private::Metadata<'static> = #private::Metadata::new(
-            #span_name,
+            #private::static_str(&__CORESDK_NAME),
             #private::module_path!(),
             #private::LEVEL,
             #private::Option::Some(#file),
@@ -232,7 +238,6 @@ fn parts(args: &TraceArgs, sig: &syn::Signature) -> Parts {
         }},
     };
 
-    let intent = &args.intent;
     let values = args.attrs.iter().map(|attr| {
         let value = &attr.value;
         let span = expr_span(value);
@@ -244,14 +249,11 @@ fn parts(args: &TraceArgs, sig: &syn::Signature) -> Parts {
     });
     let prologue = quote! {
         let #l_hint: #private::Hint = #hint;
-        let #l_labels = #private::Labels::new(
-            #intent,
-            #private::concat!(#private::module_path!(), #function_suffix),
-        );
         let #l_span = if #private::enabled(&__CORESDK_CALLSITE) {
             #private::new_span(
                 &__CORESDK_META,
-                &#private::span_values!(#(#values),*),
+                &__CORESDK_LABELS,
+                #private::span_values!(#(#values),*),
             )
         } else {
             #private::Span::none()

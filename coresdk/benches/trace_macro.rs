@@ -5,7 +5,9 @@
 //!   and discarded), sync and async (current-thread runtime): group
 //!   `full_pipeline` through `coresdk::instrument_with()` (the global
 //!   subscriber `instrument()` installs), group `full_pipeline_layer` through
-//!   `coresdk::layer()` on a registry set as the thread's default;
+//!   `coresdk::layer()` on a registry set as the thread's default (and group
+//!   `full_pipeline_layer_context_activation` with the opt-in OpenTelemetry
+//!   context activation on);
 //! - a bare `opentelemetry_sdk` span with 3 attributes on the same provider.
 //!
 //! Under a subscriber, calls run in bursts with the worker drained between
@@ -107,11 +109,12 @@ fn no_subscriber(c: &mut Criterion) {
     group.finish();
 }
 
-fn pipeline_config() -> Config {
+fn pipeline_config(context_activation: bool) -> Config {
     Config::builder()
         .without_env()
         .without_config_file()
         .with_exporter(ExporterKind::None)
+        .with_otel_context_activation(context_activation)
         .build()
         .expect("bench config is valid")
 }
@@ -184,7 +187,7 @@ fn under_subscriber(c: &mut Criterion, name: &str, guard: &Guard) {
 /// (b) as an application composes it: `coresdk::layer()` (per-layer target
 /// filter) on a registry, set as the thread's default subscriber.
 fn composed_layer(c: &mut Criterion) {
-    let (layer, guard) = coresdk::layer(pipeline_config()).expect("pipeline starts");
+    let (layer, guard) = coresdk::layer(pipeline_config(false)).expect("pipeline starts");
     let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
     tracing::dispatcher::with_default(&dispatch, || {
         under_subscriber(c, "full_pipeline_layer", &guard);
@@ -193,13 +196,40 @@ fn composed_layer(c: &mut Criterion) {
     let _ = guard.shutdown();
 }
 
+/// What the opt-in OpenTelemetry context activation costs: `coresdk::layer()`
+/// with it on, the sync and async `#[trace]` and `tracing::instrument` cases.
+fn context_activation(c: &mut Criterion) {
+    let (layer, guard) = coresdk::layer(pipeline_config(true)).expect("pipeline starts");
+    let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
+    let rt = runtime();
+    tracing::dispatcher::with_default(&dispatch, || {
+        let mut group = c.benchmark_group("full_pipeline_layer_context_activation");
+        group.bench_function("trace", |b| paced(b, &guard, || _ = traced(black_box(3))));
+        group.bench_function("tracing_instrument", |b| {
+            paced(b, &guard, || _ = instrumented(black_box(3)));
+        });
+        group.bench_function("async_trace", |b| {
+            paced(b, &guard, || _ = rt.block_on(traced_async(black_box(3))));
+        });
+        group.finish();
+    });
+    drop(dispatch);
+    let _ = guard.shutdown();
+}
+
 /// (b) through `coresdk::instrument_with()`: the global subscriber, as
 /// `coresdk::instrument()` installs it. Runs last: it cannot be uninstalled.
 fn full_pipeline(c: &mut Criterion) {
-    let guard = coresdk::instrument_with(pipeline_config()).expect("pipeline starts");
+    let guard = coresdk::instrument_with(pipeline_config(false)).expect("pipeline starts");
     under_subscriber(c, "full_pipeline", &guard);
     let _ = guard.shutdown();
 }
 
-criterion_group!(benches, no_subscriber, composed_layer, full_pipeline);
+criterion_group!(
+    benches,
+    no_subscriber,
+    composed_layer,
+    context_activation,
+    full_pipeline
+);
 criterion_main!(benches);

@@ -16,6 +16,7 @@
 
 pub mod config;
 pub mod context;
+mod core_layer;
 pub mod egress;
 pub mod genai;
 #[cfg(doctest)]
@@ -54,12 +55,11 @@ pub use config::{Config, ConfigBuilder, ConfigError};
 /// With no subscriber (or one that does not want the span) a call costs one
 /// atomic load and allocates nothing; `attrs(...)` is not evaluated.
 ///
-/// `coresdk.intent` and `code.function.name` are set when the span is first
-/// entered, as `&'static str` values straight on its OpenTelemetry span when
-/// the `tracing-opentelemetry` layer activates span contexts (CoreSDK's layer
-/// does, as does the layer's default); so other layers (`fmt`) do not see them
-/// as fields then. Without context activation they are recorded as ordinary
-/// `tracing` fields.
+/// Under CoreSDK's layer, `coresdk.intent` and `code.function.name` are added
+/// by the layer's tracer as `&'static str` values when it builds the
+/// OpenTelemetry span, so other layers of that subscriber (`fmt`) do not see
+/// them as fields. Under any other subscriber (a plain `tracing-opentelemetry`
+/// layer, `fmt` alone) they are ordinary `tracing` fields.
 ///
 /// ## Arguments
 ///

@@ -20,7 +20,7 @@ pub use crate::telemetry::outcome::{
     ReturnsResult, record_outcome, require_result,
 };
 pub use crate::telemetry::span_fields::{
-    FIXED_FIELDS, LEVEL, Labels, MAX_ATTRS, enabled, fields, new_span,
+    FIXED_FIELDS, LEVEL, Labels, MAX_ATTRS, enabled, fields, new_span, static_str,
 };
 pub use crate::telemetry::traced_future::TracedFuture;
 pub use crate::telemetry::traced_sync::run_sync;
@@ -50,8 +50,8 @@ macro_rules! __coresdk_trace_field_set {
 }
 
 /// The values of a `#[trace]` span when it opens, in `field_set!` order:
-/// nothing for the fixed fields (intent and function are set when the span is
-/// entered, see `Labels`; the others on failure), then `attrs(...)`.
+/// nothing for the fixed fields (`new_span` fills in the labels; the others
+/// are set on failure), then `attrs(...)`.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __coresdk_trace_span_values {

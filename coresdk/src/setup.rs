@@ -10,8 +10,8 @@ use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkError;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
-use opentelemetry_sdk::trace::{Sampler, SdkTracer, SdkTracerProvider, SpanProcessor};
-use tracing::{Metadata, Subscriber};
+use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanProcessor};
+use tracing::Subscriber;
 use tracing_opentelemetry::OpenTelemetryLayer;
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt as _;
@@ -19,6 +19,7 @@ use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
 use crate::config::{Config, ConfigError, SamplerConfig};
+use crate::core_layer::{CoreTracer, ExportFilter};
 use crate::genai::attributes as attr;
 use crate::pipeline::diagnostic::{DiagnosticError, LlmDiagnostic};
 use crate::pipeline::export::{ExportCore, ExportError};
@@ -31,23 +32,6 @@ use crate::pipeline::tick::Tick;
 
 /// The CoreSDK version, as reported in `telemetry.distro.version`.
 pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
-
-/// Targets whose spans never reach the OTel layer: the HTTP/gRPC stacks under
-/// our exporters and the provider SDKs, which emit their own `tracing` spans.
-const INTERNAL_TARGETS: &[&str] = &[
-    "h2",
-    "hyper",
-    "tonic",
-    "tower",
-    "reqwest",
-    "rustls",
-    "opentelemetry",
-    "aws_smithy",
-    "aws_sdk",
-    "aws_config",
-    "aws_runtime",
-    "aws_sigv4",
-];
 
 static INSTALLED: AtomicBool = AtomicBool::new(false);
 
@@ -207,7 +191,7 @@ pub fn instrument_with(config: Config) -> Result<Guard, SetupError> {
         // would look every span up in the registry again in each callback.
         let (otel, guard) = otel_layer(config)?;
         tracing_subscriber::registry()
-            .with(tracing_subscriber::filter::filter_fn(is_exported))
+            .with(ExportFilter)
             .with(otel)
             .try_init()
             .map_err(|e| SetupError::SubscriberExists(e.to_string()))?;
@@ -245,16 +229,17 @@ where
     let (otel, guard) = otel_layer(config)?;
     // A per-layer filter: the internal targets stay visible to the
     // application's own layers (a `fmt` layer, say).
-    let otel = otel.with_filter(tracing_subscriber::filter::filter_fn(is_exported));
+    let otel = otel.with_filter(ExportFilter);
     Ok((Box::new(otel), guard))
 }
 
 /// The `tracing` → OpenTelemetry layer, unfiltered, and the pipeline's [`Guard`].
-fn otel_layer<S>(config: Config) -> Result<(OpenTelemetryLayer<S, SdkTracer>, Guard), SetupError>
+fn otel_layer<S>(config: Config) -> Result<(OpenTelemetryLayer<S, CoreTracer>, Guard), SetupError>
 where
     S: Subscriber + for<'span> LookupSpan<'span> + Send + Sync,
 {
     let provider_parts = ProviderParts::from(&config);
+    let context_activation = config.pipeline().otel_context_activation();
     crate::genai::set_settings(crate::genai::GenAiSettings::from_config(config.genai()));
     let counters = Arc::new(Counters::default());
     let meter_provider = crate::metrics::start(&config, &provider_parts.resource, &counters)?;
@@ -269,15 +254,18 @@ where
     let scope = InstrumentationScope::builder("coresdk")
         .with_version(SDK_VERSION)
         .build();
-    let tracer = provider.tracer_with_scope(scope);
+    let tracer = CoreTracer::new(provider.tracer_with_scope(scope));
 
     // Thread, target and busy/idle attributes are about a third of the layer's
-    // per-span cost and carry nothing an LLM trace needs.
+    // per-span cost and carry nothing an LLM trace needs. Context activation
+    // (a fifth of a `#[trace]` call) is opt-in: see
+    // `PipelineConfig::otel_context_activation`.
     let otel = tracing_opentelemetry::layer()
         .with_tracer(tracer)
         .with_threads(false)
         .with_target(false)
-        .with_tracked_inactivity(false);
+        .with_tracked_inactivity(false)
+        .with_context_activation(context_activation);
 
     Ok((
         otel,
@@ -293,19 +281,6 @@ where
 /// The `tracing` layer returned by [`layer`]: the OpenTelemetry layer with
 /// CoreSDK's filters, boxed so the type stays nameable.
 pub type CoreLayer<S> = Box<dyn Layer<S> + Send + Sync + 'static>;
-
-/// Whether spans and events of this callsite go to the OpenTelemetry layer.
-fn is_exported(meta: &Metadata<'_>) -> bool {
-    !is_internal_target(meta.target())
-}
-
-fn is_internal_target(target: &str) -> bool {
-    INTERNAL_TARGETS.iter().any(|p| {
-        target
-            .strip_prefix(p)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with(':') || rest.starts_with('_'))
-    })
-}
 
 /// The provider settings taken from the config before it moves to the worker.
 struct ProviderParts {
@@ -401,18 +376,4 @@ fn start_pipeline(
             batch_delay,
         },
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn internal_targets() {
-        assert!(is_internal_target("hyper"));
-        assert!(is_internal_target("hyper_util::client"));
-        assert!(is_internal_target("aws_smithy_runtime::client"));
-        assert!(!is_internal_target("hyperion"));
-        assert!(!is_internal_target("my_app::handler"));
-    }
 }

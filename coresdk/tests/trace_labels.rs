@@ -1,7 +1,8 @@
-//! `coresdk.intent` and `code.function.name` reach the right span however the
-//! OpenTelemetry layer is set up: set directly on the OpenTelemetry span when
-//! the layer activates contexts (CoreSDK's layer, and the default), recorded
-//! as `tracing` fields when it does not, and never on another span.
+//! `coresdk.intent` and `code.function.name` reach the right span, exactly
+//! once, however the OpenTelemetry layer is set up: added by CoreSDK's tracer
+//! under CoreSDK's layer (with context activation off, the default, and on),
+//! recorded as `tracing` fields under any other subscriber, and never put on
+//! another span.
 
 mod support;
 
@@ -10,7 +11,7 @@ use coresdk::testing::SpanCapture;
 use coresdk::trace;
 use opentelemetry::trace::{TraceContextExt as _, Tracer as _, TracerProvider as _};
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use support::{Spans, attr, attr_str};
+use support::{Spans, attr, attr_str, capture_configured};
 use tracing_subscriber::Layer as _;
 use tracing_subscriber::layer::SubscriberExt as _;
 
@@ -121,4 +122,67 @@ fn labels_never_land_on_an_unrelated_active_span() {
     assert_eq!(spans.names(), ["api span"]);
     assert_eq!(attr(spans.one("api span"), CORESDK_INTENT), None);
     provider.shutdown().expect("shutdown");
+}
+
+/// Runs `outer` and `outer_async` under a CoreSDK pipeline with context
+/// activation `on` or off.
+fn under_coresdk(activation: bool) -> (Spans, Spans) {
+    let configure = |b: coresdk::config::ConfigBuilder| b.with_otel_context_activation(activation);
+    let (n, sync) = capture_configured(configure, outer);
+    assert_eq!(n, 42);
+    let (n, spans) = capture_configured(configure, || run_async(outer_async()));
+    assert_eq!(n, 42);
+    (sync, spans)
+}
+
+#[test]
+fn coresdk_layer_adds_each_span_its_own_labels_once() {
+    for activation in [false, true] {
+        let (sync, spans) = under_coresdk(activation);
+        assert_labels(&sync, "outer", "outer work");
+        assert_labels(&sync, "inner", "inner work");
+        sync.assert_parent("inner", "outer");
+        assert_labels(&spans, "outer_async", "async outer work");
+        assert_labels(&spans, "inner_async", "async inner work");
+        spans.assert_parent("inner_async", "outer_async");
+        for span in sync.0.iter().chain(&spans.0) {
+            assert_eq!(
+                support::attr_count(span, CODE_FUNCTION_NAME),
+                1,
+                "{}: {:?}",
+                span.name,
+                span.attributes
+            );
+        }
+    }
+}
+
+#[trace(intent = "report the active contexts")]
+fn active_contexts() -> (opentelemetry::trace::SpanId, opentelemetry::trace::SpanId) {
+    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+    let api = opentelemetry::Context::current()
+        .span()
+        .span_context()
+        .span_id();
+    let tracing = tracing::Span::current()
+        .context()
+        .span()
+        .span_context()
+        .span_id();
+    (api, tracing)
+}
+
+#[test]
+fn otel_context_activation_is_opt_in() {
+    use opentelemetry::trace::SpanId;
+    // Off (the default): `tracing` knows the span, the OpenTelemetry API's
+    // current context does not.
+    let ((api, tracing), spans) = capture_configured(|b| b, active_contexts);
+    assert_eq!(tracing, spans.one("active_contexts").span_context.span_id());
+    assert_eq!(api, SpanId::INVALID);
+    // On: both see it.
+    let ((api, tracing), spans) =
+        capture_configured(|b| b.with_otel_context_activation(true), active_contexts);
+    let id = spans.one("active_contexts").span_context.span_id();
+    assert_eq!((api, tracing), (id, id));
 }

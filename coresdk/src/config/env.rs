@@ -55,6 +55,8 @@ pub const OTEL_BSP_MAX_QUEUE_SIZE: &str = "OTEL_BSP_MAX_QUEUE_SIZE";
 pub const OTEL_BSP_MAX_EXPORT_BATCH_SIZE: &str = "OTEL_BSP_MAX_EXPORT_BATCH_SIZE";
 /// Standard OTel: longest wait of a partial batch, in milliseconds.
 pub const OTEL_BSP_SCHEDULE_DELAY: &str = "OTEL_BSP_SCHEDULE_DELAY";
+/// Whether entered `tracing` spans become the current OpenTelemetry context.
+pub const CORESDK_OTEL_CONTEXT_ACTIVATION: &str = "CORESDK_OTEL_CONTEXT_ACTIVATION";
 /// Standard OTel: attributes kept per span.
 pub const OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: &str = "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT";
 /// OTel GenAI: whether message content is captured.
@@ -88,6 +90,10 @@ pub(crate) const ENV_KEYS: &[(&str, &str)] = &[
     (
         OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT,
         "pipeline.span_attribute_count_limit",
+    ),
+    (
+        CORESDK_OTEL_CONTEXT_ACTIVATION,
+        "pipeline.otel_context_activation",
     ),
     (
         OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT,

@@ -58,6 +58,7 @@ pub(crate) const KEYS: &[&str] = &[
     "pipeline.batch_delay_ms",
     "pipeline.shutdown_timeout_ms",
     "pipeline.span_attribute_count_limit",
+    "pipeline.otel_context_activation",
     "genai.capture_content",
     "genai.content_max_chars",
     "genai.message_format",
@@ -323,6 +324,9 @@ pub(crate) fn apply(cfg: &mut Config, raw: &Raw<'_>) -> Result<(), ConfigError> 
         }
         "pipeline.span_attribute_count_limit" => {
             cfg.pipeline.span_attribute_count_limit = raw.u64_in(1, 1 << 16)? as u32;
+        }
+        "pipeline.otel_context_activation" => {
+            cfg.pipeline.otel_context_activation = raw.bool()?;
         }
         "genai.capture_content" => cfg.genai.capture_content = capture_content(raw)?,
         "genai.content_max_chars" => {

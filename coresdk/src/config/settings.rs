@@ -333,6 +333,12 @@ impl ConfigBuilder {
     pub fn with_span_attribute_count_limit(self, limit: u32) -> Self {
         self.set("pipeline.span_attribute_count_limit", limit)
     }
+    /// Makes an entered `tracing` span the current OpenTelemetry context too,
+    /// so spans started through the OpenTelemetry API nest under it (see
+    /// [`PipelineConfig::otel_context_activation`](crate::config::PipelineConfig::otel_context_activation)).
+    pub fn with_otel_context_activation(self, activate: bool) -> Self {
+        self.set("pipeline.otel_context_activation", activate)
+    }
     /// Whether prompt and completion content is recorded.
     pub fn with_capture_content(self, capture: bool) -> Self {
         self.set("genai.capture_content", capture)

@@ -1,12 +1,13 @@
 //! The span a `#[trace]` function opens: its fixed fields, the enabled check
 //! and construction. Used by the macro expansion through `coresdk::__private`.
 
-use opentelemetry::trace::{SpanId, TraceContextExt as _};
-use opentelemetry::{Context, KeyValue};
 use tracing::Span;
 use tracing_core::callsite::{Callsite, DefaultCallsite};
 use tracing_core::field::Value;
 use tracing_core::{Level, LevelFilter, Metadata};
+
+pub use super::labels::Labels;
+use crate::core_layer::ExportFilter;
 
 /// The level of every `#[trace]` span.
 pub const LEVEL: Level = Level::INFO;
@@ -14,8 +15,8 @@ pub const LEVEL: Level = Level::INFO;
 /// The field names every `#[trace]` callsite declares, in this order,
 /// before the user's `attrs(...)` keys.
 ///
-/// `coresdk.intent` and `code.function.name` are declared but usually not
-/// given when the span opens: see [`Labels`].
+/// `coresdk.intent` and `code.function.name` are given when the span opens
+/// unless CoreSDK's layer adds them itself: see [`new_span`].
 ///
 /// `code.file.path`, `code.line.number` and `code.module.name` are not
 /// fields: `tracing-opentelemetry` records them from the callsite metadata,
@@ -46,9 +47,24 @@ pub mod fields {
 /// How many fields precede the user's `attrs(...)`.
 pub const FIXED_FIELDS: usize = 9;
 
+/// The positions of the label fields among the fixed fields.
+const INTENT_FIELD: usize = 0;
+const FUNCTION_FIELD: usize = 1;
+
 /// The most `attrs(...)` entries one function may have (tracing allows 32
 /// fields per callsite).
 pub const MAX_ATTRS: usize = 32 - FIXED_FIELDS;
+
+/// A `#[trace]` span name from the bytes of its callsite's name `static`
+/// (valid UTF-8: the macro wrote them from a `str`). Evaluated at compile
+/// time, so the panic can only ever be a compile error.
+#[must_use]
+pub const fn static_str(bytes: &'static [u8]) -> &'static str {
+    match core::str::from_utf8(bytes) {
+        Ok(name) => name,
+        Err(_) => panic!("a `#[trace]` span name is not UTF-8"),
+    }
+}
 
 /// Whether a span at this callsite would be recorded by the current
 /// subscriber. With no subscriber this is a single relaxed atomic load.
@@ -67,89 +83,23 @@ pub fn enabled(callsite: &'static DefaultCallsite) -> bool {
 
 /// Opens the span of a `#[trace]` callsite (call only when [`enabled`]).
 ///
-/// `values` has one entry per field of the callsite, in order (built by
-/// `__private::span_values!`).
+/// `values` has one entry per field of the callsite, in order, the fixed ones
+/// `None` (built by `__private::span_values!`). Under CoreSDK's layer the
+/// labels stay out of them (its tracer adds them, see [`Labels`]); under any
+/// other subscriber they are filled in here, so every layer sees them.
 #[inline]
-pub fn new_span(meta: &'static Metadata<'static>, values: &[Option<&dyn Value>]) -> Span {
-    Span::new(meta, &meta.fields().value_set_all(values))
-}
-
-/// The per-callsite constants of a `#[trace]` span: `coresdk.intent` and
-/// `code.function.name`.
-///
-/// They are set when the span is first entered, and preferably directly on
-/// its OpenTelemetry span as `&'static str` values: given as `tracing` fields
-/// when the span opens, `tracing-opentelemetry` would copy each into a new
-/// `String` (plus a `Vec` to collect them), about a seventh of the
-/// application thread's cost of a `#[trace]` call. That needs the layer's
-/// context activation (on in CoreSDK's layer and by default), which makes the
-/// entered span the current OpenTelemetry span; without it (or without an
-/// OpenTelemetry layer) they are recorded as ordinary `tracing` fields.
-#[derive(Debug, Clone, Copy)]
-pub struct Labels {
-    intent: &'static str,
-    function: &'static str,
-}
-
-impl Labels {
-    /// The labels of one callsite.
-    #[inline]
-    pub const fn new(intent: &'static str, function: &'static str) -> Self {
-        Self { intent, function }
-    }
-
-    /// Enters `span` (enabled) and sets the labels on it. Drop the returned
-    /// guard to exit.
-    #[inline]
-    pub(crate) fn enter(self, span: &Span) -> tracing::span::Entered<'_> {
-        let outer = active_span_id();
-        let entered = span.enter();
-        self.record(span, outer);
-        entered
-    }
-
-    /// Sets the labels on `span`, just entered; `outer` is the id of the
-    /// OpenTelemetry span that was current before.
-    fn record(self, span: &Span, outer: SpanId) {
-        let on_otel_span = Context::map_current(|cx| {
-            let active = cx.span();
-            // Only if entering `span` activated its OpenTelemetry span: never
-            // label someone else's span.
-            if active.span_context().span_id() == outer {
-                return false;
-            }
-            active.set_attributes([
-                KeyValue::new(fields::INTENT, self.intent),
-                KeyValue::new(fields::FUNCTION, self.function),
-            ]);
-            true
-        });
-        if !on_otel_span {
-            self.record_fields(span);
+pub fn new_span<const N: usize>(
+    meta: &'static Metadata<'static>,
+    labels: &'static Labels,
+    values: [Option<&dyn Value>; N],
+) -> Span {
+    const { assert!(N >= FIXED_FIELDS) };
+    tracing_core::dispatcher::get_default(|dispatch| {
+        let mut values: [Option<&dyn Value>; N] = values;
+        if dispatch.downcast_ref::<ExportFilter>().is_none() || !labels.keyed_by(meta.name()) {
+            values[INTENT_FIELD] = Some(&labels.intent);
+            values[FUNCTION_FIELD] = Some(&labels.function);
         }
-    }
-
-    /// Records the labels as `tracing` fields of `span`.
-    pub(crate) fn record_fields(self, span: &Span) {
-        // One record for both: each record is a registry lookup per layer.
-        let Some(meta) = span.metadata() else {
-            return;
-        };
-        let set = meta.fields();
-        let (Some(intent), Some(function)) =
-            (set.field(fields::INTENT), set.field(fields::FUNCTION))
-        else {
-            return;
-        };
-        span.record_all(&set.value_set(&[
-            (&intent, Some(&self.intent as &dyn Value)),
-            (&function, Some(&self.function as &dyn Value)),
-        ]));
-    }
-}
-
-/// The id of the current OpenTelemetry span (invalid if there is none).
-#[inline]
-fn active_span_id() -> SpanId {
-    Context::map_current(|cx| cx.span().span_context().span_id())
+        Span::new_with(meta, &meta.fields().value_set_all(&values), dispatch)
+    })
 }

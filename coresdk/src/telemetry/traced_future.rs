@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use tracing::Span;
 
 use super::outcome::{Hint, record_panic};
-use super::span_fields::{Labels, fields};
+use super::span_fields::fields;
 
 /// Polls the (stack-pinned) body future inside its span; records an `Err`
 /// output, a panic during a poll, or cancellation (dropped before completion:
@@ -20,8 +20,6 @@ use super::span_fields::{Labels, fields};
 #[must_use = "futures do nothing unless polled"]
 pub struct TracedFuture<'a, F: Future, C> {
     span: Span,
-    /// Set on the span at the first poll.
-    labels: Option<Labels>,
     hint: Hint,
     inner: Pin<&'a mut F>,
     classify: C,
@@ -35,10 +33,9 @@ where
 {
     /// Wraps `inner`.
     #[inline]
-    pub fn new(span: Span, labels: Labels, hint: Hint, inner: Pin<&'a mut F>, classify: C) -> Self {
+    pub fn new(span: Span, hint: Hint, inner: Pin<&'a mut F>, classify: C) -> Self {
         Self {
             span,
-            labels: Some(labels),
             hint,
             inner,
             classify,
@@ -60,10 +57,7 @@ where
         if this.span.is_disabled() {
             return this.inner.as_mut().poll(cx);
         }
-        let _entered = match this.labels.take() {
-            Some(labels) => labels.enter(&this.span),
-            None => this.span.enter(),
-        };
+        let _entered = this.span.enter();
         match catch_unwind(AssertUnwindSafe(|| this.inner.as_mut().poll(cx))) {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(output)) => {
@@ -84,10 +78,6 @@ impl<F: Future, C> Drop for TracedFuture<'_, F, C> {
     fn drop(&mut self) {
         if self.span.is_disabled() {
             return;
-        }
-        if let Some(labels) = self.labels.take() {
-            // Never polled: the span was never entered.
-            labels.record_fields(&self.span);
         }
         if !self.done {
             self.span.record(fields::CANCELLED, true);

@@ -5,7 +5,6 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use tracing::Span;
 
 use super::outcome::{Hint, record_panic};
-use super::span_fields::Labels;
 
 /// Runs `body` inside `span`, then lets `classify` record an `Err` result.
 ///
@@ -14,7 +13,7 @@ use super::span_fields::Labels;
 /// span this is just `body()`.
 #[inline]
 #[allow(clippy::needless_pass_by_value)] // owns the span: it closes when this returns
-pub fn run_sync<R, B, C>(span: Span, labels: Labels, hint: Hint, body: B, classify: C) -> R
+pub fn run_sync<R, B, C>(span: Span, hint: Hint, body: B, classify: C) -> R
 where
     B: FnOnce() -> R,
     C: FnOnce(&R, &Span, Hint),
@@ -23,7 +22,7 @@ where
         return body();
     }
     let result = {
-        let _entered = labels.enter(&span);
+        let _entered = span.enter();
         match catch_unwind(AssertUnwindSafe(body)) {
             Ok(result) => result,
             Err(payload) => {

@@ -7,22 +7,23 @@ use std::fmt::Write as _;
 use std::future::Future;
 
 use coresdk::Config;
-use coresdk::config::ExporterKind;
+use coresdk::config::{ConfigBuilder, ExporterKind};
 use coresdk::testing::SpanCapture;
 use opentelemetry::trace::{SpanId, Status};
 use opentelemetry::{Key, Value};
 use opentelemetry_sdk::trace::SpanData;
 use tracing_subscriber::layer::SubscriberExt as _;
 
-fn pipeline() -> (SpanCapture, coresdk::Guard, tracing::Dispatch) {
+fn pipeline(
+    configure: impl FnOnce(ConfigBuilder) -> ConfigBuilder,
+) -> (SpanCapture, coresdk::Guard, tracing::Dispatch) {
     let capture = SpanCapture::new();
-    let config = Config::builder()
+    let builder = Config::builder()
         .without_env()
         .without_config_file()
         .with_exporter(ExporterKind::None)
-        .with_processor(capture.clone())
-        .build()
-        .expect("test config is valid");
+        .with_processor(capture.clone());
+    let config = configure(builder).build().expect("test config is valid");
     let (layer, guard) = coresdk::layer(config).expect("pipeline starts");
     let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
     (capture, guard, dispatch)
@@ -31,7 +32,15 @@ fn pipeline() -> (SpanCapture, coresdk::Guard, tracing::Dispatch) {
 /// Runs `f` with a fresh pipeline as this thread's default subscriber, shuts
 /// the pipeline down (flushing every span) and returns what was exported.
 pub fn capture<R>(f: impl FnOnce() -> R) -> (R, Spans) {
-    let (capture, guard, dispatch) = pipeline();
+    capture_configured(|builder| builder, f)
+}
+
+/// Like [`capture`], with the pipeline's config adjusted by `configure`.
+pub fn capture_configured<R>(
+    configure: impl FnOnce(ConfigBuilder) -> ConfigBuilder,
+    f: impl FnOnce() -> R,
+) -> (R, Spans) {
+    let (capture, guard, dispatch) = pipeline(configure);
     let result = tracing::dispatcher::with_default(&dispatch, f);
     drop(dispatch);
     guard.shutdown().expect("pipeline shuts down");
