@@ -49,25 +49,12 @@ macro_rules! __coresdk_trace_field_set {
     };
 }
 
-/// The values of a `#[trace]` span when it opens, in `field_set!` order:
-/// nothing for the fixed fields (`new_span` fills in the labels; the others
-/// are set on failure), then `attrs(...)`.
+/// The `attrs(...)` values of a `#[trace]` span, in `field_set!` order.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __coresdk_trace_span_values {
     ($($value:expr),* $(,)?) => {
-        [
-            $crate::__private::Option::None,
-            $crate::__private::Option::None,
-            $crate::__private::Option::None,
-            $crate::__private::Option::None,
-            $crate::__private::Option::None,
-            $crate::__private::Option::None,
-            $crate::__private::Option::None,
-            $crate::__private::Option::None,
-            $crate::__private::Option::None,
-            $($crate::__private::Option::Some($value as &dyn $crate::__private::Value)),*
-        ]
+        [$($value as &dyn $crate::__private::Value),*]
     };
 }
 

@@ -3,7 +3,7 @@
 
 use tracing::Span;
 use tracing_core::callsite::{Callsite, DefaultCallsite};
-use tracing_core::field::Value;
+use tracing_core::field::{Field, Value};
 use tracing_core::{Level, LevelFilter, Metadata};
 
 pub use super::labels::Labels;
@@ -47,10 +47,6 @@ pub mod fields {
 /// How many fields precede the user's `attrs(...)`.
 pub const FIXED_FIELDS: usize = 9;
 
-/// The positions of the label fields among the fixed fields.
-const INTENT_FIELD: usize = 0;
-const FUNCTION_FIELD: usize = 1;
-
 /// The most `attrs(...)` entries one function may have (tracing allows 32
 /// fields per callsite).
 pub const MAX_ATTRS: usize = 32 - FIXED_FIELDS;
@@ -83,23 +79,38 @@ pub fn enabled(callsite: &'static DefaultCallsite) -> bool {
 
 /// Opens the span of a `#[trace]` callsite (call only when [`enabled`]).
 ///
-/// `values` has one entry per field of the callsite, in order, the fixed ones
-/// `None` (built by `__private::span_values!`). Under CoreSDK's layer the
-/// labels stay out of them (its tracer adds them, see [`Labels`]); under any
-/// other subscriber they are filled in here, so every layer sees them.
+/// `attrs` are the values of the user's `attrs(...)`, in order (built by
+/// `__private::span_values!`); only they are given when the span opens, so
+/// the layers' visitors never walk the fixed fields. Under CoreSDK's layer
+/// the labels are left to its tracer (see [`Labels`]); under any other
+/// subscriber they are recorded right after, so every layer sees them.
 #[inline]
-pub fn new_span<const N: usize>(
+pub fn new_span<const M: usize>(
     meta: &'static Metadata<'static>,
     labels: &'static Labels,
-    values: [Option<&dyn Value>; N],
+    attrs: [&dyn Value; M],
 ) -> Span {
-    const { assert!(N >= FIXED_FIELDS) };
     tracing_core::dispatcher::get_default(|dispatch| {
-        let mut values: [Option<&dyn Value>; N] = values;
+        let fields = meta.fields();
+        let mut names = fields.iter();
+        // The macro declares the fixed fields first, labels leading.
+        let (Some(intent), Some(function)) = (names.next(), names.next()) else {
+            return Span::none();
+        };
+        let mut names = names.skip(FIXED_FIELDS - 2);
+        // Every attr has its field (the macro declared them after the fixed
+        // ones); the fallback is never taken.
+        let attr_fields: [Field; M] =
+            std::array::from_fn(|_| names.next().unwrap_or_else(|| intent.clone()));
+        let values: [(&Field, Option<&dyn Value>); M] =
+            std::array::from_fn(|i| (&attr_fields[i], Some(attrs[i])));
+        let span = Span::new_with(meta, &fields.value_set(&values), dispatch);
         if dispatch.downcast_ref::<ExportFilter>().is_none() || !labels.keyed_by(meta.name()) {
-            values[INTENT_FIELD] = Some(&labels.intent);
-            values[FUNCTION_FIELD] = Some(&labels.function);
+            span.record_all(&fields.value_set(&[
+                (&intent, Some(&labels.intent as &dyn Value)),
+                (&function, Some(&labels.function as &dyn Value)),
+            ]));
         }
-        Span::new_with(meta, &meta.fields().value_set_all(&values), dispatch)
+        span
     })
 }
