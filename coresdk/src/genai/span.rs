@@ -508,10 +508,6 @@ impl GenAiSpan {
         let Some(mut rec) = self.rec.take() else {
             return;
         };
-        // tracing-opentelemetry ends a span at its last exit: enter it once
-        // now, so a span that outlived its last poll (a stream consumed later)
-        // ends when the call ends, not when the request future returned.
-        drop(self.span.enter());
         let elapsed = rec.start.elapsed();
         rec.core.push(KeyValue::new(
             LLM_LATENCY_MS,
@@ -539,6 +535,12 @@ impl GenAiSpan {
         if let Some(message) = rec.error.take() {
             span.set_status(Status::error(message));
         }
+        // End the OpenTelemetry span now, when the call ends: tracing-
+        // opentelemetry would end it at the `tracing` span's last exit, which
+        // for a span that outlived its last poll (a stream consumed later) is
+        // when the request future returned. Its own end at close is then a
+        // no-op.
+        span.end();
     }
 }
 
