@@ -47,7 +47,7 @@ pub(crate) fn f32_param(v: f32) -> f64 {
         if scaled.abs() < 9.0e15 {
             let candidate = scaled / scale;
             #[allow(clippy::cast_possible_truncation)] // the round trip is the test
-            if candidate as f32 == v {
+            if (candidate as f32).to_bits() == v.to_bits() {
                 return candidate;
             }
         }
