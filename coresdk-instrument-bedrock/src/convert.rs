@@ -339,7 +339,11 @@ mod tests {
         assert_eq!(f32_param(0.7).to_string(), "0.7");
         // The arithmetic path agrees with the shortest text on every value
         // that text gives with few decimals, and on the others it falls back.
-        let text = |v: f32| v.to_string().parse::<f64>().unwrap();
+        let text = |v: f32| {
+            v.to_string()
+                .parse::<f64>()
+                .expect("Display of a float parses")
+        };
         for v in [
             0.0_f32,
             1.0,
