@@ -1,16 +1,10 @@
-//! The two parts CoreSDK adds to `tracing-opentelemetry`'s layer:
-//! [`ExportFilter`], which keeps the HTTP stacks' and provider SDKs' own spans
-//! out of it and marks a subscriber as CoreSDK's, and [`CoreTracer`], which
-//! turns a `#[trace]` span's callsite id into its labels.
+//! [`ExportFilter`], CoreSDK's filter in front of `tracing-opentelemetry`'s
+//! layer: it keeps the HTTP stacks' and provider SDKs' own spans out, and
+//! marks a subscriber as CoreSDK's.
 
-use opentelemetry::Context;
-use opentelemetry::trace::{SpanBuilder, Tracer};
-use opentelemetry_sdk::trace::{SdkTracer, Span};
 use tracing::Metadata;
 use tracing::subscriber::Interest;
 use tracing_subscriber::layer::{self, Filter, Layer};
-
-use crate::telemetry::labels;
 
 /// Targets whose spans never reach the OTel layer: the HTTP/gRPC stacks under
 /// our exporters and the provider SDKs, which emit their own `tracing` spans.
@@ -35,7 +29,8 @@ const INTERNAL_TARGETS: &[&str] = &[
 ///
 /// Being a named type it also marks a subscriber as CoreSDK's:
 /// `Dispatch::downcast_ref::<ExportFilter>()` finds it through any layering,
-/// and `#[trace]` then leaves its labels for [`CoreTracer`] to add.
+/// and `#[trace]` then leaves its labels for the pipeline to add (see
+/// [`Labels`](crate::telemetry::labels::Labels)).
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct ExportFilter;
 
@@ -79,30 +74,6 @@ fn is_internal_target(target: &str) -> bool {
             .strip_prefix(p)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with(':') || rest.starts_with('_'))
     })
-}
-
-/// The tracer behind CoreSDK's OpenTelemetry layer: the SDK's tracer, plus a
-/// `#[trace]` span's `coresdk.intent` and `code.function.name`, added just
-/// before the span is built (see [`Labels`](crate::telemetry::labels::Labels)).
-#[derive(Debug, Clone)]
-pub(crate) struct CoreTracer {
-    inner: SdkTracer,
-}
-
-impl CoreTracer {
-    pub(crate) fn new(inner: SdkTracer) -> Self {
-        Self { inner }
-    }
-}
-
-impl Tracer for CoreTracer {
-    type Span = Span;
-
-    #[inline]
-    fn build_with_context(&self, mut builder: SpanBuilder, parent_cx: &Context) -> Span {
-        labels::resolve(&builder.name, &mut builder.attributes);
-        self.inner.build_with_context(builder, parent_cx)
-    }
 }
 
 #[cfg(test)]

@@ -56,9 +56,9 @@ pub use config::{Config, ConfigBuilder, ConfigError};
 /// atomic load and allocates nothing; `attrs(...)` is not evaluated.
 ///
 /// Under CoreSDK's layer, `coresdk.intent` and `code.function.name` are added
-/// by the layer's tracer as `&'static str` values when it builds the
-/// OpenTelemetry span, so other layers of that subscriber (`fmt`) do not see
-/// them as fields. Under any other subscriber (a plain `tracing-opentelemetry`
+/// as `&'static str` values by the pipeline's worker thread, off the
+/// application's thread, before any processor sees the span; so other layers
+/// of that subscriber (`fmt`) do not see them as fields. Under any other subscriber (a plain `tracing-opentelemetry`
 /// layer, `fmt` alone) they are ordinary `tracing` fields.
 ///
 /// ## Arguments

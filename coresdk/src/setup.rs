@@ -10,7 +10,7 @@ use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkError;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
-use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanProcessor};
+use opentelemetry_sdk::trace::{Sampler, SdkTracer, SdkTracerProvider, SpanProcessor};
 use tracing::Subscriber;
 use tracing_opentelemetry::OpenTelemetryLayer;
 use tracing_subscriber::Layer;
@@ -19,7 +19,7 @@ use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
 use crate::config::{Config, ConfigError, SamplerConfig};
-use crate::core_layer::{CoreTracer, ExportFilter};
+use crate::core_layer::ExportFilter;
 use crate::genai::attributes as attr;
 use crate::pipeline::diagnostic::{DiagnosticError, LlmDiagnostic};
 use crate::pipeline::export::{ExportCore, ExportError};
@@ -234,7 +234,7 @@ where
 }
 
 /// The `tracing` → OpenTelemetry layer, unfiltered, and the pipeline's [`Guard`].
-fn otel_layer<S>(config: Config) -> Result<(OpenTelemetryLayer<S, CoreTracer>, Guard), SetupError>
+fn otel_layer<S>(config: Config) -> Result<(OpenTelemetryLayer<S, SdkTracer>, Guard), SetupError>
 where
     S: Subscriber + for<'span> LookupSpan<'span> + Send + Sync,
 {
@@ -254,7 +254,7 @@ where
     let scope = InstrumentationScope::builder("coresdk")
         .with_version(SDK_VERSION)
         .build();
-    let tracer = CoreTracer::new(provider.tracer_with_scope(scope));
+    let tracer = provider.tracer_with_scope(scope);
 
     // Thread, target and busy/idle attributes are about a third of the layer's
     // per-span cost and carry nothing an LLM trace needs. Context activation

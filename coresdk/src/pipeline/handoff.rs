@@ -22,6 +22,7 @@ use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 use super::stats::Counters;
 use super::tick::Tick;
 use crate::setup::SetupError;
+use crate::telemetry::labels;
 
 /// What travels from the application threads to the worker.
 // Spans travel unboxed: the queue's slots are allocated once, and boxing would
@@ -240,8 +241,10 @@ fn run(
         let mut taken = 0;
         loop {
             match rx.try_recv() {
-                Ok(Message::Span(span)) => {
+                Ok(Message::Span(mut span)) => {
                     taken += 1;
+                    // Here rather than on the application thread: see `Labels`.
+                    labels::resolve(&span.name, &mut span.attributes);
                     chain.on_end(span);
                 }
                 Ok(Message::Flush(reply)) => {

@@ -1,5 +1,5 @@
 //! [`Labels`]: the per-callsite constants of a `#[trace]` span, and the
-//! process-wide table through which CoreSDK's tracer finds them.
+//! process-wide table through which CoreSDK's pipeline finds them.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -19,9 +19,9 @@ use super::span_fields::fields;
 /// tenth of a `#[trace]` call's cost on the application thread. Under
 /// CoreSDK's layer the span therefore carries neither: its name is a `static`
 /// of the callsite, so the name's address identifies the callsite, and the
-/// layer's tracer adds the two `&'static str` attributes when it builds the
-/// OpenTelemetry span ([`resolve`]). Under any other subscriber they are
-/// ordinary fields.
+/// pipeline's worker adds the two `&'static str` attributes to the ended span
+/// before any processor sees it ([`resolve`]), off the application thread.
+/// Under any other subscriber they are ordinary fields.
 #[derive(Debug)]
 pub struct Labels {
     pub(crate) intent: &'static str,
@@ -32,7 +32,7 @@ pub struct Labels {
 
 /// Not yet looked up in [`REGISTRY`].
 const UNREGISTERED: u8 = 0;
-/// Registered under the span name's address: CoreSDK's tracer adds the labels.
+/// Registered under the span name's address: CoreSDK's pipeline adds the labels.
 const KEYED: u8 = 1;
 /// Another callsite's name has the same address (a zero-length name, or a
 /// linker folding identical data): the labels go in as fields.
@@ -56,7 +56,7 @@ impl Labels {
         }
     }
 
-    /// Whether CoreSDK's tracer will find these labels by the address of
+    /// Whether CoreSDK's pipeline will find these labels by the address of
     /// `name`, this callsite's span name. One relaxed load after the first
     /// call.
     #[inline]
@@ -107,10 +107,10 @@ fn address(name: &'static str) -> usize {
     name.as_ptr().addr()
 }
 
-/// Adds `coresdk.intent` and `code.function.name` to the attributes of a span
-/// about to be built if its name is a registered `#[trace]` callsite's.
+/// Adds `coresdk.intent` and `code.function.name` to the attributes of an
+/// ended span if its name is a registered `#[trace]` callsite's.
 #[allow(clippy::ptr_arg)] // whether the name is borrowed is the point
-pub(crate) fn resolve(name: &Cow<'static, str>, attributes: &mut Option<Vec<KeyValue>>) {
+pub(crate) fn resolve(name: &Cow<'static, str>, attributes: &mut Vec<KeyValue>) {
     // Names set at run time (`otel.name`, GenAI spans) are never a callsite's.
     let Cow::Borrowed(name) = name else {
         return;
@@ -118,7 +118,6 @@ pub(crate) fn resolve(name: &Cow<'static, str>, attributes: &mut Option<Vec<KeyV
     let Some(labels) = Labels::lookup(name) else {
         return;
     };
-    let attributes = attributes.get_or_insert_with(Vec::new);
     attributes.push(KeyValue::new(fields::INTENT, labels.intent));
     attributes.push(KeyValue::new(fields::FUNCTION, labels.function));
 }
@@ -151,9 +150,9 @@ mod tests {
     use super::*;
 
     fn resolved(name: &'static str) -> Vec<KeyValue> {
-        let mut attributes = None;
+        let mut attributes = Vec::new();
         resolve(&Cow::Borrowed(name), &mut attributes);
-        attributes.unwrap_or_default()
+        attributes
     }
 
     #[test]
@@ -174,9 +173,9 @@ mod tests {
         // The same text at another address is another callsite's name.
         assert!(resolved("work").is_empty());
         assert!(Labels::lookup(name).is_some());
-        let mut owned = None;
+        let mut owned = Vec::new();
         resolve(&Cow::Owned("work".to_owned()), &mut owned);
-        assert!(owned.is_none(), "run-time names are never a callsite's");
+        assert!(owned.is_empty(), "run-time names are never a callsite's");
     }
 
     #[test]

@@ -82,7 +82,7 @@ pub fn enabled(callsite: &'static DefaultCallsite) -> bool {
 /// `attrs` are the values of the user's `attrs(...)`, in order (built by
 /// `__private::span_values!`); only they are given when the span opens, so
 /// the layers' visitors never walk the fixed fields. Under CoreSDK's layer
-/// the labels are left to its tracer (see [`Labels`]); under any other
+/// the labels are left to its pipeline (see [`Labels`]); under any other
 /// subscriber they are recorded right after, so every layer sees them.
 #[inline]
 pub fn new_span<const M: usize>(
