@@ -16,8 +16,8 @@
 
 pub mod config;
 pub mod context;
-mod core_layer;
 pub mod egress;
+mod export_filter;
 pub mod genai;
 #[cfg(doctest)]
 mod guides;

@@ -7,7 +7,7 @@ use tracing_core::field::{Field, Value};
 use tracing_core::{Level, LevelFilter, Metadata};
 
 pub use super::labels::Labels;
-use crate::core_layer::ExportFilter;
+use crate::export_filter::ExportFilter;
 
 /// The level of every `#[trace]` span.
 pub const LEVEL: Level = Level::INFO;
