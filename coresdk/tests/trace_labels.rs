@@ -1,5 +1,5 @@
 //! `coresdk.intent` and `code.function.name` reach the right span, exactly
-//! once, however the OpenTelemetry layer is set up: added by CoreSDK's tracer
+//! once, however the OpenTelemetry layer is set up: added by CoreSDK's pipeline
 //! under CoreSDK's layer (with context activation off, the default, and on),
 //! recorded as `tracing` fields under any other subscriber, and never put on
 //! another span.

@@ -15,8 +15,9 @@ pub const LEVEL: Level = Level::INFO;
 /// The field names every `#[trace]` callsite declares, in this order,
 /// before the user's `attrs(...)` keys.
 ///
-/// `coresdk.intent` and `code.function.name` are given when the span opens
-/// unless CoreSDK's layer adds them itself: see [`new_span`].
+/// `coresdk.intent` and `code.function.name` are recorded when the span opens,
+/// unless the subscriber is CoreSDK's, whose pipeline adds them: see
+/// [`new_span`].
 ///
 /// `code.file.path`, `code.line.number` and `code.module.name` are not
 /// fields: `tracing-opentelemetry` records them from the callsite metadata,
@@ -24,9 +25,9 @@ pub const LEVEL: Level = Level::INFO;
 pub mod fields {
     use crate::genai::attributes;
 
-    /// `coresdk.intent`, set when the span opens.
+    /// `coresdk.intent` (see [`Labels`](super::Labels)).
     pub const INTENT: &str = attributes::CORESDK_INTENT;
-    /// `code.function.name` (module path + fn name), set when the span opens.
+    /// `code.function.name`, module path + fn name (see [`Labels`](super::Labels)).
     pub const FUNCTION: &str = attributes::CODE_FUNCTION_NAME;
     /// `coresdk.recovery_hint`, set on failure.
     pub const RECOVERY_HINT: &str = attributes::CORESDK_RECOVERY_HINT;
