@@ -199,7 +199,7 @@ fn parts(args: &TraceArgs, sig: &syn::Signature) -> Parts {
     let keys = args.attrs.iter().map(|a| &a.key);
     let intent = &args.intent;
     // The span name lives in a `static` of its own: its address identifies
-    // the callsite to CoreSDK's tracer (see `coresdk::telemetry::labels`).
+    // the callsite to CoreSDK's pipeline (see `coresdk::telemetry::labels`).
     let name_len = proc_macro2::Literal::usize_unsuffixed(span_name.len());
     let name_bytes = syn::LitByteStr::new(span_name.as_bytes(), ident_span);
     let statics = quote! {

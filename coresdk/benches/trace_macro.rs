@@ -184,37 +184,39 @@ fn under_subscriber(c: &mut Criterion, name: &str, guard: &Guard) {
     );
 }
 
-/// (b) as an application composes it: `coresdk::layer()` (per-layer target
-/// filter) on a registry, set as the thread's default subscriber.
-fn composed_layer(c: &mut Criterion) {
-    let (layer, guard) = coresdk::layer(pipeline_config(false)).expect("pipeline starts");
+/// Runs `f` with `coresdk::layer()` (per-layer target filter) on a registry
+/// as the thread's default subscriber, then shuts the pipeline down.
+fn under_layer(context_activation: bool, f: impl FnOnce(&Guard)) {
+    let (layer, guard) =
+        coresdk::layer(pipeline_config(context_activation)).expect("pipeline starts");
     let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
-    tracing::dispatcher::with_default(&dispatch, || {
-        under_subscriber(c, "full_pipeline_layer", &guard);
-    });
+    tracing::dispatcher::with_default(&dispatch, || f(&guard));
     drop(dispatch);
     let _ = guard.shutdown();
+}
+
+/// (b) as an application composes it: `coresdk::layer()`.
+fn composed_layer(c: &mut Criterion) {
+    under_layer(false, |guard| {
+        under_subscriber(c, "full_pipeline_layer", guard);
+    });
 }
 
 /// What the opt-in OpenTelemetry context activation costs: `coresdk::layer()`
 /// with it on, the sync and async `#[trace]` and `tracing::instrument` cases.
 fn context_activation(c: &mut Criterion) {
-    let (layer, guard) = coresdk::layer(pipeline_config(true)).expect("pipeline starts");
-    let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
     let rt = runtime();
-    tracing::dispatcher::with_default(&dispatch, || {
+    under_layer(true, |guard| {
         let mut group = c.benchmark_group("full_pipeline_layer_context_activation");
-        group.bench_function("trace", |b| paced(b, &guard, || _ = traced(black_box(3))));
+        group.bench_function("trace", |b| paced(b, guard, || _ = traced(black_box(3))));
         group.bench_function("tracing_instrument", |b| {
-            paced(b, &guard, || _ = instrumented(black_box(3)));
+            paced(b, guard, || _ = instrumented(black_box(3)));
         });
         group.bench_function("async_trace", |b| {
-            paced(b, &guard, || _ = rt.block_on(traced_async(black_box(3))));
+            paced(b, guard, || _ = rt.block_on(traced_async(black_box(3))));
         });
         group.finish();
     });
-    drop(dispatch);
-    let _ = guard.shutdown();
 }
 
 /// (b) through `coresdk::instrument_with()`: the global subscriber, as
