@@ -67,7 +67,7 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(2_000_u64);
-    let guard = coresdk::testing::install_discarding_pipeline().unwrap();
+    let guard = support::install();
     let mode = std::env::var("CORESDK_BENCH").unwrap_or_else(|_| "converse_raw".to_owned());
 
     let rt = tokio::runtime::Builder::new_current_thread()

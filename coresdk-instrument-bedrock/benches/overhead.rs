@@ -18,7 +18,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use support::{Clients, MODEL, converse_interceptor, converse_raw, converse_traced, message};
 
 fn benches(c: &mut Criterion) {
-    let guard = coresdk::testing::install_discarding_pipeline().unwrap();
+    let guard = support::install();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()

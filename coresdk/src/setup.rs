@@ -243,7 +243,8 @@ where
     crate::genai::set_settings(crate::genai::GenAiSettings::from_config(config.genai()));
     let counters = Arc::new(Counters::default());
     let meter_provider = crate::metrics::start(&config, &provider_parts.resource, &counters)?;
-    let handoff = start_pipeline(config, &provider_parts.resource, &counters)?;
+    let handoff = start_pipeline(config, &provider_parts.resource, &counters)?
+        .with_attribute_limit(provider_parts.attribute_limit);
 
     let provider = SdkTracerProvider::builder()
         .with_span_processor(handoff)

@@ -128,25 +128,37 @@ pub fn handoff_to(
 }
 
 /// Installs the full pipeline (handoff → masking → diagnostic) with no
-/// exporter, as [`layer`](crate::layer) on a registry set as the global
-/// subscriber, ignoring the environment and any config file: what the
-/// provider crates' overhead benches measure under. Composed with `layer()`
-/// (its per-layer target filter), not [`instrument`](crate::instrument), so
-/// the figures stay comparable with those already reported.
+/// exporter as the global subscriber, exactly as [`instrument`](crate::instrument)
+/// sets it up, ignoring the environment and any config file: what the
+/// provider crates' overhead benches measure under.
 ///
 /// # Errors
 /// [`SetupError`](crate::SetupError) if the pipeline does not start, or
 /// `SubscriberExists` if a global subscriber is already set.
 pub fn install_discarding_pipeline() -> Result<crate::Guard, crate::SetupError> {
+    crate::instrument_with(discarding_config()?)
+}
+
+/// Like [`install_discarding_pipeline`], composed the way applications that
+/// build their own subscriber do: [`layer`](crate::layer) (with its per-layer
+/// target filter) on a registry set as the global subscriber.
+///
+/// # Errors
+/// As [`install_discarding_pipeline`].
+pub fn install_discarding_layer() -> Result<crate::Guard, crate::SetupError> {
     use tracing_subscriber::layer::SubscriberExt as _;
 
-    let config = crate::Config::builder()
-        .without_env()
-        .without_config_file()
-        .with_exporter(crate::config::ExporterKind::None)
-        .build()?;
-    let (layer, guard) = crate::layer(config)?;
+    let (layer, guard) = crate::layer(discarding_config()?)?;
     tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))
         .map_err(|e| crate::SetupError::SubscriberExists(e.to_string()))?;
     Ok(guard)
+}
+
+/// No exporter; the environment and config files ignored.
+fn discarding_config() -> Result<crate::Config, crate::SetupError> {
+    Ok(crate::Config::builder()
+        .without_env()
+        .without_config_file()
+        .with_exporter(crate::config::ExporterKind::None)
+        .build()?)
 }

@@ -18,15 +18,25 @@ use tracing_subscriber::layer::SubscriberExt as _;
 
 /// Runs `f` under a CoreSDK pipeline and returns every exported span.
 fn run<F: FnOnce()>(f: F) -> Vec<SpanData> {
+    run_with(|config| config, f)
+}
+
+/// Like [`run`], with the pipeline's config adjusted by `configure`.
+fn run_with<F: FnOnce()>(
+    configure: impl FnOnce(coresdk::ConfigBuilder) -> coresdk::ConfigBuilder,
+    f: F,
+) -> Vec<SpanData> {
     let capture = SpanCapture::new();
-    let config = coresdk::Config::builder()
-        .without_env()
-        .without_config_file()
-        .with_exporter(ExporterKind::None)
-        .with_pii_masking(false)
-        .with_processor(capture.clone())
-        .build()
-        .expect("config");
+    let config = configure(
+        coresdk::Config::builder()
+            .without_env()
+            .without_config_file()
+            .with_exporter(ExporterKind::None)
+            .with_pii_masking(false)
+            .with_processor(capture.clone()),
+    )
+    .build()
+    .expect("config");
     let (layer, guard) = coresdk::layer(config).expect("layer");
     let subscriber = tracing_subscriber::registry().with(layer);
     tracing::subscriber::with_default(subscriber, f);
@@ -328,4 +338,57 @@ fn a_span_ends_when_it_is_ended_not_at_its_last_exit() {
     let s = find(&spans, "retrieval idx");
     let duration = s.end_time.duration_since(s.start_time).unwrap();
     assert!(duration >= Duration::from_millis(30), "{duration:?}");
+}
+
+/// A chat call's attributes reach the pipeline with the span's end, under
+/// the configured attribute count limit: the first ones (the call's facts,
+/// then its messages) are kept, the rest counted as dropped.
+#[test]
+fn the_attribute_limit_keeps_the_facts_and_counts_what_it_drops() {
+    use coresdk::genai::{ChatRequest, GenAiSpan, Message, Operation, Role};
+
+    let call = || {
+        let mut span = GenAiSpan::start_with_settings(
+            Provider::OPENAI,
+            Operation::Chat,
+            "gpt-4o",
+            Arc::new(
+                GenAiSettings::builder()
+                    .with_capture_content(true)
+                    .with_message_format(coresdk::config::MessageFormat::Indexed)
+                    .build(),
+            ),
+        );
+        span.record_chat_request(&ChatRequest {
+            model: "gpt-4o".into(),
+            messages: (0..10)
+                .map(|i| Message::text(Role::User, format!("question {i}")))
+                .collect(),
+            max_tokens: Some(64),
+            ..ChatRequest::default()
+        });
+        span.end();
+    };
+    let full = run(call);
+    let full = find(&full, "chat gpt-4o");
+    let keys = |span: &SpanData| -> Vec<String> {
+        span.attributes
+            .iter()
+            .map(|kv| kv.key.as_str().to_owned())
+            .collect()
+    };
+    let all = keys(full);
+    assert_eq!(full.dropped_attributes_count, 0);
+    assert!(all.len() > 20, "{all:?}");
+    assert!(all.iter().any(|k| k == "gen_ai.prompt.9.content"));
+
+    let limited = run_with(|config| config.with_span_attribute_count_limit(6), call);
+    let limited = find(&limited, "chat gpt-4o");
+    assert_eq!(keys(limited), all[..6]);
+    assert_eq!(
+        limited.dropped_attributes_count as usize,
+        all.len() - 6,
+        "every attribute past the limit is counted"
+    );
+    assert_eq!(keys(limited)[0], "gen_ai.operation.name");
 }

@@ -137,3 +137,23 @@ pub(crate) async fn converse_traced(traced: &TracedClient) -> ConverseOutput {
         .await
         .unwrap()
 }
+
+/// Installs the discarding pipeline as `coresdk::instrument()` sets it up,
+/// or, with `CORESDK_BENCH_COMPOSE=layer`, as `coresdk::layer()` composed
+/// on a registry (its per-layer filter costs each span callback a lookup).
+pub(crate) fn install() -> coresdk::Guard {
+    let layer = std::env::var("CORESDK_BENCH_COMPOSE").is_ok_and(|v| v == "layer");
+    eprintln!(
+        "subscriber: {}",
+        if layer {
+            "coresdk::layer() on a registry"
+        } else {
+            "as coresdk::instrument()"
+        }
+    );
+    if layer {
+        coresdk::testing::install_discarding_layer().unwrap()
+    } else {
+        coresdk::testing::install_discarding_pipeline().unwrap()
+    }
+}

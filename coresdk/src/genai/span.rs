@@ -34,6 +34,7 @@ use super::message::{ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsRes
 use super::recorder::{Recorder, finish_reason_value, string_array};
 use super::settings::{GenAiSettings, settings};
 use super::span_callsite;
+use crate::pipeline::deferred;
 
 /// The GenAI operation (`gen_ai.operation.name`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,6 +115,9 @@ struct Recording {
     core: Vec<KeyValue>,
     messages: Vec<KeyValue>,
     error: Option<String>,
+    /// The span ends into CoreSDK's handoff, which takes the buffered
+    /// attributes with the end (see `pipeline::deferred`).
+    hand_over: bool,
 }
 
 /// What a GenAI span is: its name, kind, operation and provider.
@@ -210,6 +214,7 @@ impl GenAiSpan {
         if !cx.span().is_recording() {
             return Self { span, rec: None };
         }
+        let hand_over = deferred::started_here(cx.span().span_context().span_id());
         let mut core = take_buffer(CORE_CAPACITY);
         core.push(KeyValue::new(GEN_AI_OPERATION_NAME, operation.as_str()));
         if let Some(provider) = provider {
@@ -234,6 +239,7 @@ impl GenAiSpan {
                 core,
                 messages: take_buffer(0),
                 error: None,
+                hand_over,
             })),
         }
     }
@@ -529,18 +535,27 @@ impl GenAiSpan {
             crate::metrics::record_span_metrics(&rec.core, elapsed, rec.first_chunk);
         }
         let span = rec.cx.span();
-        span.set_attributes(rec.core.drain(..).chain(rec.messages.drain(..)));
-        give_back(std::mem::take(&mut rec.core));
-        give_back(std::mem::take(&mut rec.messages));
         if let Some(message) = rec.error.take() {
             span.set_status(Status::error(message));
         }
-        // End the OpenTelemetry span now, when the call ends: tracing-
-        // opentelemetry would end it at the `tracing` span's last exit, which
-        // for a span that outlived its last poll (a stream consumed later) is
-        // when the request future returned. Its own end at close is then a
-        // no-op.
-        span.end();
+        // The span is ended here, when the call ends: tracing-opentelemetry
+        // would end it at the `tracing` span's last exit, which for a span
+        // that outlived its last poll (a stream consumed later) is when the
+        // request future returned. Its own end at close is then a no-op.
+        let mut lists = [
+            std::mem::take(&mut rec.core),
+            std::mem::take(&mut rec.messages),
+        ];
+        if rec.hand_over {
+            deferred::end_with(span.span_context().span_id(), &mut lists, || span.end());
+        } else {
+            let [core, messages] = &mut lists;
+            span.set_attributes(core.drain(..).chain(messages.drain(..)));
+            span.end();
+        }
+        let [core, messages] = lists;
+        give_back(core);
+        give_back(messages);
     }
 }
 

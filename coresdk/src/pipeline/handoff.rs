@@ -16,9 +16,11 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use opentelemetry::Context;
+use opentelemetry::trace::Span as _;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
-use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
+use opentelemetry_sdk::trace::{Span, SpanData, SpanLimits, SpanProcessor};
 
+use super::deferred;
 use super::stats::Counters;
 use super::tick::Tick;
 use crate::setup::SetupError;
@@ -54,6 +56,9 @@ pub(crate) struct Handoff {
     closed: AtomicBool,
     wake: Arc<Wake>,
     wake_at: usize,
+    /// The provider's attribute count limit, for attributes handed over at
+    /// the end of a span (see [`deferred`]).
+    attribute_limit: usize,
     thread: std::thread::Thread,
     worker: Mutex<Option<JoinHandle<()>>>,
 }
@@ -126,6 +131,8 @@ impl Handoff {
                 closed: AtomicBool::new(false),
                 wake,
                 wake_at,
+                attribute_limit: usize::try_from(SpanLimits::default().max_attributes_per_span)
+                    .unwrap_or(usize::MAX),
                 thread: worker.thread().clone(),
                 worker: Mutex::new(Some(worker)),
             }),
@@ -135,6 +142,13 @@ impl Handoff {
             }
             Err(_) => Err(SetupError::WorkerGone),
         }
+    }
+
+    /// The attribute count limit of the provider this handoff is registered
+    /// with (the SDK's default, 128, unless set).
+    pub(crate) fn with_attribute_limit(mut self, limit: u32) -> Self {
+        self.attribute_limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        self
     }
 
     /// Sends a control message, waiting for queue space until `deadline`, then
@@ -172,9 +186,11 @@ impl Handoff {
 }
 
 impl SpanProcessor for Handoff {
-    fn on_start(&self, _span: &mut Span, _cx: &Context) {}
+    fn on_start(&self, span: &mut Span, _cx: &Context) {
+        deferred::note_started(span.span_context().span_id());
+    }
 
-    fn on_end(&self, span: SpanData) {
+    fn on_end(&self, mut span: SpanData) {
         if !span.span_context.is_sampled() {
             return;
         }
@@ -182,6 +198,7 @@ impl SpanProcessor for Handoff {
             self.counters.dropped(1);
             return;
         }
+        deferred::append_parked(&mut span, self.attribute_limit);
         // Never block the application: a full queue costs one span, not latency.
         // SeqCst pairs with the worker's store of `parked` then load of
         // `pending`, so a wake-up is never lost (see `run`).

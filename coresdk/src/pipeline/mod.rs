@@ -10,6 +10,7 @@
 //! (opentelemetry-rust hands every registered processor its own copy of a span,
 //! so a sibling processor could not mask for another: hence composition.)
 
+pub(crate) mod deferred;
 pub mod diagnostic;
 pub mod export;
 pub(crate) mod fanout;
