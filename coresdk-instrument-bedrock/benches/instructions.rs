@@ -93,9 +93,11 @@ fn main() {
     // Futures are copied whole when they move (into `block_on` here): their
     // sizes are part of a call's cost.
     eprintln!(
-        "future sizes: converse raw {} B, traced {} B",
+        "future sizes: converse raw {} B, traced {} B; send() raw {} B, traced {} B",
         std::mem::size_of_val(&converse_raw(&raw)),
         std::mem::size_of_val(&converse_traced(&traced)),
+        std::mem::size_of_val(&raw.converse().send()),
+        std::mem::size_of_val(&traced.converse().send()),
     );
     let start = std::time::Instant::now();
     match mode.as_str() {

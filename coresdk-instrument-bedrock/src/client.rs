@@ -31,7 +31,7 @@ pub struct TracedClient {
     settings: Option<Arc<GenAiSettings>>,
     /// The server (host, port) the client's requests go to, as the wire tap
     /// first saw it (shared by clones).
-    server: Arc<OnceLock<(String, Option<u16>)>>,
+    server: Arc<OnceLock<(Arc<str>, Option<u16>)>>,
 }
 
 impl fmt::Debug for TracedClient {
@@ -108,13 +108,13 @@ impl TracedClient {
     /// The endpoint follows from the client's configuration (region,
     /// `endpoint_url`, FIPS / dual-stack), which traced calls do not override,
     /// so one call's endpoint is every call's.
-    pub(crate) fn known_server(&self) -> Option<&(String, Option<u16>)> {
+    pub(crate) fn known_server(&self) -> Option<&(Arc<str>, Option<u16>)> {
         self.server.get()
     }
 
     /// Remembers the server a call went to.
-    pub(crate) fn remember_server(&self, host: &str, port: Option<u16>) {
-        let _ = self.server.set((host.to_owned(), port));
+    pub(crate) fn remember_server(&self, host: &Arc<str>, port: Option<u16>) {
+        let _ = self.server.set((Arc::clone(host), port));
     }
 
     /// Starts a span for one call.

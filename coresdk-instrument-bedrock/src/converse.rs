@@ -126,7 +126,7 @@ impl TracedConverse {
         // (the request id comes with the output or the error, the status with
         // the error, and success is the modeled 200): once a call has shown
         // the server, calls go without it.
-        let (result, facts) = if let Some((host, port)) = self.client.known_server() {
+        let (result, mut facts) = if let Some((host, port)) = self.client.known_server() {
             let result = in_span(span.span(), self.inner.send()).await;
             let facts = WireFacts::of_result(host, *port, &result);
             (result, facts)

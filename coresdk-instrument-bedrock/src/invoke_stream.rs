@@ -133,7 +133,7 @@ impl TracedInvokeModelWithResponseStream {
             self.inner.customize().interceptor(tap.clone()).send(),
         )
         .await;
-        let facts = tap.facts();
+        let mut facts = tap.facts();
         match result {
             Ok(output) => {
                 facts.record(&mut span, None);

@@ -13,7 +13,9 @@ use aws_sdk_bedrockruntime::config::interceptors::{
 use aws_sdk_bedrockruntime::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_bedrockruntime::error::{BoxError, SdkError};
 use aws_sdk_bedrockruntime::operation::RequestId;
-use coresdk::genai::attributes::{AWS_REQUEST_ID, HTTP_RESPONSE_STATUS_CODE};
+use coresdk::genai::attributes::{
+    AWS_REQUEST_ID, HTTP_RESPONSE_STATUS_CODE, SERVER_ADDRESS, SERVER_PORT,
+};
 use coresdk::genai::{CallError, GenAiSpan, Usage};
 
 const INPUT_TOKENS: &str = "x-amzn-bedrock-input-token-count";
@@ -27,7 +29,9 @@ const SUCCESS_STATUS: u16 = 200;
 /// What the last attempt of a call showed on the wire.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct WireFacts {
-    pub(crate) host: Option<String>,
+    /// Shared with the client's remembered server: recorded on every call's
+    /// span without a copy.
+    pub(crate) host: Option<Arc<str>>,
     pub(crate) port: Option<u16>,
     pub(crate) status: Option<u16>,
     pub(crate) request_id: Option<String>,
@@ -40,7 +44,7 @@ impl WireFacts {
     /// of the output or error, the HTTP status of an error response, and the
     /// modeled success status (200) of an output.
     pub(crate) fn of_result<O, E>(
-        host: &str,
+        host: &Arc<str>,
         port: Option<u16>,
         result: &Result<O, SdkError<E, HttpResponse>>,
     ) -> Self
@@ -52,7 +56,7 @@ impl WireFacts {
             Err(error) => error.raw_response().map(|raw| raw.status().as_u16()),
         };
         Self {
-            host: Some(host.to_owned()),
+            host: Some(Arc::clone(host)),
             port,
             status,
             request_id: result.request_id().map(str::to_owned),
@@ -61,13 +65,17 @@ impl WireFacts {
     }
 
     /// Records `server.address` / `server.port` and `aws.request_id` on
-    /// `span`, and the HTTP status unless `error` records one.
-    pub(crate) fn record(&self, span: &mut GenAiSpan, error: Option<&CallError>) {
+    /// `span`, and the HTTP status unless `error` records one. The request id
+    /// moves to the span.
+    pub(crate) fn record(&mut self, span: &mut GenAiSpan, error: Option<&CallError>) {
         if let Some(host) = &self.host {
-            span.set_server(host, self.port);
+            span.set_attribute(SERVER_ADDRESS, Arc::clone(host));
+            if let Some(port) = self.port {
+                span.set_attribute(SERVER_PORT, i64::from(port));
+            }
         }
-        if let Some(id) = &self.request_id {
-            span.set_attribute(AWS_REQUEST_ID, id.clone());
+        if let Some(id) = self.request_id.take() {
+            span.set_attribute(AWS_REQUEST_ID, id);
         }
         if let Some(status) = self.status
             && error.is_none_or(|e| e.status().is_none())
@@ -141,7 +149,7 @@ impl Intercept for WireTap {
         let size = request.body().content_length();
         self.update(|facts| {
             if let Some((host, port)) = server {
-                facts.host = Some(host.to_owned());
+                facts.host = Some(Arc::from(host));
                 facts.port = port;
             }
             facts.request_body_size = size;
