@@ -73,22 +73,30 @@ fn benches(c: &mut Criterion) {
             }
         }
     });
-    let median = |v: &mut Vec<f64>| {
+    // Two estimates of the added time: the difference of the medians, and
+    // the median of the per-round differences (each variant against the raw
+    // call of the same round, made within a millisecond of it, so a slow
+    // phase of the machine weighs on both sides of each difference).
+    let median = |v: &[f64]| {
+        let mut v = v.to_vec();
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    let [raw_t, traced_t, capture_t, intercept_t] = &mut times;
-    let (raw_m, traced_m, capture_m, intercept_m) = (
-        median(raw_t),
-        median(traced_t),
-        median(capture_t),
-        median(intercept_t),
-    );
+    let paired = |v: &[f64]| {
+        let d: Vec<f64> = v.iter().zip(&times[0]).map(|(t, r)| t - r).collect();
+        median(&d)
+    };
+    let raw_m = median(&times[0]);
+    let [traced_m, capture_m, intercept_m] = [1, 2, 3].map(|i| median(&times[i]));
+    let [traced_d, capture_d, intercept_d] = [1, 2, 3].map(|i| paired(&times[i]));
     eprintln!(
         "converse paired medians (2000 calls each): raw {raw_m:.1} µs, raw_with_interceptor {intercept_m:.1} µs (+{:.1}), traced {traced_m:.1} µs (+{:.1}), traced_capture {capture_m:.1} µs (+{:.1})",
         intercept_m - raw_m,
         traced_m - raw_m,
         capture_m - raw_m
+    );
+    eprintln!(
+        "converse median per-round difference from raw: raw_with_interceptor +{intercept_d:.1} µs, traced +{traced_d:.1} µs, traced_capture +{capture_d:.1} µs"
     );
 
     let mut g = c.benchmark_group("converse_stream");

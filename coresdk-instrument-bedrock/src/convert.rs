@@ -139,6 +139,8 @@ fn tool_result_text(blocks: &[ToolResultContentBlock]) -> Vec<ContentPart> {
 /// Without `capture`, text is left out (roles, ids and names stay).
 pub(crate) fn messages(message: &BedrockMessage, capture: bool, out: &mut Vec<Message>) {
     let mut rest = Message::new(role(&message.role));
+    // Sized once: nearly every block is a content part.
+    rest.content.reserve_exact(message.content.len());
     let mut has_rest = false;
     for block in &message.content {
         match block {
@@ -256,7 +258,9 @@ pub(crate) fn chat_request(parts: &ConverseParts<'_>, capture: bool) -> ChatRequ
     if let Some(system) = parts.system {
         request.system_instructions = self::system(system, capture);
     }
-    for message in parts.messages.unwrap_or_default() {
+    let turns = parts.messages.unwrap_or_default();
+    request.messages.reserve_exact(turns.len());
+    for message in turns {
         messages(message, capture, &mut request.messages);
     }
     if let Some(config) = parts.tool_config {
@@ -291,9 +295,11 @@ pub(crate) fn chat_response(
     if let Some(aws_sdk_bedrockruntime::types::ConverseOutput::Message(message)) = &output.output {
         let mut converted = Vec::with_capacity(1);
         messages(message, capture, &mut converted);
+        // The assistant's turn is the last message `messages` gives (tool
+        // results, which a response does not carry, would come first).
         let mut message = converted
-            .into_iter()
-            .find(|m| m.role == Role::Assistant)
+            .pop()
+            .filter(|m| m.role == Role::Assistant)
             .unwrap_or_else(|| Message::new(Role::Assistant));
         if message.content.is_empty() && message.tool_calls.is_empty() {
             message.content.push(ContentPart::Text(String::new()));
