@@ -1,7 +1,8 @@
 //! A fixed-iteration driver for instruction counting under callgrind, which is
 //! deterministic where wall-clock benches on a loaded machine are not.
 //!
-//! With the full pipeline installed (discarding exporter), it runs one
+//! With the full pipeline installed (discarding exporter; as `instrument()`
+//! installs it, or `CORESDK_BENCH_COMPOSE=layer` for `layer()`), it runs one
 //! `Converse` call `CORESDK_ITERS` times (default 2 000) against the local
 //! Bedrock server, on a `current_thread` runtime so the client side runs on the
 //! counted thread, inside a loop function named for the mode plus `_loop`:

@@ -1,7 +1,8 @@
 //! Overhead of `TracedClient` over the raw `aws_sdk_bedrockruntime::Client`,
 //! against the same local Bedrock server (SigV4-signed requests over
 //! loopback), with the full CoreSDK pipeline (handoff → masking → diagnostic
-//! → discarding exporter) installed.
+//! → discarding exporter) installed as `coresdk::instrument()` installs it
+//! (`CORESDK_BENCH_COMPOSE=layer`: as `coresdk::layer()` on a registry).
 //!
 //! - `converse/{raw,raw_with_interceptor,traced,traced_capture}`: one
 //!   `Converse` call. `raw_with_interceptor` is the raw call with a no-op
