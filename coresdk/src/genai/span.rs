@@ -546,11 +546,16 @@ impl GenAiSpan {
             std::mem::take(&mut rec.core),
             std::mem::take(&mut rec.messages),
         ];
-        if rec.hand_over {
-            deferred::end_with(span.span_context().span_id(), &mut lists, || span.end());
-        } else {
-            let [core, messages] = &mut lists;
+        let set = |lists: &mut [Vec<KeyValue>; 2]| {
+            let [core, messages] = lists;
             span.set_attributes(core.drain(..).chain(messages.drain(..)));
+        };
+        if rec.hand_over {
+            deferred::end_with(span.span_context().span_id(), &mut lists, set, || {
+                span.end();
+            });
+        } else {
+            set(&mut lists);
             span.end();
         }
         let [core, messages] = lists;

@@ -50,16 +50,33 @@ pub(crate) fn started_here(span_id: SpanId) -> bool {
 /// the span `span_id`, which [`started_here`] said reaches the handoff. The
 /// lists come back emptied (their capacity kept); any the handoff did not
 /// take (an unsampled span, a closed pipeline) are dropped, as the span is.
-pub(crate) fn end_with(span_id: SpanId, lists: &mut [Vec<KeyValue>; 2], end: impl FnOnce()) {
-    let parked = PARKED.try_with(|slot| {
-        *slot.borrow_mut() = Some(Parked {
-            span_id,
-            lists: std::mem::take(lists),
-        });
-    });
+/// Should the lists not be parkable (the thread's locals already torn down at
+/// thread exit), `set` is handed them to set the ordinary way before `end`.
+pub(crate) fn end_with(
+    span_id: SpanId,
+    lists: &mut [Vec<KeyValue>; 2],
+    set: impl FnOnce(&mut [Vec<KeyValue>; 2]),
+    end: impl FnOnce(),
+) {
+    let parked = PARKED
+        .try_with(|slot| {
+            let mut slot = slot.try_borrow_mut().ok()?;
+            *slot = Some(Parked {
+                span_id,
+                lists: std::mem::take(lists),
+            });
+            Some(())
+        })
+        .ok()
+        .flatten()
+        .is_some();
+    if !parked {
+        set(lists);
+    }
     end();
-    if parked.is_ok()
-        && let Ok(Some(back)) = PARKED.try_with(|slot| slot.borrow_mut().take())
+    if parked
+        && let Ok(Some(back)) =
+            PARKED.try_with(|slot| slot.try_borrow_mut().ok().and_then(|mut s| s.take()))
     {
         *lists = back.lists;
     }
@@ -145,11 +162,16 @@ mod tests {
         ];
         let capacity = lists[0].capacity();
         let mut ended = None;
-        end_with(SpanId::from(7), &mut lists, || {
-            let mut data = span(7, vec![KeyValue::new("a", 0)]);
-            append_parked(&mut data, 128);
-            ended = Some(data);
-        });
+        end_with(
+            SpanId::from(7),
+            &mut lists,
+            |_| unreachable!(),
+            || {
+                let mut data = span(7, vec![KeyValue::new("a", 0)]);
+                append_parked(&mut data, 128);
+                ended = Some(data);
+            },
+        );
         let ended = ended.expect("ended");
         assert_eq!(keys(&ended), ["a", "b", "c", "d"]);
         assert_eq!(ended.dropped_attributes_count, 0);
@@ -164,11 +186,16 @@ mod tests {
             vec![KeyValue::new("d", 3), KeyValue::new("e", 4)],
         ];
         let mut ended = None;
-        end_with(SpanId::from(8), &mut lists, || {
-            let mut data = span(8, vec![KeyValue::new("a", 0)]);
-            append_parked(&mut data, 2);
-            ended = Some(data);
-        });
+        end_with(
+            SpanId::from(8),
+            &mut lists,
+            |_| unreachable!(),
+            || {
+                let mut data = span(8, vec![KeyValue::new("a", 0)]);
+                append_parked(&mut data, 2);
+                ended = Some(data);
+            },
+        );
         let ended = ended.expect("ended");
         assert_eq!(keys(&ended), ["a", "b"]);
         assert_eq!(ended.dropped_attributes_count, 3);
@@ -178,9 +205,14 @@ mod tests {
     fn another_span_ending_inside_does_not_take_the_lists() {
         let mut lists = [vec![KeyValue::new("b", 1)], Vec::new()];
         let mut other = span(9, Vec::new());
-        end_with(SpanId::from(10), &mut lists, || {
-            append_parked(&mut other, 128);
-        });
+        end_with(
+            SpanId::from(10),
+            &mut lists,
+            |_| unreachable!(),
+            || {
+                append_parked(&mut other, 128);
+            },
+        );
         assert!(other.attributes.is_empty());
         // Not taken: dropped with the span, the buffer emptied all the same.
         assert!(lists[0].is_empty());
@@ -188,6 +220,27 @@ mod tests {
         let mut later = span(10, Vec::new());
         append_parked(&mut later, 128);
         assert!(later.attributes.is_empty());
+    }
+
+    #[test]
+    fn lists_that_cannot_be_parked_are_set_the_ordinary_way_before_the_end() {
+        let mut lists = [vec![KeyValue::new("b", 1)], vec![KeyValue::new("c", 2)]];
+        let events = RefCell::new(Vec::new());
+        // The slot busy (as it would be unusable at thread exit).
+        PARKED.with(|slot| {
+            let _busy = slot.borrow();
+            end_with(
+                SpanId::from(13),
+                &mut lists,
+                |lists| {
+                    let n: usize = lists.iter_mut().map(|l| l.drain(..).count()).sum();
+                    events.borrow_mut().push(format!("set {n}"));
+                },
+                || events.borrow_mut().push("end".to_owned()),
+            );
+        });
+        assert_eq!(events.into_inner(), ["set 2", "end"]);
+        assert!(lists.iter().all(Vec::is_empty));
     }
 
     #[test]
