@@ -96,10 +96,8 @@ impl TracedConverse {
         let input = self.inner.as_input();
         let model = input.get_model_id().as_deref().unwrap_or_default();
         let mut span = self.client.start_span(Operation::Chat, model);
-        // The SDK's future is boxed, here and in `in_span`: inline it would
-        // make this future some 9 KB instead of 2.
         if !span.is_recording() {
-            return Box::pin(self.inner.send()).await;
+            return self.inner.send().await;
         }
         let capture = span.captures_content();
         span.record_chat_request(&convert::chat_request(

@@ -109,7 +109,7 @@ impl TracedConverseStream {
         let model = input.get_model_id().as_deref().unwrap_or_default();
         let mut span = self.client.start_span(Operation::Chat, model);
         if !span.is_recording() {
-            let output = Box::pin(self.inner.send()).await?;
+            let output = self.inner.send().await?;
             return Ok(TracedConverseStreamOutput::new(output, None));
         }
         let capture = span.captures_content();

@@ -160,7 +160,7 @@ impl TracedInvokeModel {
             false,
         );
         if !span.is_recording() {
-            return Box::pin(self.inner.send()).await;
+            return self.inner.send().await;
         }
         let tap = WireTap::default();
         let result = in_span(

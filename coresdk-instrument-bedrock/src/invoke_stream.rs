@@ -119,7 +119,7 @@ impl TracedInvokeModelWithResponseStream {
             true,
         );
         if !span.is_recording() {
-            let output = Box::pin(self.inner.send()).await?;
+            let output = self.inner.send().await?;
             return Ok(TracedInvokeModelWithResponseStreamOutput::new(
                 output,
                 None,
