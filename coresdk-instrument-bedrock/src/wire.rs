@@ -13,9 +13,7 @@ use aws_sdk_bedrockruntime::config::interceptors::{
 use aws_sdk_bedrockruntime::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_bedrockruntime::error::{BoxError, SdkError};
 use aws_sdk_bedrockruntime::operation::RequestId;
-use coresdk::genai::attributes::{
-    AWS_REQUEST_ID, HTTP_RESPONSE_STATUS_CODE, SERVER_ADDRESS, SERVER_PORT,
-};
+use coresdk::genai::attributes::{AWS_REQUEST_ID, HTTP_RESPONSE_STATUS_CODE};
 use coresdk::genai::{CallError, GenAiSpan, Usage};
 
 const INPUT_TOKENS: &str = "x-amzn-bedrock-input-token-count";
@@ -69,10 +67,7 @@ impl WireFacts {
     /// moves to the span.
     pub(crate) fn record(&mut self, span: &mut GenAiSpan, error: Option<&CallError>) {
         if let Some(host) = &self.host {
-            span.set_attribute(SERVER_ADDRESS, Arc::clone(host));
-            if let Some(port) = self.port {
-                span.set_attribute(SERVER_PORT, i64::from(port));
-            }
+            span.set_server_address(Arc::clone(host), self.port);
         }
         if let Some(id) = self.request_id.take() {
             span.set_attribute(AWS_REQUEST_ID, id);

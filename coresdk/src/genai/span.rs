@@ -265,9 +265,18 @@ impl GenAiSpan {
 
     /// Records `server.address` and `server.port`.
     pub fn set_server(&mut self, address: &str, port: Option<u16>) {
+        if self.rec.is_some() {
+            self.set_server_address(address.to_owned(), port);
+        }
+    }
+
+    /// Like [`set_server`](Self::set_server) with an address the caller
+    /// already holds as a value: an `Arc<str>` kept for every call to the
+    /// same server is recorded without a copy.
+    pub fn set_server_address(&mut self, address: impl Into<StringValue>, port: Option<u16>) {
         if let Some(rec) = &mut self.rec {
             rec.core
-                .push(KeyValue::new(SERVER_ADDRESS, address.to_owned()));
+                .push(KeyValue::new(SERVER_ADDRESS, Value::String(address.into())));
             if let Some(port) = port {
                 rec.core.push(KeyValue::new(SERVER_PORT, i64::from(port)));
             }
