@@ -154,6 +154,23 @@ mod tests {
         span.attributes.iter().map(|kv| kv.key.as_str()).collect()
     }
 
+    /// Parks `lists` for span `id` and ends it as the handoff would: a span
+    /// with one attribute of its own (`a`), then the parked ones under `limit`.
+    fn end_through_handoff(id: u64, lists: &mut [Vec<KeyValue>; 2], limit: usize) -> SpanData {
+        let mut ended = None;
+        end_with(
+            SpanId::from(id),
+            lists,
+            |_| panic!("the lists can be parked"),
+            || {
+                let mut data = span(id, vec![KeyValue::new("a", 0)]);
+                append_parked(&mut data, limit);
+                ended = Some(data);
+            },
+        );
+        ended.expect("ended")
+    }
+
     #[test]
     fn parked_lists_follow_the_span_attributes_in_order_and_come_back_empty() {
         let mut lists = [
@@ -161,18 +178,7 @@ mod tests {
             vec![KeyValue::new("d", 3)],
         ];
         let capacity = lists[0].capacity();
-        let mut ended = None;
-        end_with(
-            SpanId::from(7),
-            &mut lists,
-            |_| unreachable!(),
-            || {
-                let mut data = span(7, vec![KeyValue::new("a", 0)]);
-                append_parked(&mut data, 128);
-                ended = Some(data);
-            },
-        );
-        let ended = ended.expect("ended");
+        let ended = end_through_handoff(7, &mut lists, 128);
         assert_eq!(keys(&ended), ["a", "b", "c", "d"]);
         assert_eq!(ended.dropped_attributes_count, 0);
         assert!(lists.iter().all(Vec::is_empty));
@@ -185,18 +191,7 @@ mod tests {
             vec![KeyValue::new("b", 1), KeyValue::new("c", 2)],
             vec![KeyValue::new("d", 3), KeyValue::new("e", 4)],
         ];
-        let mut ended = None;
-        end_with(
-            SpanId::from(8),
-            &mut lists,
-            |_| unreachable!(),
-            || {
-                let mut data = span(8, vec![KeyValue::new("a", 0)]);
-                append_parked(&mut data, 2);
-                ended = Some(data);
-            },
-        );
-        let ended = ended.expect("ended");
+        let ended = end_through_handoff(8, &mut lists, 2);
         assert_eq!(keys(&ended), ["a", "b"]);
         assert_eq!(ended.dropped_attributes_count, 3);
     }
@@ -208,7 +203,7 @@ mod tests {
         end_with(
             SpanId::from(10),
             &mut lists,
-            |_| unreachable!(),
+            |_| panic!("the lists can be parked"),
             || {
                 append_parked(&mut other, 128);
             },
