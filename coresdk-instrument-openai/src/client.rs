@@ -23,7 +23,8 @@ pub fn instrument<C: Config>(client: Client<C>) -> TracedClient<C> {
 #[derive(Clone)]
 pub struct TracedClient<C: Config> {
     inner: Client<C>,
-    server: Option<(String, Option<u16>)>,
+    /// Shared with every call's span (recorded without a copy).
+    server: Option<(Arc<str>, Option<u16>)>,
     settings: Option<Arc<GenAiSettings>>,
 }
 
@@ -42,7 +43,7 @@ impl<C: Config> TracedClient<C> {
         let server = url::Url::parse(client.config().api_base())
             .ok()
             .and_then(|url| {
-                let host = url.host_str()?.to_owned();
+                let host = Arc::<str>::from(url.host_str()?);
                 Some((host, url.port_or_known_default()))
             });
         Self {
@@ -90,7 +91,7 @@ impl<C: Config> TracedClient<C> {
             None => GenAiSpan::start(Provider::OPENAI, operation, model),
         };
         if let Some((host, port)) = &self.server {
-            span.set_server(host, *port);
+            span.set_server_address(Arc::clone(host), *port);
         }
         span
     }
