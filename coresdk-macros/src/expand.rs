@@ -198,12 +198,8 @@ fn parts(args: &TraceArgs, sig: &syn::Signature) -> Parts {
     let line = quote_spanned!(ident_span=> #located::line!());
     let keys = args.attrs.iter().map(|a| &a.key);
     let intent = &args.intent;
-    // The span name lives in a `static` of its own: its address identifies
-    // the callsite to CoreSDK's pipeline (see `coresdk::telemetry::labels`).
-    let name_len = proc_macro2::Literal::usize_unsuffixed(span_name.len());
-    let name_bytes = syn::LitByteStr::new(span_name.as_bytes(), ident_span);
+    let span_name = syn::LitStr::new(&span_name, ident_span);
     let statics = quote! {
-        static __CORESDK_NAME: [u8; #name_len] = *#name_bytes;
         static __CORESDK_LABELS: #private::Labels = #private::Labels::new(
             #intent,
             #private::concat!(#private::module_path!(), #function_suffix),
@@ -211,7 +207,7 @@ fn parts(args: &TraceArgs, sig: &syn::Signature) -> Parts {
         static __CORESDK_CALLSITE: #private::DefaultCallsite =
             #private::DefaultCallsite::new(&__CORESDK_META);
         static __CORESDK_META: #private::Metadata<'static> = #private::Metadata::new(
-            #private::static_str(&__CORESDK_NAME),
+            #span_name,
             #private::module_path!(),
             #private::LEVEL,
             #private::Option::Some(#file),

@@ -17,10 +17,10 @@
 pub mod config;
 pub mod context;
 pub mod egress;
-mod export_filter;
 pub mod genai;
 #[cfg(doctest)]
 mod guides;
+mod layer;
 pub mod metrics;
 pub mod pipeline;
 pub mod propagation;
@@ -43,8 +43,7 @@ pub use config::{Config, ConfigBuilder, ConfigError};
 /// fn name, e.g. `orders::db::save_order`; for a method, the module of the
 /// `impl` + the method name, as an attribute cannot see the `impl`'s type),
 /// `code.file.path` and `code.line.number` (the line of the `fn`, not of the
-/// attribute; these two come from the callsite metadata through
-/// `tracing-opentelemetry`, so keep its location recording on). When the function fails it
+/// attribute; these two come from the callsite metadata). When the function fails it
 /// also records, on the same span: status Error, `error.type`, an
 /// `exception` event (`exception.type`, `exception.message` = the `Display`
 /// text), the RFC 9457 fields `coresdk.problem.{type,title,status,detail}`
@@ -55,10 +54,11 @@ pub use config::{Config, ConfigBuilder, ConfigError};
 /// With no subscriber (or one that does not want the span) a call costs one
 /// atomic load and allocates nothing; `attrs(...)` is not evaluated.
 ///
-/// Under CoreSDK's layer, `coresdk.intent` and `code.function.name` are added
-/// as `&'static str` values by the pipeline's worker thread, off the
-/// application's thread, before any processor sees the span; so other layers
-/// of that subscriber (`fmt`) do not see them as fields. Under any other subscriber (a plain `tracing-opentelemetry`
+/// Under CoreSDK's layer, `coresdk.intent` and `code.function.name` are
+/// `&'static str` constants of the callsite that the span's record points at;
+/// the pipeline's worker adds them as attributes, so the application thread
+/// copies neither and other layers of that subscriber (`fmt`) do not see them
+/// as fields. Under any other subscriber (a plain `tracing-opentelemetry`
 /// layer, `fmt` alone) they are ordinary `tracing` fields.
 ///
 /// ## Arguments
@@ -117,9 +117,10 @@ pub use config::{Config, ConfigBuilder, ConfigError};
 /// assert_eq!(price(&[1, 2], "EUR").ok(), Some(3));
 /// ```
 pub use coresdk_macros::trace;
+pub use layer::{CoreLayer, SetParentError, SpanExt};
 pub use pipeline::{Stats, stats};
 pub use quality::{score, score_trace};
 pub use setup::{
-    CoreLayer, Guard, SDK_VERSION, SetupError, ShutdownError, instrument, instrument_with, layer,
+    Guard, SDK_VERSION, SetupError, ShutdownError, instrument, instrument_with, layer,
 };
 pub use telemetry::{Problem, RecoveryHint};

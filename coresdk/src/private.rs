@@ -20,7 +20,7 @@ pub use crate::telemetry::outcome::{
     ReturnsResult, record_outcome, require_result,
 };
 pub use crate::telemetry::span_fields::{
-    FIXED_FIELDS, LEVEL, Labels, MAX_ATTRS, enabled, fields, new_span, static_str,
+    FIXED_FIELDS, LEVEL, Labels, MAX_ATTRS, enabled, fields, new_span,
 };
 pub use crate::telemetry::traced_future::TracedFuture;
 pub use crate::telemetry::traced_sync::run_sync;

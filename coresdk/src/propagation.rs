@@ -19,7 +19,8 @@ use opentelemetry::propagation::{
     Extractor, Injector, TextMapCompositePropagator, TextMapPropagator,
 };
 use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
-use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+
+use crate::layer::SpanExt as _;
 
 fn propagator() -> TextMapCompositePropagator {
     TextMapCompositePropagator::new(vec![
@@ -61,7 +62,7 @@ pub fn set_parent(span: &tracing::Span, carrier: &dyn Extractor) -> bool {
     if !cx.span().span_context().is_valid() {
         return false;
     }
-    span.set_parent(cx).is_ok()
+    span.set_parent(&cx).is_ok()
 }
 
 /// Lets [`inject`] write into an [`http::HeaderMap`]. Values that are not valid

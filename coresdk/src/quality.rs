@@ -44,13 +44,13 @@ use std::str::FromStr;
 
 use opentelemetry::KeyValue;
 use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
-use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::genai::attributes::{
     CORESDK_SCORE_ERROR, CORESDK_SCORE_NAME, CORESDK_SCORE_SOURCE, CORESDK_SCORE_SPAN_ID,
     CORESDK_SCORE_TRACE_ID, CORESDK_SCORE_VALUE, LLM_QUALITY_PREFIX, LLM_QUALITY_SCORE,
     QUALITY_SCORE_FAILED_EVENT, QUALITY_SCORED_EVENT,
 };
+use crate::layer::SpanExt as _;
 
 /// The default score name, written as `llm.quality_score`.
 pub const DEFAULT_SCORE_NAME: &str = "quality";
@@ -271,12 +271,12 @@ impl ScoreTarget {
         }
     }
 
-    /// The current span, if one is recorded by an OpenTelemetry layer.
+    /// The current span, if one is recorded by CoreSDK's layer.
     pub fn current() -> Option<Self> {
         Self::of(&tracing::Span::current())
     }
 
-    /// `span`, if it is recorded by an OpenTelemetry layer.
+    /// `span`, if it is recorded by CoreSDK's layer.
     pub fn of(span: &tracing::Span) -> Option<Self> {
         if span.is_disabled() {
             return None;

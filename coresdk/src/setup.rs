@@ -6,29 +6,29 @@ use std::time::Duration;
 
 use opentelemetry::InstrumentationScope;
 use opentelemetry::KeyValue;
-use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkError;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
-use opentelemetry_sdk::trace::{Sampler, SdkTracer, SdkTracerProvider, SpanProcessor};
+use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
 use tracing::Subscriber;
-use tracing_opentelemetry::OpenTelemetryLayer;
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
 use crate::config::{Config, ConfigError, SamplerConfig};
-use crate::export_filter::ExportFilter;
 use crate::genai::attributes as attr;
+use crate::layer::CoreLayer;
+use crate::layer::export_filter::ExportFilter;
+use crate::layer::sampler::HeadSampler;
 use crate::pipeline::diagnostic::{DiagnosticError, LlmDiagnostic};
 use crate::pipeline::export::{ExportCore, ExportError};
-use crate::pipeline::fanout::Fanout;
-use crate::pipeline::handoff::{Chain, Handoff, WorkerSetup};
+use crate::pipeline::handoff::{ApiSpans, Handoff, WorkerError, WorkerSetup};
 use crate::pipeline::masking::{MaskingError, PiiMasking};
+use crate::pipeline::record::RecordLimits;
 use crate::pipeline::sampling::TailSampling;
+use crate::pipeline::stage::{Chain, UserProcessor};
 use crate::pipeline::stats::{Counters, Stats};
-use crate::pipeline::tick::Tick;
 
 /// The CoreSDK version, as reported in `telemetry.distro.version`.
 pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -83,6 +83,15 @@ pub enum ShutdownError {
     Export(String),
 }
 
+impl From<WorkerError> for SetupError {
+    fn from(e: WorkerError) -> Self {
+        match e {
+            WorkerError::Thread(e) => SetupError::Thread(e),
+            WorkerError::Gone => SetupError::WorkerGone,
+        }
+    }
+}
+
 impl From<OTelSdkError> for ShutdownError {
     fn from(e: OTelSdkError) -> Self {
         match e {
@@ -93,6 +102,9 @@ impl From<OTelSdkError> for ShutdownError {
     }
 }
 
+/// How long [`Guard::flush`] waits at most.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Keeps the pipeline running; flushes and shuts it down when dropped.
 ///
 /// Drop (or [`Guard::shutdown`]) waits at most `pipeline.shutdown_timeout`
@@ -100,20 +112,23 @@ impl From<OTelSdkError> for ShutdownError {
 #[must_use = "dropping the Guard shuts the pipeline down: keep it alive for the program's lifetime"]
 #[derive(Debug)]
 pub struct Guard {
-    provider: Option<SdkTracerProvider>,
+    handoff: Arc<Handoff>,
+    /// For spans started through the OpenTelemetry API; they join the handoff.
+    provider: SdkTracerProvider,
     meter_provider: Option<SdkMeterProvider>,
     counters: Arc<Counters>,
     timeout: Duration,
+    shut_down: bool,
 }
 
 impl Guard {
     /// Exports everything queued so far (spans, and metrics when enabled) and
     /// waits for it (bounded).
     pub fn flush(&self) -> Result<(), ShutdownError> {
-        let Some(provider) = &self.provider else {
+        if self.shut_down {
             return Err(ShutdownError::AlreadyShutdown);
-        };
-        let traces = provider.force_flush().map_err(ShutdownError::from);
+        }
+        let traces = self.handoff.flush(FLUSH_TIMEOUT).map_err(ShutdownError::from);
         if let Some(meters) = &self.meter_provider {
             meters.force_flush().map_err(ShutdownError::from)?;
         }
@@ -126,14 +141,16 @@ impl Guard {
     }
 
     fn shutdown_inner(&mut self) -> Result<(), ShutdownError> {
-        let Some(provider) = self.provider.take() else {
+        if std::mem::replace(&mut self.shut_down, true) {
             return Err(ShutdownError::AlreadyShutdown);
-        };
+        }
         // Spans first, so the final pipeline counters include them; the
         // metrics get the last quarter of the budget.
-        let traces = provider
-            .shutdown_with_timeout(self.timeout.mul_f64(0.75))
+        let traces = self
+            .handoff
+            .shutdown(self.timeout.mul_f64(0.75))
             .map_err(ShutdownError::from);
+        let _ = self.provider.shutdown_with_timeout(Duration::ZERO);
         if let Some(meters) = self.meter_provider.take() {
             meters
                 .shutdown_with_timeout(self.timeout.mul_f64(0.25))
@@ -153,10 +170,11 @@ impl Guard {
         self.meter_provider.as_ref()
     }
 
-    /// The OpenTelemetry tracer provider behind this pipeline, for code that
-    /// uses the OpenTelemetry API directly.
+    /// A tracer provider for code that uses the OpenTelemetry API directly:
+    /// its spans go through the same pipeline as `tracing` spans.
+    /// [`instrument`] also installs it as the global tracer provider.
     pub fn tracer_provider(&self) -> Option<&SdkTracerProvider> {
-        self.provider.as_ref()
+        (!self.shut_down).then_some(&self.provider)
     }
 }
 
@@ -187,17 +205,15 @@ pub fn instrument_with(config: Config) -> Result<Guard, SetupError> {
     let installed = (|| {
         // CoreSDK owns the whole subscriber here, so the internal targets are
         // filtered out globally: their callsites are disabled once, and the
-        // OpenTelemetry layer is not wrapped in a per-layer filter, which
-        // would look every span up in the registry again in each callback.
-        let (otel, guard) = otel_layer(config)?;
+        // layer is not wrapped in a per-layer filter, which would look every
+        // span up in the registry again in each callback.
+        let (layer, guard) = start(config)?;
         tracing_subscriber::registry()
             .with(ExportFilter)
-            .with(otel)
+            .with(layer)
             .try_init()
             .map_err(|e| SetupError::SubscriberExists(e.to_string()))?;
-        if let Some(provider) = guard.tracer_provider() {
-            opentelemetry::global::set_tracer_provider(provider.clone());
-        }
+        opentelemetry::global::set_tracer_provider(guard.provider.clone());
         if let Some(meters) = &guard.meter_provider {
             opentelemetry::global::set_meter_provider(meters.clone());
         }
@@ -215,79 +231,63 @@ pub fn instrument_with(config: Config) -> Result<Guard, SetupError> {
 /// ```no_run
 /// use tracing_subscriber::prelude::*;
 ///
-/// let (otel, _guard) = coresdk::layer(coresdk::Config::load()?)?;
+/// let (core, _guard) = coresdk::layer(coresdk::Config::load()?)?;
 /// tracing_subscriber::registry()
 ///     .with(tracing_subscriber::fmt::layer())
-///     .with(otel)
+///     .with(core)
 ///     .init();
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn layer<S>(config: Config) -> Result<(CoreLayer<S>, Guard), SetupError>
+///
+/// The layer is [`CoreLayer`] behind a per-layer filter that keeps the HTTP
+/// stacks' and provider SDKs' own spans out of the pipeline, while the
+/// application's other layers still see them. Use it on a
+/// `tracing_subscriber::Registry`: CoreSDK keeps its span records in the
+/// registry's extensions.
+pub fn layer<S>(config: Config) -> Result<(impl Layer<S> + Send + Sync + 'static, Guard), SetupError>
 where
     S: Subscriber + for<'span> LookupSpan<'span> + Send + Sync,
 {
-    let (otel, guard) = otel_layer(config)?;
-    // A per-layer filter: the internal targets stay visible to the
-    // application's own layers (a `fmt` layer, say).
-    let otel = otel.with_filter(ExportFilter);
-    Ok((Box::new(otel), guard))
+    let (layer, guard) = start(config)?;
+    Ok((layer.with_filter(ExportFilter), guard))
 }
 
-/// The `tracing` → OpenTelemetry layer, unfiltered, and the pipeline's [`Guard`].
-fn otel_layer<S>(config: Config) -> Result<(OpenTelemetryLayer<S, SdkTracer>, Guard), SetupError>
-where
-    S: Subscriber + for<'span> LookupSpan<'span> + Send + Sync,
-{
-    let provider_parts = ProviderParts::from(&config);
-    let context_activation = config.pipeline().otel_context_activation();
+/// Starts the pipeline: its worker and stage chain, the layer that feeds it,
+/// and the guard that stops it.
+fn start(config: Config) -> Result<(CoreLayer, Guard), SetupError> {
+    let parts = ProviderParts::from(&config);
     crate::genai::set_settings(crate::genai::GenAiSettings::from_config(config.genai()));
     let counters = Arc::new(Counters::default());
-    let meter_provider = crate::metrics::start(&config, &provider_parts.resource, &counters)?;
-    let handoff = start_pipeline(config, &provider_parts.resource, &counters)?
-        .with_attribute_limit(provider_parts.attribute_limit);
+    let meter_provider = crate::metrics::start(&config, &parts.resource, &counters)?;
+    let head_sampler = HeadSampler::from_config(config.sampler());
+    let activation = config.pipeline().otel_context_activation();
+    let handoff = Arc::new(start_pipeline(config, &parts.resource, &counters)?);
 
     let provider = SdkTracerProvider::builder()
-        .with_span_processor(handoff)
-        .with_resource(provider_parts.resource)
-        .with_sampler(provider_parts.sampler)
-        .with_max_attributes_per_span(provider_parts.attribute_limit)
+        .with_span_processor(ApiSpans(Arc::clone(&handoff)))
+        .with_resource(parts.resource)
+        .with_sampler(parts.sampler)
+        .with_max_attributes_per_span(parts.limits.attributes as u32)
         .build();
-    let scope = InstrumentationScope::builder("coresdk")
-        .with_version(SDK_VERSION)
-        .build();
-    let tracer = provider.tracer_with_scope(scope);
-
-    // Thread, target and busy/idle attributes are about a third of the layer's
-    // per-span cost and carry nothing an LLM trace needs. Context activation
-    // (a fifth of a `#[trace]` call) is opt-in: see
-    // `PipelineConfig::otel_context_activation`.
-    let otel = tracing_opentelemetry::layer()
-        .with_tracer(tracer)
-        .with_threads(false)
-        .with_target(false)
-        .with_tracked_inactivity(false)
-        .with_context_activation(context_activation);
-
+    let layer = CoreLayer::new(Arc::clone(&handoff), head_sampler, parts.limits, activation);
     Ok((
-        otel,
+        layer,
         Guard {
-            provider: Some(provider),
+            handoff,
+            provider,
             meter_provider,
             counters,
-            timeout: provider_parts.shutdown_timeout,
+            timeout: parts.shutdown_timeout,
+            shut_down: false,
         },
     ))
 }
-
-/// The `tracing` layer returned by [`layer`]: the OpenTelemetry layer with
-/// CoreSDK's filters, boxed so the type stays nameable.
-pub type CoreLayer<S> = Box<dyn Layer<S> + Send + Sync + 'static>;
 
 /// The provider settings taken from the config before it moves to the worker.
 struct ProviderParts {
     resource: Resource,
     sampler: Sampler,
-    attribute_limit: u32,
+    limits: RecordLimits,
     shutdown_timeout: Duration,
 }
 
@@ -327,7 +327,10 @@ impl From<&Config> for ProviderParts {
         Self {
             resource,
             sampler,
-            attribute_limit: config.pipeline().span_attribute_count_limit(),
+            limits: RecordLimits {
+                attributes: config.pipeline().span_attribute_count_limit() as usize,
+                ..RecordLimits::default()
+            },
             shutdown_timeout: config.pipeline().shutdown_timeout(),
         }
     }
@@ -345,29 +348,21 @@ fn start_pipeline(
     let resource = resource.clone();
     let export_counters = Arc::clone(counters);
     let build = move || -> Result<Chain, SetupError> {
-        let export = ExportCore::new(&config, &resource, Arc::clone(&export_counters))?;
-        let mut targets = std::mem::take(&mut config.processors);
-        targets.push(Box::new(export.clone()));
-        let mut tickers: Vec<Arc<dyn Tick>> = Vec::new();
-        let after_diagnostic: Box<dyn SpanProcessor> = if config.tail_sampling().enabled() {
-            let sampling = TailSampling::from_config(
+        let mut chain = Chain::new();
+        if config.pii().enabled() {
+            chain = chain.then(PiiMasking::from_config(config.pii())?);
+        }
+        chain = chain.then(LlmDiagnostic::from_config(&config)?);
+        if config.tail_sampling().enabled() {
+            chain = chain.then(TailSampling::from_config(
                 config.tail_sampling(),
-                Box::new(Fanout::new(targets)),
-                export_counters,
-            );
-            tickers.push(Arc::new(sampling.clone()));
-            Box::new(sampling)
-        } else {
-            Box::new(Fanout::new(targets))
-        };
-        tickers.push(Arc::new(export));
-        let diagnostic = LlmDiagnostic::from_config(&config, after_diagnostic)?;
-        let chain: Box<dyn SpanProcessor> = if config.pii().enabled() {
-            Box::new(PiiMasking::from_config(config.pii(), Box::new(diagnostic))?)
-        } else {
-            Box::new(diagnostic)
-        };
-        Ok((chain, tickers))
+                Arc::clone(&export_counters),
+            ));
+        }
+        for processor in std::mem::take(&mut config.processors) {
+            chain.push(Box::new(UserProcessor(processor)));
+        }
+        Ok(chain.then(ExportCore::new(&config, &resource, export_counters)?))
     };
     Handoff::start(
         queue_size,
@@ -375,6 +370,9 @@ fn start_pipeline(
         WorkerSetup {
             build: Box::new(build),
             batch_delay,
+            scope: InstrumentationScope::builder("coresdk")
+                .with_version(SDK_VERSION)
+                .build(),
         },
     )
 }

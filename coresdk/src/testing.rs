@@ -84,14 +84,15 @@ impl SpanProcessor for SpanCapture {
 
 /// A bare handoff (bounded queue + worker thread) in front of `processor`,
 /// exporting nowhere: measures or tests the handoff on its own. The returned
-/// processor's `on_end` is exactly what an application thread runs per span.
+/// processor's `on_end` is exactly what an application thread runs per span
+/// ended through the OpenTelemetry API.
 pub fn handoff_to(
     processor: impl SpanProcessor + 'static,
     queue_size: usize,
 ) -> Result<impl SpanProcessor, crate::SetupError> {
     use crate::pipeline::export::ExportCore;
-    use crate::pipeline::fanout::Fanout;
-    use crate::pipeline::handoff::{Handoff, WorkerSetup};
+    use crate::pipeline::handoff::{ApiSpans, Handoff, WorkerSetup};
+    use crate::pipeline::stage::{Chain, UserProcessor};
     use crate::pipeline::stats::Counters;
 
     let config = crate::Config::builder()
@@ -104,27 +105,26 @@ pub fn handoff_to(
     let counters = Arc::new(Counters::default());
     let export_counters = Arc::clone(&counters);
     let batch_delay = config.pipeline().batch_delay();
-    let build = move || {
+    let build = move || -> Result<Chain, crate::SetupError> {
         let export = ExportCore::new(
             &config,
             &opentelemetry_sdk::Resource::builder_empty().build(),
             export_counters,
         )?;
-        let chain: Box<dyn SpanProcessor> = Box::new(Fanout::new(vec![
-            Box::new(processor),
-            Box::new(export.clone()),
-        ]));
-        let tickers: Vec<Arc<dyn crate::pipeline::tick::Tick>> = vec![Arc::new(export)];
-        Ok((chain, tickers))
+        Ok(Chain::new()
+            .then(UserProcessor(Box::new(processor)))
+            .then(export))
     };
-    Handoff::start(
+    let handoff = Handoff::start(
         queue_size,
         counters,
         WorkerSetup {
             build: Box::new(build),
             batch_delay,
+            scope: opentelemetry::InstrumentationScope::builder("coresdk").build(),
         },
-    )
+    )?;
+    Ok(ApiSpans(Arc::new(handoff)))
 }
 
 /// Installs the full pipeline (handoff → masking → diagnostic) with no

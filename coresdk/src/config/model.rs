@@ -296,9 +296,8 @@ impl PipelineConfig {
     /// Whether entering a `tracing` span also makes its OpenTelemetry span
     /// the current OpenTelemetry context (`opentelemetry::Context::current()`),
     /// for code instrumented with the OpenTelemetry API directly. Off by
-    /// default: it costs about a fifth of a `#[trace]` call, and `tracing`
-    /// code, CoreSDK's own instrumentation and
-    /// `OpenTelemetrySpanExt::context()` do not need it.
+    /// default: `tracing` code, CoreSDK's own instrumentation and
+    /// [`SpanExt::context`](crate::SpanExt::context) do not need it.
     pub fn otel_context_activation(&self) -> bool {
         self.otel_context_activation
     }

@@ -14,15 +14,25 @@ pub const CODE_FUNCTION_NAME: &str = "code.function.name";
 pub const CODE_FILE_PATH: &str = "code.file.path";
 /// Source line of the instrumented function.
 pub const CODE_LINE_NUMBER: &str = "code.line.number";
-/// Module path, as recorded by `tracing-opentelemetry`.
+/// Module path of the callsite.
 pub const CODE_MODULE_NAME: &str = "code.module.name";
 
-// --- tracing-opentelemetry span fields -----------------------------------------
+// --- `otel.*` span fields ------------------------------------------------------
+// Read by CoreSDK's layer as `tracing-opentelemetry` reads them, so spans
+// written for either layer come out the same.
 
-/// The span field `tracing-opentelemetry` takes the OTel span name from.
+/// The span field the span name is taken from.
 pub const OTEL_NAME_FIELD: &str = "otel.name";
-/// The span field `tracing-opentelemetry` takes the OTel span kind from.
+/// The span field the span kind is taken from (`client`, `server`, …).
 pub const OTEL_KIND_FIELD: &str = "otel.kind";
+/// The span field the status code is taken from (`ok`, `error`).
+pub const OTEL_STATUS_CODE_FIELD: &str = "otel.status_code";
+/// The span field an error status description is taken from.
+pub const OTEL_STATUS_DESCRIPTION_FIELD: &str = "otel.status_description";
+/// Attribute of span events: the event's level (`INFO`, `ERROR`, …).
+pub const EVENT_LEVEL: &str = "level";
+/// Attribute of span events: the event's `tracing` target.
+pub const EVENT_TARGET: &str = "target";
 
 // --- CoreSDK ------------------------------------------------------------------
 

@@ -23,7 +23,6 @@ mod recorder;
 mod retrieval;
 mod settings;
 mod span;
-mod span_callsite;
 mod tool;
 
 pub use capture::{TRUNCATION_MARKER, truncate_content};

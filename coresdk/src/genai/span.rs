@@ -1,16 +1,17 @@
 //! [`GenAiSpan`]: one GenAI client call as a span (`{operation} {model}`,
 //! kind CLIENT, child of the current `tracing` span).
 //!
-//! Attributes are buffered and applied in one call when the span ends: core
-//! `gen_ai.*` attributes first, per-message ones last, so an attribute count
-//! limit drops messages before it drops the facts.
+//! Attributes and events are buffered and moved into the span's record in one
+//! step when the call ends: core `gen_ai.*` attributes first, per-message
+//! ones last, so an attribute count limit drops messages before it drops the
+//! facts.
 
+use std::borrow::Cow;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
-use opentelemetry::trace::{Status, TraceContextExt};
+use opentelemetry::trace::{Event, SpanKind, Status};
 use opentelemetry::{KeyValue, StringValue, Value};
-use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use super::attributes::{
     CORESDK_CANCELLED, CORESDK_PROBLEM_DETAIL, CORESDK_PROBLEM_STATUS, CORESDK_PROBLEM_TITLE,
@@ -33,8 +34,6 @@ use super::error::CallError;
 use super::message::{ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, Usage};
 use super::recorder::{Recorder, finish_reason_value, string_array};
 use super::settings::{GenAiSettings, settings};
-use super::span_callsite;
-use crate::pipeline::deferred;
 
 /// The GenAI operation (`gen_ai.operation.name`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,9 +100,11 @@ impl Provider {
     }
 }
 
-/// State kept only when the span is recorded (sampled, with an OTel layer).
+/// The `tracing` target of GenAI spans.
+const TARGET: &str = "coresdk::genai";
+
+/// State kept only when the span is recorded (sampled, under CoreSDK's layer).
 struct Recording {
-    cx: opentelemetry::Context,
     settings: Arc<GenAiSettings>,
     provider: Option<Provider>,
     start: Instant,
@@ -114,10 +115,8 @@ struct Recording {
     first_chunk: Option<Duration>,
     core: Vec<KeyValue>,
     messages: Vec<KeyValue>,
+    events: Vec<Event>,
     error: Option<String>,
-    /// The span ends into CoreSDK's handoff, which takes the buffered
-    /// attributes with the end (see `pipeline::deferred`).
-    hand_over: bool,
 }
 
 /// What a GenAI span is: its name, kind, operation and provider.
@@ -138,7 +137,8 @@ pub(crate) struct SpanShape<'a> {
 /// the caller abandoned the call (a dropped future or stream): the span ends
 /// with `coresdk.cancelled = true`. Run the provider call inside
 /// [`span`](Self::span) so nested spans parent to it.
-/// When no OpenTelemetry layer records the span every method is a no-op.
+/// When CoreSDK's layer does not record the span (no pipeline, or not
+/// sampled) every method is a no-op.
 #[must_use = "the span ends when dropped"]
 pub struct GenAiSpan {
     span: tracing::Span,
@@ -171,17 +171,20 @@ impl GenAiSpan {
         Self::start_named(provider, operation, model, || settings)
     }
 
-    /// A CLIENT span named `{operation} {model}`, the name built without a
-    /// heap allocation; `settings` is only read when the span is recorded.
+    /// A CLIENT span named `{operation} {model}`; `settings` is only read
+    /// when the span is recorded.
     fn start_named(
         provider: Provider,
         operation: Operation,
         model: &str,
         settings: impl FnOnce() -> Arc<GenAiSettings>,
     ) -> Self {
-        with_span_name(operation.as_str(), model, |name| {
-            Self::start_inner(name, false, operation, Some(provider), model, settings)
-        })
+        let name = if model.is_empty() {
+            operation.as_str().to_owned()
+        } else {
+            format!("{} {model}", operation.as_str())
+        };
+        Self::start_inner(name, false, operation, Some(provider), model, settings)
     }
 
     /// Starts a span of any GenAI operation: the shared core of client,
@@ -195,27 +198,43 @@ impl GenAiSpan {
             model,
             settings,
         } = shape;
-        Self::start_inner(&name, internal, operation, provider, model, || settings)
+        Self::start_inner(name, internal, operation, provider, model, || settings)
     }
 
     fn start_inner(
-        name: &str,
+        name: String,
         internal: bool,
         operation: Operation,
         provider: Option<Provider>,
         model: &str,
         settings: impl FnOnce() -> Arc<GenAiSettings>,
     ) -> Self {
-        let span = span_callsite::new_span(name, internal);
+        // Target `coresdk::genai`, level INFO, no fields: the name and kind
+        // go straight into the record, and a GenAI span's code location
+        // (this file) says nothing about the caller, so none is recorded.
+        let span = if internal {
+            tracing::info_span!(target: TARGET, "genai_internal")
+        } else {
+            tracing::info_span!(target: TARGET, "genai_client")
+        };
         if span.is_disabled() {
             return Self { span, rec: None };
         }
-        let cx = span.context();
-        if !cx.span().is_recording() {
+        let kind = if internal {
+            SpanKind::Internal
+        } else {
+            SpanKind::Client
+        };
+        let recording = crate::layer::with_record(&span, |record| {
+            record.kind = kind;
+            record.location = false;
+            record.name = Some(Cow::Owned(name));
+            record.sampled
+        });
+        if recording != Some(true) {
             return Self { span, rec: None };
         }
-        let hand_over = deferred::started_here(cx.span().span_context().span_id());
-        let mut core = take_buffer(CORE_CAPACITY);
+        let mut core = Vec::with_capacity(CORE_CAPACITY);
         core.push(KeyValue::new(GEN_AI_OPERATION_NAME, operation.as_str()));
         if let Some(provider) = provider {
             core.push(KeyValue::new(GEN_AI_PROVIDER_NAME, provider.name));
@@ -229,7 +248,6 @@ impl GenAiSpan {
         Self {
             span,
             rec: Some(Box::new(Recording {
-                cx,
                 settings: settings(),
                 provider,
                 start: Instant::now(),
@@ -237,9 +255,9 @@ impl GenAiSpan {
                 max_tokens: None,
                 first_chunk: None,
                 core,
-                messages: take_buffer(0),
+                messages: Vec::new(),
+                events: Vec::new(),
                 error: None,
-                hand_over,
             })),
         }
     }
@@ -249,7 +267,7 @@ impl GenAiSpan {
         &self.span
     }
 
-    /// Whether attributes are being recorded (an OTel layer samples this span).
+    /// Whether attributes are being recorded (CoreSDK's layer samples this span).
     /// Providers can skip translating requests when it is not.
     pub fn is_recording(&self) -> bool {
         self.rec.is_some()
@@ -379,7 +397,7 @@ impl GenAiSpan {
         let elapsed = rec.start.elapsed();
         rec.first_chunk = Some(elapsed);
         let ms = elapsed.as_secs_f64() * 1000.0;
-        rec.cx.span().add_event(
+        rec.event(
             FIRST_TOKEN_RECEIVED_EVENT,
             vec![KeyValue::new(LLM_TIME_TO_FIRST_TOKEN_MS, ms)],
         );
@@ -421,7 +439,7 @@ impl GenAiSpan {
                 .max_tokens
                 .map(|limit| vec![KeyValue::new(GEN_AI_REQUEST_MAX_TOKENS, to_i64(limit))])
                 .unwrap_or_default();
-            rec.cx.span().add_event(RESPONSE_TRUNCATED_EVENT, attrs);
+            rec.event(RESPONSE_TRUNCATED_EVENT, attrs);
         }
         record_usage(rec, response.model.as_deref(), &response.usage);
         let recorder = Recorder::new(&rec.settings);
@@ -459,7 +477,7 @@ impl GenAiSpan {
         if let Some(hint) = error.recovery_hint() {
             core.push(KeyValue::new(CORESDK_RECOVERY_HINT, hint.to_owned()));
         }
-        rec.cx.span().add_event(
+        rec.event(
             EXCEPTION_EVENT,
             vec![
                 KeyValue::new(EXCEPTION_TYPE, error.error_type().to_owned()),
@@ -497,7 +515,7 @@ impl GenAiSpan {
             KeyValue::new(CORESDK_PROBLEM_STATUS, 500_i64),
             KeyValue::new(CORESDK_PROBLEM_DETAIL, message.to_owned()),
         ]);
-        rec.cx.span().add_event(
+        rec.event(
             EXCEPTION_EVENT,
             vec![
                 KeyValue::new(EXCEPTION_TYPE, error_type.to_owned()),
@@ -543,33 +561,27 @@ impl GenAiSpan {
         if rec.provider.is_some() {
             crate::metrics::record_span_metrics(&rec.core, elapsed, rec.first_chunk);
         }
-        let span = rec.cx.span();
-        if let Some(message) = rec.error.take() {
-            span.set_status(Status::error(message));
-        }
-        // The span is ended here, when the call ends: tracing-opentelemetry
-        // would end it at the `tracing` span's last exit, which for a span
-        // that outlived its last poll (a stream consumed later) is when the
-        // request future returned. Its own end at close is then a no-op.
-        let mut lists = [
-            std::mem::take(&mut rec.core),
-            std::mem::take(&mut rec.messages),
-        ];
-        let set = |lists: &mut [Vec<KeyValue>; 2]| {
-            let [core, messages] = lists;
-            span.set_attributes(core.drain(..).chain(messages.drain(..)));
-        };
-        if rec.hand_over {
-            deferred::end_with(span.span_context().span_id(), &mut lists, set, || {
-                span.end();
-            });
-        } else {
-            set(&mut lists);
-            span.end();
-        }
-        let [core, messages] = lists;
-        give_back(core);
-        give_back(messages);
+        let status = rec.error.take().map(Status::error);
+        let Recording {
+            core,
+            messages,
+            events,
+            ..
+        } = *rec;
+        // The call's end is the span's end, even when the `tracing` span
+        // closes later (a stream's span handle outliving its last poll).
+        let end = SystemTime::now();
+        crate::layer::with_record(&self.span, move |record| {
+            record.extend_attributes(core);
+            record.extend_attributes(messages);
+            for event in events {
+                record.push_event(event);
+            }
+            if let Some(status) = status {
+                record.set_status(status);
+            }
+            record.end = Some(end);
+        });
     }
 }
 
@@ -582,69 +594,14 @@ impl Drop for GenAiSpan {
     }
 }
 
-/// Calls `f` with `{operation} {model}` (or `{operation}`), built on the stack
-/// when short: the `tracing` layer copies the name anyway.
-fn with_span_name<R>(operation: &str, model: &str, f: impl FnOnce(&str) -> R) -> R {
-    if model.is_empty() {
-        return f(operation);
-    }
-    let len = operation.len() + 1 + model.len();
-    let mut buf = [0_u8; 128];
-    if let Some(out) = buf.get_mut(..len) {
-        let (op, rest) = out.split_at_mut(operation.len());
-        op.copy_from_slice(operation.as_bytes());
-        if let Some((space, m)) = rest.split_first_mut() {
-            *space = b' ';
-            m.copy_from_slice(model.as_bytes());
-        }
-        if let Ok(name) = std::str::from_utf8(out) {
-            return f(name);
-        }
-    }
-    let mut name = String::with_capacity(len);
-    name.push_str(operation);
-    name.push(' ');
-    name.push_str(model);
-    f(&name)
-}
-
 /// Initial capacity of the core attribute list (fits a typical chat call).
 const CORE_CAPACITY: usize = 32;
-/// Buffers kept per thread for reuse.
-const POOLED_BUFFERS: usize = 4;
-/// Larger buffers are freed, not kept.
-const POOLED_MAX_CAPACITY: usize = 128;
 
-thread_local! {
-    /// Emptied attribute buffers of ended spans, reused by the next spans
-    /// started on this thread (saves two large allocations per call).
-    static BUFFERS: std::cell::RefCell<Vec<Vec<KeyValue>>> =
-        const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// An empty attribute buffer: a pooled one, or a new one with `capacity`.
-fn take_buffer(capacity: usize) -> Vec<KeyValue> {
-    match BUFFERS.try_with(|pool| pool.borrow_mut().pop()) {
-        Ok(Some(mut buffer)) => {
-            buffer.reserve(capacity);
-            buffer
-        }
-        _ => Vec::with_capacity(capacity),
+impl Recording {
+    fn event(&mut self, name: &'static str, attributes: Vec<KeyValue>) {
+        self.events
+            .push(Event::new(name, SystemTime::now(), attributes, 0));
     }
-}
-
-/// Returns an emptied buffer to this thread's pool (if there is room).
-fn give_back(mut buffer: Vec<KeyValue>) {
-    buffer.clear();
-    if buffer.capacity() == 0 || buffer.capacity() > POOLED_MAX_CAPACITY {
-        return;
-    }
-    let _ = BUFFERS.try_with(|pool| {
-        let mut pool = pool.borrow_mut();
-        if pool.len() < POOLED_BUFFERS {
-            pool.push(buffer);
-        }
-    });
 }
 
 fn to_i64(v: u64) -> i64 {
@@ -698,8 +655,8 @@ fn record_usage(rec: &mut Recording, response_model: Option<&str>, usage: &Usage
 mod tests {
     use std::collections::BTreeMap;
 
-    use opentelemetry::trace::{SpanKind, TracerProvider as _};
-    use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData};
+    use opentelemetry::trace::SpanKind;
+    use opentelemetry_sdk::trace::SpanData;
     use tracing_subscriber::layer::SubscriberExt;
 
     use super::*;
@@ -707,19 +664,22 @@ mod tests {
     use crate::genai::message::{Completion, FinishReason, Message, Role};
     use crate::testing::SpanCapture;
 
+    /// Runs `f` under a CoreSDK pipeline (no masking, no exporter) and
+    /// returns the spans it ended, in end order.
     fn capture<F: FnOnce()>(f: F) -> Vec<SpanData> {
         let capture = SpanCapture::new();
-        let provider = SdkTracerProvider::builder()
-            .with_span_processor(capture.clone())
-            .build();
-        let layer = tracing_opentelemetry::layer()
-            .with_location(false)
-            .with_threads(false)
-            .with_target(false)
-            .with_tracked_inactivity(false)
-            .with_tracer(provider.tracer("test"));
+        let config = crate::Config::builder()
+            .without_env()
+            .without_config_file()
+            .with_exporter(crate::config::ExporterKind::None)
+            .with_pii_masking(false)
+            .with_processor(capture.clone())
+            .build()
+            .expect("config");
+        let (layer, guard) = crate::layer(config).expect("pipeline");
         let subscriber = tracing_subscriber::registry().with(layer);
         tracing::subscriber::with_default(subscriber, f);
+        guard.shutdown().expect("shutdown");
         capture.spans()
     }
 
@@ -852,16 +812,7 @@ mod tests {
 
     #[test]
     fn genai_spans_carry_no_code_location_of_their_own() {
-        let capture = SpanCapture::new();
-        let provider = SdkTracerProvider::builder()
-            .with_span_processor(capture.clone())
-            .build();
-        // Locations on, as the pipeline's layer has them.
-        let layer = tracing_opentelemetry::layer()
-            .with_location(true)
-            .with_tracer(provider.tracer("test"));
-        let subscriber = tracing_subscriber::registry().with(layer);
-        tracing::subscriber::with_default(subscriber, || {
+        let spans = capture(|| {
             let span = GenAiSpan::start_with_settings(
                 Provider::AWS_BEDROCK,
                 Operation::Chat,
@@ -871,7 +822,6 @@ mod tests {
             assert!(span.is_recording());
             span.end();
         });
-        let spans = capture.spans();
         assert_eq!(spans[0].name, "chat m");
         assert_eq!(spans[0].span_kind, SpanKind::Client);
         let code: Vec<&str> = spans[0]

@@ -13,10 +13,10 @@
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use opentelemetry::Context;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
-use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
+use opentelemetry_sdk::trace::SpanData;
 
+use super::stage::{Stage, Verdict};
 use super::trace_table::{TableStats, TraceTable};
 use crate::config::Config;
 use crate::egress::{
@@ -67,7 +67,6 @@ pub enum DiagnosticError {
 /// The diagnostic stage. Runs on the pipeline's worker thread, after masking.
 #[derive(Debug)]
 pub struct LlmDiagnostic {
-    next: Box<dyn SpanProcessor>,
     table: Option<Mutex<TraceTable>>,
     sink: EgressSink,
     service: String,
@@ -76,19 +75,15 @@ pub struct LlmDiagnostic {
 }
 
 impl LlmDiagnostic {
-    /// Builds the stage in front of `next`.
-    pub fn from_config(
-        config: &Config,
-        next: Box<dyn SpanProcessor>,
-    ) -> Result<Self, DiagnosticError> {
-        Self::with_limits(config, DiagnosticLimits::default(), next)
+    /// Builds the stage.
+    pub fn from_config(config: &Config) -> Result<Self, DiagnosticError> {
+        Self::with_limits(config, DiagnosticLimits::default())
     }
 
     /// Builds the stage with explicit bounds on its per-trace state.
     pub fn with_limits(
         config: &Config,
         limits: DiagnosticLimits,
-        next: Box<dyn SpanProcessor>,
     ) -> Result<Self, DiagnosticError> {
         let export = config.llm_export();
         let mut settings =
@@ -122,7 +117,6 @@ impl LlmDiagnostic {
         let sink =
             EgressSink::start(settings).map_err(|source| DiagnosticError::Thread { source })?;
         Ok(Self {
-            next,
             table: export
                 .enabled()
                 .then(|| Mutex::new(TraceTable::new(limits, slow_threshold))),
@@ -151,10 +145,8 @@ impl LlmDiagnostic {
     }
 }
 
-impl SpanProcessor for LlmDiagnostic {
-    fn on_start(&self, _span: &mut Span, _cx: &Context) {}
-
-    fn on_end(&self, span: SpanData) {
+impl Stage for LlmDiagnostic {
+    fn on_span(&mut self, span: SpanData) -> Verdict {
         self.sink.send_span(&span);
         if let Some(table) = &self.table {
             let completed = table
@@ -173,34 +165,33 @@ impl SpanProcessor for LlmDiagnostic {
                 }
             }
         }
-        self.next.on_end(span);
+        Verdict::Forward(span)
     }
 
-    fn force_flush(&self) -> OTelSdkResult {
+    fn flush(&mut self, deadline: Instant) -> (Vec<SpanData>, OTelSdkResult) {
         if let Some(table) = &self.table {
             table
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .sweep(Instant::now());
         }
-        let egress = self.sink.flush(FLUSH_WAIT);
-        let next = self.next.force_flush();
-        if egress {
-            next
+        let wait = FLUSH_WAIT.min(deadline.saturating_duration_since(Instant::now()));
+        let result = if self.sink.flush(wait) {
+            Ok(())
         } else {
-            next.and(Err(OTelSdkError::Timeout(FLUSH_WAIT)))
-        }
+            Err(OTelSdkError::Timeout(wait))
+        };
+        (Vec::new(), result)
     }
 
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        let start = Instant::now();
-        let egress = self.sink.shutdown(timeout / 2);
-        let left = timeout.saturating_sub(start.elapsed());
-        let next = self.next.shutdown_with_timeout(left);
-        if egress {
-            next
+    fn shutdown(&mut self, deadline: Instant) -> (Vec<SpanData>, OTelSdkResult) {
+        // Half of what is left: the stages after this one need the rest.
+        let budget = deadline.saturating_duration_since(Instant::now()) / 2;
+        let result = if self.sink.shutdown(budget) {
+            Ok(())
         } else {
-            next.and(Err(OTelSdkError::Timeout(timeout)))
-        }
+            Err(OTelSdkError::Timeout(budget))
+        };
+        (Vec::new(), result)
     }
 }

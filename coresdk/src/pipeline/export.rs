@@ -15,12 +15,12 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use opentelemetry::Context;
 use opentelemetry_otlp::{RetryPolicy, WithExportConfig, WithHttpConfig, WithTonicConfig};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
-use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
+use super::stage::{Stage, Verdict};
 use super::stats::Counters;
 use super::stdout::SpanTreeWriter;
 use crate::config::{Config, ExporterKind, OtlpProtocol};
@@ -244,8 +244,8 @@ impl Drop for Core {
     }
 }
 
-/// The export stage, shared between the chain (as its last [`SpanProcessor`]) and
-/// the worker loop (which calls [`ExportCore::tick`] when the batch delay passes).
+/// The export stage, the last [`Stage`] of the chain. Its requests' tasks
+/// share its state (hence the `Arc`).
 ///
 /// OTLP requests run as tasks on the stage's own one-thread Tokio runtime, at
 /// most a few at once, so the worker keeps draining the handoff queue while a
@@ -336,17 +336,6 @@ impl ExportCore {
     }
 }
 
-impl super::tick::Tick for ExportCore {
-    /// Sends what is buffered, unless a retry is still backing off.
-    fn tick(&self) {
-        let shared = self.shared();
-        {
-            let mut state = shared.lock();
-            shared.pump(&mut state, true);
-        }
-        shared.exporter.flush();
-    }
-}
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -496,21 +485,42 @@ fn log_failure(state: &mut State, error: &OTelSdkError) {
     }
 }
 
-impl SpanProcessor for ExportCore {
-    fn on_start(&self, _span: &mut Span, _cx: &Context) {}
-
-    fn on_end(&self, span: SpanData) {
+impl Stage for ExportCore {
+    fn on_span(&mut self, span: SpanData) -> Verdict {
         self.shared().push(span);
+        // Held until a batch carries it (or it is counted as failed).
+        Verdict::Hold
     }
 
-    fn force_flush(&self) -> OTelSdkResult {
-        let result = self.drain(Instant::now() + self.shared().timeout);
+    /// Sends what is buffered, unless a retry is still backing off.
+    fn tick(&mut self, _now: Instant) -> Vec<SpanData> {
+        let shared = self.shared();
+        {
+            let mut state = shared.lock();
+            shared.pump(&mut state, true);
+        }
+        shared.exporter.flush();
+        Vec::new()
+    }
+
+    fn flush(&mut self, deadline: Instant) -> (Vec<SpanData>, OTelSdkResult) {
+        (Vec::new(), self.force_flush_until(deadline))
+    }
+
+    fn shutdown(&mut self, deadline: Instant) -> (Vec<SpanData>, OTelSdkResult) {
+        (Vec::new(), self.shutdown_until(deadline))
+    }
+}
+
+impl ExportCore {
+    fn force_flush_until(&self, deadline: Instant) -> OTelSdkResult {
+        let deadline = deadline.min(Instant::now() + self.shared().timeout);
+        let result = self.drain(deadline);
         self.shared().exporter.flush();
         result
     }
 
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        let deadline = Instant::now() + timeout;
+    fn shutdown_until(&self, deadline: Instant) -> OTelSdkResult {
         let flushed = self.drain(deadline);
         let shared = self.shared();
         {

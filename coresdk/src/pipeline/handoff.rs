@@ -1,8 +1,11 @@
-//! The head of the chain: the only processor registered with the provider.
+//! The handoff: the bounded queue between the application's threads and the
+//! pipeline's worker thread, and the worker loop itself.
 //!
-//! `on_end` runs on the application's thread inside `Span::end`; all it does is
-//! a non-blocking `try_send` into a bounded queue. A full queue drops the span
-//! and counts it. One worker thread drains the queue through the stages.
+//! On the application thread a closing span costs a non-blocking `try_send`
+//! of its [`SpanRecord`]; a full queue drops the span and counts it. Spans
+//! started through the OpenTelemetry API arrive the same way as `SpanData`
+//! (see [`ApiSpans`]). The worker turns records into `SpanData` and runs them
+//! through the [`Chain`].
 //!
 //! The worker does not block in `recv`: a blocked receiver makes every send pay
 //! for a futex wake-up (about a microsecond). Instead it drains the queue, then
@@ -15,25 +18,34 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use opentelemetry::Context;
-use opentelemetry::trace::Span as _;
+use opentelemetry::{Context, InstrumentationScope};
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
-use opentelemetry_sdk::trace::{Span, SpanData, SpanLimits, SpanProcessor};
+use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 
-use super::deferred;
+use super::record::SpanRecord;
+use super::stage::Chain;
 use super::stats::Counters;
-use super::tick::Tick;
-use crate::setup::SetupError;
-use crate::telemetry::labels;
 
 /// What travels from the application threads to the worker.
 // Spans travel unboxed: the queue's slots are allocated once, and boxing would
 // cost the application thread an allocation per span.
 #[allow(clippy::large_enum_variant)]
 enum Message {
+    Record(SpanRecord),
     Span(SpanData),
-    Flush(SyncSender<OTelSdkResult>),
-    Shutdown(Duration, SyncSender<OTelSdkResult>),
+    Flush(Instant, SyncSender<OTelSdkResult>),
+    Shutdown(Instant, SyncSender<OTelSdkResult>),
+}
+
+impl std::fmt::Debug for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Message::Record(_) => "Record",
+            Message::Span(_) => "Span",
+            Message::Flush(..) => "Flush",
+            Message::Shutdown(..) => "Shutdown",
+        })
+    }
 }
 
 /// Longest the worker sleeps between drains when nothing wakes it.
@@ -48,7 +60,32 @@ struct Wake {
     parked: AtomicBool,
 }
 
-/// The handoff processor. See the module docs.
+/// Why the worker could not be started.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub(crate) enum WorkerError {
+    /// The thread could not be spawned.
+    #[error("cannot start the pipeline thread: {0}")]
+    Thread(#[source] std::io::Error),
+    /// The thread stopped while it was being set up.
+    #[error("the pipeline thread stopped during setup")]
+    Gone,
+}
+
+/// Builds the chain on the worker thread (the exporter's runtime lives there).
+pub(crate) type BuildChain<E> = Box<dyn FnOnce() -> Result<Chain, E> + Send>;
+
+/// What the worker thread is given when it starts.
+pub(crate) struct WorkerSetup<E> {
+    /// Builds the chain; runs first thing on the worker.
+    pub(crate) build: BuildChain<E>,
+    /// How often stages are ticked.
+    pub(crate) batch_delay: Duration,
+    /// The instrumentation scope of spans recorded by CoreSDK's layer.
+    pub(crate) scope: InstrumentationScope,
+}
+
+/// The sending side of the queue. See the module docs.
 #[derive(Debug)]
 pub(crate) struct Handoff {
     tx: SyncSender<Message>,
@@ -56,46 +93,19 @@ pub(crate) struct Handoff {
     closed: AtomicBool,
     wake: Arc<Wake>,
     wake_at: usize,
-    /// The provider's attribute count limit, for attributes handed over at
-    /// the end of a span (see [`deferred`]).
-    attribute_limit: usize,
     thread: std::thread::Thread,
     worker: Mutex<Option<JoinHandle<()>>>,
 }
 
-impl std::fmt::Debug for Message {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Message::Span(_) => "Span",
-            Message::Flush(_) => "Flush",
-            Message::Shutdown(..) => "Shutdown",
-        })
-    }
-}
-
-/// Builds the stage chain on the worker thread (the exporter's runtime lives there).
-/// It returns the head of the chain and the stages to tick, in tick order.
-pub(crate) type BuildChain = Box<dyn FnOnce() -> Result<Chain, SetupError> + Send>;
-
-/// The head of the stage chain and the stages the worker ticks, in tick order.
-pub(crate) type Chain = (Box<dyn SpanProcessor>, Vec<Arc<dyn Tick>>);
-
-/// What the worker thread is given when it starts.
-pub(crate) struct WorkerSetup {
-    /// Builds the chain; runs first thing on the worker.
-    pub(crate) build: BuildChain,
-    pub(crate) batch_delay: Duration,
-}
-
 impl Handoff {
     /// Starts the worker thread and waits until its chain is built.
-    pub(crate) fn start(
+    pub(crate) fn start<E: From<WorkerError> + Send + 'static>(
         queue_size: usize,
         counters: Arc<Counters>,
-        setup: WorkerSetup,
-    ) -> Result<Self, SetupError> {
+        setup: WorkerSetup<E>,
+    ) -> Result<Self, E> {
         let (tx, rx) = mpsc::sync_channel::<Message>(queue_size);
-        let (ready_tx, ready_rx) = mpsc::sync_channel::<Result<(), SetupError>>(1);
+        let (ready_tx, ready_rx) = mpsc::sync_channel::<Result<(), E>>(1);
         let wake = Arc::new(Wake::default());
         let wake_at = (queue_size / 4).max(1);
         let worker_wake = Arc::clone(&wake);
@@ -107,23 +117,23 @@ impl Handoff {
                 let _quiet =
                     tracing::subscriber::set_default(tracing::subscriber::NoSubscriber::default());
                 match (setup.build)() {
-                    Ok((chain, tickers)) => {
+                    Ok(mut chain) => {
                         let _ = ready_tx.send(Ok(()));
-                        run(
-                            &rx,
-                            &worker_wake,
+                        let worker = Worker {
+                            rx: &rx,
+                            wake: &worker_wake,
                             wake_at,
-                            chain.as_ref(),
-                            &tickers,
-                            setup.batch_delay,
-                        );
+                            scope: &setup.scope,
+                            delay: setup.batch_delay,
+                        };
+                        worker.run(&mut chain);
                     }
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));
                     }
                 }
             })
-            .map_err(SetupError::Thread)?;
+            .map_err(|e| E::from(WorkerError::Thread(e)))?;
         match ready_rx.recv() {
             Ok(Ok(())) => Ok(Self {
                 tx,
@@ -131,8 +141,6 @@ impl Handoff {
                 closed: AtomicBool::new(false),
                 wake,
                 wake_at,
-                attribute_limit: usize::try_from(SpanLimits::default().max_attributes_per_span)
-                    .unwrap_or(usize::MAX),
                 thread: worker.thread().clone(),
                 worker: Mutex::new(Some(worker)),
             }),
@@ -140,70 +148,32 @@ impl Handoff {
                 let _ = worker.join();
                 Err(e)
             }
-            Err(_) => Err(SetupError::WorkerGone),
+            Err(_) => Err(E::from(WorkerError::Gone)),
         }
     }
 
-    /// The attribute count limit of the provider this handoff is registered
-    /// with (the SDK's default, 128, unless set).
-    pub(crate) fn with_attribute_limit(mut self, limit: u32) -> Self {
-        self.attribute_limit = usize::try_from(limit).unwrap_or(usize::MAX);
-        self
+    /// Hands a closed span to the worker. Never blocks: a full queue (or a
+    /// pipeline that was shut down) drops the span and counts it.
+    #[inline]
+    pub(crate) fn send_record(&self, record: SpanRecord) {
+        self.send(Message::Record(record));
     }
 
-    /// Sends a control message, waiting for queue space until `deadline`, then
-    /// waits for the worker's answer until `deadline`.
-    fn control(
-        &self,
-        deadline: Instant,
-        make: impl Fn(SyncSender<OTelSdkResult>) -> Message,
-    ) -> OTelSdkResult {
-        let (reply_tx, reply_rx) = mpsc::sync_channel(1);
-        let mut message = make(reply_tx);
-        loop {
-            match self.tx.try_send(message) {
-                Ok(()) => {
-                    self.thread.unpark();
-                    break;
-                }
-                Err(TrySendError::Full(m)) => {
-                    if Instant::now() >= deadline {
-                        return Err(OTelSdkError::Timeout(Duration::ZERO));
-                    }
-                    message = m;
-                    std::thread::sleep(Duration::from_millis(1));
-                }
-                Err(TrySendError::Disconnected(_)) => return Err(OTelSdkError::AlreadyShutdown),
-            }
-        }
-        let left = deadline.saturating_duration_since(Instant::now());
-        match reply_rx.recv_timeout(left) {
-            Ok(result) => result,
-            Err(RecvTimeoutError::Timeout) => Err(OTelSdkError::Timeout(left)),
-            Err(RecvTimeoutError::Disconnected) => Err(OTelSdkError::AlreadyShutdown),
-        }
-    }
-}
-
-impl SpanProcessor for Handoff {
-    fn on_start(&self, span: &mut Span, _cx: &Context) {
-        deferred::note_started(span.span_context().span_id());
+    /// Hands a span ended through the OpenTelemetry API to the worker.
+    fn send_span(&self, span: SpanData) {
+        self.send(Message::Span(span));
     }
 
-    fn on_end(&self, mut span: SpanData) {
-        if !span.span_context.is_sampled() {
-            return;
-        }
+    #[inline]
+    fn send(&self, message: Message) {
         if self.closed.load(Ordering::Relaxed) {
             self.counters.dropped(1);
             return;
         }
-        deferred::append_parked(&mut span, self.attribute_limit);
-        // Never block the application: a full queue costs one span, not latency.
         // SeqCst pairs with the worker's store of `parked` then load of
-        // `pending`, so a wake-up is never lost (see `run`).
+        // `pending`, so a wake-up is never lost (see `Worker::run`).
         let pending = self.wake.pending.fetch_add(1, Ordering::SeqCst) + 1;
-        if self.tx.try_send(Message::Span(span)).is_err() {
+        if self.tx.try_send(message).is_err() {
             self.wake.pending.fetch_sub(1, Ordering::SeqCst);
             self.counters.dropped(1);
             return;
@@ -213,21 +183,26 @@ impl SpanProcessor for Handoff {
         }
     }
 
-    fn force_flush(&self) -> OTelSdkResult {
+    /// Runs everything queued so far through the chain and flushes every
+    /// stage, waiting at most `timeout`.
+    pub(crate) fn flush(&self, timeout: Duration) -> OTelSdkResult {
         if self.closed.load(Ordering::Relaxed) {
             return Err(OTelSdkError::AlreadyShutdown);
         }
-        self.control(Instant::now() + Duration::from_secs(30), Message::Flush)
+        let deadline = Instant::now() + timeout;
+        self.control(deadline, |reply| Message::Flush(deadline, reply))
     }
 
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+    /// Flushes and stops the worker within `timeout`. Spans sent after this
+    /// are dropped and counted.
+    pub(crate) fn shutdown(&self, timeout: Duration) -> OTelSdkResult {
         if self.closed.swap(true, Ordering::AcqRel) {
             return Err(OTelSdkError::AlreadyShutdown);
         }
         let deadline = Instant::now() + timeout;
         // The worker gets slightly less than the whole budget so its answer can
         // still arrive in time.
-        let budget = timeout.mul_f64(0.9);
+        let budget = Instant::now() + timeout.mul_f64(0.9);
         let result = self.control(deadline, |reply| Message::Shutdown(budget, reply));
         if result.is_ok()
             && let Some(worker) = self
@@ -243,56 +218,121 @@ impl SpanProcessor for Handoff {
         // joining it could block the caller for as long as the backend stalls.
         result
     }
+
+    /// Sends a control message, waiting for queue space until `deadline`, then
+    /// waits for the worker's answer until `deadline`.
+    fn control(
+        &self,
+        deadline: Instant,
+        make: impl Fn(SyncSender<OTelSdkResult>) -> Message,
+    ) -> OTelSdkResult {
+        let (reply_tx, reply_rx) = mpsc::sync_channel(1);
+        let mut message = make(reply_tx);
+        let start = Instant::now();
+        loop {
+            match self.tx.try_send(message) {
+                Ok(()) => {
+                    self.thread.unpark();
+                    break;
+                }
+                Err(TrySendError::Full(m)) => {
+                    if Instant::now() >= deadline {
+                        return Err(OTelSdkError::Timeout(start.elapsed()));
+                    }
+                    message = m;
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err(TrySendError::Disconnected(_)) => return Err(OTelSdkError::AlreadyShutdown),
+            }
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        match reply_rx.recv_timeout(left) {
+            Ok(result) => result,
+            Err(RecvTimeoutError::Timeout) => Err(OTelSdkError::Timeout(start.elapsed())),
+            Err(RecvTimeoutError::Disconnected) => Err(OTelSdkError::AlreadyShutdown),
+        }
+    }
 }
 
-fn run(
-    rx: &Receiver<Message>,
-    wake: &Wake,
+/// The processor of the OpenTelemetry tracer provider CoreSDK sets up for
+/// code that uses the OpenTelemetry API directly: its spans join the same
+/// queue, and so the same chain, as `tracing` spans.
+#[derive(Debug, Clone)]
+pub(crate) struct ApiSpans(pub(crate) Arc<Handoff>);
+
+impl SpanProcessor for ApiSpans {
+    fn on_start(&self, _span: &mut Span, _cx: &Context) {}
+
+    fn on_end(&self, span: SpanData) {
+        if span.span_context.is_sampled() {
+            self.0.send_span(span);
+        }
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        // The pipeline is flushed through its guard.
+        Ok(())
+    }
+
+    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+        // The pipeline is shut down through its guard.
+        Ok(())
+    }
+}
+
+/// The worker loop's inputs.
+struct Worker<'a> {
+    rx: &'a Receiver<Message>,
+    wake: &'a Wake,
     wake_at: usize,
-    chain: &dyn SpanProcessor,
-    tickers: &[Arc<dyn Tick>],
+    scope: &'a InstrumentationScope,
     delay: Duration,
-) {
-    let mut next_tick = Instant::now() + delay;
-    loop {
-        let mut taken = 0;
+}
+
+impl Worker<'_> {
+    fn run(&self, chain: &mut Chain) {
+        let mut next_tick = Instant::now() + self.delay;
         loop {
-            match rx.try_recv() {
-                Ok(Message::Span(mut span)) => {
-                    taken += 1;
-                    // Here rather than on the application thread: see `Labels`.
-                    labels::resolve(&span.name, &mut span.attributes);
-                    chain.on_end(span);
-                }
-                Ok(Message::Flush(reply)) => {
-                    let _ = reply.send(chain.force_flush());
-                }
-                Ok(Message::Shutdown(budget, reply)) => {
-                    let result = chain.shutdown_with_timeout(budget);
-                    let _ = reply.send(result);
-                    return;
-                }
-                Err(TryRecvError::Empty) => break,
-                Err(TryRecvError::Disconnected) => {
-                    let _ = chain.shutdown_with_timeout(Duration::from_secs(1));
-                    return;
+            let mut taken = 0;
+            loop {
+                match self.rx.try_recv() {
+                    Ok(Message::Record(record)) => {
+                        taken += 1;
+                        chain.on_span(record.into_span_data(self.scope));
+                    }
+                    Ok(Message::Span(span)) => {
+                        taken += 1;
+                        chain.on_span(span);
+                    }
+                    Ok(Message::Flush(deadline, reply)) => {
+                        let _ = reply.send(chain.flush(deadline));
+                    }
+                    Ok(Message::Shutdown(deadline, reply)) => {
+                        let result = chain.shutdown(deadline);
+                        let _ = reply.send(result);
+                        return;
+                    }
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        let _ = chain.shutdown(Instant::now() + Duration::from_secs(1));
+                        return;
+                    }
                 }
             }
-        }
-        wake.pending.fetch_sub(taken, Ordering::SeqCst);
-        if Instant::now() >= next_tick {
-            for ticker in tickers {
-                ticker.tick();
+            self.wake.pending.fetch_sub(taken, Ordering::SeqCst);
+            let now = Instant::now();
+            if now >= next_tick {
+                chain.tick(now);
+                next_tick = Instant::now() + self.delay;
             }
-            next_tick = Instant::now() + delay;
+            self.wake.parked.store(true, Ordering::SeqCst);
+            // A sender that raised `pending` past the mark before seeing `parked`
+            // did not wake us: look again before sleeping.
+            if self.wake.pending.load(Ordering::SeqCst) < self.wake_at {
+                let until_tick = next_tick.saturating_duration_since(Instant::now());
+                std::thread::park_timeout(until_tick.min(MAX_PARK));
+            }
+            self.wake.parked.store(false, Ordering::SeqCst);
         }
-        wake.parked.store(true, Ordering::SeqCst);
-        // A sender that raised `pending` past the mark before seeing `parked`
-        // did not wake us: look again before sleeping.
-        if wake.pending.load(Ordering::SeqCst) < wake_at {
-            let until_tick = next_tick.saturating_duration_since(Instant::now());
-            std::thread::park_timeout(until_tick.min(MAX_PARK));
-        }
-        wake.parked.store(false, Ordering::SeqCst);
     }
 }

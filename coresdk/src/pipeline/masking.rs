@@ -1,9 +1,7 @@
 //! PII masking: the first stage after the handoff.
 //!
-//! Every stage of the chain is an [`SpanProcessor`] that owns the next one, so
-//! the spans the next stage (and every exporter) sees are the masked ones:
-//! opentelemetry-rust gives each *registered* processor its own clone, so a
-//! sibling processor could not mask for another.
+//! It is the first [`Stage`](super::stage::Stage) of the worker's chain, so
+//! the spans every later stage (and every exporter) sees are the masked ones.
 //!
 //! The stage masks every string value and string-array element of span, event
 //! and link attributes, event names, the status description and the span
@@ -14,12 +12,12 @@
 use std::borrow::Cow;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
 
 use opentelemetry::trace::Status;
-use opentelemetry::{Array, Context, KeyValue, StringValue, Value};
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
+use opentelemetry::{Array, KeyValue, StringValue, Value};
+use opentelemetry_sdk::trace::SpanData;
+
+use super::stage::{Stage, Verdict};
 
 use crate::config::{PiiAction, PiiConfig};
 use crate::genai::attributes::CORESDK_PII_MASKED;
@@ -60,31 +58,26 @@ pub enum MaskingError {
 #[derive(Debug)]
 pub struct PiiMasking {
     masker: Option<PiiMasker>,
-    next: Box<dyn SpanProcessor>,
     failures: AtomicU64,
     logged: AtomicBool,
 }
 
 impl PiiMasking {
-    /// Builds the stage from the `pii` configuration block, in front of `next`.
+    /// Builds the stage from the `pii` configuration block.
     /// The configuration is validated even when `pii.enabled` is false.
-    pub fn from_config(
-        config: &PiiConfig,
-        next: Box<dyn SpanProcessor>,
-    ) -> Result<Self, MaskingError> {
+    pub fn from_config(config: &PiiConfig) -> Result<Self, MaskingError> {
         let masker = PiiMasker::from_config(config)?;
-        Ok(Self::with_masker(config.enabled().then_some(masker), next))
+        Ok(Self::with_masker(config.enabled().then_some(masker)))
     }
 
-    /// The stage with an explicit rule set (`None`: pass spans through).
-    pub fn new(masker: PiiMasker, next: Box<dyn SpanProcessor>) -> Self {
-        Self::with_masker(Some(masker), next)
+    /// The stage with an explicit rule set.
+    pub fn new(masker: PiiMasker) -> Self {
+        Self::with_masker(Some(masker))
     }
 
-    fn with_masker(masker: Option<PiiMasker>, next: Box<dyn SpanProcessor>) -> Self {
+    fn with_masker(masker: Option<PiiMasker>) -> Self {
         Self {
             masker,
-            next,
             failures: AtomicU64::new(0),
             logged: AtomicBool::new(false),
         }
@@ -211,17 +204,16 @@ fn mask_key_value(masker: &PiiMasker, kv: &mut KeyValue) -> Option<u32> {
     }
 }
 
-impl SpanProcessor for PiiMasking {
-    fn on_start(&self, _span: &mut Span, _cx: &Context) {}
-
-    fn on_end(&self, span: SpanData) {
+impl Stage for PiiMasking {
+    fn on_span(&mut self, span: SpanData) -> Verdict {
+        let this: &Self = self;
         let masked = catch_unwind(AssertUnwindSafe(move || {
             let mut span = span;
-            self.mask_span(&mut span);
+            this.mask_span(&mut span);
             span
         }));
         if let Ok(span) = masked {
-            self.next.on_end(span);
+            Verdict::Forward(span)
         } else {
             self.failures.fetch_add(1, Ordering::Relaxed);
             if !self.logged.swap(true, Ordering::Relaxed) {
@@ -230,14 +222,7 @@ impl SpanProcessor for PiiMasking {
                     "PII masking failed on a span; the span was dropped (further failures are counted, not logged)"
                 );
             }
+            Verdict::Drop
         }
-    }
-
-    fn force_flush(&self) -> OTelSdkResult {
-        self.next.force_flush()
-    }
-
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.next.shutdown_with_timeout(timeout)
     }
 }

@@ -1,30 +1,29 @@
-//! The span processor chain.
+//! The worker side: the handoff queue and the stage chain.
 //!
 //! ```text
-//! app thread: span ends ─► Handoff (bounded queue; full ⇒ drop + count)
-//! worker:     PiiMasking ─► LlmDiagnostic ─► user processors ─► export
+//! app thread: span closes ─► Handoff (bounded queue; full ⇒ drop + count)
+//! worker:     record → SpanData ─► PiiMasking ─► LlmDiagnostic ─► [TailSampling]
+//!                                  ─► user processors ─► export
 //! ```
 //!
-//! Each stage is a [`SpanProcessor`](opentelemetry_sdk::trace::SpanProcessor)
-//! that owns the next one; only the handoff is registered with the provider.
-//! (opentelemetry-rust hands every registered processor its own copy of a span,
-//! so a sibling processor could not mask for another: hence composition.)
+//! Each step is a [`Stage`](stage::Stage) in one ordered list owned by the
+//! worker thread, so masking runs before anything else sees a span.
 
-pub(crate) mod deferred;
 pub mod diagnostic;
 pub mod export;
-pub(crate) mod fanout;
 pub(crate) mod handoff;
 pub mod masking;
 pub mod pii;
+pub(crate) mod record;
 pub mod sampling;
+pub(crate) mod stage;
 pub mod stats;
 mod stdout;
-pub(crate) mod tick;
 mod trace_table;
 
 pub use diagnostic::{DiagnosticLimits, LlmDiagnostic};
 pub use export::ExportError;
 pub use masking::PiiMasking;
+pub use record::Labels;
 pub use stats::{Stats, stats};
 pub use trace_table::TableStats;

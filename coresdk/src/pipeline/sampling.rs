@@ -8,16 +8,16 @@
 //! trace id so every service sampling the same trace agrees.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use opentelemetry::Value;
 use opentelemetry::trace::{SpanId, Status, TraceId};
-use opentelemetry::{Context, Value};
 use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
+use opentelemetry_sdk::trace::SpanData;
 
+use super::stage::{Stage, Verdict};
 use super::stats::Counters;
-use super::tick::Tick;
 use crate::config::{KeepCondition, KeepRule, TailSamplingConfig};
 use crate::genai::attributes as attr;
 
@@ -26,19 +26,13 @@ const MAX_SPANS_PER_TRACE: usize = 4096;
 /// Decisions remembered for spans that end after their trace was decided.
 const DECIDED_MEMORY: usize = 65_536;
 
-/// The tail sampling stage. Cloning shares the state (the worker ticks a clone).
-#[derive(Debug, Clone)]
-pub struct TailSampling {
-    inner: Arc<Inner>,
-}
-
+/// The tail sampling stage.
 #[derive(Debug)]
-struct Inner {
+pub struct TailSampling {
     config: TailSamplingConfig,
     /// `base_rate` scaled to the range of the trace id's low 64 bits.
     threshold: u64,
-    state: Mutex<State>,
-    next: Box<dyn SpanProcessor>,
+    state: State,
     counters: Arc<Counters>,
 }
 
@@ -59,25 +53,18 @@ struct Pending {
 }
 
 impl TailSampling {
-    /// Builds the stage in front of `next`.
-    pub(crate) fn from_config(
-        config: &TailSamplingConfig,
-        next: Box<dyn SpanProcessor>,
-        counters: Arc<Counters>,
-    ) -> Self {
+    /// Builds the stage.
+    pub(crate) fn from_config(config: &TailSamplingConfig, counters: Arc<Counters>) -> Self {
         let threshold = if config.base_rate() >= 1.0 {
             u64::MAX
         } else {
             (config.base_rate() * u64::MAX as f64) as u64
         };
         Self {
-            inner: Arc::new(Inner {
-                config: config.clone(),
-                threshold,
-                state: Mutex::new(State::default()),
-                next,
-                counters,
-            }),
+            config: config.clone(),
+            threshold,
+            state: State::default(),
+            counters,
         }
     }
 
@@ -86,14 +73,14 @@ impl TailSampling {
         let bytes = trace_id.to_bytes();
         let mut low = [0u8; 8];
         low.copy_from_slice(&bytes[8..]);
-        u64::from_be_bytes(low) < self.inner.threshold || self.inner.threshold == u64::MAX
+        u64::from_be_bytes(low) < self.threshold || self.threshold == u64::MAX
     }
 
     fn must_keep(&self, span: &SpanData) -> bool {
         if matches!(span.status, Status::Error { .. }) {
             return true;
         }
-        if let Some(limit) = self.inner.config.latency_threshold() {
+        if let Some(limit) = self.config.latency_threshold() {
             let took = span
                 .end_time
                 .duration_since(span.start_time)
@@ -105,7 +92,6 @@ impl TailSampling {
         span.attributes.iter().any(|kv| {
             (kv.key.as_str() == attr::LLM_TRUNCATED && kv.value == Value::Bool(true))
                 || self
-                    .inner
                     .config
                     .keep_if()
                     .iter()
@@ -113,45 +99,46 @@ impl TailSampling {
         })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.inner
-            .state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Decides a trace: forwards its spans if kept, counts them if not.
-    fn decide(&self, state: &mut State, trace_id: TraceId) {
-        let Some(pending) = state.pending.remove(&trace_id) else {
+    /// Decides a trace: its spans go to `out` if kept, are counted if not.
+    fn decide(&mut self, trace_id: TraceId, out: &mut Vec<SpanData>) {
+        let Some(pending) = self.state.pending.remove(&trace_id) else {
             return;
         };
         let keep = pending.keep || self.in_base_rate(trace_id);
-        remember(state, trace_id, keep);
+        remember(&mut self.state, trace_id, keep);
         if keep {
-            for span in pending.spans {
-                self.inner.next.on_end(span);
-            }
+            out.extend(pending.spans);
         } else {
-            self.inner.counters.sampled_out(pending.spans.len() as u64);
+            self.counters.sampled_out(pending.spans.len() as u64);
         }
     }
 
     /// Decides traces that timed out, and the oldest ones past the trace cap.
-    fn expire(&self, state: &mut State, now: Instant) {
-        let timeout = self.inner.config.decision_timeout();
-        while let Some(&(trace_id, first_seen)) = state.order.front() {
-            let over_cap = state.pending.len() > self.inner.config.max_traces();
+    fn expire(&mut self, now: Instant, out: &mut Vec<SpanData>) {
+        let timeout = self.config.decision_timeout();
+        while let Some(&(trace_id, first_seen)) = self.state.order.front() {
+            let over_cap = self.state.pending.len() > self.config.max_traces();
             let timed_out = now.duration_since(first_seen) >= timeout;
-            if !state.pending.contains_key(&trace_id) {
-                state.order.pop_front();
+            if !self.state.pending.contains_key(&trace_id) {
+                self.state.order.pop_front();
                 continue;
             }
             if !(over_cap || timed_out) {
                 break;
             }
-            state.order.pop_front();
-            self.decide(state, trace_id);
+            self.state.order.pop_front();
+            self.decide(trace_id, out);
         }
+    }
+
+    /// Decides every undecided trace now.
+    fn decide_all(&mut self) -> Vec<SpanData> {
+        let mut out = Vec::new();
+        let undecided: Vec<TraceId> = self.state.order.drain(..).map(|(t, _)| t).collect();
+        for trace_id in undecided {
+            self.decide(trace_id, &mut out);
+        }
+        out
     }
 }
 
@@ -189,25 +176,21 @@ fn rule_matches(rule: &KeepRule, key: &str, value: &Value) -> bool {
     }
 }
 
-impl SpanProcessor for TailSampling {
-    fn on_start(&self, _span: &mut Span, _cx: &Context) {}
-
-    fn on_end(&self, span: SpanData) {
+impl Stage for TailSampling {
+    fn on_span(&mut self, span: SpanData) -> Verdict {
         let trace_id = span.span_context.trace_id();
         let now = Instant::now();
-        let mut state = self.lock();
-        if state.decided.contains(&trace_id) {
+        if self.state.decided.contains(&trace_id) {
             // A span that ended after its trace was decided follows the decision.
-            if state.kept.contains(&trace_id) {
-                self.inner.next.on_end(span);
-            } else {
-                self.inner.counters.sampled_out(1);
+            if self.state.kept.contains(&trace_id) {
+                return Verdict::Forward(span);
             }
-            return;
+            self.counters.sampled_out(1);
+            return Verdict::Drop;
         }
         let must_keep = self.must_keep(&span);
         let is_local_root = span.parent_span_id == SpanId::INVALID || span.parent_span_is_remote;
-        let state = &mut *state;
+        let state = &mut self.state;
         let pending = state.pending.entry(trace_id).or_insert_with(|| {
             state.order.push_back((trace_id, now));
             Pending {
@@ -217,35 +200,32 @@ impl SpanProcessor for TailSampling {
         });
         pending.keep |= must_keep;
         pending.spans.push(span);
-        if is_local_root || pending.spans.len() >= MAX_SPANS_PER_TRACE {
-            self.decide(state, trace_id);
+        let full = pending.spans.len() >= MAX_SPANS_PER_TRACE;
+        let mut out = Vec::new();
+        if is_local_root || full {
+            self.decide(trace_id, &mut out);
         }
-        self.expire(state, now);
+        self.expire(now, &mut out);
+        if out.is_empty() {
+            Verdict::Hold
+        } else {
+            Verdict::Release(out)
+        }
     }
 
-    fn force_flush(&self) -> OTelSdkResult {
-        {
-            let mut state = self.lock();
-            self.expire(&mut state, Instant::now());
-        }
-        self.inner.next.force_flush()
+    fn tick(&mut self, now: Instant) -> Vec<SpanData> {
+        let mut out = Vec::new();
+        self.expire(now, &mut out);
+        out
     }
 
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        {
-            let mut state = self.lock();
-            let undecided: Vec<TraceId> = state.order.drain(..).map(|(t, _)| t).collect();
-            for trace_id in undecided {
-                self.decide(&mut state, trace_id);
-            }
-        }
-        self.inner.next.shutdown_with_timeout(timeout)
+    fn flush(&mut self, _deadline: Instant) -> (Vec<SpanData>, OTelSdkResult) {
+        let mut out = Vec::new();
+        self.expire(Instant::now(), &mut out);
+        (out, Ok(()))
     }
-}
 
-impl Tick for TailSampling {
-    fn tick(&self) {
-        let mut state = self.lock();
-        self.expire(&mut state, Instant::now());
+    fn shutdown(&mut self, _deadline: Instant) -> (Vec<SpanData>, OTelSdkResult) {
+        (self.decide_all(), Ok(()))
     }
 }

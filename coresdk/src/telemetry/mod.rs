@@ -8,7 +8,6 @@
 //! `coresdk.recovery_hint`; a traced future dropped before completion carries
 //! `coresdk.cancelled = true`.
 
-pub(crate) mod labels;
 pub(crate) mod outcome;
 mod problem;
 mod recovery_hint;

@@ -12,12 +12,12 @@ use std::fmt;
 use opentelemetry::KeyValue;
 use opentelemetry::trace::Status;
 use tracing::Span;
-use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use super::problem::{ABOUT_BLANK, Problem, short_type_name};
 use super::recovery_hint::RecoveryHint;
 use super::span_fields::fields;
 use crate::genai::attributes;
+use crate::layer::SpanExt as _;
 
 /// The recovery hint of a callsite: a non-capturing closure, evaluated only
 /// when the function fails.

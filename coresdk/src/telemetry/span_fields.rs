@@ -6,8 +6,7 @@ use tracing_core::callsite::{Callsite, DefaultCallsite};
 use tracing_core::field::{Field, Value};
 use tracing_core::{Level, LevelFilter, Metadata};
 
-pub use super::labels::Labels;
-use crate::export_filter::ExportFilter;
+pub use crate::pipeline::record::Labels;
 
 /// The level of every `#[trace]` span.
 pub const LEVEL: Level = Level::INFO;
@@ -20,8 +19,8 @@ pub const LEVEL: Level = Level::INFO;
 /// [`new_span`].
 ///
 /// `code.file.path`, `code.line.number` and `code.module.name` are not
-/// fields: `tracing-opentelemetry` records them from the callsite metadata,
-/// which the macro points at the user's function.
+/// fields: CoreSDK's layer records them from the callsite metadata, which the
+/// macro points at the user's function.
 pub mod fields {
     use crate::genai::attributes;
 
@@ -52,17 +51,6 @@ pub const FIXED_FIELDS: usize = 9;
 /// fields per callsite).
 pub const MAX_ATTRS: usize = 32 - FIXED_FIELDS;
 
-/// A `#[trace]` span name from the bytes of its callsite's name `static`
-/// (valid UTF-8: the macro wrote them from a `str`). Evaluated at compile
-/// time, so the panic can only ever be a compile error.
-#[must_use]
-pub const fn static_str(bytes: &'static [u8]) -> &'static str {
-    match core::str::from_utf8(bytes) {
-        Ok(name) => name,
-        Err(_) => panic!("a `#[trace]` span name is not UTF-8"),
-    }
-}
-
 /// Whether a span at this callsite would be recorded by the current
 /// subscriber. With no subscriber this is a single relaxed atomic load.
 #[inline]
@@ -83,7 +71,7 @@ pub fn enabled(callsite: &'static DefaultCallsite) -> bool {
 /// `attrs` are the values of the user's `attrs(...)`, in order (built by
 /// `__private::span_values!`); only they are given when the span opens, so
 /// the layers' visitors never walk the fixed fields. Under CoreSDK's layer
-/// the labels are left to its pipeline (see [`Labels`]); under any other
+/// the span's record points at the labels (see [`Labels`]); under any other
 /// subscriber they are recorded right after, so every layer sees them.
 #[inline]
 pub fn new_span<const M: usize>(
@@ -106,7 +94,10 @@ pub fn new_span<const M: usize>(
         let values: [(&Field, Option<&dyn Value>); M] =
             std::array::from_fn(|i| (&attr_fields[i], Some(attrs[i])));
         let span = Span::new_with(meta, &fields.value_set(&values), dispatch);
-        if dispatch.downcast_ref::<ExportFilter>().is_none() || !labels.keyed_by(meta.name()) {
+        let labelled = span.id().and_then(|id| {
+            crate::layer::record_in(dispatch, &id, |record| record.labels = Some(labels))
+        });
+        if labelled.is_none() {
             span.record_all(&fields.value_set(&[
                 (&intent, Some(&labels.intent as &dyn Value)),
                 (&function, Some(&labels.function as &dyn Value)),

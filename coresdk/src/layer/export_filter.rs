@@ -1,12 +1,11 @@
-//! [`ExportFilter`], CoreSDK's filter in front of `tracing-opentelemetry`'s
-//! layer: it keeps the HTTP stacks' and provider SDKs' own spans out, and
-//! marks a subscriber as CoreSDK's.
+//! [`ExportFilter`], the filter in front of [`CoreLayer`](super::CoreLayer):
+//! it keeps the HTTP stacks' and provider SDKs' own spans out.
 
 use tracing::Metadata;
 use tracing::subscriber::Interest;
 use tracing_subscriber::layer::{self, Filter, Layer};
 
-/// Targets whose spans never reach the OTel layer: the HTTP/gRPC stacks under
+/// Targets whose spans never reach CoreSDK's layer: the HTTP/gRPC stacks under
 /// our exporters and the provider SDKs, which emit their own `tracing` spans.
 const INTERNAL_TARGETS: &[&str] = &[
     "h2",
@@ -23,14 +22,10 @@ const INTERNAL_TARGETS: &[&str] = &[
     "aws_sigv4",
 ];
 
-/// CoreSDK's filter in front of its OpenTelemetry layer: a global filter
-/// under [`instrument`](crate::instrument), a per-layer one in
-/// [`layer`](crate::layer).
-///
-/// Being a named type it also marks a subscriber as CoreSDK's:
-/// `Dispatch::downcast_ref::<ExportFilter>()` finds it through any layering,
-/// and `#[trace]` then leaves its labels for the pipeline to add (see
-/// [`Labels`](crate::telemetry::labels::Labels)).
+/// CoreSDK's filter in front of its layer: a global filter under
+/// [`instrument`](crate::instrument) (the callsites are disabled once), a
+/// per-layer one in [`layer`](crate::layer), so the application's own layers
+/// still see those targets.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct ExportFilter;
 
@@ -63,7 +58,7 @@ fn interest(meta: &Metadata<'_>) -> Interest {
     }
 }
 
-/// Whether spans and events of this callsite go to the OpenTelemetry layer.
+/// Whether spans and events of this callsite go to CoreSDK's layer.
 pub(crate) fn is_exported(meta: &Metadata<'_>) -> bool {
     !is_internal_target(meta.target())
 }

@@ -1,0 +1,283 @@
+//! [`CoreLayer`]: CoreSDK's `tracing` layer. It records each span into a
+//! compact [`SpanRecord`] in the registry's extensions and hands the record
+//! to the pipeline's worker when the span closes.
+//!
+//! Everything here runs on the application's threads, so it does the least
+//! that keeps the facts: ids, times, typed field values with `&'static`
+//! keys. Building the OpenTelemetry span, code location, labels and every
+//! processor run on the worker.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use opentelemetry::trace::{
+    Event, Link, SpanId, SpanKind, Status, TraceContextExt as _,
+    TraceId, TraceState,
+};
+use opentelemetry::{Context as OtelContext, ContextGuard, KeyValue};
+use opentelemetry_sdk::trace::{IdGenerator as _, RandomIdGenerator};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event as TracingEvent, Level, Subscriber};
+use tracing_subscriber::layer::{Context, Layer};
+use tracing_subscriber::registry::LookupSpan;
+
+use super::fields::{EventFields, SpanFields};
+use super::sampler::HeadSampler;
+use crate::genai::attributes::{EVENT_LEVEL, EVENT_TARGET};
+use crate::pipeline::handoff::Handoff;
+use crate::pipeline::record::{RecordLimits, SpanRecord};
+
+/// CoreSDK's `tracing` layer. [`instrument`](crate::instrument) installs it;
+/// [`layer`](crate::layer) returns it (behind CoreSDK's target filter) for a
+/// subscriber you assemble yourself.
+///
+/// Every span it records goes through PII masking, the diagnostic stage and
+/// the exporters on the pipeline's worker thread. Use [`SpanExt`](crate::SpanExt)
+/// for the OpenTelemetry side of a span (its context, a remote parent, links).
+#[derive(Debug, Clone)]
+pub struct CoreLayer {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Shared {
+    handoff: Arc<Handoff>,
+    pub(crate) sampler: HeadSampler,
+    ids: RandomIdGenerator,
+    limits: RecordLimits,
+    /// Whether entering a span also makes it the current OpenTelemetry context.
+    activation: bool,
+}
+
+/// A span's parent as far as ids and sampling go.
+struct Parent {
+    trace_id: TraceId,
+    span_id: SpanId,
+    sampled: bool,
+    trace_state: TraceState,
+    remote: bool,
+}
+
+thread_local! {
+    /// OpenTelemetry contexts made current by entering spans (context
+    /// activation), innermost last.
+    static ACTIVE: RefCell<Vec<(Id, ContextGuard)>> = const { RefCell::new(Vec::new()) };
+}
+
+impl CoreLayer {
+    pub(crate) fn new(
+        handoff: Arc<Handoff>,
+        sampler: HeadSampler,
+        limits: RecordLimits,
+        activation: bool,
+    ) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                handoff,
+                sampler,
+                ids: RandomIdGenerator::default(),
+                limits,
+                activation,
+            }),
+        }
+    }
+
+    /// The head sampler, for a parent set after the span started.
+    pub(crate) fn sampler(&self) -> &HeadSampler {
+        &self.shared.sampler
+    }
+
+    /// The current OpenTelemetry context's span, when it is valid: a span
+    /// started through the OpenTelemetry API, or a remote parent attached by
+    /// the application.
+    fn otel_parent() -> Option<Parent> {
+        OtelContext::map_current(|cx| {
+            let sc = cx.span().span_context().clone();
+            sc.is_valid().then(|| Parent {
+                trace_id: sc.trace_id(),
+                span_id: sc.span_id(),
+                sampled: sc.is_sampled(),
+                remote: sc.is_remote(),
+                trace_state: sc.trace_state().clone(),
+            })
+        })
+    }
+
+    fn new_record(
+        &self,
+        meta: &'static tracing::Metadata<'static>,
+        parent: Option<Parent>,
+    ) -> SpanRecord {
+        let shared = &*self.shared;
+        let (trace_id, parent_span_id, sampled, trace_state, parent_is_remote) = match parent {
+            // In-process children share their root's decision.
+            Some(p) if !p.remote => (p.trace_id, p.span_id, p.sampled, p.trace_state, false),
+            Some(p) => (
+                p.trace_id,
+                p.span_id,
+                shared.sampler.sample(p.trace_id, Some(p.sampled)),
+                p.trace_state,
+                true,
+            ),
+            None => {
+                let trace_id = shared.ids.new_trace_id();
+                let sampled = shared.sampler.sample(trace_id, None);
+                (trace_id, SpanId::INVALID, sampled, TraceState::NONE, false)
+            }
+        };
+        SpanRecord {
+            trace_id,
+            span_id: shared.ids.new_span_id(),
+            parent_span_id,
+            parent_is_remote,
+            sampled,
+            trace_state,
+            meta,
+            name: None,
+            kind: SpanKind::Internal,
+            location: true,
+            labels: None,
+            start: SystemTime::now(),
+            end: None,
+            attributes: Vec::new(),
+            dropped_attributes: 0,
+            events: Vec::new(),
+            dropped_events: 0,
+            links: Vec::new(),
+            dropped_links: 0,
+            status: Status::Unset,
+            limits: shared.limits,
+        }
+    }
+}
+
+impl<S> Layer<S> for CoreLayer
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        let parent = span.parent().and_then(|p| {
+            p.extensions().get::<SpanRecord>().map(|r| Parent {
+                trace_id: r.trace_id,
+                span_id: r.span_id,
+                sampled: r.sampled,
+                trace_state: r.trace_state.clone(),
+                remote: false,
+            })
+        });
+        let parent = parent.or_else(Self::otel_parent);
+        let mut record = self.new_record(attrs.metadata(), parent);
+        if record.sampled {
+            attrs.record(&mut SpanFields(&mut record));
+        }
+        span.extensions_mut().insert(record);
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        let mut extensions = span.extensions_mut();
+        if let Some(record) = extensions.get_mut::<SpanRecord>()
+            && record.sampled
+        {
+            values.record(&mut SpanFields(record));
+        }
+    }
+
+    fn on_follows_from(&self, id: &Id, follows: &Id, ctx: Context<'_, S>) {
+        let Some(other) = ctx
+            .span(follows)
+            .and_then(|s| s.extensions().get::<SpanRecord>().map(SpanRecord::span_context))
+        else {
+            return;
+        };
+        let Some(span) = ctx.span(id) else { return };
+        if let Some(record) = span.extensions_mut().get_mut::<SpanRecord>()
+            && record.sampled
+        {
+            record.push_link(Link::with_context(other));
+        }
+    }
+
+    fn on_event(&self, event: &TracingEvent<'_>, ctx: Context<'_, S>) {
+        let Some(span) = ctx.event_span(event) else {
+            return;
+        };
+        let mut extensions = span.extensions_mut();
+        let Some(record) = extensions.get_mut::<SpanRecord>() else {
+            return;
+        };
+        if !record.sampled {
+            return;
+        }
+        let meta = event.metadata();
+        let mut otel_event = Event::new(
+            "",
+            SystemTime::now(),
+            vec![
+                KeyValue::new(EVENT_LEVEL, meta.level().as_str()),
+                KeyValue::new(EVENT_TARGET, meta.target()),
+            ],
+            0,
+        );
+        let mut fields = EventFields {
+            event: &mut otel_event,
+            error: None,
+        };
+        event.record(&mut fields);
+        let error = fields.error;
+        if otel_event.name.is_empty() {
+            otel_event.name = meta.name().into();
+        }
+        if let Some(description) = error {
+            record.set_status(Status::error(description));
+        } else if *meta.level() == Level::ERROR && record.status == Status::Unset {
+            record.set_status(Status::error(""));
+        }
+        record.push_event(otel_event);
+    }
+
+    fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
+        if !self.shared.activation {
+            return;
+        }
+        let Some(span) = ctx.span(id) else { return };
+        let Some(sc) = span
+            .extensions()
+            .get::<SpanRecord>()
+            .map(SpanRecord::span_context)
+        else {
+            return;
+        };
+        let guard = OtelContext::current().with_remote_span_context(sc).attach();
+        let _ = ACTIVE.try_with(|active| active.borrow_mut().push((id.clone(), guard)));
+    }
+
+    fn on_exit(&self, id: &Id, _ctx: Context<'_, S>) {
+        if !self.shared.activation {
+            return;
+        }
+        let _ = ACTIVE.try_with(|active| {
+            let mut active = active.borrow_mut();
+            // Spans exit in reverse order of entry; search in case they did not.
+            if let Some(at) = active.iter().rposition(|(entered, _)| entered == id) {
+                let (_, guard) = active.remove(at);
+                drop(active);
+                drop(guard);
+            }
+        });
+    }
+
+    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(&id) else { return };
+        let Some(mut record) = span.extensions_mut().remove::<SpanRecord>() else {
+            return;
+        };
+        if !record.sampled {
+            return;
+        }
+        record.end.get_or_insert_with(SystemTime::now);
+        self.shared.handoff.send_record(record);
+    }
+}

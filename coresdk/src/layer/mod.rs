@@ -1,0 +1,19 @@
+//! The application side: [`CoreLayer`], CoreSDK's own `tracing` layer, and
+//! [`SpanExt`], the OpenTelemetry view of its spans.
+//!
+//! ```text
+//! #[trace] fn / GenAI call / any tracing span
+//!    │  CoreLayer: ids, parent, start, &'static metadata, typed fields → SpanRecord
+//!    ▼  on close: the record goes to the pipeline's handoff queue
+//! ```
+
+mod core_layer;
+pub(crate) mod export_filter;
+mod fields;
+pub(crate) mod sampler;
+mod span_ext;
+
+pub use core_layer::CoreLayer;
+pub use span_ext::{SetParentError, SpanExt};
+
+pub(crate) use span_ext::{record_in, with_record};
