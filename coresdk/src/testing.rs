@@ -124,7 +124,30 @@ pub fn handoff_to(
             scope: opentelemetry::InstrumentationScope::builder("coresdk").build(),
         },
     )?;
-    Ok(ApiSpans(Arc::new(handoff)))
+    Ok(BareHandoff(ApiSpans(Arc::new(handoff))))
+}
+
+/// [`handoff_to`]'s processor: spans go in as the OpenTelemetry API's do, and
+/// flush and shutdown reach the worker (in a pipeline the guard does that).
+#[derive(Debug)]
+struct BareHandoff(crate::pipeline::handoff::ApiSpans);
+
+impl SpanProcessor for BareHandoff {
+    fn on_start(&self, span: &mut Span, cx: &Context) {
+        self.0.on_start(span, cx);
+    }
+
+    fn on_end(&self, span: SpanData) {
+        self.0.on_end(span);
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.0.0.flush(Duration::from_secs(30))
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.0.0.shutdown(timeout)
+    }
 }
 
 /// Installs the full pipeline (handoff → masking → diagnostic) with no

@@ -17,7 +17,6 @@ use coresdk::genai::attributes::{
 };
 use coresdk::pipeline::LlmDiagnostic;
 use coresdk::pipeline::diagnostic::DiagnosticError;
-use coresdk::testing::SpanCapture;
 use tracing::{Instrument, info_span};
 
 const SECRET: &str = "tok_live_9f8e7d6c5b4a";
@@ -320,10 +319,10 @@ fn disabled_export_builds_no_payload_but_the_viewer_still_works() {
     let viewer = Viewer::listen(&socket).expect("listen");
     let cfg = builder(&socket, "orders-service").build().expect("config");
     assert!(!cfg.llm_export().enabled());
-    let capture = SpanCapture::new();
-    let stage = LlmDiagnostic::from_config(&cfg, Box::new(capture.clone())).expect("stage");
+    let stage = LlmDiagnostic::from_config(&cfg).expect("stage");
     assert!(!stage.is_enabled());
-    let stack = Stack::with_stage(stage, capture.clone());
+    let stack = Stack::new(builder(&socket, "orders-service"));
+    let capture = stack.capture.clone();
     stack.run(seed_example);
     stack.shutdown();
     let events = wait_for(&viewer, TYPE_TRACE_SPAN, 2);
@@ -406,7 +405,7 @@ fn policy_setup_errors() {
         .with_egress_policy("acme/llm", &bad)
         .build()
         .expect("config");
-    let err = LlmDiagnostic::from_config(&cfg, Box::new(SpanCapture::new())).expect_err("bad");
+    let err = LlmDiagnostic::from_config(&cfg).expect_err("bad");
     assert!(matches!(err, DiagnosticError::InvalidPolicy(_)), "{err:?}");
     assert!(err.to_string().contains("bad.rego:5:1"), "{err}");
     // The same problem stops `coresdk::layer` / `instrument_with` at setup.
@@ -426,7 +425,7 @@ fn policy_setup_errors() {
         .with_egress_policy("acme/llm", &missing)
         .build()
         .expect("config");
-    let err = LlmDiagnostic::from_config(&cfg, Box::new(SpanCapture::new())).expect_err("missing");
+    let err = LlmDiagnostic::from_config(&cfg).expect_err("missing");
     assert!(matches!(err, DiagnosticError::Policy { .. }), "{err:?}");
 
     let cfg = builder(&socket, "svc")
@@ -434,7 +433,7 @@ fn policy_setup_errors() {
         .with_config_yaml("llm_export:\n  customer_egress_policy: acme/llm\n")
         .build()
         .expect("config");
-    let err = LlmDiagnostic::from_config(&cfg, Box::new(SpanCapture::new())).expect_err("no file");
+    let err = LlmDiagnostic::from_config(&cfg).expect_err("no file");
     assert!(
         matches!(err, DiagnosticError::PolicyFileMissing { .. }),
         "{err:?}"
@@ -445,7 +444,7 @@ fn policy_setup_errors() {
         .with_egress_policy("acme/llm", &missing)
         .build()
         .expect("config");
-    assert!(LlmDiagnostic::from_config(&cfg, Box::new(SpanCapture::new())).is_ok());
+    assert!(LlmDiagnostic::from_config(&cfg).is_ok());
 }
 
 #[test]

@@ -7,14 +7,13 @@ mod common;
 
 use std::time::Instant;
 
-use common::{Discard, builder, rss_bytes, socket_in, span_data};
+use common::{builder, rss_bytes, socket_in, span_data};
 use coresdk::genai::attributes::{
     CODE_FILE_PATH, CODE_FUNCTION_NAME, CODE_LINE_NUMBER, CORESDK_INTENT, CORESDK_PROBLEM_DETAIL,
     CORESDK_PROBLEM_STATUS,
 };
 use coresdk::pipeline::{DiagnosticLimits, LlmDiagnostic};
 use opentelemetry::KeyValue;
-use opentelemetry_sdk::trace::SpanProcessor;
 
 const SPANS_PER_TRACE: u64 = 10;
 
@@ -36,7 +35,7 @@ fn memory_is_flat_under_failing_and_never_ending_traces() {
     // Fewer traces in flight than never-ending ones, so eviction is exercised.
     let limits = DiagnosticLimits::default().with_max_traces(512);
     let (max_traces, max_frames) = (limits.max_traces(), limits.max_total_frames());
-    let stage = LlmDiagnostic::with_limits(&cfg, limits, Box::new(Discard)).expect("stage");
+    let stage = LlmDiagnostic::with_limits(&cfg, limits).expect("stage");
 
     let total = spans_total();
     let traces = total / SPANS_PER_TRACE;
@@ -143,7 +142,7 @@ fn idle_traces_are_forgotten() {
         .expect("config");
     let limits =
         DiagnosticLimits::default().with_idle_timeout(std::time::Duration::from_millis(50));
-    let stage = LlmDiagnostic::with_limits(&cfg, limits, Box::new(Discard)).expect("stage");
+    let stage = LlmDiagnostic::with_limits(&cfg, limits).expect("stage");
     stage.on_end(span_data(1, 2, 1, "child", Vec::new(), true));
     assert_eq!(stage.table_stats().traces, 1);
     std::thread::sleep(std::time::Duration::from_millis(80));

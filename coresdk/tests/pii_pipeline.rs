@@ -4,12 +4,12 @@
 //! OTLP/gRPC export to the in-process receiver on 127.0.0.1); neither the
 //! receiver nor a user processor sees any of it.
 //!
-//! The diagnostic-payload half of the acceptance depends on issue 5 and is not
-//! covered here.
+//! Spans started through the OpenTelemetry API go through the same chain.
 
 use std::time::Duration;
 
 use coresdk::Config;
+use coresdk::SpanExt as _;
 use coresdk::config::{ExporterKind, OtlpProtocol, PiiAction, PiiRule};
 use coresdk::genai::attributes::{
     CORESDK_PII_MASKED, GEN_AI_COMPLETION, GEN_AI_PROMPT, GEN_AI_REQUEST_MAX_TOKENS,
@@ -22,8 +22,7 @@ use opentelemetry::trace::{
     SpanContext, SpanId, TraceFlags, TraceId, TraceState, Tracer, TracerProvider as _,
 };
 use opentelemetry::{KeyValue, Value};
-use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData};
-use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+use opentelemetry_sdk::trace::SpanData;
 use tracing_subscriber::layer::SubscriberExt;
 
 const EMAIL: &str = "jane.doe@example.com";
@@ -217,14 +216,24 @@ fn traced_program_exports_no_pii_over_otlp() {
     assert_eq!(attr(llm, GEN_AI_REQUEST_MAX_TOKENS), Some(&Value::I64(256)));
 }
 
-#[test]
-fn bare_provider_masks_status_links_and_names() {
+/// The pipeline with a capture, and the tracer provider for OpenTelemetry API
+/// spans that feeds the same chain.
+fn api_pipeline() -> (coresdk::Guard, SpanCapture) {
     let capture = SpanCapture::new();
-    let stage = PiiMasking::from_config(config().pii(), Box::new(capture.clone()))
-        .expect("pii config is valid");
-    let provider = SdkTracerProvider::builder()
-        .with_span_processor(stage)
-        .build();
+    let config = builder()
+        .with_exporter(ExporterKind::None)
+        .with_processor(capture.clone())
+        .build()
+        .expect("config builds");
+    let (_layer, guard) =
+        coresdk::layer::<tracing_subscriber::Registry>(config).expect("pipeline starts");
+    (guard, capture)
+}
+
+#[test]
+fn api_spans_have_status_links_and_names_masked() {
+    let (guard, capture) = api_pipeline();
+    let provider = guard.tracer_provider().expect("running").clone();
     let tracer = provider.tracer("pii-e2e-links");
     let linked = SpanContext::new(
         TraceId::from_bytes([7; 16]),
@@ -246,7 +255,7 @@ fn bare_provider_masks_status_links_and_names() {
         opentelemetry::trace::Status::error(format!("lookup of {SSN} failed")),
     );
     drop(span);
-    provider.force_flush().expect("flush");
+    guard.flush().expect("flush");
     let spans = capture.wait_for(1, Duration::from_secs(5));
     let linked = &spans[0];
     assert_eq!(linked.name, "sync <EMAIL>");
@@ -259,16 +268,13 @@ fn bare_provider_masks_status_links_and_names() {
         opentelemetry::trace::Status::error("lookup of <SSN> failed")
     );
     assert_eq!(attr(linked, CORESDK_PII_MASKED), Some(&Value::I64(3)));
-    provider.shutdown().expect("shutdown");
+    guard.shutdown().expect("shutdown");
 }
 
 #[test]
 fn masking_a_span_twice_changes_nothing_more() {
-    let capture = SpanCapture::new();
-    let stage = PiiMasking::from_config(config().pii(), Box::new(capture.clone())).expect("valid");
-    let provider = SdkTracerProvider::builder()
-        .with_span_processor(stage)
-        .build();
+    let (guard, capture) = api_pipeline();
+    let provider = guard.tracer_provider().expect("running").clone();
     let tracer = provider.tracer("twice");
     let mut span = tracer
         .span_builder("op")
@@ -280,13 +286,12 @@ fn masking_a_span_twice_changes_nothing_more() {
         ])
         .start(&tracer);
     opentelemetry::trace::Span::end(&mut span);
-    provider.force_flush().expect("flush");
+    guard.flush().expect("flush");
     let mut once = capture.wait_for(1, Duration::from_secs(5)).remove(0);
     assert_eq!(attr(&once, CORESDK_PII_MASKED), Some(&Value::I64(4)));
     assert_eq!(attr(&once, "tags"), Some(&strings(&["<EMAIL>", "plain"])));
     let before = format!("{:?}", once.attributes);
-    let again =
-        PiiMasking::from_config(config().pii(), Box::new(SpanCapture::new())).expect("valid");
+    let again = PiiMasking::from_config(config().pii()).expect("valid");
     assert_eq!(again.mask_span(&mut once), 0);
     assert_eq!(format!("{:?}", once.attributes), before);
 }
@@ -303,8 +308,8 @@ fn hash_key_from_environment_is_stable_across_pipelines() {
     let a = coresdk::pipeline::pii::PiiMasker::from_config(build().pii()).expect("valid");
     let b = coresdk::pipeline::pii::PiiMasker::from_config(build().pii()).expect("valid");
     assert!(!a.hash_key_is_ephemeral());
-    let stage_a = PiiMasking::new(a, Box::new(SpanCapture::new()));
-    let stage_b = PiiMasking::new(b, Box::new(SpanCapture::new()));
+    let stage_a = PiiMasking::new(a);
+    let stage_b = PiiMasking::new(b);
     let token = |stage: &PiiMasking| {
         let mut span = SpanData {
             attributes: vec![KeyValue::new("user.id", USER_ID)],
@@ -325,7 +330,7 @@ fn yaml_disabled_rules_are_validated() {
         .with_config_yaml("pii:\n  disabled_rules: [ipv4, emial]\n")
         .build()
         .expect("config builds");
-    let err = PiiMasking::from_config(config.pii(), Box::new(SpanCapture::new()))
+    let err = PiiMasking::from_config(config.pii())
         .expect_err("unknown rule");
     assert_eq!(err.to_string(), "pii.disabled_rules: unknown rule `emial`");
 
@@ -334,7 +339,7 @@ fn yaml_disabled_rules_are_validated() {
         .with_config_yaml("pii:\n  disabled_rules: [ipv4]\n")
         .build()
         .expect("config builds");
-    let stage = PiiMasking::from_config(config.pii(), Box::new(SpanCapture::new())).expect("valid");
+    let stage = PiiMasking::from_config(config.pii()).expect("valid");
     let masker = stage.masker().expect("enabled");
     assert_eq!(
         masker.mask(&format!("{IP} {EMAIL}")),
@@ -347,7 +352,7 @@ fn yaml_disabled_rules_are_validated() {
         .with_pii_masking(false)
         .build()
         .expect("config builds");
-    let stage = PiiMasking::from_config(config.pii(), Box::new(SpanCapture::new())).expect("valid");
+    let stage = PiiMasking::from_config(config.pii()).expect("valid");
     assert!(stage.masker().is_none());
 }
 

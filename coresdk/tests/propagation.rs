@@ -4,13 +4,13 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use coresdk::SpanExt as _;
 use coresdk::config::ExporterKind;
 use coresdk::propagation::{self, HeaderExtractor, HeaderInjector};
 use coresdk::testing::SpanCapture;
 use opentelemetry::baggage::BaggageExt as _;
 use opentelemetry::trace::TraceContextExt as _;
 use tracing::Instrument as _;
-use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 use tracing_subscriber::layer::SubscriberExt as _;
 
 struct Job {

@@ -12,7 +12,7 @@ fn pipeline(
     tail: TailSamplingConfig,
     capture: &SpanCapture,
 ) -> (
-    coresdk::CoreLayer<tracing_subscriber::Registry>,
+    impl tracing_subscriber::Layer<tracing_subscriber::Registry>,
     coresdk::Guard,
 ) {
     let config = coresdk::Config::builder()

@@ -159,7 +159,7 @@ fn coresdk_layer_adds_each_span_its_own_labels_once() {
 
 #[trace(intent = "report the active contexts")]
 fn active_contexts() -> (opentelemetry::trace::SpanId, opentelemetry::trace::SpanId) {
-    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+    use coresdk::SpanExt as _;
     let api = opentelemetry::Context::current()
         .span()
         .span_context()

@@ -20,7 +20,7 @@ use tracing_subscriber::layer::SubscriberExt as _;
 fn pipeline(
     receiver: &OtlpReceiver,
 ) -> (
-    coresdk::CoreLayer<tracing_subscriber::Registry>,
+    impl tracing_subscriber::Layer<tracing_subscriber::Registry>,
     coresdk::Guard,
 ) {
     let config = coresdk::Config::builder()

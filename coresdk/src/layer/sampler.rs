@@ -64,8 +64,8 @@ impl HeadSampler {
 
 #[cfg(test)]
 mod tests {
-    use opentelemetry::trace::{SamplingDecision, SpanKind, TraceId};
-    use opentelemetry_sdk::trace::{Sampler, ShouldSample};
+    use opentelemetry::trace::{SpanKind, TraceId};
+    use opentelemetry_sdk::trace::{Sampler, SamplingDecision, ShouldSample};
 
     use super::*;
 

@@ -145,14 +145,16 @@ impl LlmDiagnostic {
     }
 }
 
-impl Stage for LlmDiagnostic {
-    fn on_span(&mut self, span: SpanData) -> Verdict {
-        self.sink.send_span(&span);
+impl LlmDiagnostic {
+    /// Takes one span: to the local viewer, and into the trace table, which
+    /// builds a payload when a failed trace's local root ends.
+    fn observe(&self, span: &SpanData) {
+        self.sink.send_span(span);
         if let Some(table) = &self.table {
             let completed = table
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .observe(&span, Instant::now());
+                .observe(span, Instant::now());
             if let Some(trace) = completed {
                 let payload = trace.into_payload(
                     &self.service,
@@ -165,33 +167,64 @@ impl Stage for LlmDiagnostic {
                 }
             }
         }
-        Verdict::Forward(span)
     }
 
-    fn flush(&mut self, deadline: Instant) -> (Vec<SpanData>, OTelSdkResult) {
+    fn sweep_and_flush(&self, wait: Duration) -> OTelSdkResult {
         if let Some(table) = &self.table {
             table
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .sweep(Instant::now());
         }
-        let wait = FLUSH_WAIT.min(deadline.saturating_duration_since(Instant::now()));
-        let result = if self.sink.flush(wait) {
+        if self.sink.flush(wait) {
             Ok(())
         } else {
             Err(OTelSdkError::Timeout(wait))
-        };
-        (Vec::new(), result)
+        }
+    }
+
+    fn stop(&self, budget: Duration) -> OTelSdkResult {
+        if self.sink.shutdown(budget) {
+            Ok(())
+        } else {
+            Err(OTelSdkError::Timeout(budget))
+        }
+    }
+}
+
+/// Driving the stage by hand, as the worker does, for tests and soaks.
+#[cfg(feature = "testing")]
+impl LlmDiagnostic {
+    /// Runs one span through the stage.
+    pub fn on_end(&self, span: SpanData) {
+        self.observe(&span);
+    }
+
+    /// Forgets idle traces and waits (bounded) for the egress thread.
+    pub fn force_flush(&self) -> OTelSdkResult {
+        self.sweep_and_flush(FLUSH_WAIT)
+    }
+
+    /// Stops the egress thread within `timeout`.
+    pub fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.stop(timeout)
+    }
+}
+
+impl Stage for LlmDiagnostic {
+    fn on_span(&mut self, span: SpanData) -> Verdict {
+        self.observe(&span);
+        Verdict::Forward(span)
+    }
+
+    fn flush(&mut self, deadline: Instant) -> (Vec<SpanData>, OTelSdkResult) {
+        let wait = FLUSH_WAIT.min(deadline.saturating_duration_since(Instant::now()));
+        (Vec::new(), self.sweep_and_flush(wait))
     }
 
     fn shutdown(&mut self, deadline: Instant) -> (Vec<SpanData>, OTelSdkResult) {
         // Half of what is left: the stages after this one need the rest.
         let budget = deadline.saturating_duration_since(Instant::now()) / 2;
-        let result = if self.sink.shutdown(budget) {
-            Ok(())
-        } else {
-            Err(OTelSdkError::Timeout(budget))
-        };
-        (Vec::new(), result)
+        (Vec::new(), self.stop(budget))
     }
 }

@@ -10,10 +10,7 @@ use coresdk::egress::viewer::Viewer;
 use coresdk::egress::{
     CloudEvent, DiagnosticPayload, SpanRecord, TYPE_LLM_DIAGNOSTIC, TYPE_TRACE_SPAN,
 };
-use coresdk::pipeline::LlmDiagnostic;
 use coresdk::testing::SpanCapture;
-use opentelemetry::trace::TracerProvider as _;
-use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing_subscriber::layer::SubscriberExt;
 
 /// The seed's policy, verbatim.
@@ -40,10 +37,9 @@ pub fn builder(socket: &Path, service: &str) -> ConfigBuilder {
         .with_socket(socket)
 }
 
-/// A traced program: either the real pipeline (`coresdk::layer`: handoff →
-/// masking → diagnostic → capture) or a bare OTel stack around one stage.
+/// A traced program: the real pipeline (`coresdk::layer`: handoff →
+/// masking → diagnostic → capture).
 pub struct Stack {
-    provider: Option<SdkTracerProvider>,
     guard: Option<coresdk::Guard>,
     pub dispatch: tracing::Dispatch,
     pub capture: SpanCapture,
@@ -60,27 +56,7 @@ impl Stack {
         let (layer, guard) = coresdk::layer(config).expect("pipeline starts");
         let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
         Self {
-            provider: None,
             guard: Some(guard),
-            dispatch,
-            capture,
-        }
-    }
-
-    /// A bare provider whose only processor is `stage` (runs on the app thread).
-    pub fn with_stage(stage: LlmDiagnostic, capture: SpanCapture) -> Self {
-        let provider = SdkTracerProvider::builder()
-            .with_span_processor(stage)
-            .build();
-        let layer = tracing_opentelemetry::layer()
-            .with_tracer(provider.tracer("coresdk-test"))
-            .with_threads(false)
-            .with_target(false)
-            .with_tracked_inactivity(false);
-        let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
-        Self {
-            provider: Some(provider),
-            guard: None,
             dispatch,
             capture,
         }
@@ -95,19 +71,12 @@ impl Stack {
         if let Some(g) = &self.guard {
             g.flush().expect("flush");
         }
-        if let Some(p) = &self.provider {
-            p.force_flush().expect("flush");
-        }
     }
 
     /// Flushes the chain (egress thread included) and stops it.
     pub fn shutdown(mut self) {
         if let Some(g) = self.guard.take() {
             g.shutdown().expect("pipeline shuts down");
-        }
-        if let Some(p) = self.provider.take() {
-            p.shutdown_with_timeout(Duration::from_secs(10))
-                .expect("pipeline shuts down");
         }
     }
 }
