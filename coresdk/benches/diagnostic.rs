@@ -20,24 +20,9 @@ use opentelemetry::trace::{
     SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState,
 };
 use opentelemetry::{InstrumentationScope, KeyValue};
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{Span, SpanData, SpanEvents, SpanLinks, SpanProcessor};
+use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
 
 const SPANS_PER_TRACE: u64 = 8;
-
-#[derive(Debug)]
-struct Discard;
-
-impl SpanProcessor for Discard {
-    fn on_start(&self, _span: &mut Span, _cx: &opentelemetry::Context) {}
-    fn on_end(&self, _span: SpanData) {}
-    fn force_flush(&self) -> OTelSdkResult {
-        Ok(())
-    }
-    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
-        Ok(())
-    }
-}
 
 fn span(trace: u128, id: u64, parent: u64, error: bool) -> SpanData {
     let end = SystemTime::now();
@@ -109,7 +94,7 @@ fn stage(enabled: bool, dir: &tempfile::TempDir) -> LlmDiagnostic {
         .with_llm_export(enabled)
         .build()
         .expect("config");
-    LlmDiagnostic::from_config(&config, Box::new(Discard)).expect("stage")
+    LlmDiagnostic::from_config(&config).expect("stage")
 }
 
 fn bench(c: &mut Criterion) {

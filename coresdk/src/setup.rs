@@ -128,7 +128,10 @@ impl Guard {
         if self.shut_down {
             return Err(ShutdownError::AlreadyShutdown);
         }
-        let traces = self.handoff.flush(FLUSH_TIMEOUT).map_err(ShutdownError::from);
+        let traces = self
+            .handoff
+            .flush(FLUSH_TIMEOUT)
+            .map_err(ShutdownError::from);
         if let Some(meters) = &self.meter_provider {
             meters.force_flush().map_err(ShutdownError::from)?;
         }
@@ -244,7 +247,9 @@ pub fn instrument_with(config: Config) -> Result<Guard, SetupError> {
 /// application's other layers still see them. Use it on a
 /// `tracing_subscriber::Registry`: CoreSDK keeps its span records in the
 /// registry's extensions.
-pub fn layer<S>(config: Config) -> Result<(impl Layer<S> + Send + Sync + 'static, Guard), SetupError>
+pub fn layer<S>(
+    config: Config,
+) -> Result<(impl Layer<S> + Send + Sync + 'static, Guard), SetupError>
 where
     S: Subscriber + for<'span> LookupSpan<'span> + Send + Sync,
 {

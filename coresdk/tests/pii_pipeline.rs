@@ -330,8 +330,7 @@ fn yaml_disabled_rules_are_validated() {
         .with_config_yaml("pii:\n  disabled_rules: [ipv4, emial]\n")
         .build()
         .expect("config builds");
-    let err = PiiMasking::from_config(config.pii())
-        .expect_err("unknown rule");
+    let err = PiiMasking::from_config(config.pii()).expect_err("unknown rule");
     assert_eq!(err.to_string(), "pii.disabled_rules: unknown rule `emial`");
 
     let config = Config::builder()

@@ -12,8 +12,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use opentelemetry::trace::{
-    Event, Link, SpanId, SpanKind, Status, TraceContextExt as _,
-    TraceId, TraceState,
+    Event, Link, SpanId, SpanKind, Status, TraceContextExt as _, TraceId, TraceState,
 };
 use opentelemetry::{Context as OtelContext, ContextGuard, KeyValue};
 use opentelemetry_sdk::trace::{IdGenerator as _, RandomIdGenerator};
@@ -186,10 +185,11 @@ where
     }
 
     fn on_follows_from(&self, id: &Id, follows: &Id, ctx: Context<'_, S>) {
-        let Some(other) = ctx
-            .span(follows)
-            .and_then(|s| s.extensions().get::<SpanRecord>().map(SpanRecord::span_context))
-        else {
+        let Some(other) = ctx.span(follows).and_then(|s| {
+            s.extensions()
+                .get::<SpanRecord>()
+                .map(SpanRecord::span_context)
+        }) else {
             return;
         };
         let Some(span) = ctx.span(id) else { return };

@@ -14,8 +14,8 @@ use opentelemetry::{Key, KeyValue, Value};
 use tracing_core::field::{Field, Visit};
 
 use crate::genai::attributes::{
-    EXCEPTION_EVENT, EXCEPTION_MESSAGE, OTEL_KIND_FIELD, OTEL_NAME_FIELD,
-    OTEL_STATUS_CODE_FIELD, OTEL_STATUS_DESCRIPTION_FIELD,
+    EXCEPTION_EVENT, EXCEPTION_MESSAGE, OTEL_KIND_FIELD, OTEL_NAME_FIELD, OTEL_STATUS_CODE_FIELD,
+    OTEL_STATUS_DESCRIPTION_FIELD,
 };
 use crate::pipeline::record::SpanRecord;
 
@@ -58,7 +58,8 @@ impl Visit for SpanFields<'_> {
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.0.push_attribute(KeyValue::new(key(field), u64_value(value)));
+        self.0
+            .push_attribute(KeyValue::new(key(field), u64_value(value)));
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {

@@ -75,7 +75,9 @@ mod tests {
         let sdk = Sampler::TraceIdRatioBased(0.3);
         let mut kept = 0;
         for i in 0..2_000_u64 {
-            let id = TraceId::from(u128::from(i).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835));
+            let id = TraceId::from(
+                u128::from(i).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835),
+            );
             let sdk_keeps = sdk
                 .should_sample(None, id, "s", &SpanKind::Internal, &[], &[])
                 .decision

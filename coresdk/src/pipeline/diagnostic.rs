@@ -81,10 +81,7 @@ impl LlmDiagnostic {
     }
 
     /// Builds the stage with explicit bounds on its per-trace state.
-    pub fn with_limits(
-        config: &Config,
-        limits: DiagnosticLimits,
-    ) -> Result<Self, DiagnosticError> {
+    pub fn with_limits(config: &Config, limits: DiagnosticLimits) -> Result<Self, DiagnosticError> {
         let export = config.llm_export();
         let mut settings =
             SinkSettings::new(resolve_socket_path(config.socket()), config.service_name());
@@ -195,7 +192,8 @@ impl LlmDiagnostic {
 /// Driving the stage by hand, as the worker does, for tests and soaks.
 #[cfg(feature = "testing")]
 impl LlmDiagnostic {
-    /// Runs one span through the stage.
+    /// Runs one span through the stage (taking it, as the worker gives it).
+    #[allow(clippy::needless_pass_by_value)]
     pub fn on_end(&self, span: SpanData) {
         self.observe(&span);
     }

@@ -336,7 +336,6 @@ impl ExportCore {
     }
 }
 
-
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)

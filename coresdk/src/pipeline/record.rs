@@ -215,9 +215,7 @@ impl SpanRecord {
             parent_span_id: self.parent_span_id,
             parent_span_is_remote: self.parent_is_remote,
             span_kind: self.kind,
-            name: self
-                .name
-                .unwrap_or(Cow::Borrowed(self.meta.name())),
+            name: self.name.unwrap_or(Cow::Borrowed(self.meta.name())),
             start_time: self.start,
             end_time,
             attributes,

@@ -15,6 +15,9 @@ use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanProcessor};
 
 /// What a stage does with a span it was given.
+// The span moves through unboxed: boxing would cost an allocation per span
+// per stage on the worker.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub(crate) enum Verdict {
     /// Pass it to the next stage.
