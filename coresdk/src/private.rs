@@ -11,7 +11,7 @@ pub use ::core::{concat, file, line, module_path};
 pub use ::std::borrow::Cow;
 pub use tracing::Span;
 pub use tracing_core::callsite::{DefaultCallsite, Identifier};
-pub use tracing_core::field::{FieldSet, Value, debug, display};
+pub use tracing_core::field::{Empty, FieldSet, Value, debug, display};
 pub use tracing_core::{Kind, Metadata};
 
 pub use crate::telemetry::RecoveryHint;
@@ -49,12 +49,18 @@ macro_rules! __coresdk_trace_field_set {
     };
 }
 
-/// The `attrs(...)` values of a `#[trace]` span, in `field_set!` order.
+/// The values of a `#[trace]` span when it opens: two slots that
+/// `new_span` fills with the labels, then the `attrs(...)` values in
+/// `field_set!` order.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __coresdk_trace_span_values {
     ($($value:expr),* $(,)?) => {
-        [$($value as &dyn $crate::__private::Value),*]
+        [
+            &$crate::__private::Empty as &dyn $crate::__private::Value,
+            &$crate::__private::Empty as &dyn $crate::__private::Value,
+            $($value as &dyn $crate::__private::Value),*
+        ]
     };
 }
 

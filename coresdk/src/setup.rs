@@ -25,7 +25,6 @@ use crate::pipeline::diagnostic::{DiagnosticError, LlmDiagnostic};
 use crate::pipeline::export::{ExportCore, ExportError};
 use crate::pipeline::handoff::{ApiSpans, Handoff, WorkerError, WorkerSetup};
 use crate::pipeline::masking::{MaskingError, PiiMasking};
-use crate::pipeline::record::RecordLimits;
 use crate::pipeline::sampling::TailSampling;
 use crate::pipeline::stage::{Chain, UserProcessor};
 use crate::pipeline::stats::{Counters, Stats};
@@ -272,9 +271,14 @@ fn start(config: Config) -> Result<(CoreLayer, Guard), SetupError> {
         .with_span_processor(ApiSpans(Arc::clone(&handoff)))
         .with_resource(parts.resource)
         .with_sampler(parts.sampler)
-        .with_max_attributes_per_span(parts.limits.attributes as u32)
+        .with_max_attributes_per_span(parts.attribute_limit)
         .build();
-    let layer = CoreLayer::new(Arc::clone(&handoff), head_sampler, parts.limits, activation);
+    let layer = CoreLayer::new(
+        Arc::clone(&handoff),
+        head_sampler,
+        parts.attribute_limit,
+        activation,
+    );
     Ok((
         layer,
         Guard {
@@ -292,7 +296,7 @@ fn start(config: Config) -> Result<(CoreLayer, Guard), SetupError> {
 struct ProviderParts {
     resource: Resource,
     sampler: Sampler,
-    limits: RecordLimits,
+    attribute_limit: u32,
     shutdown_timeout: Duration,
 }
 
@@ -332,10 +336,7 @@ impl From<&Config> for ProviderParts {
         Self {
             resource,
             sampler,
-            limits: RecordLimits {
-                attributes: config.pipeline().span_attribute_count_limit() as usize,
-                ..RecordLimits::default()
-            },
+            attribute_limit: config.pipeline().span_attribute_count_limit(),
             shutdown_timeout: config.pipeline().shutdown_timeout(),
         }
     }

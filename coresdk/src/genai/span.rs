@@ -228,7 +228,7 @@ impl GenAiSpan {
         let recording = crate::layer::with_record(&span, |record| {
             record.kind = kind;
             record.location = false;
-            record.name = Some(Cow::Owned(name));
+            record.extras().name = Some(Cow::Owned(name));
             record.sampled
         });
         if recording != Some(true) {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use opentelemetry::trace::{
-    Event, Link, SpanId, SpanKind, Status, TraceContextExt as _, TraceId, TraceState,
+    Event, Link, SpanId, Status, TraceContextExt as _, TraceId, TraceState,
 };
 use opentelemetry::{Context as OtelContext, ContextGuard, KeyValue};
 use opentelemetry_sdk::trace::{IdGenerator as _, RandomIdGenerator};
@@ -25,7 +25,7 @@ use super::fields::{EventFields, SpanFields};
 use super::sampler::HeadSampler;
 use crate::genai::attributes::{EVENT_LEVEL, EVENT_TARGET};
 use crate::pipeline::handoff::Handoff;
-use crate::pipeline::record::{RecordLimits, SpanRecord};
+use crate::pipeline::record::SpanRecord;
 
 /// CoreSDK's `tracing` layer. [`instrument`](crate::instrument) installs it;
 /// [`layer`](crate::layer) returns it (behind CoreSDK's target filter) for a
@@ -44,7 +44,7 @@ pub(crate) struct Shared {
     handoff: Arc<Handoff>,
     pub(crate) sampler: HeadSampler,
     ids: RandomIdGenerator,
-    limits: RecordLimits,
+    attribute_limit: u32,
     /// Whether entering a span also makes it the current OpenTelemetry context.
     activation: bool,
 }
@@ -68,7 +68,7 @@ impl CoreLayer {
     pub(crate) fn new(
         handoff: Arc<Handoff>,
         sampler: HeadSampler,
-        limits: RecordLimits,
+        attribute_limit: u32,
         activation: bool,
     ) -> Self {
         Self {
@@ -76,7 +76,7 @@ impl CoreLayer {
                 handoff,
                 sampler,
                 ids: RandomIdGenerator::default(),
-                limits,
+                attribute_limit,
                 activation,
             }),
         }
@@ -125,29 +125,19 @@ impl CoreLayer {
                 (trace_id, SpanId::INVALID, sampled, TraceState::NONE, false)
             }
         };
-        SpanRecord {
+        let mut record = SpanRecord::new(
             trace_id,
-            span_id: shared.ids.new_span_id(),
+            shared.ids.new_span_id(),
             parent_span_id,
-            parent_is_remote,
-            sampled,
-            trace_state,
             meta,
-            name: None,
-            kind: SpanKind::Internal,
-            location: true,
-            labels: None,
-            start: SystemTime::now(),
-            end: None,
-            attributes: Vec::new(),
-            dropped_attributes: 0,
-            events: Vec::new(),
-            dropped_events: 0,
-            links: Vec::new(),
-            dropped_links: 0,
-            status: Status::Unset,
-            limits: shared.limits,
+            sampled,
+            shared.attribute_limit,
+        );
+        record.parent_is_remote = parent_is_remote;
+        if trace_state != TraceState::NONE {
+            record.extras().trace_state = trace_state;
         }
+        record
     }
 }
 
@@ -162,7 +152,7 @@ where
                 trace_id: r.trace_id,
                 span_id: r.span_id,
                 sampled: r.sampled,
-                trace_state: r.trace_state.clone(),
+                trace_state: r.trace_state(),
                 remote: false,
             })
         });
@@ -232,7 +222,7 @@ where
         }
         if let Some(description) = error {
             record.set_status(Status::error(description));
-        } else if *meta.level() == Level::ERROR && record.status == Status::Unset {
+        } else if *meta.level() == Level::ERROR && *record.status() == Status::Unset {
             record.set_status(Status::error(""));
         }
         record.push_event(otel_event);

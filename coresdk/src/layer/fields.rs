@@ -14,10 +14,13 @@ use opentelemetry::{Key, KeyValue, Value};
 use tracing_core::field::{Field, Visit};
 
 use crate::genai::attributes::{
-    EXCEPTION_EVENT, EXCEPTION_MESSAGE, OTEL_KIND_FIELD, OTEL_NAME_FIELD, OTEL_STATUS_CODE_FIELD,
-    OTEL_STATUS_DESCRIPTION_FIELD,
+    CODE_FUNCTION_NAME, CORESDK_INTENT, EXCEPTION_EVENT, EXCEPTION_MESSAGE, OTEL_KIND_FIELD,
+    OTEL_NAME_FIELD, OTEL_STATUS_CODE_FIELD, OTEL_STATUS_DESCRIPTION_FIELD,
 };
-use crate::pipeline::record::SpanRecord;
+use crate::pipeline::record::{Labels, SpanRecord};
+
+/// What every `otel.*` field name starts with.
+const OTEL_FIELD_PREFIX: &str = "otel.";
 
 /// The field that names an event.
 const MESSAGE_FIELD: &str = "message";
@@ -28,9 +31,14 @@ const ERROR_FIELD: &str = "error";
 pub(crate) struct SpanFields<'a>(pub(crate) &'a mut SpanRecord);
 
 impl SpanFields<'_> {
+    /// Handles the `otel.*` fields; `false` for any other field.
+    #[inline]
     fn special(&mut self, name: &str, value: &str) -> bool {
+        if !name.starts_with(OTEL_FIELD_PREFIX) {
+            return false;
+        }
         match name {
-            OTEL_NAME_FIELD => self.0.name = Some(Cow::Owned(value.to_owned())),
+            OTEL_NAME_FIELD => self.0.extras().name = Some(Cow::Owned(value.to_owned())),
             OTEL_KIND_FIELD => {
                 if let Some(kind) = span_kind(value) {
                     self.0.kind = kind;
@@ -67,13 +75,26 @@ impl Visit for SpanFields<'_> {
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
-        if !self.special(field.name(), value) {
-            self.0
-                .push_attribute(KeyValue::new(key(field), value.to_owned()));
+        match field.name() {
+            // Under this layer a `#[trace]` span's function name came with
+            // its labels (`coresdk.intent`): nothing to copy.
+            CODE_FUNCTION_NAME if self.0.labels.is_some() => {}
+            name => {
+                if !self.special(name, value) {
+                    self.0
+                        .push_attribute(KeyValue::new(key(field), value.to_owned()));
+                }
+            }
         }
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        if field.name() == CORESDK_INTENT
+            && let Some(labels) = value.downcast_ref::<Labels>()
+        {
+            self.0.labels = Some(*labels);
+            return;
+        }
         self.0
             .push_attribute(KeyValue::new(key(field), value.to_string()));
     }

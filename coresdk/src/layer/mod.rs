@@ -16,4 +16,4 @@ mod span_ext;
 pub use core_layer::CoreLayer;
 pub use span_ext::{SetParentError, SpanExt};
 
-pub(crate) use span_ext::{record_in, with_record};
+pub(crate) use span_ext::with_record;

@@ -93,7 +93,7 @@ impl SpanExt for Span {
                 r.trace_id = parent.trace_id();
                 r.parent_span_id = parent.span_id();
                 r.parent_is_remote = parent.is_remote();
-                r.trace_state = parent.trace_state().clone();
+                r.extras().trace_state = parent.trace_state().clone();
                 r.sampled = layer
                     .sampler()
                     .sample(parent.trace_id(), Some(parent.is_sampled()));

@@ -23,10 +23,13 @@ use crate::genai::attributes::{
 /// The per-callsite constants of a `#[trace]` span: `coresdk.intent` and
 /// `code.function.name`, in a `static` of the expansion.
 ///
-/// Under CoreSDK's layer the span's record points at them and the worker adds
-/// both as `&'static str` attributes, so the application thread copies
-/// neither. Under any other subscriber they are recorded as `tracing` fields.
-#[derive(Debug)]
+/// Under CoreSDK's layer they travel as the value of the span's
+/// `coresdk.intent` field — typed, as `dyn Error + 'static`, the one field
+/// type a visitor can downcast — so the layer keeps the two `&'static str`s
+/// and the worker adds them as attributes: the application thread copies
+/// neither. Other layers see the intent as the field's text. Under any other
+/// subscriber both are ordinary `tracing` string fields.
+#[derive(Debug, Clone, Copy)]
 pub struct Labels {
     pub(crate) intent: &'static str,
     pub(crate) function: &'static str,
@@ -40,62 +43,111 @@ impl Labels {
     }
 }
 
-/// Per-span bounds, applied where a span's lists grow.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct RecordLimits {
-    /// Most attributes a span keeps (`OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`).
-    pub(crate) attributes: usize,
-    /// Most events a span keeps.
-    pub(crate) events: usize,
-    /// Most links a span keeps.
-    pub(crate) links: usize,
-}
-
-impl Default for RecordLimits {
-    fn default() -> Self {
-        // The OpenTelemetry SDK's defaults, with the attribute limit CoreSDK
-        // raises so a GenAI call's messages fit.
-        Self {
-            attributes: 512,
-            events: 128,
-            links: 128,
-        }
+impl std::fmt::Display for Labels {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.intent)
     }
 }
 
+impl std::error::Error for Labels {}
+
+/// Most events a span keeps (the OpenTelemetry SDK's default).
+const MAX_EVENTS: usize = 128;
+/// Most links a span keeps (the OpenTelemetry SDK's default).
+const MAX_LINKS: usize = 128;
+
 /// One span as CoreSDK's layer records it on the application thread.
+///
+/// What every span has is inline; what few spans have (events, links, a
+/// status, a run-time name, a trace state, an early end) is in [`Extras`],
+/// allocated on first use, so the record that is boxed into the registry
+/// and moved through the queue stays small.
 #[derive(Debug)]
 pub(crate) struct SpanRecord {
     pub(crate) trace_id: TraceId,
     pub(crate) span_id: SpanId,
     pub(crate) parent_span_id: SpanId,
-    pub(crate) parent_is_remote: bool,
+    pub(crate) meta: &'static Metadata<'static>,
+    pub(crate) start: SystemTime,
+    /// Stamped when the span closes, or earlier when its work ended before
+    /// its `tracing` span closed (a GenAI call whose span handle outlives
+    /// the call).
+    pub(crate) end: Option<SystemTime>,
+    pub(crate) attributes: Vec<KeyValue>,
+    pub(crate) labels: Option<Labels>,
+    pub(crate) extras: Option<Box<Extras>>,
+    /// Most attributes the span keeps (`OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`).
+    pub(crate) attribute_limit: u32,
+    pub(crate) dropped_attributes: u32,
+    pub(crate) kind: SpanKind,
     /// The head sampler's decision; an unsampled span records nothing but
     /// its ids (which its children inherit) and is never handed on.
     pub(crate) sampled: bool,
-    pub(crate) trace_state: TraceState,
-    pub(crate) meta: &'static Metadata<'static>,
-    /// A name set at run time (`otel.name`, GenAI spans); else the callsite's.
-    pub(crate) name: Option<Cow<'static, str>>,
-    pub(crate) kind: SpanKind,
+    pub(crate) parent_is_remote: bool,
     /// Whether the worker adds `code.*` attributes from the callsite metadata.
     pub(crate) location: bool,
-    pub(crate) labels: Option<&'static Labels>,
-    pub(crate) start: SystemTime,
-    /// Set when the span's work ended before its `tracing` span closed (a
-    /// GenAI call whose span handle outlives the call).
-    pub(crate) end: Option<SystemTime>,
-    pub(crate) attributes: Vec<KeyValue>,
-    pub(crate) dropped_attributes: u32,
+}
+
+/// The parts of a span that most spans do not have.
+#[derive(Debug, Default)]
+pub(crate) struct Extras {
+    /// A name set at run time (`otel.name`, GenAI spans); else the callsite's.
+    pub(crate) name: Option<Cow<'static, str>>,
+    pub(crate) trace_state: TraceState,
     pub(crate) events: Vec<Event>,
     pub(crate) dropped_events: u32,
     pub(crate) links: Vec<Link>,
     pub(crate) dropped_links: u32,
     pub(crate) status: Status,
-    pub(crate) limits: RecordLimits,
 }
 
 impl SpanRecord {
+    /// A record with no attributes yet.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        trace_id: TraceId,
+        span_id: SpanId,
+        parent_span_id: SpanId,
+        meta: &'static Metadata<'static>,
+        sampled: bool,
+        attribute_limit: u32,
+    ) -> Self {
+        Self {
+            trace_id,
+            span_id,
+            parent_span_id,
+            meta,
+            start: SystemTime::now(),
+            end: None,
+            attributes: Vec::new(),
+            labels: None,
+            extras: None,
+            attribute_limit,
+            dropped_attributes: 0,
+            kind: SpanKind::Internal,
+            sampled,
+            parent_is_remote: false,
+            location: true,
+        }
+    }
+
+    /// The rarely used parts, allocated on first use.
+    pub(crate) fn extras(&mut self) -> &mut Extras {
+        self.extras.get_or_insert_with(Box::default)
+    }
+
+    /// The span's trace state (empty unless a remote parent set one).
+    pub(crate) fn trace_state(&self) -> TraceState {
+        self.extras
+            .as_ref()
+            .map_or(TraceState::NONE, |e| e.trace_state.clone())
+    }
+
+    /// The span's status so far.
+    pub(crate) fn status(&self) -> &Status {
+        self.extras.as_ref().map_or(&Status::Unset, |e| &e.status)
+    }
+
     /// The span's OpenTelemetry context.
     pub(crate) fn span_context(&self) -> SpanContext {
         let flags = if self.sampled {
@@ -108,14 +160,18 @@ impl SpanRecord {
             self.span_id,
             flags,
             false,
-            self.trace_state.clone(),
+            self.trace_state(),
         )
+    }
+
+    fn attribute_limit(&self) -> usize {
+        self.attribute_limit as usize
     }
 
     /// Adds an attribute unless the span is full (then it is counted).
     #[inline]
     pub(crate) fn push_attribute(&mut self, kv: KeyValue) {
-        if self.attributes.len() < self.limits.attributes {
+        if self.attributes.len() < self.attribute_limit() {
             self.attributes.push(kv);
         } else {
             self.dropped_attributes = self.dropped_attributes.saturating_add(1);
@@ -124,7 +180,7 @@ impl SpanRecord {
 
     /// Adds attributes in order, under the limit.
     pub(crate) fn extend_attributes(&mut self, mut kvs: Vec<KeyValue>) {
-        let room = self.limits.attributes.saturating_sub(self.attributes.len());
+        let room = self.attribute_limit().saturating_sub(self.attributes.len());
         if kvs.len() > room {
             let over = kvs.len() - room;
             self.dropped_attributes = self
@@ -142,19 +198,21 @@ impl SpanRecord {
 
     /// Adds an event unless the span has too many (then it is counted).
     pub(crate) fn push_event(&mut self, event: Event) {
-        if self.events.len() < self.limits.events {
-            self.events.push(event);
+        let extras = self.extras();
+        if extras.events.len() < MAX_EVENTS {
+            extras.events.push(event);
         } else {
-            self.dropped_events = self.dropped_events.saturating_add(1);
+            extras.dropped_events = extras.dropped_events.saturating_add(1);
         }
     }
 
     /// Adds a link unless the span has too many (then it is counted).
     pub(crate) fn push_link(&mut self, link: Link) {
-        if self.links.len() < self.limits.links {
-            self.links.push(link);
+        let extras = self.extras();
+        if extras.links.len() < MAX_LINKS {
+            extras.links.push(link);
         } else {
-            self.dropped_links = self.dropped_links.saturating_add(1);
+            extras.dropped_links = extras.dropped_links.saturating_add(1);
         }
     }
 
@@ -163,10 +221,10 @@ impl SpanRecord {
     /// A bare error (`otel.status_code = "error"`) keeps a description that
     /// is already there.
     pub(crate) fn set_status(&mut self, status: Status) {
-        match (&self.status, &status) {
+        match (self.status(), &status) {
             (Status::Ok, _) | (_, Status::Unset) => {}
             (Status::Error { .. }, Status::Error { description }) if description.is_empty() => {}
-            _ => self.status = status,
+            _ => self.extras().status = status,
         }
     }
 
@@ -175,6 +233,7 @@ impl SpanRecord {
     /// drops them.
     pub(crate) fn into_span_data(self, scope: &InstrumentationScope) -> SpanData {
         let span_context = self.span_context();
+        let extras = self.extras.map(|e| *e).unwrap_or_default();
         let end_time = self.end.unwrap_or_else(SystemTime::now);
         let mut leading: Vec<KeyValue> = Vec::new();
         if let Some(labels) = self.labels {
@@ -196,7 +255,7 @@ impl SpanRecord {
         let mut dropped_attributes_count = self.dropped_attributes;
         if !leading.is_empty() {
             attributes.splice(0..0, leading);
-            let limit = self.limits.attributes;
+            let limit = self.attribute_limit as usize;
             if attributes.len() > limit {
                 let over = attributes.len() - limit;
                 dropped_attributes_count = dropped_attributes_count
@@ -205,24 +264,24 @@ impl SpanRecord {
             }
         }
         let mut events = SpanEvents::default();
-        events.events = self.events;
-        events.dropped_count = self.dropped_events;
+        events.events = extras.events;
+        events.dropped_count = extras.dropped_events;
         let mut links = SpanLinks::default();
-        links.links = self.links;
-        links.dropped_count = self.dropped_links;
+        links.links = extras.links;
+        links.dropped_count = extras.dropped_links;
         SpanData {
             span_context,
             parent_span_id: self.parent_span_id,
             parent_span_is_remote: self.parent_is_remote,
             span_kind: self.kind,
-            name: self.name.unwrap_or(Cow::Borrowed(self.meta.name())),
+            name: extras.name.unwrap_or(Cow::Borrowed(self.meta.name())),
             start_time: self.start,
             end_time,
             attributes,
             dropped_attributes_count,
             events,
             links,
-            status: self.status,
+            status: extras.status,
             instrumentation_scope: scope.clone(),
         }
     }
@@ -244,35 +303,29 @@ mod tests {
         tracing_core::field::FieldSet::new(&[], tracing_core::identify_callsite!(&CALLSITE)),
         tracing_core::metadata::Kind::SPAN,
     );
-    static LABELS: Labels = Labels::new("do the work", "app::work::run");
+    const LABELS: Labels = Labels::new("do the work", "app::work::run");
 
-    fn record(limit: usize) -> SpanRecord {
-        SpanRecord {
-            trace_id: TraceId::from_bytes([1; 16]),
-            span_id: SpanId::from_bytes([2; 8]),
-            parent_span_id: SpanId::INVALID,
-            parent_is_remote: false,
-            sampled: true,
-            trace_state: TraceState::default(),
-            meta: &META,
-            name: None,
-            kind: SpanKind::Internal,
-            location: true,
-            labels: Some(&LABELS),
-            start: SystemTime::UNIX_EPOCH,
-            end: None,
-            attributes: Vec::new(),
-            dropped_attributes: 0,
-            events: Vec::new(),
-            dropped_events: 0,
-            links: Vec::new(),
-            dropped_links: 0,
-            status: Status::Unset,
-            limits: RecordLimits {
-                attributes: limit,
-                ..RecordLimits::default()
-            },
-        }
+    fn record(limit: u32) -> SpanRecord {
+        let mut record = SpanRecord::new(
+            TraceId::from_bytes([1; 16]),
+            SpanId::from_bytes([2; 8]),
+            SpanId::INVALID,
+            &META,
+            true,
+            limit,
+        );
+        record.labels = Some(LABELS);
+        record
+    }
+
+    #[test]
+    fn the_record_stays_small() {
+        // It is boxed into the registry and moved through the queue per span.
+        assert!(
+            std::mem::size_of::<SpanRecord>() <= 160,
+            "{}",
+            std::mem::size_of::<SpanRecord>()
+        );
     }
 
     #[test]
@@ -312,11 +365,15 @@ mod tests {
     #[test]
     fn status_ok_is_final_and_unset_never_overrides() {
         let mut rec = record(8);
+        assert!(rec.extras.is_none(), "nothing set yet");
+        rec.set_status(Status::Unset);
+        assert!(rec.extras.is_none(), "unset sets nothing");
         rec.set_status(Status::error("a"));
         rec.set_status(Status::Unset);
-        assert_eq!(rec.status, Status::error("a"));
+        rec.set_status(Status::error(""));
+        assert_eq!(rec.status(), &Status::error("a"));
         rec.set_status(Status::Ok);
         rec.set_status(Status::error("b"));
-        assert_eq!(rec.status, Status::Ok);
+        assert_eq!(rec.status(), &Status::Ok);
     }
 }

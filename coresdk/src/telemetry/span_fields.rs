@@ -6,6 +6,7 @@ use tracing_core::callsite::{Callsite, DefaultCallsite};
 use tracing_core::field::{Field, Value};
 use tracing_core::{Level, LevelFilter, Metadata};
 
+use crate::layer::CoreLayer;
 pub use crate::pipeline::record::Labels;
 
 /// The level of every `#[trace]` span.
@@ -68,16 +69,17 @@ pub fn enabled(callsite: &'static DefaultCallsite) -> bool {
 
 /// Opens the span of a `#[trace]` callsite (call only when [`enabled`]).
 ///
-/// `attrs` are the values of the user's `attrs(...)`, in order (built by
-/// `__private::span_values!`); only they are given when the span opens, so
-/// the layers' visitors never walk the fixed fields. Under CoreSDK's layer
-/// the span's record points at the labels (see [`Labels`]); under any other
-/// subscriber they are recorded right after, so every layer sees them.
+/// `values` are two placeholders for the labels followed by the values of
+/// the user's `attrs(...)`, in order (built by `__private::span_values!`);
+/// only these fields are given when the span opens, so the layers' visitors
+/// never walk the other fixed fields. Under CoreSDK's layer the labels go in
+/// typed, as the `coresdk.intent` value (see [`Labels`]); under any other
+/// subscriber as the two string fields.
 #[inline]
-pub fn new_span<const M: usize>(
+pub fn new_span<const N: usize>(
     meta: &'static Metadata<'static>,
     labels: &'static Labels,
-    attrs: [&dyn Value; M],
+    values: [&dyn Value; N],
 ) -> Span {
     tracing_core::dispatcher::get_default(|dispatch| {
         let fields = meta.fields();
@@ -86,23 +88,28 @@ pub fn new_span<const M: usize>(
         let (Some(intent), Some(function)) = (names.next(), names.next()) else {
             return Span::none();
         };
-        let mut names = names.skip(FIXED_FIELDS - 2);
+        let mut attrs = names.skip(FIXED_FIELDS - 2);
         // Every attr has its field (the macro declared them after the fixed
         // ones); the fallback is never taken.
-        let attr_fields: [Field; M] =
-            std::array::from_fn(|_| names.next().unwrap_or_else(|| intent.clone()));
-        let values: [(&Field, Option<&dyn Value>); M] =
-            std::array::from_fn(|i| (&attr_fields[i], Some(attrs[i])));
-        let span = Span::new_with(meta, &fields.value_set(&values), dispatch);
-        let labelled = span.id().and_then(|id| {
-            crate::layer::record_in(dispatch, &id, |record| record.labels = Some(labels))
+        let all_fields: [Field; N] = std::array::from_fn(|i| match i {
+            0 => intent.clone(),
+            1 => function.clone(),
+            _ => attrs.next().unwrap_or_else(|| intent.clone()),
         });
-        if labelled.is_none() {
-            span.record_all(&fields.value_set(&[
-                (&intent, Some(&labels.intent as &dyn Value)),
-                (&function, Some(&labels.function as &dyn Value)),
-            ]));
-        }
-        span
+        let typed: &'static (dyn std::error::Error + 'static) = labels;
+        let under_core = dispatch.downcast_ref::<CoreLayer>().is_some();
+        let label_values: [Option<&dyn Value>; 2] = if under_core {
+            [Some(&typed), None]
+        } else {
+            [Some(&labels.intent), Some(&labels.function)]
+        };
+        let values: [(&Field, Option<&dyn Value>); N] = std::array::from_fn(|i| {
+            let value = match i {
+                0 | 1 => label_values[i],
+                _ => Some(values[i]),
+            };
+            (&all_fields[i], value)
+        });
+        Span::new_with(meta, &fields.value_set(&values), dispatch)
     })
 }
