@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use opentelemetry::InstrumentationScope;
 use opentelemetry::KeyValue;
@@ -21,6 +21,7 @@ use tracing_subscriber::util::SubscriberInitExt as _;
 use crate::config::{Config, ConfigError, SamplerConfig};
 use crate::export_filter::ExportFilter;
 use crate::genai::attributes as attr;
+use crate::pipeline::deadline::Deadline;
 use crate::pipeline::diagnostic::{DiagnosticError, LlmDiagnostic};
 use crate::pipeline::export::{ExportCore, ExportError};
 use crate::pipeline::fanout::Fanout;
@@ -83,6 +84,17 @@ pub enum ShutdownError {
     Export(String),
 }
 
+impl ShutdownError {
+    /// The error of a flush or shutdown given `budget`: a timeout names the
+    /// budget, not what a stage happened to have left of it.
+    fn within(e: OTelSdkError, budget: Duration) -> Self {
+        match e {
+            OTelSdkError::Timeout(_) => ShutdownError::Timeout(budget),
+            other => other.into(),
+        }
+    }
+}
+
 impl From<OTelSdkError> for ShutdownError {
     fn from(e: OTelSdkError) -> Self {
         match e {
@@ -96,28 +108,39 @@ impl From<OTelSdkError> for ShutdownError {
 /// Keeps the pipeline running; flushes and shuts it down when dropped.
 ///
 /// Drop (or [`Guard::shutdown`]) waits at most `pipeline.shutdown_timeout`
-/// (default 5 s), also when the backend is down or stalls.
+/// (default 5 s) for spans and metrics together, also when the backend is down
+/// or stalls. It is safe on any thread: plain code, a `current_thread` or
+/// multi-thread Tokio runtime, inside `block_on` or `spawn_blocking`.
 #[must_use = "dropping the Guard shuts the pipeline down: keep it alive for the program's lifetime"]
 #[derive(Debug)]
 pub struct Guard {
     provider: Option<SdkTracerProvider>,
     meter_provider: Option<SdkMeterProvider>,
     counters: Arc<Counters>,
+    /// Shared with the span and metric exporters: one budget for both.
+    deadline: Arc<Deadline>,
     timeout: Duration,
+    flush_timeout: Duration,
 }
 
 impl Guard {
     /// Exports everything queued so far (spans, and metrics when enabled) and
-    /// waits for it (bounded).
+    /// waits for it, at most `pipeline.flush_timeout` for both together.
     pub fn flush(&self) -> Result<(), ShutdownError> {
         let Some(provider) = &self.provider else {
             return Err(ShutdownError::AlreadyShutdown);
         };
-        let traces = provider.force_flush().map_err(ShutdownError::from);
-        if let Some(meters) = &self.meter_provider {
-            meters.force_flush().map_err(ShutdownError::from)?;
-        }
+        let budget = self.flush_timeout;
+        self.deadline.set(Some(Instant::now() + budget));
+        let traces = provider.force_flush();
+        let metrics = self
+            .meter_provider
+            .as_ref()
+            .map_or(Ok(()), SdkMeterProvider::force_flush);
+        self.deadline.set(None);
         traces
+            .and(metrics)
+            .map_err(|e| ShutdownError::within(e, budget))
     }
 
     /// Flushes and stops the pipeline within the shutdown timeout.
@@ -129,17 +152,19 @@ impl Guard {
         let Some(provider) = self.provider.take() else {
             return Err(ShutdownError::AlreadyShutdown);
         };
-        // Spans first, so the final pipeline counters include them; the
-        // metrics get the last quarter of the budget.
-        let traces = provider
-            .shutdown_with_timeout(self.timeout.mul_f64(0.75))
-            .map_err(ShutdownError::from);
-        if let Some(meters) = self.meter_provider.take() {
-            meters
-                .shutdown_with_timeout(self.timeout.mul_f64(0.25))
-                .map_err(ShutdownError::from)?;
-        }
+        let budget = self.timeout;
+        let deadline = Instant::now() + budget;
+        self.deadline.set(Some(deadline));
+        // Spans first, so the final pipeline counters include them. The
+        // metrics' last export keeps at least a quarter of the budget and gets
+        // whatever the spans leave of the rest.
+        let traces = provider.shutdown_with_timeout(budget.mul_f64(0.75));
+        let metrics = self.meter_provider.take().map_or(Ok(()), |meters| {
+            meters.shutdown_with_timeout(deadline.saturating_duration_since(Instant::now()))
+        });
         traces
+            .and(metrics)
+            .map_err(|e| ShutdownError::within(e, budget))
     }
 
     /// Counters of this pipeline.
@@ -242,9 +267,18 @@ where
     let context_activation = config.pipeline().otel_context_activation();
     crate::genai::set_settings(crate::genai::GenAiSettings::from_config(config.genai()));
     let counters = Arc::new(Counters::default());
-    let meter_provider = crate::metrics::start(&config, &provider_parts.resource, &counters)?;
-    let handoff = start_pipeline(config, &provider_parts.resource, &counters)?
+    let deadline = Arc::new(Deadline::default());
+    // Metrics start after the span pipeline, so a setup error there leaves no
+    // meter provider to shut down on the caller's thread.
+    let metrics_config = crate::metrics::MetricsStart::from(&config);
+    let handoff = start_pipeline(config, &provider_parts.resource, &counters, &deadline)?
         .with_attribute_limit(provider_parts.attribute_limit);
+    let meter_provider = crate::metrics::start(
+        &metrics_config,
+        &provider_parts.resource,
+        &counters,
+        &deadline,
+    )?;
 
     let provider = SdkTracerProvider::builder()
         .with_span_processor(handoff)
@@ -274,7 +308,9 @@ where
             provider: Some(provider),
             meter_provider,
             counters,
+            deadline,
             timeout: provider_parts.shutdown_timeout,
+            flush_timeout: provider_parts.flush_timeout,
         },
     ))
 }
@@ -289,6 +325,7 @@ struct ProviderParts {
     sampler: Sampler,
     attribute_limit: u32,
     shutdown_timeout: Duration,
+    flush_timeout: Duration,
 }
 
 impl From<&Config> for ProviderParts {
@@ -329,6 +366,7 @@ impl From<&Config> for ProviderParts {
             sampler,
             attribute_limit: config.pipeline().span_attribute_count_limit(),
             shutdown_timeout: config.pipeline().shutdown_timeout(),
+            flush_timeout: config.pipeline().flush_timeout(),
         }
     }
 }
@@ -339,13 +377,15 @@ fn start_pipeline(
     mut config: Config,
     resource: &Resource,
     counters: &Arc<Counters>,
+    deadline: &Arc<Deadline>,
 ) -> Result<Handoff, SetupError> {
     let queue_size = config.pipeline().queue_size();
     let batch_delay = config.pipeline().batch_delay();
     let resource = resource.clone();
     let export_counters = Arc::clone(counters);
+    let deadline = Arc::clone(deadline);
     let build = move || -> Result<Chain, SetupError> {
-        let export = ExportCore::new(&config, &resource, Arc::clone(&export_counters))?;
+        let export = ExportCore::new(&config, &resource, Arc::clone(&export_counters), deadline)?;
         let mut targets = std::mem::take(&mut config.processors);
         targets.push(Box::new(export.clone()));
         let mut tickers: Vec<Arc<dyn Tick>> = Vec::new();

@@ -109,6 +109,7 @@ pub fn handoff_to(
             &config,
             &opentelemetry_sdk::Resource::builder_empty().build(),
             export_counters,
+            Arc::default(),
         )?;
         let chain: Box<dyn SpanProcessor> = Box::new(Fanout::new(vec![
             Box::new(processor),

@@ -10,12 +10,15 @@
 //! (opentelemetry-rust hands every registered processor its own copy of a span,
 //! so a sibling processor could not mask for another: hence composition.)
 
+pub(crate) mod deadline;
 pub(crate) mod deferred;
 pub mod diagnostic;
 pub mod export;
+mod failure_report;
 pub(crate) mod fanout;
 pub(crate) mod handoff;
 pub mod masking;
+mod otlp_size;
 pub mod pii;
 pub mod sampling;
 pub mod stats;
