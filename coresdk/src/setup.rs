@@ -85,11 +85,14 @@ pub enum ShutdownError {
 }
 
 impl ShutdownError {
-    /// The error of a flush or shutdown given `budget`: a timeout names the
-    /// budget, not what a stage happened to have left of it.
-    fn within(e: OTelSdkError, budget: Duration) -> Self {
+    /// The error of a flush or shutdown given `budget` until `deadline`: a
+    /// timeout names the budget, not what a stage happened to have left of
+    /// it, and so does any failure once the deadline has passed (the SDK
+    /// wraps its processors' timeouts in a message).
+    fn within(e: OTelSdkError, budget: Duration, deadline: Instant) -> Self {
         match e {
             OTelSdkError::Timeout(_) => ShutdownError::Timeout(budget),
+            _ if Instant::now() >= deadline => ShutdownError::Timeout(budget),
             other => other.into(),
         }
     }
@@ -131,7 +134,8 @@ impl Guard {
             return Err(ShutdownError::AlreadyShutdown);
         };
         let budget = self.flush_timeout;
-        self.deadline.set(Some(Instant::now() + budget));
+        let deadline = Instant::now() + budget;
+        self.deadline.set(Some(deadline));
         let traces = provider.force_flush();
         let metrics = self
             .meter_provider
@@ -140,7 +144,7 @@ impl Guard {
         self.deadline.set(None);
         traces
             .and(metrics)
-            .map_err(|e| ShutdownError::within(e, budget))
+            .map_err(|e| ShutdownError::within(e, budget, deadline))
     }
 
     /// Flushes and stops the pipeline within the shutdown timeout.
@@ -164,7 +168,7 @@ impl Guard {
         });
         traces
             .and(metrics)
-            .map_err(|e| ShutdownError::within(e, budget))
+            .map_err(|e| ShutdownError::within(e, budget, deadline))
     }
 
     /// Counters of this pipeline.
