@@ -546,7 +546,9 @@ impl Shared {
             Err(error) => {
                 let now = Instant::now();
                 let first_failed = first_failed.unwrap_or(now);
-                if state.deadline.is_some() || now.duration_since(first_failed) >= RETRY_WINDOW {
+                let give_up =
+                    state.deadline.is_some() || now.duration_since(first_failed) >= RETRY_WINDOW;
+                if give_up {
                     self.counters.export_failed(n as u64);
                 } else {
                     state.retry_spans += n;
@@ -560,8 +562,13 @@ impl Shared {
                     .saturating_mul(1 << (state.failures - 1).min(10))
                     .min(MAX_BACKOFF);
                 state.retry_at = Some(now + backoff);
+                let outcome = if give_up {
+                    "its spans were given up"
+                } else {
+                    "retrying with backoff"
+                };
                 self.reporter
-                    .report(&format_args!("failed: {error}; retrying with backoff"));
+                    .report(&format_args!("failed ({outcome}): {error}"));
                 if state.deadline.is_some() {
                     state.flush_error.get_or_insert(error);
                 }

@@ -37,16 +37,16 @@ impl FailureReporter {
     }
 
     /// Notes a failure and writes it to stderr unless a line was written
-    /// less than the interval ago.
-    pub(crate) fn report(&self, cause: &dyn Display) {
-        if let Some(line) = self.line(cause, Instant::now()) {
+    /// less than the interval ago. `what` says what happened and why.
+    pub(crate) fn report(&self, what: &dyn Display) {
+        if let Some(line) = self.line(what, Instant::now()) {
             // Nowhere to report a failing stderr.
             let _ = writeln!(std::io::stderr().lock(), "{line}");
         }
     }
 
     /// The line to write for a failure at `now`, if one is due.
-    fn line(&self, cause: &dyn Display, now: Instant) -> Option<String> {
+    fn line(&self, what: &dyn Display, now: Instant) -> Option<String> {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         if state
             .last
@@ -63,8 +63,7 @@ impl FailureReporter {
             String::new()
         };
         Some(format!(
-            "coresdk: span export to {} failed: {cause}{earlier}; retrying with backoff \
-             (reported at most once every {}s)",
+            "coresdk: span export to {} {what}{earlier} (reported at most once every {}s)",
             self.endpoint,
             self.interval.as_secs()
         ))
@@ -80,12 +79,12 @@ mod tests {
         let reporter = FailureReporter::new("http://127.0.0.1:4317".into(), Duration::from_mins(1));
         let t0 = Instant::now();
         let first = reporter
-            .line(&"connection refused", t0)
+            .line(&"failed: connection refused", t0)
             .expect("first is reported");
         assert_eq!(
             first,
-            "coresdk: span export to http://127.0.0.1:4317 failed: connection refused; \
-             retrying with backoff (reported at most once every 60s)"
+            "coresdk: span export to http://127.0.0.1:4317 failed: connection refused \
+             (reported at most once every 60s)"
         );
         for s in 1..60 {
             assert!(
@@ -95,7 +94,7 @@ mod tests {
             );
         }
         let next = reporter
-            .line(&"timed out", t0 + Duration::from_mins(1))
+            .line(&"failed: timed out", t0 + Duration::from_mins(1))
             .expect("a minute later");
         assert!(
             next.contains("failed: timed out (59 more failures since the last report)"),

@@ -1,0 +1,212 @@
+//! The export stage against a real collector's limits and faults: requests
+//! stay under the message size limit (a span too large on its own is dropped
+//! alone), spans wait out a short outage and are all delivered, the first
+//! retry after recovery comes within the backoff cap, and failures are
+//! reported on stderr, rate-limited, with the endpoint and the cause.
+
+use std::collections::HashSet;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use coresdk::config::OtlpProtocol;
+use coresdk::{Config, ConfigBuilder, Guard};
+use coresdk_tests::otlp::{OtlpReceiver, Transport, free_addr};
+use tracing_subscriber::layer::SubscriberExt as _;
+
+/// The export stage's retry backoff cap (documented in `coresdk::pipeline::export`).
+const BACKOFF_CAP: Duration = Duration::from_secs(1);
+
+fn builder(endpoint: &str) -> ConfigBuilder {
+    Config::builder()
+        .without_env()
+        .without_config_file()
+        .with_service_name("export-resilience")
+        .with_otlp_endpoint(endpoint)
+        .with_otlp_protocol(OtlpProtocol::Grpc)
+        .with_batch_delay(Duration::from_millis(20))
+        .with_metrics(false)
+}
+
+fn layer_for(config: Config) -> (tracing::subscriber::DefaultGuard, Guard) {
+    let (layer, guard) = coresdk::layer(config).expect("layer");
+    let subscriber = tracing_subscriber::registry().with(layer);
+    (tracing::subscriber::set_default(subscriber), guard)
+}
+
+fn blob_span(name: &str, bytes: usize) {
+    let blob = "x".repeat(bytes);
+    tracing::info_span!("blob", "app.name" = name, "app.blob" = blob.as_str()).in_scope(|| {});
+}
+
+#[test]
+fn large_spans_are_split_across_requests_under_the_message_limit() {
+    // tonic's server, like the OpenTelemetry Collector, refuses gRPC messages
+    // over 4 MiB: the default `otlp.max_message_bytes`.
+    let receiver = OtlpReceiver::start(Transport::Grpc);
+    let config = builder(&receiver.endpoint())
+        .with_pii_masking(false)
+        .build()
+        .expect("config");
+    let (default, guard) = layer_for(config);
+    for i in 0..5 {
+        blob_span(&format!("big-{i}"), 1 << 20);
+        tracing::info_span!("small", "app.i" = i).in_scope(|| {});
+    }
+    drop(default);
+    guard.flush().expect("flush");
+    let stats = guard.stats();
+    let spans = receiver.wait_for_spans(10, Duration::from_secs(5));
+    assert_eq!(spans.len(), 10, "all ten spans arrive: {stats:?}");
+    assert_eq!(
+        (stats.exported, stats.dropped, stats.export_failed),
+        (10, 0, 0)
+    );
+    let requests = receiver.requests();
+    assert!(
+        requests.len() >= 2,
+        "split into {} requests",
+        requests.len()
+    );
+    guard.shutdown().expect("shutdown");
+}
+
+#[test]
+fn a_span_too_large_for_any_request_is_dropped_alone_and_counted() {
+    let receiver = OtlpReceiver::start(Transport::Grpc);
+    let config = builder(&receiver.endpoint())
+        .with_pii_masking(false)
+        .with_otlp_max_message_bytes(1 << 20)
+        .build()
+        .expect("config");
+    let (default, guard) = layer_for(config);
+    tracing::info_span!("before").in_scope(|| {});
+    blob_span("too-big", 2 << 20);
+    blob_span("fits", 512 << 10);
+    tracing::info_span!("after").in_scope(|| {});
+    drop(default);
+    guard.flush().expect("flush");
+    let stats = guard.stats();
+    let names: HashSet<String> = receiver
+        .wait_for_spans(3, Duration::from_secs(5))
+        .into_iter()
+        .map(|s| s.attr_str("app.name").unwrap_or(&s.name).to_owned())
+        .collect();
+    assert_eq!(
+        names,
+        HashSet::from(["before".to_owned(), "fits".to_owned(), "after".to_owned()])
+    );
+    assert_eq!(
+        (stats.exported, stats.dropped, stats.export_failed),
+        (3, 1, 0)
+    );
+    guard.shutdown().expect("shutdown");
+}
+
+#[test]
+fn a_short_outage_loses_nothing_and_export_resumes_within_the_backoff_cap() {
+    let addr = free_addr();
+    let receiver = OtlpReceiver::start_on(Transport::Grpc, addr).expect("bind");
+    let config = builder(&format!("http://{addr}"))
+        .with_otlp_timeout(Duration::from_millis(500))
+        .build()
+        .expect("config");
+    let (default, guard) = layer_for(config);
+    // 2,000 spans a second: 20 every 10 ms.
+    let mut sent = 0u64;
+    let mut emit_for = |how_long: Duration| {
+        let until = Instant::now() + how_long;
+        while Instant::now() < until {
+            for _ in 0..20 {
+                tracing::info_span!("steady", "app.n" = sent as i64).in_scope(|| {});
+                sent += 1;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    emit_for(Duration::from_millis(500));
+    let before_outage = receiver.stop_with_spans();
+    emit_for(Duration::from_secs(2));
+    let back_at = Instant::now();
+    let receiver = OtlpReceiver::start_on(Transport::Grpc, addr).expect("rebind");
+    let first_after = loop {
+        if !receiver.requests().is_empty() {
+            break back_at.elapsed();
+        }
+        assert!(
+            back_at.elapsed() < Duration::from_secs(10),
+            "export never resumed"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    emit_for(Duration::from_millis(300));
+    drop(default);
+    guard.flush().expect("flush");
+    let stats = guard.stats();
+    let ids: HashSet<String> = before_outage
+        .into_iter()
+        .chain(receiver.spans())
+        .map(|s| s.span_id)
+        .collect();
+    eprintln!("outage: first request {first_after:?} after recovery; {stats:?}; {sent} sent");
+    assert_eq!(ids.len() as u64, sent, "every span arrives: {stats:?}");
+    assert_eq!((stats.dropped, stats.export_failed), (0, 0));
+    assert!(
+        first_after <= BACKOFF_CAP + Duration::from_millis(500),
+        "first request {first_after:?} after the collector came back"
+    );
+    guard.shutdown().expect("shutdown");
+}
+
+const REPORT_CHILD: &str = "EXPORT_RESILIENCE_REPORT_CHILD";
+
+/// Runs in a child process, whose stderr the parent reads.
+#[test]
+fn report_child() {
+    let Ok(endpoint) = std::env::var(REPORT_CHILD) else {
+        return;
+    };
+    let config = builder(&endpoint)
+        .with_otlp_timeout(Duration::from_millis(300))
+        .with_shutdown_timeout(Duration::from_millis(300))
+        .build()
+        .expect("config");
+    let (default, guard) = layer_for(config);
+    for _ in 0..20 {
+        tracing::info_span!("doomed").in_scope(|| {});
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(default);
+    let _ = guard.shutdown();
+}
+
+fn child_stderr(endpoint: &str) -> String {
+    let out = Command::new(std::env::current_exe().expect("test binary"))
+        .args(["--exact", "report_child", "--nocapture", "--test-threads=1"])
+        .env(REPORT_CHILD, endpoint)
+        .output()
+        .expect("run child");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn export_failures_are_reported_once_then_rate_limited() {
+    let down = format!("http://{}", free_addr());
+    let stderr = child_stderr(&down);
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("coresdk: span export"))
+        .collect();
+    // Two seconds of failures, every batch: one line.
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(
+        lines[0].contains(&format!("span export to {down}")),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].contains("failed: "), "{}", lines[0]);
+}
