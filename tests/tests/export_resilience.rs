@@ -158,6 +158,7 @@ fn a_short_outage_loses_nothing_and_export_resumes_within_the_backoff_cap() {
 }
 
 const REPORT_CHILD: &str = "EXPORT_RESILIENCE_REPORT_CHILD";
+const REPORT_OVER_HTTP: &str = "EXPORT_RESILIENCE_REPORT_OVER_HTTP";
 
 /// Runs in a child process, whose stderr the parent reads.
 #[test]
@@ -165,7 +166,13 @@ fn report_child() {
     let Ok(endpoint) = std::env::var(REPORT_CHILD) else {
         return;
     };
+    let protocol = if std::env::var_os(REPORT_OVER_HTTP).is_some() {
+        OtlpProtocol::HttpProtobuf
+    } else {
+        OtlpProtocol::Grpc
+    };
     let config = builder(&endpoint)
+        .with_otlp_protocol(protocol)
         .with_otlp_timeout(Duration::from_millis(300))
         .with_shutdown_timeout(Duration::from_millis(300))
         .build()
@@ -179,12 +186,15 @@ fn report_child() {
     let _ = guard.shutdown();
 }
 
-fn child_stderr(endpoint: &str) -> String {
-    let out = Command::new(std::env::current_exe().expect("test binary"))
+fn child_stderr(endpoint: &str, http: bool) -> String {
+    let mut child = Command::new(std::env::current_exe().expect("test binary"));
+    child
         .args(["--exact", "report_child", "--nocapture", "--test-threads=1"])
-        .env(REPORT_CHILD, endpoint)
-        .output()
-        .expect("run child");
+        .env(REPORT_CHILD, endpoint);
+    if http {
+        child.env(REPORT_OVER_HTTP, "1");
+    }
+    let out = child.output().expect("run child");
     assert!(
         out.status.success(),
         "{}",
@@ -196,7 +206,7 @@ fn child_stderr(endpoint: &str) -> String {
 #[test]
 fn export_failures_are_reported_once_then_rate_limited() {
     let down = format!("http://{}", free_addr());
-    let stderr = child_stderr(&down);
+    let stderr = child_stderr(&down, false);
     let lines: Vec<&str> = stderr
         .lines()
         .filter(|l| l.starts_with("coresdk: span export"))
@@ -209,4 +219,98 @@ fn export_failures_are_reported_once_then_rate_limited() {
         lines[0]
     );
     assert!(lines[0].contains("failed: "), "{}", lines[0]);
+}
+
+/// A web server on the collector's port: `200 OK` and a page, for any request.
+struct NotACollector {
+    addr: std::net::SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl NotACollector {
+    fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let addr = listener.local_addr().expect("addr");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+                let app = axum::Router::new().fallback(|| async {
+                    (
+                        [(http::header::CONTENT_TYPE, "text/html")],
+                        "<html><body>Welcome</body></html>",
+                    )
+                });
+                let _ = axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = stopped.await;
+                    })
+                    .await;
+            });
+        });
+        Self {
+            addr,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for NotACollector {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[test]
+fn a_success_answer_that_is_not_otlp_is_a_failure() {
+    let server = NotACollector::start();
+    let config = builder(&format!("http://{}", server.addr))
+        .with_otlp_protocol(OtlpProtocol::HttpProtobuf)
+        .with_flush_timeout(Duration::from_secs(2))
+        .build()
+        .expect("config");
+    let (default, guard) = layer_for(config);
+    for _ in 0..5 {
+        tracing::info_span!("lost-in-a-web-page").in_scope(|| {});
+    }
+    drop(default);
+    let flushed = guard.flush();
+    assert!(flushed.is_err(), "a web page is not an export");
+    let stats = guard.stats();
+    assert_eq!((stats.exported, stats.export_failed), (0, 5), "{stats:?}");
+    let _ = guard.shutdown();
+}
+
+#[test]
+fn a_success_answer_that_is_not_otlp_is_reported_with_its_cause() {
+    let server = NotACollector::start();
+    let endpoint = format!("http://{}", server.addr);
+    let stderr = child_stderr(&endpoint, true);
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("coresdk: span export"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(
+        lines[0].contains(&format!("span export to {endpoint}/v1/traces failed: ")),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[0].contains("200 OK with content type `text/html`, not an OTLP response"),
+        "{}",
+        lines[0]
+    );
 }

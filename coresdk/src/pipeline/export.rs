@@ -36,6 +36,7 @@ use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
 
 use super::deadline::Deadline;
 use super::failure_report::FailureReporter;
+use super::otlp_http::OtlpHttpClient;
 use super::otlp_size;
 use super::stats::Counters;
 use super::stdout::SpanTreeWriter;
@@ -79,7 +80,11 @@ enum Exporter {
 }
 
 impl Exporter {
-    fn build(config: &Config, resource: &Resource) -> Result<Self, ExportError> {
+    fn build(
+        config: &Config,
+        resource: &Resource,
+        reporter: &Arc<FailureReporter>,
+    ) -> Result<Self, ExportError> {
         let mut exporter = match config.exporter() {
             ExporterKind::None => return Ok(Exporter::None),
             ExporterKind::Stdout => return Ok(Exporter::Stdout(SpanTreeWriter::stdout())),
@@ -115,8 +120,14 @@ impl Exporter {
                     OtlpProtocol::HttpProtobuf => {
                         let headers: HashMap<String, String> =
                             otlp.headers().iter().cloned().collect();
+                        let client = OtlpHttpClient::new(otlp.timeout(), Arc::clone(reporter))
+                            .map_err(|e| ExportError::Build {
+                                endpoint: endpoint.clone(),
+                                reason: e.to_string(),
+                            })?;
                         opentelemetry_otlp::SpanExporter::builder()
                             .with_http()
+                            .with_http_client(client)
                             .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
                             .with_endpoint(endpoint.clone())
                             .with_timeout(otlp.timeout())
@@ -255,7 +266,7 @@ struct Shared {
     flush_timeout: Duration,
     /// Set by the `Guard` for a flush or shutdown, shared with the metrics.
     deadline: Arc<Deadline>,
-    reporter: FailureReporter,
+    reporter: Arc<FailureReporter>,
     counters: Arc<Counters>,
 }
 
@@ -308,9 +319,13 @@ impl ExportCore {
         } else {
             None
         };
+        let reporter = Arc::new(FailureReporter::new(
+            config.otlp().resolved_traces_endpoint(),
+            LOG_INTERVAL,
+        ));
         let exporter = {
             let _entered = runtime.as_ref().map(tokio::runtime::Runtime::enter);
-            Exporter::build(config, resource)?
+            Exporter::build(config, resource, &reporter)?
         };
         let pipeline = config.pipeline();
         let batch_size = pipeline.batch_size();
@@ -339,10 +354,7 @@ impl ExportCore {
                     timeout: config.otlp().timeout(),
                     flush_timeout: pipeline.flush_timeout(),
                     deadline,
-                    reporter: FailureReporter::new(
-                        config.otlp().resolved_traces_endpoint(),
-                        LOG_INTERVAL,
-                    ),
+                    reporter,
                     counters,
                 }),
                 runtime,

@@ -18,6 +18,7 @@ mod failure_report;
 pub(crate) mod fanout;
 pub(crate) mod handoff;
 pub mod masking;
+mod otlp_http;
 mod otlp_size;
 pub mod pii;
 pub mod sampling;
