@@ -143,6 +143,62 @@ mod tests {
         }
     }
 
+    /// The bound is never below what the OTLP exporter really encodes.
+    #[test]
+    fn bounds_are_upper_bounds_of_the_real_encoding() {
+        use opentelemetry::trace::{Event, Link};
+        use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+        use opentelemetry_proto::transform::common::tonic::ResourceAttributesWithSchema;
+        use opentelemetry_proto::transform::trace::tonic::group_spans_by_resource_and_scope;
+        use prost::Message as _;
+
+        let resource = Resource::builder()
+            .with_service_name("orders-service")
+            .with_attributes([KeyValue::new("deployment.environment", "e2e")])
+            .build();
+        let mut rich = span_with(&"é".repeat(70_000));
+        rich.attributes.push(KeyValue::new(
+            "app.list",
+            Value::Array(Array::String(vec!["a".into(), "bb".into(), "ccc".into()])),
+        ));
+        rich.attributes.push(KeyValue::new(
+            "app.flags",
+            Value::Array(Array::Bool(vec![true; 9])),
+        ));
+        rich.attributes.push(KeyValue::new("app.ratio", 0.25));
+        rich.events.events.push(Event::new(
+            "exception",
+            SystemTime::now(),
+            vec![KeyValue::new("exception.message", "x".repeat(300))],
+            0,
+        ));
+        rich.links.links.push(Link::new(
+            rich.span_context.clone(),
+            vec![KeyValue::new("app.why", "retry")],
+            0,
+        ));
+        let mut other_scope = span_with("y");
+        other_scope.instrumentation_scope = InstrumentationScope::builder("another").build();
+        let spans = vec![
+            span_with(""),
+            rich,
+            other_scope,
+            span_with(&"z".repeat(1 << 20)),
+        ];
+
+        let bound = request(&resource) + spans.iter().map(span).sum::<usize>();
+        let real = ExportTraceServiceRequest {
+            resource_spans: group_spans_by_resource_and_scope(
+                spans,
+                &ResourceAttributesWithSchema::from(&resource),
+            ),
+        }
+        .encoded_len();
+        assert!(bound >= real, "bound {bound} < encoded {real}");
+        // Close enough to pack requests: within a few hundred bytes per span.
+        assert!(bound - real < 4 * 400, "bound {bound} vs encoded {real}");
+    }
+
     #[test]
     fn bounds_grow_with_the_strings_and_stay_close() {
         let small = span(&span_with("x"));
