@@ -172,7 +172,7 @@ fn check_budget(budget: Duration, protocol: OtlpProtocol) {
     );
     match result {
         Err(ShutdownError::Timeout(named)) => {
-            assert_eq!(named, budget, "the error names the budget")
+            assert_eq!(named, budget, "the error names the budget");
         }
         other => panic!("a stalled collector must time the shutdown out, got {other:?}"),
     }
