@@ -135,13 +135,13 @@ impl Guard {
         };
         let budget = self.flush_timeout;
         let deadline = Instant::now() + budget;
-        self.deadline.set(Some(deadline));
+        self.deadline.set(deadline);
         let traces = provider.force_flush();
         let metrics = self
             .meter_provider
             .as_ref()
             .map_or(Ok(()), SdkMeterProvider::force_flush);
-        self.deadline.set(None);
+        self.deadline.clear(deadline);
         traces
             .and(metrics)
             .map_err(|e| ShutdownError::within(e, budget, deadline))
@@ -158,7 +158,7 @@ impl Guard {
         };
         let budget = self.timeout;
         let deadline = Instant::now() + budget;
-        self.deadline.set(Some(deadline));
+        self.deadline.set(deadline);
         // Spans first, so the final pipeline counters include them. The
         // metrics' last export keeps at least a quarter of the budget and gets
         // whatever the spans leave of the rest.

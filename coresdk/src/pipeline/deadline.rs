@@ -21,11 +21,21 @@ pub(crate) struct Deadline {
 }
 
 impl Deadline {
-    /// Sets (or, with `None`, clears) the deadline and wakes the exports
-    /// waiting on it.
-    pub(crate) fn set(&self, at: Option<Instant>) {
-        *self.at.lock().unwrap_or_else(PoisonError::into_inner) = at;
+    /// Sets the deadline and wakes the exports waiting on it.
+    pub(crate) fn set(&self, at: Instant) {
+        *self.at.lock().unwrap_or_else(PoisonError::into_inner) = Some(at);
         self.changed.notify_waiters();
+    }
+
+    /// Clears the deadline if it is still `at`: a flush that overlapped
+    /// another one does not take the other's deadline away.
+    pub(crate) fn clear(&self, at: Instant) {
+        let mut current = self.at.lock().unwrap_or_else(PoisonError::into_inner);
+        if *current == Some(at) {
+            *current = None;
+            drop(current);
+            self.changed.notify_waiters();
+        }
     }
 
     /// The deadline, when a flush or shutdown is running.
@@ -96,7 +106,7 @@ mod tests {
         let start = Instant::now();
         let thread = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(100));
-            setter.set(Some(Instant::now() + Duration::from_millis(100)));
+            setter.set(Instant::now() + Duration::from_millis(100));
         });
         let result = runtime().block_on(deadline.run(
             Duration::from_secs(30),
@@ -126,12 +136,16 @@ mod tests {
         ));
         assert!(matches!(result, Err(OTelSdkError::Timeout(d)) if d == Duration::from_millis(50)));
         assert!(start.elapsed() < Duration::from_secs(1));
-        deadline.set(Some(Instant::now()));
+        deadline.set(Instant::now());
         assert!(
             rt.block_on(deadline.run(Duration::from_secs(1), async { Ok(()) }))
                 .is_err()
         );
-        deadline.set(None);
+        let at = Instant::now() + Duration::from_secs(1);
+        deadline.set(at);
+        deadline.clear(at + Duration::from_secs(1));
+        assert_eq!(deadline.get(), Some(at), "another flush's deadline stays");
+        deadline.clear(at);
         assert!(deadline.get().is_none());
     }
 }
