@@ -314,3 +314,99 @@ fn a_success_answer_that_is_not_otlp_is_reported_with_its_cause() {
         lines[0]
     );
 }
+
+const SOAK_CHILD: &str = "EXPORT_RESILIENCE_SOAK_CHILD";
+const SOAK_SPANS: u64 = 1_000_000;
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// The application side of the soak, in a child process so that its RSS is
+/// its own: a million spans as fast as it can, whatever the collector does.
+#[test]
+fn soak_child() {
+    let Ok(endpoint) = std::env::var(SOAK_CHILD) else {
+        return;
+    };
+    let config = builder(&endpoint)
+        .with_metrics(true)
+        .with_batch_delay(Duration::from_millis(200))
+        .with_otlp_timeout(Duration::from_secs(2))
+        .build()
+        .expect("config");
+    let (default, guard) = layer_for(config);
+    let start = Instant::now();
+    let mut peak = rss_kib();
+    for i in 0..SOAK_SPANS {
+        tracing::info_span!("soak", "app.i" = i as i64, "app.kind" = "steady").in_scope(|| {});
+        if i % 2_000 == 0 {
+            // About 40k spans a second, in bursts well under the queue: the
+            // collector's restart falls mid-run.
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if i % 50_000 == 0 {
+            peak = peak.max(rss_kib());
+        }
+    }
+    drop(default);
+    let emitted = start.elapsed();
+    let flushed = guard.flush();
+    peak = peak.max(rss_kib());
+    let stats = guard.stats();
+    let shutdown = guard.shutdown();
+    println!(
+        "SOAK spans={SOAK_SPANS} emitted_in={emitted:?} peak_rss_kib={peak} exported={} \
+         dropped={} export_failed={} flush={flushed:?} shutdown={shutdown:?}",
+        stats.exported, stats.dropped, stats.export_failed
+    );
+}
+
+/// A million spans with the collector killed and restarted mid-run: prints
+/// the application's peak RSS and counters, and what the collector received.
+#[test]
+#[ignore = "soak, about a minute: run by hand with --ignored --nocapture"]
+fn soak_a_million_spans_with_the_collector_killed_and_restarted() {
+    let addr = free_addr();
+    let endpoint = format!("http://{addr}");
+    let first = OtlpReceiver::start_on(Transport::Grpc, addr).expect("bind");
+    let mut child = Command::new(std::env::current_exe().expect("test binary"))
+        .args(["--exact", "soak_child", "--nocapture", "--test-threads=1"])
+        .env(SOAK_CHILD, &endpoint)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run child");
+    let count = |r: &OtlpReceiver| -> usize {
+        r.requests()
+            .iter()
+            .flat_map(|q| &q.resource_spans)
+            .flat_map(|rs| &rs.scope_spans)
+            .map(|ss| ss.spans.len())
+            .sum()
+    };
+    std::thread::sleep(Duration::from_secs(8));
+    let before = count(&first);
+    first.stop();
+    std::thread::sleep(Duration::from_secs(3));
+    let second = OtlpReceiver::start_on(Transport::Grpc, addr).expect("rebind");
+    let out = std::io::Read::bytes(child.stdout.take().expect("stdout"))
+        .map_while(Result::ok)
+        .collect::<Vec<u8>>();
+    let status = child.wait().expect("child");
+    let after = count(&second);
+    let stdout = String::from_utf8_lossy(&out);
+    let report = stdout
+        .lines()
+        .find_map(|l| l.split_once("SOAK ").map(|(_, report)| report))
+        .unwrap_or_else(|| panic!("no report ({status}):\n{stdout}"));
+    eprintln!("{report} received_before_kill={before} received_after_restart={after}");
+    assert!(status.success());
+}
