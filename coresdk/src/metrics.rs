@@ -15,14 +15,15 @@ use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Counter, Histogram, Meter, MeterProvider as _};
 use opentelemetry_otlp::{WithExportConfig, WithHttpConfig, WithTonicConfig};
 use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider, Temporality};
 
-use crate::config::{Config, ExporterKind, OtlpProtocol};
+use crate::config::{Config, ExporterKind, MetricsConfig, OtlpConfig, OtlpProtocol};
 use crate::genai::attributes as attr;
 use crate::pipeline::ExportError;
+use crate::pipeline::deadline::Deadline;
 use crate::pipeline::stats::Counters;
 
 /// Bucket boundaries of the duration histograms (OTel GenAI semconv), seconds.
@@ -292,9 +293,16 @@ pub(crate) fn record_span_metrics(
 
 /// Runs the async OTLP exporter on a runtime of its own: the periodic reader
 /// exports from its own thread, which has no Tokio runtime.
+///
+/// The reader waits for its exporter without a bound, so every export here
+/// is bounded by the OTLP timeout and by the pipeline's flush or shutdown
+/// [`Deadline`].
 struct OnRuntime {
-    runtime: tokio::runtime::Runtime,
+    /// Always `Some` until dropped.
+    runtime: Option<tokio::runtime::Runtime>,
     inner: opentelemetry_otlp::MetricExporter,
+    deadline: Arc<Deadline>,
+    timeout: Duration,
 }
 
 impl std::fmt::Debug for OnRuntime {
@@ -303,12 +311,29 @@ impl std::fmt::Debug for OnRuntime {
     }
 }
 
+impl Drop for OnRuntime {
+    fn drop(&mut self) {
+        // The last reference can go on any thread, an application's async
+        // worker included, where dropping a runtime panics. Shutting it down
+        // in the background never blocks: its thread-less scheduler is
+        // released here and nothing is left waiting for.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
 impl PushMetricExporter for OnRuntime {
     fn export(
         &self,
         metrics: &ResourceMetrics,
     ) -> impl std::future::Future<Output = OTelSdkResult> + Send {
-        let result = self.runtime.block_on(self.inner.export(metrics));
+        let result = match &self.runtime {
+            Some(runtime) => {
+                runtime.block_on(self.deadline.run(self.timeout, self.inner.export(metrics)))
+            }
+            None => Err(OTelSdkError::AlreadyShutdown),
+        };
         std::future::ready(result)
     }
 
@@ -325,19 +350,36 @@ impl PushMetricExporter for OnRuntime {
     }
 }
 
+/// The part of the [`Config`] the metrics pipeline needs, taken before the
+/// config moves to the span pipeline's worker.
+#[derive(Debug)]
+pub(crate) struct MetricsStart {
+    /// `None` for other exporters or when metrics are off.
+    otlp: Option<(OtlpConfig, MetricsConfig)>,
+}
+
+impl From<&Config> for MetricsStart {
+    fn from(config: &Config) -> Self {
+        let on = config.exporter() == ExporterKind::Otlp && config.metrics().enabled();
+        Self {
+            otlp: on.then(|| (config.otlp().clone(), config.metrics().clone())),
+        }
+    }
+}
+
 /// Builds the meter provider for an OTLP pipeline (`None` for other exporters
 /// or when metrics are off), registers the pipeline counters and installs the
 /// GenAI instruments.
 pub(crate) fn start(
-    config: &Config,
+    config: &MetricsStart,
     resource: &Resource,
     counters: &Arc<Counters>,
+    deadline: &Arc<Deadline>,
 ) -> Result<Option<SdkMeterProvider>, ExportError> {
-    if config.exporter() != ExporterKind::Otlp || !config.metrics().enabled() {
+    let Some((otlp, metrics)) = &config.otlp else {
         return Ok(None);
-    }
-    let otlp = config.otlp();
-    let endpoint = config.metrics().resolved_endpoint(otlp);
+    };
+    let endpoint = metrics.resolved_endpoint(otlp);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .thread_name("coresdk-metrics")
@@ -376,15 +418,24 @@ pub(crate) fn start(
                 .build(),
         }
     };
-    let exporter = built.map_err(|e| ExportError::Build {
-        endpoint,
-        reason: e.to_string(),
-    })?;
+    let exporter = match built {
+        Ok(exporter) => exporter,
+        Err(e) => {
+            // Setup may run on an async thread, where dropping a runtime panics.
+            runtime.shutdown_background();
+            return Err(ExportError::Build {
+                endpoint,
+                reason: e.to_string(),
+            });
+        }
+    };
     let reader = PeriodicReader::builder(OnRuntime {
-        runtime,
+        runtime: Some(runtime),
         inner: exporter,
+        deadline: Arc::clone(deadline),
+        timeout: otlp.timeout(),
     })
-    .with_interval(config.metrics().export_interval())
+    .with_interval(metrics.export_interval())
     .build();
     let provider = SdkMeterProvider::builder()
         .with_resource(resource.clone())

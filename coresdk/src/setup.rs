@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use opentelemetry::InstrumentationScope;
 use opentelemetry::KeyValue;
@@ -21,6 +21,7 @@ use crate::genai::attributes as attr;
 use crate::layer::CoreLayer;
 use crate::layer::export_filter::ExportFilter;
 use crate::layer::sampler::HeadSampler;
+use crate::pipeline::deadline::Deadline;
 use crate::pipeline::diagnostic::{DiagnosticError, LlmDiagnostic};
 use crate::pipeline::export::{ExportCore, ExportError};
 use crate::pipeline::handoff::{ApiSpans, Handoff, WorkerError, WorkerSetup};
@@ -82,6 +83,20 @@ pub enum ShutdownError {
     Export(String),
 }
 
+impl ShutdownError {
+    /// The error of a flush or shutdown given `budget` until `deadline`: a
+    /// timeout names the budget, not what a stage happened to have left of
+    /// it, and so does any failure once the deadline has passed (the SDK
+    /// wraps its processors' timeouts in a message).
+    fn within(e: OTelSdkError, budget: Duration, deadline: Instant) -> Self {
+        match e {
+            OTelSdkError::Timeout(_) => ShutdownError::Timeout(budget),
+            _ if Instant::now() >= deadline => ShutdownError::Timeout(budget),
+            other => other.into(),
+        }
+    }
+}
+
 impl From<WorkerError> for SetupError {
     fn from(e: WorkerError) -> Self {
         match e {
@@ -101,13 +116,12 @@ impl From<OTelSdkError> for ShutdownError {
     }
 }
 
-/// How long [`Guard::flush`] waits at most.
-const FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// Keeps the pipeline running; flushes and shuts it down when dropped.
 ///
 /// Drop (or [`Guard::shutdown`]) waits at most `pipeline.shutdown_timeout`
-/// (default 5 s), also when the backend is down or stalls.
+/// (default 5 s) for spans and metrics together, also when the backend is down
+/// or stalls. It is safe on any thread: plain code, a `current_thread` or
+/// multi-thread Tokio runtime, inside `block_on` or `spawn_blocking`.
 #[must_use = "dropping the Guard shuts the pipeline down: keep it alive for the program's lifetime"]
 #[derive(Debug)]
 pub struct Guard {
@@ -116,25 +130,32 @@ pub struct Guard {
     provider: SdkTracerProvider,
     meter_provider: Option<SdkMeterProvider>,
     counters: Arc<Counters>,
+    /// Shared with the span and metric exporters: one budget for both.
+    deadline: Arc<Deadline>,
     timeout: Duration,
+    flush_timeout: Duration,
     shut_down: bool,
 }
 
 impl Guard {
     /// Exports everything queued so far (spans, and metrics when enabled) and
-    /// waits for it (bounded).
+    /// waits for it, at most `pipeline.flush_timeout` for both together.
     pub fn flush(&self) -> Result<(), ShutdownError> {
         if self.shut_down {
             return Err(ShutdownError::AlreadyShutdown);
         }
-        let traces = self
-            .handoff
-            .flush(FLUSH_TIMEOUT)
-            .map_err(ShutdownError::from);
-        if let Some(meters) = &self.meter_provider {
-            meters.force_flush().map_err(ShutdownError::from)?;
-        }
+        let budget = self.flush_timeout;
+        let deadline = Instant::now() + budget;
+        self.deadline.set(deadline);
+        let traces = self.handoff.flush(budget);
+        let metrics = self
+            .meter_provider
+            .as_ref()
+            .map_or(Ok(()), SdkMeterProvider::force_flush);
+        self.deadline.clear(deadline);
         traces
+            .and(metrics)
+            .map_err(|e| ShutdownError::within(e, budget, deadline))
     }
 
     /// Flushes and stops the pipeline within the shutdown timeout.
@@ -146,19 +167,20 @@ impl Guard {
         if std::mem::replace(&mut self.shut_down, true) {
             return Err(ShutdownError::AlreadyShutdown);
         }
-        // Spans first, so the final pipeline counters include them; the
-        // metrics get the last quarter of the budget.
-        let traces = self
-            .handoff
-            .shutdown(self.timeout.mul_f64(0.75))
-            .map_err(ShutdownError::from);
+        let budget = self.timeout;
+        let deadline = Instant::now() + budget;
+        self.deadline.set(deadline);
+        // Spans first, so the final pipeline counters include them. The
+        // metrics' last export keeps at least a quarter of the budget and gets
+        // whatever the spans leave of the rest.
+        let traces = self.handoff.shutdown(budget.mul_f64(0.75));
         let _ = self.provider.shutdown_with_timeout(Duration::ZERO);
-        if let Some(meters) = self.meter_provider.take() {
-            meters
-                .shutdown_with_timeout(self.timeout.mul_f64(0.25))
-                .map_err(ShutdownError::from)?;
-        }
+        let metrics = self.meter_provider.take().map_or(Ok(()), |meters| {
+            meters.shutdown_with_timeout(deadline.saturating_duration_since(Instant::now()))
+        });
         traces
+            .and(metrics)
+            .map_err(|e| ShutdownError::within(e, budget, deadline))
     }
 
     /// Counters of this pipeline.
@@ -262,10 +284,20 @@ fn start(config: Config) -> Result<(CoreLayer, Guard), SetupError> {
     let parts = ProviderParts::from(&config);
     crate::genai::set_settings(crate::genai::GenAiSettings::from_config(config.genai()));
     let counters = Arc::new(Counters::default());
-    let meter_provider = crate::metrics::start(&config, &parts.resource, &counters)?;
+    let deadline = Arc::new(Deadline::default());
     let head_sampler = HeadSampler::from_config(config.sampler());
     let activation = config.pipeline().otel_context_activation();
-    let handoff = Arc::new(start_pipeline(config, &parts.resource, &counters)?);
+    // Metrics start after the span pipeline, so a setup error there leaves no
+    // meter provider to shut down on the caller's thread.
+    let metrics_config = crate::metrics::MetricsStart::from(&config);
+    let handoff = Arc::new(start_pipeline(
+        config,
+        &parts.resource,
+        &counters,
+        &deadline,
+    )?);
+    let meter_provider =
+        crate::metrics::start(&metrics_config, &parts.resource, &counters, &deadline)?;
 
     let provider = SdkTracerProvider::builder()
         .with_span_processor(ApiSpans(Arc::clone(&handoff)))
@@ -286,7 +318,9 @@ fn start(config: Config) -> Result<(CoreLayer, Guard), SetupError> {
             provider,
             meter_provider,
             counters,
+            deadline,
             timeout: parts.shutdown_timeout,
+            flush_timeout: parts.flush_timeout,
             shut_down: false,
         },
     ))
@@ -298,6 +332,7 @@ struct ProviderParts {
     sampler: Sampler,
     attribute_limit: u32,
     shutdown_timeout: Duration,
+    flush_timeout: Duration,
 }
 
 impl From<&Config> for ProviderParts {
@@ -338,6 +373,7 @@ impl From<&Config> for ProviderParts {
             sampler,
             attribute_limit: config.pipeline().span_attribute_count_limit(),
             shutdown_timeout: config.pipeline().shutdown_timeout(),
+            flush_timeout: config.pipeline().flush_timeout(),
         }
     }
 }
@@ -348,11 +384,13 @@ fn start_pipeline(
     mut config: Config,
     resource: &Resource,
     counters: &Arc<Counters>,
+    deadline: &Arc<Deadline>,
 ) -> Result<Handoff, SetupError> {
     let queue_size = config.pipeline().queue_size();
     let batch_delay = config.pipeline().batch_delay();
     let resource = resource.clone();
     let export_counters = Arc::clone(counters);
+    let deadline = Arc::clone(deadline);
     let build = move || -> Result<Chain, SetupError> {
         let mut chain = Chain::new();
         if config.pii().enabled() {
@@ -368,7 +406,12 @@ fn start_pipeline(
         for processor in std::mem::take(&mut config.processors) {
             chain.push(Box::new(UserProcessor(processor)));
         }
-        Ok(chain.then(ExportCore::new(&config, &resource, export_counters)?))
+        Ok(chain.then(ExportCore::new(
+            &config,
+            &resource,
+            export_counters,
+            deadline,
+        )?))
     };
     Handoff::start(
         queue_size,

@@ -110,6 +110,7 @@ pub fn handoff_to(
             &config,
             &opentelemetry_sdk::Resource::builder_empty().build(),
             export_counters,
+            Arc::default(),
         )?;
         Ok(Chain::new()
             .then(UserProcessor(Box::new(processor)))

@@ -439,3 +439,67 @@ fn tail_sampling_block() {
     let err = yaml_err("sampling:\n  tail:\n    base_rate: 1.5\n");
     assert_names(&err, "sampling.tail.base_rate", "<inline>:3");
 }
+
+#[test]
+fn a_small_queue_alone_clamps_the_default_batch_size() {
+    let c = Config::builder()
+        .without_config_file()
+        .with_env_vars([("OTEL_BSP_MAX_QUEUE_SIZE", "100")])
+        .build()
+        .expect("a queue smaller than the default batch is accepted");
+    assert_eq!(c.pipeline().queue_size(), 100);
+    assert_eq!(c.pipeline().batch_size(), 100);
+}
+
+#[test]
+fn a_batch_larger_than_the_queue_names_both_variables() {
+    let err = Config::builder()
+        .without_config_file()
+        .with_env_vars([
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "100"),
+            ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "200"),
+        ])
+        .build()
+        .expect_err("a batch larger than the queue");
+    assert_names(
+        &err,
+        "pipeline.batch_size",
+        "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("lower OTEL_BSP_MAX_EXPORT_BATCH_SIZE or raise OTEL_BSP_MAX_QUEUE_SIZE"),
+        "{text}"
+    );
+    // From the file: the lines to edit.
+    let err = yaml_err("pipeline:\n  queue_size: 10\n  batch_size: 20\n");
+    let text = err.to_string();
+    assert!(
+        text.contains("<inline>:3") && text.contains("<inline>:2"),
+        "{text}"
+    );
+}
+
+#[test]
+fn flush_budget_and_message_size_are_configurable() {
+    let c = base().build().expect("defaults");
+    assert_eq!(c.otlp().max_message_bytes(), 4 * 1024 * 1024);
+    assert_eq!(c.pipeline().flush_timeout(), Duration::from_secs(5));
+    let c = base()
+        .with_config_yaml(
+            "otlp: { max_message_bytes: 65536 }\npipeline: { flush_timeout_ms: 750 }\n",
+        )
+        .build()
+        .expect("config");
+    assert_eq!(c.otlp().max_message_bytes(), 65536);
+    assert_eq!(c.pipeline().flush_timeout(), Duration::from_millis(750));
+    let c = base()
+        .with_otlp_max_message_bytes(1 << 20)
+        .with_flush_timeout(Duration::from_secs(2))
+        .build()
+        .expect("config");
+    assert_eq!(c.otlp().max_message_bytes(), 1 << 20);
+    assert_eq!(c.pipeline().flush_timeout(), Duration::from_secs(2));
+    let err = yaml_err("otlp:\n  max_message_bytes: 10\n");
+    assert_names(&err, "otlp.max_message_bytes", "<inline>:2");
+}

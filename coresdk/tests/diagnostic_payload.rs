@@ -312,6 +312,90 @@ fn deep_chain_is_truncated_within_max_payload_bytes() {
     assert!(p.error.detail.as_deref().is_some_and(|d| d.ends_with('…')));
 }
 
+/// A chain of `levels` spans under which a leaf fails, built without
+/// recursion: the leaf ends first, then every level up to the root.
+fn deep_chain(levels: usize) {
+    let mut entered = Vec::with_capacity(levels);
+    entered.push(
+        info_span!(
+            "level",
+            { CORESDK_INTENT } = "the root of a very deep chain"
+        )
+        .entered(),
+    );
+    for _ in 1..levels {
+        entered.push(
+            info_span!("level", { CORESDK_INTENT } = "a level of a very deep chain").entered(),
+        );
+    }
+    info_span!(
+        "leaf",
+        { CORESDK_INTENT } = "the failing leaf",
+        otel.status_code = "ERROR",
+    )
+    .in_scope(|| ());
+    while let Some(span) = entered.pop() {
+        span.exit();
+    }
+}
+
+/// The payload of a failed chain of `frames` frames (root and leaf included).
+fn deep_payload(frames: usize, max_payload_bytes: usize) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let socket = socket_in(&dir);
+    let viewer = Viewer::listen(&socket).expect("listen");
+    let cfg = builder(&socket, "orders-service")
+        .with_llm_export(true)
+        .with_queue_size(frames * 2)
+        .with_max_payload_bytes(max_payload_bytes);
+    let stack = Stack::new(cfg);
+    stack.run(|| deep_chain(frames - 1));
+    stack.shutdown();
+
+    let events = wait_for(&viewer, TYPE_LLM_DIAGNOSTIC, 1);
+    let diag = events
+        .iter()
+        .find(|e| e.event_type == TYPE_LLM_DIAGNOSTIC)
+        .unwrap_or_else(|| panic!("no payload for a {frames}-frame chain"));
+    let json = serde_json::to_string(&diag.data).expect("json");
+    assert!(json.len() <= max_payload_bytes, "{} bytes", json.len());
+    assert_seed_shape(&json);
+    let p = payloads(&events).pop().expect("payload");
+    let ChainEntry::Frame(first) = &p.call_chain[0] else {
+        panic!("root first")
+    };
+    assert_eq!(first.intent, "the root of a very deep chain");
+    let ChainEntry::Frame(last) = p.call_chain.last().expect("last") else {
+        panic!("failing frame last")
+    };
+    assert_eq!(last.intent, "the failing leaf");
+    assert!(last.error);
+    let elided: usize = p
+        .call_chain
+        .iter()
+        .map(|e| match e {
+            ChainEntry::Elided { elided_frames } => *elided_frames,
+            ChainEntry::Frame(_) => 0,
+        })
+        .sum();
+    assert_eq!(
+        elided + p.frames().count(),
+        frames,
+        "kept {} and elided {elided} of {frames}",
+        p.frames().count()
+    );
+}
+
+#[test]
+fn chains_deeper_than_the_frame_allowance_count_their_elided_frames_exactly() {
+    deep_payload(2_001, 8192);
+}
+
+#[test]
+fn a_ten_thousand_deep_failing_trace_gets_a_payload_within_the_limit() {
+    deep_payload(10_000, 8192);
+}
+
 #[test]
 fn disabled_export_builds_no_payload_but_the_viewer_still_works() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -284,6 +284,12 @@ impl OtlpReceiver {
         self.shutdown();
     }
 
+    /// Stops the server and returns every span it received.
+    pub fn stop_with_spans(mut self) -> Vec<ReceivedSpan> {
+        self.shutdown();
+        self.spans()
+    }
+
     fn shutdown(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());

@@ -12,8 +12,8 @@ use url::Url;
 
 use super::error::{ConfigError, Origin};
 use super::model::{
-    ExporterKind, KeepCondition, KeepRule, MessageFormat, OtlpProtocol, PiiAction, PiiRule,
-    PiiValidator, Secret,
+    ExporterKind, KeepCondition, KeepRule, MIN_MESSAGE_BYTES, MessageFormat, OtlpProtocol,
+    PiiAction, PiiRule, PiiValidator, Secret,
 };
 use super::settings::{Config, SamplerName};
 
@@ -42,6 +42,7 @@ pub(crate) const KEYS: &[&str] = &[
     "otlp.protocol",
     "otlp.headers",
     "otlp.timeout_ms",
+    "otlp.max_message_bytes",
     "sampler.name",
     "sampler.arg",
     "metrics.enabled",
@@ -57,6 +58,7 @@ pub(crate) const KEYS: &[&str] = &[
     "pipeline.batch_size",
     "pipeline.batch_delay_ms",
     "pipeline.shutdown_timeout_ms",
+    "pipeline.flush_timeout_ms",
     "pipeline.span_attribute_count_limit",
     "pipeline.otel_context_activation",
     "genai.capture_content",
@@ -270,6 +272,9 @@ pub(crate) fn apply(cfg: &mut Config, raw: &Raw<'_>) -> Result<(), ConfigError> 
         }
         "otlp.headers" => cfg.otlp.headers = headers(raw)?,
         "otlp.timeout_ms" => cfg.otlp.timeout = non_zero_millis(raw, 600_000)?,
+        "otlp.max_message_bytes" => {
+            cfg.otlp.max_message_bytes = raw.u64_in(MIN_MESSAGE_BYTES, 1 << 30)? as usize;
+        }
         "sampler.name" => {
             cfg.sampler_name = raw.one_of(&[
                 ("always_on", SamplerName::AlwaysOn),
@@ -321,6 +326,9 @@ pub(crate) fn apply(cfg: &mut Config, raw: &Raw<'_>) -> Result<(), ConfigError> 
         "pipeline.batch_delay_ms" => cfg.pipeline.batch_delay = non_zero_millis(raw, 600_000)?,
         "pipeline.shutdown_timeout_ms" => {
             cfg.pipeline.shutdown_timeout = raw.millis(600_000)?;
+        }
+        "pipeline.flush_timeout_ms" => {
+            cfg.pipeline.flush_timeout = raw.millis(600_000)?;
         }
         "pipeline.span_attribute_count_limit" => {
             cfg.pipeline.span_attribute_count_limit = raw.u64_in(1, 1 << 16)? as u32;

@@ -13,6 +13,7 @@ mod yaml;
 
 pub use env::*;
 pub use error::{ConfigError, Origin};
+pub use model::DEFAULT_MAX_MESSAGE_BYTES;
 pub use model::{
     ExporterKind, GenAiConfig, KeepCondition, KeepRule, LlmExportConfig, MessageFormat,
     MetricsConfig, OtlpConfig, OtlpProtocol, PiiAction, PiiConfig, PiiRule, PiiValidator,

@@ -178,7 +178,16 @@ pub struct OtlpConfig {
     pub(crate) protocol: OtlpProtocol,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) timeout: Duration,
+    pub(crate) max_message_bytes: usize,
 }
+
+/// Default bound of one OTLP export request: the default gRPC message limit of
+/// the OpenTelemetry Collector (and of tonic and grpc-go servers).
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 4 << 20;
+
+/// Smallest accepted `otlp.max_message_bytes`: room for the resource and one
+/// small span.
+pub(crate) const MIN_MESSAGE_BYTES: u64 = 4096;
 
 impl Default for OtlpConfig {
     fn default() -> Self {
@@ -188,6 +197,7 @@ impl Default for OtlpConfig {
             protocol: OtlpProtocol::Grpc,
             headers: Vec::new(),
             timeout: Duration::from_secs(10),
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
         }
     }
 }
@@ -205,6 +215,7 @@ impl fmt::Debug for OtlpConfig {
             .field("protocol", &self.protocol)
             .field("headers", &header_names)
             .field("timeout", &self.timeout)
+            .field("max_message_bytes", &self.max_message_bytes)
             .finish()
     }
 }
@@ -246,6 +257,12 @@ impl OtlpConfig {
     pub fn headers(&self) -> &[(String, String)] {
         &self.headers
     }
+
+    /// Largest export request, in bytes; larger batches are split, and a span
+    /// that cannot fit in a request on its own is dropped and counted.
+    pub fn max_message_bytes(&self) -> usize {
+        self.max_message_bytes
+    }
 }
 
 /// `pipeline` block: the handoff queue and export batching.
@@ -255,6 +272,7 @@ pub struct PipelineConfig {
     pub(crate) batch_size: usize,
     pub(crate) batch_delay: Duration,
     pub(crate) shutdown_timeout: Duration,
+    pub(crate) flush_timeout: Duration,
     pub(crate) span_attribute_count_limit: u32,
     pub(crate) otel_context_activation: bool,
 }
@@ -266,6 +284,7 @@ impl Default for PipelineConfig {
             batch_size: 512,
             batch_delay: Duration::from_secs(1),
             shutdown_timeout: Duration::from_secs(5),
+            flush_timeout: Duration::from_secs(5),
             span_attribute_count_limit: 512,
             otel_context_activation: false,
         }
@@ -288,6 +307,10 @@ impl PipelineConfig {
     /// Bound on `Guard::shutdown` / drop.
     pub fn shutdown_timeout(&self) -> Duration {
         self.shutdown_timeout
+    }
+    /// Bound on `Guard::flush` (and on a flush of the tracer provider).
+    pub fn flush_timeout(&self) -> Duration {
+        self.flush_timeout
     }
     /// Attributes kept per span.
     pub fn span_attribute_count_limit(&self) -> u32 {

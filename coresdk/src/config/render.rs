@@ -105,6 +105,7 @@ impl Config {
                 }
             }
             "otlp.timeout_ms" => ms(self.otlp.timeout),
+            "otlp.max_message_bytes" => self.otlp.max_message_bytes.to_string(),
             "sampler.name" => match self.sampler_name {
                 SamplerName::AlwaysOn => "always_on",
                 SamplerName::AlwaysOff => "always_off",
@@ -141,6 +142,7 @@ impl Config {
             "pipeline.batch_size" => self.pipeline.batch_size.to_string(),
             "pipeline.batch_delay_ms" => ms(self.pipeline.batch_delay),
             "pipeline.shutdown_timeout_ms" => ms(self.pipeline.shutdown_timeout),
+            "pipeline.flush_timeout_ms" => ms(self.pipeline.flush_timeout),
             "pipeline.span_attribute_count_limit" => {
                 self.pipeline.span_attribute_count_limit.to_string()
             }

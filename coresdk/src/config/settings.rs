@@ -296,6 +296,11 @@ impl ConfigBuilder {
     pub fn with_otlp_timeout(self, timeout: Duration) -> Self {
         self.set("otlp.timeout_ms", millis(timeout))
     }
+    /// Largest OTLP export request, in bytes (default 4 MiB, the usual
+    /// collector limit): batches are split to stay under it.
+    pub fn with_otlp_max_message_bytes(self, bytes: usize) -> Self {
+        self.set("otlp.max_message_bytes", bytes)
+    }
     /// Head sampler.
     pub fn with_sampler(self, sampler: SamplerConfig) -> Self {
         let (name, arg) = match sampler {
@@ -328,6 +333,10 @@ impl ConfigBuilder {
     /// Bound of `Guard::shutdown` and of the flush on drop.
     pub fn with_shutdown_timeout(self, timeout: Duration) -> Self {
         self.set("pipeline.shutdown_timeout_ms", millis(timeout))
+    }
+    /// Bound of `Guard::flush` (spans and metrics together).
+    pub fn with_flush_timeout(self, timeout: Duration) -> Self {
+        self.set("pipeline.flush_timeout_ms", millis(timeout))
     }
     /// Attributes kept per span (`OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`).
     pub fn with_span_attribute_count_limit(self, limit: u32) -> Self {
@@ -519,16 +528,28 @@ impl Config {
     }
 
     /// Checks that need more than one key.
-    fn validate(&self) -> Result<(), ConfigError> {
+    fn validate(&mut self) -> Result<(), ConfigError> {
         if self.pipeline.batch_size > self.pipeline.queue_size {
-            return Err(ConfigError::InvalidValue {
-                key: "pipeline.batch_size".into(),
-                origin: self.origin("pipeline.batch_size"),
-                reason: format!(
-                    "{} is larger than pipeline.queue_size ({})",
-                    self.pipeline.batch_size, self.pipeline.queue_size
-                ),
-            });
+            let batch_origin = self.origin("pipeline.batch_size");
+            if batch_origin == Origin::Default {
+                // Only the queue was set: a batch can never hold more than the
+                // queue, so the default batch size follows it down.
+                self.pipeline.batch_size = self.pipeline.queue_size;
+            } else {
+                let queue_origin = self.origin("pipeline.queue_size");
+                return Err(ConfigError::InvalidValue {
+                    key: "pipeline.batch_size".into(),
+                    reason: format!(
+                        "{} is larger than pipeline.queue_size ({}, from {}): lower {} or raise {}",
+                        self.pipeline.batch_size,
+                        self.pipeline.queue_size,
+                        queue_origin,
+                        setting_name("pipeline.batch_size", &batch_origin),
+                        setting_name("pipeline.queue_size", &queue_origin),
+                    ),
+                    origin: batch_origin,
+                });
+            }
         }
         if let Some(url) = &self.llm_export.endpoint {
             let loopback = match url.host() {
@@ -549,6 +570,16 @@ impl Config {
             }
         }
         Ok(())
+    }
+}
+
+/// What a user edits to change `key`: the variable or file line it came from,
+/// else the key itself.
+fn setting_name(key: &str, origin: &Origin) -> String {
+    match origin {
+        Origin::Env(var) => (*var).to_owned(),
+        Origin::File { path, line } => format!("`{key}` ({}:{line})", path.display()),
+        _ => format!("`{key}`"),
     }
 }
 

@@ -121,6 +121,23 @@ impl DiagnosticPayload {
         }
     }
 
+    /// A payload whose call chain already marks where frames were left out.
+    pub(crate) fn with_chain(
+        service: impl Into<String>,
+        error: ProblemDetail,
+        call_chain: Vec<ChainEntry>,
+        egress_policy: Option<String>,
+    ) -> Self {
+        Self {
+            sdk_version: SDK_VERSION.to_owned(),
+            service: service.into(),
+            error,
+            call_chain,
+            egress_policy,
+            egress_decision: None,
+        }
+    }
+
     /// The frames of the chain (without elision markers).
     pub fn frames(&self) -> impl Iterator<Item = &Frame> {
         self.call_chain.iter().filter_map(|e| match e {

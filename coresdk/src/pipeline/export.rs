@@ -7,9 +7,22 @@
 //! batch is on the wire (waiting for each answer on the worker made it fall
 //! behind, and the handoff drop spans, at 50 k spans/s). The application's
 //! runtime (if any) is never used, so a `current_thread` app runtime or no
-//! runtime at all work alike. Failed batches are retried whole after a
-//! backoff, at most [`MAX_ATTEMPTS`] times; what the stage holds (buffered,
-//! awaiting a retry, or in flight) is bounded by the queue size.
+//! runtime at all work alike.
+//!
+//! Batches are cut by span count (`pipeline.batch_size`) and by encoded size
+//! (`otlp.max_message_bytes`, 4 MiB by default, the collector's usual limit);
+//! a span that cannot fit in a request on its own is dropped and counted.
+//!
+//! Failed batches are retried whole with a backoff that starts at 100 ms and
+//! doubles per consecutive failure up to a cap of one second: during an
+//! outage spans wait (bounded by the queue size, which covers what is
+//! buffered, awaiting a retry and in flight), and the first retry after the
+//! backend is back comes within that second. A batch still failing 30 s
+//! after its first failure is given up and counted as failed. Failures are
+//! reported on stderr, the first at once and then at most once a minute.
+//!
+//! A flush or shutdown drains within one deadline, shared with the metrics
+//! exporter (see [`Deadline`]); what is still held when it passes is counted.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -20,17 +33,22 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
+use super::deadline::Deadline;
+use super::failure_report::FailureReporter;
+use super::otlp_http::OtlpHttpClient;
+use super::otlp_size;
 use super::stage::{Stage, Verdict};
 use super::stats::Counters;
 use super::stdout::SpanTreeWriter;
 use crate::config::{Config, ExporterKind, OtlpProtocol};
 
-/// Give up on a batch after this many failed attempts.
-const MAX_ATTEMPTS: u32 = 5;
-/// First retry delay; doubles per attempt.
+/// Give up on a batch this long after its first failed attempt.
+const RETRY_WINDOW: Duration = Duration::from_secs(30);
+/// First retry delay; doubles per consecutive failure.
 const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
-/// Longest retry delay.
-const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// Longest retry delay: bounds how long after an outage ends the first
+/// retry is sent.
+const MAX_BACKOFF: Duration = Duration::from_secs(1);
 /// Export requests on the wire at once, at most (fewer with a small queue).
 const MAX_IN_FLIGHT: usize = 4;
 /// Log an export failure at most this often.
@@ -62,7 +80,11 @@ enum Exporter {
 }
 
 impl Exporter {
-    fn build(config: &Config, resource: &Resource) -> Result<Self, ExportError> {
+    fn build(
+        config: &Config,
+        resource: &Resource,
+        reporter: &Arc<FailureReporter>,
+    ) -> Result<Self, ExportError> {
         let mut exporter = match config.exporter() {
             ExporterKind::None => return Ok(Exporter::None),
             ExporterKind::Stdout => return Ok(Exporter::Stdout(SpanTreeWriter::stdout())),
@@ -98,8 +120,14 @@ impl Exporter {
                     OtlpProtocol::HttpProtobuf => {
                         let headers: HashMap<String, String> =
                             otlp.headers().iter().cloned().collect();
+                        let client = OtlpHttpClient::new(otlp.timeout(), Arc::clone(reporter))
+                            .map_err(|e| ExportError::Build {
+                                endpoint: endpoint.clone(),
+                                reason: e.to_string(),
+                            })?;
                         opentelemetry_otlp::SpanExporter::builder()
                             .with_http()
+                            .with_http_client(client)
                             .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
                             .with_endpoint(endpoint.clone())
                             .with_timeout(otlp.timeout())
@@ -165,8 +193,15 @@ impl Exporter {
 #[derive(Debug)]
 struct Retry {
     spans: Vec<SpanData>,
-    /// Failed attempts so far.
-    attempts: u32,
+    /// When its first attempt failed.
+    first_failed: Instant,
+}
+
+/// A span waiting for a batch, with the bound of its encoded size.
+#[derive(Debug)]
+struct Pending {
+    span: SpanData,
+    bytes: usize,
 }
 
 /// Batching, retry and in-flight state, shared by the worker thread (which
@@ -174,7 +209,9 @@ struct Retry {
 #[derive(Debug, Default)]
 struct State {
     /// Spans waiting for a batch, oldest first.
-    buffer: VecDeque<SpanData>,
+    buffer: VecDeque<Pending>,
+    /// Sum of their encoded size bounds.
+    buffered_bytes: usize,
     /// Failed batches waiting for their retry, oldest first; sent before `buffer`.
     retries: VecDeque<Retry>,
     /// Spans held in `retries`.
@@ -186,7 +223,6 @@ struct State {
     /// Consecutive failures, for the backoff.
     failures: u32,
     retry_at: Option<Instant>,
-    last_log: Option<Instant>,
     /// Set while a flush or shutdown drains: backoff is ignored, failures are final.
     deadline: Option<Instant>,
     /// The first failure of the current flush.
@@ -223,7 +259,14 @@ struct Shared {
     max_held: usize,
     batch_size: usize,
     max_in_flight: usize,
+    /// Bound on the spans' encoded size in one request (OTLP only; the
+    /// resource and framing are already taken off).
+    request_bytes: Option<usize>,
     timeout: Duration,
+    flush_timeout: Duration,
+    /// Set by the `Guard` for a flush or shutdown, shared with the metrics.
+    deadline: Arc<Deadline>,
+    reporter: Arc<FailureReporter>,
     counters: Arc<Counters>,
 }
 
@@ -262,6 +305,7 @@ impl ExportCore {
         config: &Config,
         resource: &Resource,
         counters: Arc<Counters>,
+        deadline: Arc<Deadline>,
     ) -> Result<Self, ExportError> {
         let runtime = if config.exporter() == ExporterKind::Otlp {
             Some(
@@ -275,13 +319,25 @@ impl ExportCore {
         } else {
             None
         };
+        let reporter = Arc::new(FailureReporter::new(
+            config.otlp().resolved_traces_endpoint(),
+            LOG_INTERVAL,
+        ));
         let exporter = {
             let _entered = runtime.as_ref().map(tokio::runtime::Runtime::enter);
-            Exporter::build(config, resource)?
+            Exporter::build(config, resource, &reporter)?
         };
         let pipeline = config.pipeline();
         let batch_size = pipeline.batch_size();
         let max_held = pipeline.queue_size().max(batch_size);
+        let request_bytes = (config.exporter() == ExporterKind::Otlp).then(|| {
+            // Headroom for what the size bounds do not cover (gRPC framing).
+            const SLACK: usize = 1024;
+            config
+                .otlp()
+                .max_message_bytes()
+                .saturating_sub(otlp_size::request(resource) + SLACK)
+        });
         Ok(Self {
             core: Arc::new(Core {
                 shared: Arc::new(Shared {
@@ -294,7 +350,11 @@ impl ExportCore {
                     // At most half of what the stage may hold is on the wire,
                     // so new spans still find room while requests are slow.
                     max_in_flight: (max_held / batch_size / 2).clamp(1, MAX_IN_FLIGHT),
+                    request_bytes,
                     timeout: config.otlp().timeout(),
+                    flush_timeout: pipeline.flush_timeout(),
+                    deadline,
+                    reporter,
                     counters,
                 }),
                 runtime,
@@ -342,6 +402,23 @@ impl Shared {
     }
 
     fn push(self: &Arc<Self>, span: SpanData) {
+        let bytes = match self.request_bytes {
+            Some(limit) => {
+                let bytes = otlp_size::span(&span);
+                if bytes > limit {
+                    // Alone over the limit: it would fail every request it
+                    // were part of, and the spans sent with it.
+                    self.counters.dropped(1);
+                    self.reporter.report(&format_args!(
+                        "dropped a span of up to {bytes} bytes: a request may carry \
+                         {limit} bytes of spans (otlp.max_message_bytes)"
+                    ));
+                    return;
+                }
+                bytes
+            }
+            None => 0,
+        };
         let mut state = self.lock();
         if state.held() >= self.max_held {
             // Bounded memory while the backend is slow or down: the oldest
@@ -350,17 +427,44 @@ impl Shared {
             if let Some(retry) = state.retries.pop_front() {
                 state.retry_spans -= retry.spans.len();
                 self.counters.dropped(retry.spans.len() as u64);
-            } else if state.buffer.pop_front().is_some() {
+            } else if let Some(oldest) = state.buffer.pop_front() {
+                state.buffered_bytes -= oldest.bytes;
                 self.counters.dropped(1);
             } else {
                 self.counters.dropped(1);
                 return;
             }
         }
-        state.buffer.push_back(span);
-        if state.buffer.len() >= self.batch_size {
+        state.buffer.push_back(Pending { span, bytes });
+        state.buffered_bytes += bytes;
+        if self.batch_full(&state) {
             self.pump(&mut state, false);
         }
+    }
+
+    /// Whether the buffer holds a batch's worth of spans, by count or size.
+    fn batch_full(&self, state: &State) -> bool {
+        state.buffer.len() >= self.batch_size
+            || self
+                .request_bytes
+                .is_some_and(|limit| state.buffered_bytes >= limit)
+    }
+
+    /// Takes the next batch off the buffer: at most `batch_size` spans, and
+    /// no more than fit in one request.
+    fn take_batch(&self, state: &mut State) -> Vec<SpanData> {
+        let limit = self.request_bytes.unwrap_or(usize::MAX);
+        let mut bytes = 0usize;
+        let mut n = 0;
+        for pending in state.buffer.iter().take(self.batch_size) {
+            if n > 0 && bytes.saturating_add(pending.bytes) > limit {
+                break;
+            }
+            bytes += pending.bytes;
+            n += 1;
+        }
+        state.buffered_bytes -= bytes;
+        state.buffer.drain(..n).map(|p| p.span).collect()
     }
 
     /// Sends batches while requests may be added: failed batches first, then
@@ -368,17 +472,15 @@ impl Shared {
     fn pump(self: &Arc<Self>, state: &mut State, partial: bool) {
         let now = Instant::now();
         while state.in_flight < self.max_in_flight && state.ready(now) {
-            let (spans, attempts) = if let Some(retry) = state.retries.pop_front() {
+            let (spans, first_failed) = if let Some(retry) = state.retries.pop_front() {
                 state.retry_spans -= retry.spans.len();
-                (retry.spans, retry.attempts)
-            } else if state.buffer.len() >= self.batch_size || (partial && !state.buffer.is_empty())
-            {
-                let n = state.buffer.len().min(self.batch_size);
-                (state.buffer.drain(..n).collect(), 0)
+                (retry.spans, Some(retry.first_failed))
+            } else if self.batch_full(state) || (partial && !state.buffer.is_empty()) {
+                (self.take_batch(state), None)
             } else {
                 return;
             };
-            self.send(state, spans, attempts, now);
+            self.send(state, spans, first_failed, now);
         }
     }
 
@@ -386,7 +488,7 @@ impl Shared {
         self: &Arc<Self>,
         state: &mut State,
         batch: Vec<SpanData>,
-        attempts: u32,
+        first_failed: Option<Instant>,
         now: Instant,
     ) {
         let n = batch.len();
@@ -414,12 +516,17 @@ impl Shared {
                     Ok(result) => result,
                     Err(_) => Err(OTelSdkError::Timeout(timeout)),
                 };
-            shared.settle(copy, attempts, result);
+            shared.settle(copy, first_failed, result);
         });
     }
 
     /// Records the outcome of one request and sends what may follow.
-    fn settle(self: &Arc<Self>, batch: Vec<SpanData>, attempts: u32, result: OTelSdkResult) {
+    fn settle(
+        self: &Arc<Self>,
+        batch: Vec<SpanData>,
+        first_failed: Option<Instant>,
+        result: OTelSdkResult,
+    ) {
         let n = batch.len();
         let mut state = self.lock();
         state.in_flight -= 1;
@@ -437,22 +544,31 @@ impl Shared {
                 state.retry_at = None;
             }
             Err(error) => {
-                let attempts = attempts + 1;
-                if attempts >= MAX_ATTEMPTS || state.deadline.is_some() {
+                let now = Instant::now();
+                let first_failed = first_failed.unwrap_or(now);
+                let give_up =
+                    state.deadline.is_some() || now.duration_since(first_failed) >= RETRY_WINDOW;
+                if give_up {
                     self.counters.export_failed(n as u64);
                 } else {
                     state.retry_spans += n;
                     state.retries.push_back(Retry {
                         spans: batch,
-                        attempts,
+                        first_failed,
                     });
                 }
                 state.failures = state.failures.saturating_add(1);
                 let backoff = INITIAL_BACKOFF
-                    .saturating_mul(1 << state.failures.min(10))
+                    .saturating_mul(1 << (state.failures - 1).min(10))
                     .min(MAX_BACKOFF);
-                state.retry_at = Some(Instant::now() + backoff);
-                log_failure(&mut state, &error);
+                state.retry_at = Some(now + backoff);
+                let outcome = if give_up {
+                    "its spans were given up"
+                } else {
+                    "retrying with backoff"
+                };
+                self.reporter
+                    .report(&format_args!("failed ({outcome}): {error}"));
                 if state.deadline.is_some() {
                     state.flush_error.get_or_insert(error);
                 }
@@ -466,21 +582,6 @@ impl Shared {
         }
         drop(state);
         self.settled.notify_all();
-    }
-}
-
-fn log_failure(state: &mut State, error: &OTelSdkError) {
-    let now = Instant::now();
-    if state
-        .last_log
-        .is_none_or(|t| now.duration_since(t) >= LOG_INTERVAL)
-    {
-        state.last_log = Some(now);
-        tracing::warn!(
-            target: "coresdk",
-            error = %error,
-            "span export failed; retrying with backoff (logged at most once a minute)"
-        );
     }
 }
 
@@ -513,15 +614,19 @@ impl Stage for ExportCore {
 
 impl ExportCore {
     fn force_flush_until(&self, deadline: Instant) -> OTelSdkResult {
-        let deadline = deadline.min(Instant::now() + self.shared().timeout);
+        let shared = self.shared();
+        let deadline = deadline.min(shared.deadline.bound(shared.flush_timeout));
         let result = self.drain(deadline);
         self.shared().exporter.flush();
         result
     }
 
     fn shutdown_until(&self, deadline: Instant) -> OTelSdkResult {
-        let flushed = self.drain(deadline);
         let shared = self.shared();
+        let deadline = shared
+            .deadline
+            .bound(deadline.saturating_duration_since(Instant::now()));
+        let flushed = self.drain(deadline);
         {
             let mut state = shared.lock();
             let left = state.buffer.len() + state.retry_spans + state.in_flight_spans;
@@ -529,6 +634,7 @@ impl ExportCore {
                 shared.counters.export_failed(left as u64);
             }
             state.buffer.clear();
+            state.buffered_bytes = 0;
             state.retries.clear();
             state.retry_spans = 0;
             state.closed = true;

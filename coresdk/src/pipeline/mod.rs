@@ -9,10 +9,14 @@
 //! Each step is a [`Stage`](stage::Stage) in one ordered list owned by the
 //! worker thread, so masking runs before anything else sees a span.
 
+pub(crate) mod deadline;
 pub mod diagnostic;
 pub mod export;
+mod failure_report;
 pub(crate) mod handoff;
 pub mod masking;
+mod otlp_http;
+mod otlp_size;
 pub mod pii;
 pub(crate) mod record;
 pub mod sampling;

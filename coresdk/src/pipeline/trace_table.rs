@@ -6,19 +6,24 @@
 //! ignored, so no payload can carry it.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use opentelemetry::trace::{SpanId, Status, TraceId};
 use opentelemetry::{StringValue, Value};
 use opentelemetry_sdk::trace::SpanData;
 
-use crate::egress::{DiagnosticPayload, Frame, ProblemDetail};
+use crate::egress::{ChainEntry, DiagnosticPayload, Frame, ProblemDetail};
 use crate::genai::attributes::{
     CODE_FILE_PATH, CODE_FUNCTION_NAME, CODE_LINE_NUMBER, CODE_MODULE_NAME, CORESDK_INTENT,
     CORESDK_PROBLEM_DETAIL, CORESDK_PROBLEM_STATUS, CORESDK_PROBLEM_TITLE, CORESDK_PROBLEM_TYPE,
     CORESDK_RECOVERY_HINT, ERROR_TYPE, GEN_AI_PROVIDER_NAME,
 };
+
+/// Spans beyond a trace's frame allowance keep only their ids, up to this many
+/// times the allowance: enough to walk a deep chain from the failing span to
+/// the root and count exactly the frames a payload leaves out.
+const IDS_PER_FRAME: usize = 64;
 
 /// Problem type of payloads built for slow (not failed) traces.
 pub const SLOW_SPAN_PROBLEM_TYPE: &str = "https://coresdk.dev/errors/slow-span";
@@ -51,7 +56,8 @@ impl DiagnosticLimits {
         self.max_traces = traces.max(1);
         self
     }
-    /// Frames kept per trace; further non-error spans are not recorded.
+    /// Frames kept per trace; further non-error spans keep only their ids
+    /// (up to 64 times as many), so that a payload still counts them exactly.
     #[must_use]
     pub fn with_max_frames_per_trace(mut self, frames: usize) -> Self {
         self.max_frames_per_trace = frames.max(2);
@@ -243,14 +249,27 @@ impl FrameRec {
 #[derive(Debug)]
 struct TraceState {
     frames: Vec<FrameRec>,
+    /// `(span, parent)` of the spans beyond the frame allowance.
+    ids: Vec<(SpanId, SpanId)>,
+    /// Spans beyond both allowances: counted only.
+    untracked: usize,
     has_error: bool,
     last_seen: Instant,
+}
+
+impl TraceState {
+    /// Entries counted against `max_total_frames`.
+    fn held(&self) -> usize {
+        self.frames.len() + self.ids.len()
+    }
 }
 
 /// What a completed, interesting trace hands to the payload builder.
 #[derive(Debug)]
 pub(crate) struct CompletedTrace {
     frames: Vec<FrameRec>,
+    ids: Vec<(SpanId, SpanId)>,
+    untracked: usize,
     has_error: bool,
 }
 
@@ -263,7 +282,7 @@ pub struct TableStats {
     pub frames: usize,
     /// Traces forgotten because they were idle or the table was full.
     pub evicted: u64,
-    /// Spans not recorded because their trace had too many frames.
+    /// Spans not recorded in full because their trace had too many frames.
     pub frames_dropped: u64,
     /// Traces completed (their local root ended).
     pub completed: u64,
@@ -314,16 +333,16 @@ impl TraceTable {
         }
         let trace_id = span.span_context.trace_id();
         let is_root = span.parent_span_id == SpanId::INVALID || span.parent_span_is_remote;
-        let rec = FrameRec::from_span(span);
 
         if is_root {
+            let rec = FrameRec::from_span(span);
             let state = self.traces.remove(&trace_id);
-            let (mut frames, mut has_error) = match state {
+            let (mut frames, ids, untracked, mut has_error) = match state {
                 Some(s) => {
-                    self.total_frames -= s.frames.len();
-                    (s.frames, s.has_error)
+                    self.total_frames -= s.held();
+                    (s.frames, s.ids, s.untracked, s.has_error)
                 }
-                None => (Vec::new(), false),
+                None => (Vec::new(), Vec::new(), 0, false),
             };
             self.completed += 1;
             has_error |= rec.error;
@@ -331,7 +350,12 @@ impl TraceTable {
             let slow = self
                 .slow_threshold
                 .is_some_and(|t| frames.iter().any(|f| f.duration > t));
-            return (has_error || slow).then_some(CompletedTrace { frames, has_error });
+            return (has_error || slow).then_some(CompletedTrace {
+                frames,
+                ids,
+                untracked,
+                has_error,
+            });
         }
 
         if !self.traces.contains_key(&trace_id) {
@@ -344,22 +368,32 @@ impl TraceTable {
         }
         let state = self.traces.entry(trace_id).or_insert_with(|| TraceState {
             frames: Vec::new(),
+            ids: Vec::new(),
+            untracked: 0,
             has_error: false,
             last_seen: now,
         });
         state.last_seen = now;
-        state.has_error |= rec.error;
+        let error = matches!(span.status, Status::Error { .. });
+        state.has_error |= error;
         // Error frames get a second allowance: they are what the payload is about.
-        let cap = if rec.error {
+        let cap = if error {
             self.limits.max_frames_per_trace * 2
         } else {
             self.limits.max_frames_per_trace
         };
-        if state.frames.len() >= cap {
+        if state.frames.len() < cap {
+            state.frames.push(FrameRec::from_span(span));
+        } else {
             self.frames_dropped += 1;
-            return None;
+            if state.ids.len() >= self.limits.max_frames_per_trace * IDS_PER_FRAME {
+                state.untracked += 1;
+                return None;
+            }
+            state
+                .ids
+                .push((span.span_context.span_id(), span.parent_span_id));
         }
-        state.frames.push(rec);
         self.total_frames += 1;
         if self.total_frames > self.limits.max_total_frames {
             self.sweep(now);
@@ -379,7 +413,7 @@ impl TraceTable {
         self.traces.retain(|_, s| {
             let keep = now.duration_since(s.last_seen) < timeout;
             if !keep {
-                freed += s.frames.len();
+                freed += s.held();
             }
             keep
         });
@@ -401,7 +435,7 @@ impl TraceTable {
         self.traces.retain(|_, s| {
             let keep = s.last_seen > cutoff;
             if !keep {
-                freed += s.frames.len();
+                freed += s.held();
             }
             keep
         });
@@ -421,22 +455,7 @@ impl CompletedTrace {
     ) -> Option<DiagnosticPayload> {
         let frames = self.frames;
         let root = frames.len().checked_sub(1)?;
-        let index: HashMap<SpanId, usize> = frames
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.span_id, i))
-            .collect();
-        let depth = |mut i: usize| {
-            let mut d = 0;
-            while let Some(&p) = index.get(&frames[i].parent) {
-                if p == i || d > frames.len() {
-                    break;
-                }
-                i = p;
-                d += 1;
-            }
-            d
-        };
+        let tree = Tree::new(&frames, &self.ids);
         let wanted = |f: &FrameRec| {
             if self.has_error {
                 f.error
@@ -445,10 +464,11 @@ impl CompletedTrace {
             }
         };
         // Deepest match; on a tie the first to end (where the error started).
+        let mut depths = HashMap::with_capacity(tree.nodes.len());
         let mut target: Option<(usize, usize)> = None;
         for (i, f) in frames.iter().enumerate() {
             if wanted(f) {
-                let d = depth(i);
+                let d = tree.depth(f.span_id, &mut depths);
                 if target.is_none_or(|(_, best)| d > best) {
                     target = Some((i, d));
                 }
@@ -456,19 +476,49 @@ impl CompletedTrace {
         }
         let (target, _) = target?;
 
+        // From the target up to the root: full frames as they are, runs of
+        // id-only spans as one elision marker with their exact count.
         let mut path = vec![target];
-        let mut at = target;
-        while let Some(&p) = index.get(&frames[at].parent) {
-            if path.contains(&p) {
+        let mut chain = vec![ChainEntry::Frame(frames[target].frame())];
+        let mut missing = 0;
+        let mut seen = HashSet::from([frames[target].span_id]);
+        let mut at = frames[target].span_id;
+        let mut reached_root = target == root;
+        while !reached_root {
+            let Some(parent) = tree.parent(at) else { break };
+            if !seen.insert(parent) {
                 break;
             }
-            path.push(p);
-            at = p;
+            match tree.nodes.get(&parent) {
+                Some(Node::Frame(i)) => {
+                    if missing > 0 {
+                        chain.push(ChainEntry::Elided {
+                            elided_frames: std::mem::take(&mut missing),
+                        });
+                    }
+                    path.push(*i);
+                    chain.push(ChainEntry::Frame(frames[*i].frame()));
+                    reached_root = *i == root;
+                }
+                Some(Node::Ids(_)) => missing += 1,
+                None => break,
+            }
+            at = parent;
         }
-        if *path.last()? != root && !path.contains(&root) {
+        if !reached_root {
+            // The chain broke at a span beyond every allowance: those are only
+            // counted, and in a deep chain they all lie on this path.
+            missing += self.untracked;
+            if missing > 0 {
+                chain.push(ChainEntry::Elided {
+                    elided_frames: missing,
+                });
+            }
             path.push(root);
+            chain.push(ChainEntry::Frame(frames[root].frame()));
         }
         path.reverse();
+        chain.reverse();
 
         let error = if self.has_error {
             problem_of(&frames, &path)
@@ -485,13 +535,78 @@ impl CompletedTrace {
                 )),
             }
         };
-        let chain = path.iter().map(|&i| frames[i].frame()).collect();
-        Some(DiagnosticPayload::new(
+        Some(DiagnosticPayload::with_chain(
             service,
             error,
             chain,
             policy.map(str::to_owned),
         ))
+    }
+}
+
+/// A span of a completed trace: a full frame, or only its parent's id.
+#[derive(Debug, Clone, Copy)]
+enum Node {
+    Frame(usize),
+    Ids(SpanId),
+}
+
+/// The parent links of a completed trace, walked without recursion so that
+/// traces of any depth are safe.
+#[derive(Debug)]
+struct Tree<'a> {
+    frames: &'a [FrameRec],
+    nodes: HashMap<SpanId, Node>,
+}
+
+impl<'a> Tree<'a> {
+    fn new(frames: &'a [FrameRec], ids: &[(SpanId, SpanId)]) -> Self {
+        let mut nodes = HashMap::with_capacity(frames.len() + ids.len());
+        nodes.extend(ids.iter().map(|&(span, parent)| (span, Node::Ids(parent))));
+        nodes.extend(
+            frames
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.span_id, Node::Frame(i))),
+        );
+        Self { frames, nodes }
+    }
+
+    fn parent(&self, span: SpanId) -> Option<SpanId> {
+        match self.nodes.get(&span)? {
+            Node::Frame(i) => Some(self.frames[*i].parent),
+            Node::Ids(parent) => Some(*parent),
+        }
+    }
+
+    /// Known ancestors above `span`, memoized in `depths` so that all the
+    /// frames of a trace are measured in linear time.
+    fn depth(&self, span: SpanId, depths: &mut HashMap<SpanId, usize>) -> usize {
+        let mut below = Vec::new();
+        let mut at = span;
+        let mut depth = loop {
+            if let Some(&d) = depths.get(&at) {
+                break d;
+            }
+            below.push(at);
+            if below.len() > self.nodes.len() {
+                // A parent cycle: ids from elsewhere cannot be trusted.
+                break 0;
+            }
+            match self.parent(at) {
+                Some(parent) if self.nodes.contains_key(&parent) => at = parent,
+                _ => {
+                    below.pop();
+                    depths.insert(at, 0);
+                    break 0;
+                }
+            }
+        };
+        while let Some(id) = below.pop() {
+            depth += 1;
+            depths.insert(id, depth);
+        }
+        depth
     }
 }
 
