@@ -54,12 +54,12 @@ pub use config::{Config, ConfigBuilder, ConfigError};
 /// With no subscriber (or one that does not want the span) a call costs one
 /// atomic load and allocates nothing; `attrs(...)` is not evaluated.
 ///
-/// Under CoreSDK's layer, `coresdk.intent` and `code.function.name` are
-/// `&'static str` constants of the callsite that the span's record points at;
-/// the pipeline's worker adds them as attributes, so the application thread
-/// copies neither and other layers of that subscriber (`fmt`) do not see them
-/// as fields. Under any other subscriber (a plain `tracing-opentelemetry`
-/// layer, `fmt` alone) they are ordinary `tracing` fields.
+/// Under [`instrument`], `coresdk.intent` and `code.function.name` are
+/// `&'static str` constants of the callsite that the span's record keeps; the
+/// pipeline's worker adds them as attributes, so the application thread
+/// copies neither. Beside other layers ([`layer`]) and under any other
+/// subscriber (a plain `tracing-opentelemetry` layer, `fmt` alone) they are
+/// ordinary `tracing` fields that every layer sees.
 ///
 /// ## Arguments
 ///

@@ -231,7 +231,7 @@ pub fn instrument_with(config: Config) -> Result<Guard, SetupError> {
         // filtered out globally: their callsites are disabled once, and the
         // layer is not wrapped in a per-layer filter, which would look every
         // span up in the registry again in each callback.
-        let (layer, guard) = start(config)?;
+        let (layer, guard) = start(config, true)?;
         tracing_subscriber::registry()
             .with(ExportFilter)
             .with(layer)
@@ -274,13 +274,14 @@ pub fn layer<S>(
 where
     S: Subscriber + for<'span> LookupSpan<'span> + Send + Sync,
 {
-    let (layer, guard) = start(config)?;
+    let (layer, guard) = start(config, false)?;
     Ok((layer.with_filter(ExportFilter), guard))
 }
 
 /// Starts the pipeline: its worker and stage chain, the layer that feeds it,
-/// and the guard that stops it.
-fn start(config: Config) -> Result<(CoreLayer, Guard), SetupError> {
+/// and the guard that stops it. `exclusive`: the layer will be its
+/// subscriber's only one.
+fn start(config: Config, exclusive: bool) -> Result<(CoreLayer, Guard), SetupError> {
     let parts = ProviderParts::from(&config);
     crate::genai::set_settings(crate::genai::GenAiSettings::from_config(config.genai()));
     let counters = Arc::new(Counters::default());
@@ -310,6 +311,7 @@ fn start(config: Config) -> Result<(CoreLayer, Guard), SetupError> {
         head_sampler,
         parts.attribute_limit,
         activation,
+        exclusive,
     );
     Ok((
         layer,

@@ -47,6 +47,9 @@ pub(crate) struct Shared {
     attribute_limit: u32,
     /// Whether entering a span also makes it the current OpenTelemetry context.
     activation: bool,
+    /// Whether this layer is the subscriber's only one ([`instrument`](crate::instrument)):
+    /// then `#[trace]` labels can travel typed, as no other layer reads them.
+    exclusive: bool,
 }
 
 /// A span's parent as far as ids and sampling go.
@@ -70,6 +73,7 @@ impl CoreLayer {
         sampler: HeadSampler,
         attribute_limit: u32,
         activation: bool,
+        exclusive: bool,
     ) -> Self {
         Self {
             shared: Arc::new(Shared {
@@ -78,8 +82,15 @@ impl CoreLayer {
                 ids: RandomIdGenerator::default(),
                 attribute_limit,
                 activation,
+                exclusive,
             }),
         }
+    }
+
+    /// Whether this layer is the only one of its subscriber (set up by
+    /// [`instrument`](crate::instrument)).
+    pub(crate) fn is_exclusive(&self) -> bool {
+        self.shared.exclusive
     }
 
     /// The head sampler, for a parent set after the span started.

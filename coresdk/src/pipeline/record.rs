@@ -23,12 +23,14 @@ use crate::genai::attributes::{
 /// The per-callsite constants of a `#[trace]` span: `coresdk.intent` and
 /// `code.function.name`, in a `static` of the expansion.
 ///
-/// Under CoreSDK's layer they travel as the value of the span's
+/// When CoreSDK's layer is its subscriber's only layer
+/// ([`instrument`](crate::instrument)) they travel as the value of the span's
 /// `coresdk.intent` field — typed, as `dyn Error + 'static`, the one field
 /// type a visitor can downcast — so the layer keeps the two `&'static str`s
 /// and the worker adds them as attributes: the application thread copies
-/// neither. Other layers see the intent as the field's text. Under any other
-/// subscriber both are ordinary `tracing` string fields.
+/// neither. Beside other layers (`coresdk::layer`) and under any other
+/// subscriber both are ordinary `tracing` string fields, which every layer
+/// reads as usual.
 #[derive(Debug, Clone, Copy)]
 pub struct Labels {
     pub(crate) intent: &'static str,

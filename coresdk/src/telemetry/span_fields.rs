@@ -72,9 +72,10 @@ pub fn enabled(callsite: &'static DefaultCallsite) -> bool {
 /// `values` are two placeholders for the labels followed by the values of
 /// the user's `attrs(...)`, in order (built by `__private::span_values!`);
 /// only these fields are given when the span opens, so the layers' visitors
-/// never walk the other fixed fields. Under CoreSDK's layer the labels go in
-/// typed, as the `coresdk.intent` value (see [`Labels`]); under any other
-/// subscriber as the two string fields.
+/// never walk the other fixed fields. When CoreSDK's layer is the
+/// subscriber's only layer ([`instrument`](crate::instrument)) the labels go
+/// in typed, as the `coresdk.intent` value (see [`Labels`]); otherwise as the
+/// two string fields every layer reads.
 #[inline]
 pub fn new_span<const N: usize>(
     meta: &'static Metadata<'static>,
@@ -97,8 +98,10 @@ pub fn new_span<const N: usize>(
             _ => attrs.next().unwrap_or_else(|| intent.clone()),
         });
         let typed: &'static (dyn std::error::Error + 'static) = labels;
-        let under_core = dispatch.downcast_ref::<CoreLayer>().is_some();
-        let label_values: [Option<&dyn Value>; 2] = if under_core {
+        let typed_labels = dispatch
+            .downcast_ref::<CoreLayer>()
+            .is_some_and(CoreLayer::is_exclusive);
+        let label_values: [Option<&dyn Value>; 2] = if typed_labels {
             [Some(&typed), None]
         } else {
             [Some(&labels.intent), Some(&labels.function)]
