@@ -62,7 +62,7 @@ fn emit_at(rate: u64, secs: u64) -> (u64, f64) {
 
 fn probe() {
     let mut best = None;
-    for rate in [50_000, 100_000, 150_000, 200_000, 300_000] {
+    for rate in [50_000, 100_000, 150_000, 200_000, 250_000, 300_000] {
         let receiver = OtlpReceiver::start(Transport::Grpc);
         let (layer, guard) = pipeline(&receiver);
         let subscriber = tracing_subscriber::registry().with(layer);

@@ -237,34 +237,45 @@ impl SpanRecord {
         let span_context = self.span_context();
         let extras = self.extras.map(|e| *e).unwrap_or_default();
         let end_time = self.end.unwrap_or_else(SystemTime::now);
-        let mut leading: Vec<KeyValue> = Vec::new();
-        if let Some(labels) = self.labels {
-            leading.push(KeyValue::new(CORESDK_INTENT, labels.intent));
-            leading.push(KeyValue::new(CODE_FUNCTION_NAME, labels.function));
-        }
-        if self.location {
-            if let Some(file) = self.meta.file() {
-                leading.push(KeyValue::new(CODE_FILE_PATH, file));
-            }
-            if let Some(module) = self.meta.module_path() {
-                leading.push(KeyValue::new(CODE_MODULE_NAME, module));
-            }
-            if let Some(line) = self.meta.line() {
-                leading.push(KeyValue::new(CODE_LINE_NUMBER, i64::from(line)));
-            }
-        }
-        let mut attributes = self.attributes;
+        // Labels and code location lead, so an attribute limit never drops
+        // them; one list of the final size is built (no shifting).
+        let labels = self.labels.map_or(0, |_| 2);
+        let location = if self.location {
+            usize::from(self.meta.file().is_some())
+                + usize::from(self.meta.module_path().is_some())
+                + usize::from(self.meta.line().is_some())
+        } else {
+            0
+        };
         let mut dropped_attributes_count = self.dropped_attributes;
-        if !leading.is_empty() {
-            attributes.splice(0..0, leading);
+        let attributes = if labels + location == 0 {
+            self.attributes
+        } else {
             let limit = self.attribute_limit as usize;
-            if attributes.len() > limit {
-                let over = attributes.len() - limit;
-                dropped_attributes_count = dropped_attributes_count
-                    .saturating_add(u32::try_from(over).unwrap_or(u32::MAX));
-                attributes.truncate(limit);
+            let mut attributes =
+                Vec::with_capacity((labels + location + self.attributes.len()).min(limit));
+            if let Some(labels) = self.labels {
+                attributes.push(KeyValue::new(CORESDK_INTENT, labels.intent));
+                attributes.push(KeyValue::new(CODE_FUNCTION_NAME, labels.function));
             }
-        }
+            if self.location {
+                if let Some(file) = self.meta.file() {
+                    attributes.push(KeyValue::new(CODE_FILE_PATH, file));
+                }
+                if let Some(module) = self.meta.module_path() {
+                    attributes.push(KeyValue::new(CODE_MODULE_NAME, module));
+                }
+                if let Some(line) = self.meta.line() {
+                    attributes.push(KeyValue::new(CODE_LINE_NUMBER, i64::from(line)));
+                }
+            }
+            let room = limit.saturating_sub(attributes.len());
+            let over = self.attributes.len().saturating_sub(room);
+            dropped_attributes_count =
+                dropped_attributes_count.saturating_add(u32::try_from(over).unwrap_or(u32::MAX));
+            attributes.extend(self.attributes.into_iter().take(room));
+            attributes
+        };
         let mut events = SpanEvents::default();
         events.events = extras.events;
         events.dropped_count = extras.dropped_events;

@@ -7,10 +7,11 @@
 //! matching a `keep_if` rule. Of the rest, `base_rate` is kept, decided on the
 //! trace id so every service sampling the same trace agrees.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use foldhash::{HashMap, HashSet};
 use opentelemetry::Value;
 use opentelemetry::trace::{SpanId, Status, TraceId};
 use opentelemetry_sdk::error::OTelSdkResult;

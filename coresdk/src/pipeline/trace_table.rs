@@ -291,7 +291,7 @@ pub struct TableStats {
 /// The bounded per-trace store.
 #[derive(Debug)]
 pub(crate) struct TraceTable {
-    traces: HashMap<TraceId, TraceState>,
+    traces: foldhash::HashMap<TraceId, TraceState>,
     limits: DiagnosticLimits,
     slow_threshold: Option<Duration>,
     total_frames: usize,
@@ -304,7 +304,7 @@ pub(crate) struct TraceTable {
 impl TraceTable {
     pub(crate) fn new(limits: DiagnosticLimits, slow_threshold: Option<Duration>) -> Self {
         Self {
-            traces: HashMap::new(),
+            traces: foldhash::HashMap::default(),
             limits,
             slow_threshold,
             total_frames: 0,
