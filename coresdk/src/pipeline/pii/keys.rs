@@ -1,7 +1,6 @@
 //! Key rules: attributes whose key matches a glob are handled whole,
 //! whatever their value.
 
-use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
 use crate::config::PiiAction;
@@ -122,7 +121,9 @@ pub(crate) struct KeyRules {
     user: Vec<(Glob, PiiAction)>,
     defaults: Vec<(Glob, PiiAction)>,
     exempt: Vec<Glob>,
-    decided: Mutex<HashMap<Box<str>, Option<PiiAction>>>,
+    /// Decisions by key, hashed with foldhash: a lookup per attribute of
+    /// every span, where SipHash cost more than the lookup itself.
+    decided: Mutex<foldhash::HashMap<Box<str>, Option<PiiAction>>>,
 }
 
 impl Clone for KeyRules {
