@@ -143,6 +143,24 @@ impl TailSampling {
     }
 }
 
+/// The verdict for the spans a call released, plus `span` (the one given,
+/// when it goes on at once); a single span goes on without a list.
+fn release(mut out: Vec<SpanData>, span: Option<SpanData>) -> Verdict {
+    match (out.is_empty(), span) {
+        (true, None) => Verdict::Hold,
+        (true, Some(span)) => Verdict::Forward(span),
+        (false, span) => {
+            out.extend(span);
+            if out.len() == 1
+                && let Some(only) = out.pop()
+            {
+                return Verdict::Forward(only);
+            }
+            Verdict::Release(out)
+        }
+    }
+}
+
 fn remember(state: &mut State, trace_id: TraceId, keep: bool) {
     if state.decided.insert(trace_id) {
         state.decided_order.push_back((trace_id, keep));
@@ -191,6 +209,19 @@ impl Stage for TailSampling {
         }
         let must_keep = self.must_keep(&span);
         let is_local_root = span.parent_span_id == SpanId::INVALID || span.parent_span_is_remote;
+        if is_local_root && !self.state.pending.contains_key(&trace_id) {
+            // A trace of one span (nothing held for it): decided at once,
+            // without holding it.
+            let keep = must_keep || self.in_base_rate(trace_id);
+            remember(&mut self.state, trace_id, keep);
+            let mut out = Vec::new();
+            self.expire(now, &mut out);
+            if !keep {
+                self.counters.sampled_out(1);
+                return release(out, None);
+            }
+            return release(out, Some(span));
+        }
         let state = &mut self.state;
         let pending = state.pending.entry(trace_id).or_insert_with(|| {
             state.order.push_back((trace_id, now));
@@ -207,11 +238,7 @@ impl Stage for TailSampling {
             self.decide(trace_id, &mut out);
         }
         self.expire(now, &mut out);
-        if out.is_empty() {
-            Verdict::Hold
-        } else {
-            Verdict::Release(out)
-        }
+        release(out, None)
     }
 
     fn tick(&mut self, now: Instant) -> Vec<SpanData> {
