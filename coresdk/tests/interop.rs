@@ -325,3 +325,78 @@ fn a_users_own_tracing_opentelemetry_layer_breaks_neither() {
     );
     provider.shutdown().expect("shutdown");
 }
+
+/// A pipeline with a head sampler, as `Pipeline::new` otherwise.
+fn sampled_pipeline(sampler: coresdk::config::SamplerConfig) -> Pipeline {
+    let capture = SpanCapture::new();
+    let config = coresdk::Config::builder()
+        .without_env()
+        .without_config_file()
+        .with_exporter(ExporterKind::None)
+        .with_sampler(sampler)
+        .with_processor(capture.clone())
+        .build()
+        .expect("config");
+    let (layer, guard) = coresdk::layer(config).expect("pipeline");
+    Pipeline {
+        capture,
+        guard,
+        dispatch: tracing::Dispatch::new(tracing_subscriber::registry().with(layer)),
+    }
+}
+
+#[test]
+fn the_head_sampler_decides_per_root_and_children_follow() {
+    let pipeline = sampled_pipeline(coresdk::config::SamplerConfig::TraceIdRatio(0.5));
+    pipeline.run(|| {
+        for _ in 0..400 {
+            tracing::info_span!("root").in_scope(|| {
+                tracing::info_span!("child").in_scope(|| ());
+            });
+        }
+    });
+    let spans = pipeline.spans();
+    let roots: Vec<&SpanData> = spans.iter().filter(|s| s.name == "root").collect();
+    let children: Vec<&SpanData> = spans.iter().filter(|s| s.name == "child").collect();
+    assert!(
+        (120..280).contains(&roots.len()),
+        "about half of 400 roots kept: {}",
+        roots.len()
+    );
+    // Every kept child belongs to a kept root, and every kept root kept its child.
+    assert_eq!(children.len(), roots.len());
+    for child in children {
+        assert!(
+            roots
+                .iter()
+                .any(|r| r.span_context.span_id() == child.parent_span_id),
+            "a child outlived its unsampled root"
+        );
+    }
+}
+
+#[test]
+fn parent_based_sampling_follows_a_remote_parent() {
+    let pipeline = sampled_pipeline(coresdk::config::SamplerConfig::ParentBasedAlwaysOff);
+    let sampled = HashMap::from([(
+        "traceparent".to_owned(),
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".to_owned(),
+    )]);
+    let unsampled = HashMap::from([(
+        "traceparent".to_owned(),
+        "00-5bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00".to_owned(),
+    )]);
+    pipeline.run(|| {
+        tracing::info_span!("local root").in_scope(|| ());
+        for (name, headers) in [
+            ("continues sampled", &sampled),
+            ("continues unsampled", &unsampled),
+        ] {
+            let span = tracing::info_span!("server", otel.name = name);
+            let _ = span.set_parent(&propagation::extract(headers));
+            span.in_scope(|| tracing::info_span!("inner").in_scope(|| ()));
+        }
+    });
+    let spans = pipeline.spans();
+    assert_eq!(names(&spans), ["inner", "continues sampled"]);
+}

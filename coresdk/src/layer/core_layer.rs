@@ -169,7 +169,9 @@ where
         });
         let parent = parent.or_else(Self::otel_parent);
         let mut record = self.new_record(attrs.metadata(), parent);
-        if record.sampled {
+        // A root keeps its fields even when not sampled: `set_parent` may
+        // still give it a sampled remote parent. Others cost only their ids.
+        if record.sampled || record.parent_span_id == SpanId::INVALID {
             attrs.record(&mut SpanFields(&mut record));
         }
         span.extensions_mut().insert(record);
@@ -179,7 +181,7 @@ where
         let Some(span) = ctx.span(id) else { return };
         let mut extensions = span.extensions_mut();
         if let Some(record) = extensions.get_mut::<SpanRecord>()
-            && record.sampled
+            && (record.sampled || record.parent_span_id == SpanId::INVALID)
         {
             values.record(&mut SpanFields(record));
         }

@@ -52,8 +52,7 @@ pub trait SpanExt {
     /// Makes the span a child of the span in `cx` (typically a remote parent
     /// extracted from an incoming request). Call it before the span has
     /// children: they keep the trace they started in. The head sampler is
-    /// asked again with the new parent; a span that was not sampled before
-    /// has no fields from its start.
+    /// asked again with the new parent.
     fn set_parent(&self, cx: &Context) -> Result<(), SetParentError>;
 
     /// Links the span to another span context.
