@@ -270,10 +270,15 @@ impl SpanRecord {
                 }
             }
             let room = limit.saturating_sub(attributes.len());
-            let over = self.attributes.len().saturating_sub(room);
+            let mut over = self.attributes.len().saturating_sub(room);
+            attributes.extend(self.attributes.into_iter().take(room));
+            // A limit below the leading attributes' count cuts them too.
+            if attributes.len() > limit {
+                over += attributes.len() - limit;
+                attributes.truncate(limit);
+            }
             dropped_attributes_count =
                 dropped_attributes_count.saturating_add(u32::try_from(over).unwrap_or(u32::MAX));
-            attributes.extend(self.attributes.into_iter().take(room));
             attributes
         };
         let mut events = SpanEvents::default();
