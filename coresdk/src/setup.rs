@@ -309,6 +309,7 @@ fn start(config: Config) -> Result<(CoreLayer, Guard), SetupError> {
         Arc::clone(&handoff),
         head_sampler,
         parts.attribute_limit,
+        parts.value_limit,
         activation,
     );
     Ok((
@@ -331,6 +332,7 @@ struct ProviderParts {
     resource: Resource,
     sampler: Sampler,
     attribute_limit: u32,
+    value_limit: u32,
     shutdown_timeout: Duration,
     flush_timeout: Duration,
 }
@@ -372,6 +374,7 @@ impl From<&Config> for ProviderParts {
             resource,
             sampler,
             attribute_limit: config.pipeline().span_attribute_count_limit(),
+            value_limit: config.pipeline().span_attribute_value_length_limit(),
             shutdown_timeout: config.pipeline().shutdown_timeout(),
             flush_timeout: config.pipeline().flush_timeout(),
         }
@@ -387,6 +390,8 @@ fn start_pipeline(
     deadline: &Arc<Deadline>,
 ) -> Result<Handoff, SetupError> {
     let queue_size = config.pipeline().queue_size();
+    let queue_max_bytes = config.pipeline().queue_max_bytes();
+    let value_limit = config.pipeline().span_attribute_value_length_limit() as usize;
     let batch_delay = config.pipeline().batch_delay();
     let resource = resource.clone();
     let export_counters = Arc::clone(counters);
@@ -415,6 +420,7 @@ fn start_pipeline(
     };
     Handoff::start(
         queue_size,
+        queue_max_bytes,
         Arc::clone(counters),
         WorkerSetup {
             build: Box::new(build),
@@ -422,6 +428,7 @@ fn start_pipeline(
             scope: InstrumentationScope::builder("coresdk")
                 .with_version(SDK_VERSION)
                 .build(),
+            value_limit,
         },
     )
 }

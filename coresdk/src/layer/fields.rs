@@ -1,7 +1,8 @@
 //! How `tracing` field values become a span's attributes and events.
 //!
 //! Keys are the callsite's `&'static str` field names, so a key never
-//! allocates; string values are copied once. The `otel.*` fields that
+//! allocates; string values are copied once, after they are cut at the
+//! attribute value length limit (see [`value_limit`](crate::pipeline::value_limit)). The `otel.*` fields that
 //! `tracing-opentelemetry` users know (`otel.name`, `otel.kind`,
 //! `otel.status_code`, `otel.status_description`) set the span's name, kind
 //! and status instead of becoming attributes.
@@ -38,7 +39,7 @@ impl SpanFields<'_> {
             return false;
         }
         match name {
-            OTEL_NAME_FIELD => self.0.extras().name = Some(Cow::Owned(value.to_owned())),
+            OTEL_NAME_FIELD => self.0.extras().name = Some(Cow::Owned(self.0.text(value))),
             OTEL_KIND_FIELD => {
                 if let Some(kind) = span_kind(value) {
                     self.0.kind = kind;
@@ -49,7 +50,10 @@ impl SpanFields<'_> {
                     self.0.set_status(status);
                 }
             }
-            OTEL_STATUS_DESCRIPTION_FIELD => self.0.set_status(Status::error(value.to_owned())),
+            OTEL_STATUS_DESCRIPTION_FIELD => {
+                let description = self.0.text(value);
+                self.0.set_status(Status::error(description));
+            }
             _ => return false,
         }
         true
@@ -81,8 +85,8 @@ impl Visit for SpanFields<'_> {
             CODE_FUNCTION_NAME if self.0.labels.is_some() => {}
             name => {
                 if !self.special(name, value) {
-                    self.0
-                        .push_attribute(KeyValue::new(key(field), value.to_owned()));
+                    let text = self.0.text(value);
+                    self.0.push_attribute(KeyValue::new(key(field), text));
                 }
             }
         }
@@ -95,12 +99,12 @@ impl Visit for SpanFields<'_> {
             self.0.labels = Some(*labels);
             return;
         }
-        self.0
-            .push_attribute(KeyValue::new(key(field), value.to_string()));
+        let text = self.0.rendered(format_args!("{value}"));
+        self.0.push_attribute(KeyValue::new(key(field), text));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        let text = format!("{value:?}");
+        let text = self.0.rendered(format_args!("{value:?}"));
         if !self.special(field.name(), &text) {
             self.0.push_attribute(KeyValue::new(key(field), text));
         }
@@ -110,6 +114,8 @@ impl Visit for SpanFields<'_> {
 /// Records an event's fields: `message` names it, `error` makes it an
 /// `exception` event, the rest become its attributes.
 pub(crate) struct EventFields<'a> {
+    /// The span's record: its value length limit and counts.
+    pub(crate) record: &'a mut SpanRecord,
     pub(crate) event: &'a mut Event,
     /// Set when an `error` field asks for the span's status to be Error.
     pub(crate) error: Option<String>,
@@ -153,15 +159,18 @@ impl Visit for EventFields<'_> {
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.text(field, value.to_owned());
+        let text = self.record.text(value);
+        self.text(field, text);
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.text(field, value.to_string());
+        let text = self.record.rendered(format_args!("{value}"));
+        self.text(field, text);
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.text(field, format!("{value:?}"));
+        let text = self.record.rendered(format_args!("{value:?}"));
+        self.text(field, text);
     }
 }
 
