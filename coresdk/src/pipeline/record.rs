@@ -471,6 +471,27 @@ mod tests {
     }
 
     #[test]
+    fn values_are_cut_at_the_value_limit_counted_and_weighed() {
+        let mut rec = record(16);
+        let base = rec.heap_bytes();
+        assert_eq!(rec.text("short"), "short");
+        assert_eq!(rec.truncated_values(), 0, "within the limit: nothing cut");
+        let long = "x".repeat(1000);
+        let cut = rec.text(&long);
+        assert_eq!(cut, format!("xxxxxxxx{}", crate::genai::TRUNCATION_MARKER));
+        let rendered = rec.rendered(format_args!("{long:?}"));
+        assert!(rendered.starts_with("\"xxxxxxx") && rendered.len() < 30);
+        rec.set_attribute(KeyValue::new("set", long.clone()));
+        rec.extend_attributes(vec![
+            KeyValue::new("moved", long.clone()),
+            KeyValue::new("kept", "ok"),
+        ]);
+        assert_eq!(rec.truncated_values(), 4);
+        assert_eq!(rec.value_bytes as usize, 5 + 4 * cut.len() + 2);
+        assert!(rec.heap_bytes() >= base + rec.value_bytes as usize);
+    }
+
+    #[test]
     fn status_ok_is_final_and_unset_never_overrides() {
         let mut rec = record(8);
         assert!(rec.extras.is_none(), "nothing set yet");

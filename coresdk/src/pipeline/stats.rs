@@ -15,7 +15,9 @@ use std::sync::{Mutex, PoisonError};
 #[non_exhaustive]
 pub struct Stats {
     /// Spans dropped because the handoff queue or the retry buffer was full,
-    /// or because the pipeline was shut down.
+    /// the queue's byte budget was used up, or the pipeline was shut down
+    /// (including spans still queued or in flight when a shutdown's budget
+    /// ran out: counted before `shutdown` returns).
     pub dropped: u64,
     /// Spans an exporter accepted.
     pub exported: u64,
