@@ -32,14 +32,15 @@ const ERROR_FIELD: &str = "error";
 pub(crate) struct SpanFields<'a>(pub(crate) &'a mut SpanRecord);
 
 impl SpanFields<'_> {
-    /// Handles the `otel.*` fields; `false` for any other field.
+    /// Handles the `otel.*` fields; `false` for any other field. `value` is
+    /// already within the value length limit.
     #[inline]
     fn special(&mut self, name: &str, value: &str) -> bool {
         if !name.starts_with(OTEL_FIELD_PREFIX) {
             return false;
         }
         match name {
-            OTEL_NAME_FIELD => self.0.extras().name = Some(Cow::Owned(self.0.text(value))),
+            OTEL_NAME_FIELD => self.0.extras().name = Some(Cow::Owned(value.to_owned())),
             OTEL_KIND_FIELD => {
                 if let Some(kind) = span_kind(value) {
                     self.0.kind = kind;
@@ -50,10 +51,7 @@ impl SpanFields<'_> {
                     self.0.set_status(status);
                 }
             }
-            OTEL_STATUS_DESCRIPTION_FIELD => {
-                let description = self.0.text(value);
-                self.0.set_status(Status::error(description));
-            }
+            OTEL_STATUS_DESCRIPTION_FIELD => self.0.set_status(Status::error(value.to_owned())),
             _ => return false,
         }
         true
@@ -84,8 +82,8 @@ impl Visit for SpanFields<'_> {
             // its labels (`coresdk.intent`): nothing to copy.
             CODE_FUNCTION_NAME if self.0.labels.is_some() => {}
             name => {
-                if !self.special(name, value) {
-                    let text = self.0.text(value);
+                let text = self.0.text(value);
+                if !self.special(name, &text) {
                     self.0.push_attribute(KeyValue::new(key(field), text));
                 }
             }

@@ -4,7 +4,9 @@
 //! The record is deliberately plain: ids, times, the callsite's `&'static`
 //! metadata and the values recorded so far. Everything that costs more than
 //! a copy — the OpenTelemetry `SpanData`, code-location attributes, labels,
-//! limits — is done by [`SpanRecord::into_span_data`] on the worker thread.
+//! limits — is done by [`SpanRecord::into_span_data`] on the worker thread,
+//! except the value length limit: a string value is cut before it is copied,
+//! so a huge value never is.
 
 use std::borrow::Cow;
 use std::time::SystemTime;
