@@ -61,6 +61,12 @@ impl std::fmt::Debug for Message {
 /// Longest the worker sleeps between drains when nothing wakes it.
 const MAX_PARK: Duration = Duration::from_millis(100);
 
+/// Spans the worker takes before it gives their bytes back to the budget.
+// Once per span, the worker's write would pull the line the senders update
+// away from them on every span; once per drain, a long drain would hold
+// bytes that are already gone.
+const RETURN_BYTES_EVERY: usize = 64;
+
 /// State shared by the senders and the worker: wake-ups, the byte budget,
 /// and what was accepted.
 #[derive(Debug, Default)]
@@ -356,13 +362,16 @@ impl Worker<'_> {
         let mut taken_total = 0usize;
         loop {
             let mut taken = 0;
+            let mut freed = 0;
             loop {
+                if taken % RETURN_BYTES_EVERY == 0 && freed > 0 {
+                    self.wake.bytes.fetch_sub(freed, Ordering::Relaxed);
+                    freed = 0;
+                }
                 match self.rx.try_recv() {
                     Ok(Message::Record(record)) => {
                         taken += 1;
-                        self.wake
-                            .bytes
-                            .fetch_sub(record.heap_bytes(), Ordering::Relaxed);
+                        freed += record.heap_bytes();
                         if self.abandoned() {
                             continue;
                         }
@@ -372,9 +381,7 @@ impl Worker<'_> {
                     }
                     Ok(Message::Span(mut span)) => {
                         taken += 1;
-                        self.wake
-                            .bytes
-                            .fetch_sub(value_limit::span_bytes(&span), Ordering::Relaxed);
+                        freed += value_limit::span_bytes(&span);
                         if self.abandoned() {
                             continue;
                         }
@@ -383,6 +390,10 @@ impl Worker<'_> {
                         chain.on_span(*span);
                     }
                     Ok(Message::Flush(deadline, reply)) => {
+                        // A flush may wait on the backend: give the bytes back first.
+                        self.wake
+                            .bytes
+                            .fetch_sub(std::mem::take(&mut freed), Ordering::Relaxed);
                         let _ = reply.send(chain.flush(deadline));
                     }
                     Ok(Message::Shutdown(deadline, reply)) => {
@@ -396,6 +407,9 @@ impl Worker<'_> {
                         return;
                     }
                 }
+            }
+            if freed > 0 {
+                self.wake.bytes.fetch_sub(freed, Ordering::Relaxed);
             }
             taken_total = taken_total.wrapping_add(taken);
             self.wake.taken.store(taken_total, Ordering::SeqCst);
