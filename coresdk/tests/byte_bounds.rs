@@ -28,8 +28,7 @@ fn attr<'a>(span: &'a SpanData, key: &str) -> &'a Value {
     span.attributes
         .iter()
         .find(|kv| kv.key.as_str() == key)
-        .map(|kv| &kv.value)
-        .unwrap_or_else(|| panic!("no {key} on {}", span.name))
+        .map_or_else(|| panic!("no {key} on {}", span.name), |kv| &kv.value)
 }
 
 fn cut(text: &str) -> String {
@@ -84,7 +83,11 @@ fn long_values_are_cut_on_a_char_boundary_with_the_marker_and_counted() {
     });
     guard.flush().expect("flush");
     let span = capture.find("values").expect("span");
-    assert_eq!(attr(&span, "app.short").as_str(), "12345678", "at the limit");
+    assert_eq!(
+        attr(&span, "app.short").as_str(),
+        "12345678",
+        "at the limit"
+    );
     assert_eq!(attr(&span, "app.str").as_str(), cut("01234567"));
     assert_eq!(attr(&span, "app.wide").as_str(), cut("日本語のテキスト"));
     assert_eq!(attr(&span, "app.debug").as_str(), cut("abababab"));
@@ -139,7 +142,10 @@ fn spans_of_the_opentelemetry_api_are_cut_too() {
     let span = capture.find("api span").expect("span");
     assert_eq!(attr(&span, "app.long").as_str(), cut("abcd"));
     assert_eq!(attr(&span, "app.short").as_str(), "abcd");
-    assert_eq!(span.events.events[0].attributes[0].value.as_str(), cut("1234"));
+    assert_eq!(
+        span.events.events[0].attributes[0].value.as_str(),
+        cut("1234")
+    );
     assert_eq!(guard.stats().attributes_truncated, 2);
     guard.shutdown().expect("shutdown");
 }

@@ -535,7 +535,9 @@ fn attribute_value_length_limit_and_queue_bytes() {
     }
     // The file is below the environment, code above it.
     let c = env(&[("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "50")])
-        .with_config_yaml("pipeline: { span_attribute_value_length_limit: 10, queue_max_bytes: 4096 }\n")
+        .with_config_yaml(
+            "pipeline: { span_attribute_value_length_limit: 10, queue_max_bytes: 4096 }\n",
+        )
         .build()
         .expect("file and env");
     assert_eq!(c.pipeline().span_attribute_value_length_limit(), 50);
@@ -560,5 +562,8 @@ fn attribute_value_length_limit_and_queue_bytes() {
         );
     }
     let err = yaml_err("pipeline: { queue_max_bytes: 10 }\n");
-    assert!(err.to_string().contains("pipeline.queue_max_bytes"), "{err}");
+    assert!(
+        err.to_string().contains("pipeline.queue_max_bytes"),
+        "{err}"
+    );
 }

@@ -258,7 +258,11 @@ fn ledger_at_shutdown(budget: Duration) -> (u64, u64) {
         .output()
         .expect("run child");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let line = stdout
         .lines()
         .find_map(|l| l.split_once("LEDGER ").map(|(_, rest)| rest))

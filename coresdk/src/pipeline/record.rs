@@ -280,7 +280,11 @@ impl SpanRecord {
     /// Adds an event built elsewhere: its values are held to the value
     /// length limit first.
     pub(crate) fn add_event(&mut self, mut event: Event) {
-        if self.extras.as_ref().is_none_or(|e| e.events.len() < MAX_EVENTS) {
+        if self
+            .extras
+            .as_ref()
+            .is_none_or(|e| e.events.len() < MAX_EVENTS)
+        {
             self.limit_list(&mut event.attributes);
         }
         self.push_event(event);

@@ -201,7 +201,11 @@ mod tests {
         ] {
             let whole: String = pieces.concat();
             let (text, cut) = LimitedText::render(format_args!("{:?}", Pieces(pieces)), limit);
-            assert_eq!(text, truncate_content(&whole, limit), "{pieces:?} at {limit}");
+            assert_eq!(
+                text,
+                truncate_content(&whole, limit),
+                "{pieces:?} at {limit}"
+            );
             assert_eq!(cut, whole.chars().count() > limit);
         }
     }
