@@ -161,7 +161,7 @@ impl Guard {
     /// Flushes and stops the pipeline within the shutdown timeout. Spans it
     /// could not finish in time (still queued, or on the wire to a stalled
     /// collector) are counted as dropped before it returns, so the counters
-    /// ([`crate::stats`]) add up to the spans sent.
+    /// ([`crate::stats()`]) add up to the spans sent.
     pub fn shutdown(mut self) -> Result<(), ShutdownError> {
         self.shutdown_inner()
     }

@@ -2,8 +2,8 @@
 //!
 //! Keys are the callsite's `&'static str` field names, so a key never
 //! allocates; string values are copied once, after they are cut at the
-//! attribute value length limit (see [`value_limit`](crate::pipeline::value_limit)). The `otel.*` fields that
-//! `tracing-opentelemetry` users know (`otel.name`, `otel.kind`,
+//! attribute value length limit (see `pipeline::value_limit`). The `otel.*`
+//! fields that `tracing-opentelemetry` users know (`otel.name`, `otel.kind`,
 //! `otel.status_code`, `otel.status_description`) set the span's name, kind
 //! and status instead of becoming attributes.
 
