@@ -219,6 +219,7 @@ fn flush_keeps_its_own_budget_against_a_stalled_collector() {
 
 const LEDGER_CHILD: &str = "HOST_SAFETY_LEDGER_CHILD";
 const LEDGER_BUDGET_MS: &str = "HOST_SAFETY_LEDGER_BUDGET_MS";
+const LEDGER_AT_ONCE: &str = "HOST_SAFETY_LEDGER_AT_ONCE";
 
 /// Runs in a child process, the only pipeline there, so the process-wide
 /// counters (all that is left once `shutdown` has consumed the guard) are
@@ -238,7 +239,10 @@ fn ledger_child() {
         .build()
         .expect("config");
     let guard = pipeline(config, n);
-    std::thread::sleep(Duration::from_millis(200));
+    if std::env::var_os(LEDGER_AT_ONCE).is_none() {
+        // Let the worker take the spans and the first requests hang.
+        std::thread::sleep(Duration::from_millis(200));
+    }
     let result = multi_thread().block_on(async move { guard.shutdown() });
     let stats = coresdk::stats();
     println!(
@@ -249,14 +253,19 @@ fn ledger_child() {
 
 /// The counters of a shutdown against a stalled collector, read the moment
 /// it returned: `(sent, exported + dropped + failed + sampled out)`.
-fn ledger_at_shutdown(budget: Duration) -> (u64, u64) {
+/// With `at_once`, the shutdown follows the spans at once, while most of
+/// them are still queued.
+fn ledger_at_shutdown(budget: Duration, at_once: bool) -> (u64, u64) {
     let stalled = StallingServer::start();
-    let out = Command::new(std::env::current_exe().expect("test binary"))
+    let mut child = Command::new(std::env::current_exe().expect("test binary"));
+    child
         .args(["--exact", "ledger_child", "--nocapture", "--test-threads=1"])
         .env(LEDGER_CHILD, stalled.endpoint())
-        .env(LEDGER_BUDGET_MS, budget.as_millis().to_string())
-        .output()
-        .expect("run child");
+        .env(LEDGER_BUDGET_MS, budget.as_millis().to_string());
+    if at_once {
+        child.env(LEDGER_AT_ONCE, "1");
+    }
+    let out = child.output().expect("run child");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -281,12 +290,18 @@ fn ledger_at_shutdown(budget: Duration) -> (u64, u64) {
 
 #[test]
 fn counters_add_up_when_a_zero_budget_shutdown_returns() {
-    let (sent, settled) = ledger_at_shutdown(Duration::ZERO);
+    let (sent, settled) = ledger_at_shutdown(Duration::ZERO, false);
+    assert_eq!(settled, sent);
+}
+
+#[test]
+fn counters_add_up_when_a_zero_budget_shutdown_returns_with_spans_still_queued() {
+    let (sent, settled) = ledger_at_shutdown(Duration::ZERO, true);
     assert_eq!(settled, sent);
 }
 
 #[test]
 fn counters_add_up_when_a_one_second_shutdown_returns() {
-    let (sent, settled) = ledger_at_shutdown(Duration::from_secs(1));
+    let (sent, settled) = ledger_at_shutdown(Duration::from_secs(1), false);
     assert_eq!(settled, sent);
 }
