@@ -450,32 +450,45 @@ pub(crate) fn start(
 
 fn register_pipeline_counters(meter: &Meter, counters: &Arc<Counters>) {
     type Read = fn(&crate::Stats) -> u64;
-    let series: [(&'static str, &'static str, Read); 4] = [
+    const SPANS: &str = "{span}";
+    let series: [(&'static str, &'static str, &'static str, Read); 5] = [
         (
             attr::METRIC_CORESDK_SPANS_DROPPED,
             "Spans dropped by the pipeline",
+            SPANS,
             |s| s.dropped,
         ),
-        (attr::METRIC_CORESDK_SPANS_EXPORTED, "Spans exported", |s| {
-            s.exported
-        }),
+        (
+            attr::METRIC_CORESDK_SPANS_EXPORTED,
+            "Spans exported",
+            SPANS,
+            |s| s.exported,
+        ),
         (
             attr::METRIC_CORESDK_SPANS_EXPORT_FAILED,
             "Spans given up on after export failures",
+            SPANS,
             |s| s.export_failed,
         ),
         (
             attr::METRIC_CORESDK_SPANS_SAMPLED_OUT,
             "Spans of traces not kept by tail sampling",
+            SPANS,
             |s| s.sampled_out,
         ),
+        (
+            attr::METRIC_CORESDK_ATTRIBUTES_TRUNCATED,
+            "String attribute values cut at the value length limit",
+            "{attribute}",
+            |s| s.attributes_truncated,
+        ),
     ];
-    for (name, description, read) in series {
+    for (name, description, unit, read) in series {
         let counters = Arc::clone(counters);
         // The SDK keeps the instrument alive through its callback registration.
         let _counter = meter
             .u64_observable_counter(name)
-            .with_unit("{span}")
+            .with_unit(unit)
             .with_description(description)
             .with_callback(move |observer| observer.observe(read(&counters.snapshot()), &[]))
             .build();

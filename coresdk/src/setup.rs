@@ -158,7 +158,10 @@ impl Guard {
             .map_err(|e| ShutdownError::within(e, budget, deadline))
     }
 
-    /// Flushes and stops the pipeline within the shutdown timeout.
+    /// Flushes and stops the pipeline within the shutdown timeout. Spans it
+    /// could not finish in time (still queued, or on the wire to a stalled
+    /// collector) are counted as dropped before it returns, so the counters
+    /// ([`crate::stats()`]) add up to the spans sent.
     pub fn shutdown(mut self) -> Result<(), ShutdownError> {
         self.shutdown_inner()
     }
@@ -310,6 +313,7 @@ fn start(config: Config, exclusive: bool) -> Result<(CoreLayer, Guard), SetupErr
         Arc::clone(&handoff),
         head_sampler,
         parts.attribute_limit,
+        parts.value_limit,
         activation,
         exclusive,
     );
@@ -333,6 +337,7 @@ struct ProviderParts {
     resource: Resource,
     sampler: Sampler,
     attribute_limit: u32,
+    value_limit: u32,
     shutdown_timeout: Duration,
     flush_timeout: Duration,
 }
@@ -374,6 +379,7 @@ impl From<&Config> for ProviderParts {
             resource,
             sampler,
             attribute_limit: config.pipeline().span_attribute_count_limit(),
+            value_limit: config.pipeline().span_attribute_value_length_limit(),
             shutdown_timeout: config.pipeline().shutdown_timeout(),
             flush_timeout: config.pipeline().flush_timeout(),
         }
@@ -389,6 +395,8 @@ fn start_pipeline(
     deadline: &Arc<Deadline>,
 ) -> Result<Handoff, SetupError> {
     let queue_size = config.pipeline().queue_size();
+    let queue_max_bytes = config.pipeline().queue_max_bytes();
+    let value_limit = config.pipeline().span_attribute_value_length_limit() as usize;
     let batch_delay = config.pipeline().batch_delay();
     let resource = resource.clone();
     let export_counters = Arc::clone(counters);
@@ -417,6 +425,7 @@ fn start_pipeline(
     };
     Handoff::start(
         queue_size,
+        queue_max_bytes,
         Arc::clone(counters),
         WorkerSetup {
             build: Box::new(build),
@@ -424,6 +433,7 @@ fn start_pipeline(
             scope: InstrumentationScope::builder("coresdk")
                 .with_version(SDK_VERSION)
                 .build(),
+            value_limit,
         },
     )
 }

@@ -105,6 +105,8 @@ pub fn handoff_to(
     let counters = Arc::new(Counters::default());
     let export_counters = Arc::clone(&counters);
     let batch_delay = config.pipeline().batch_delay();
+    let queue_max_bytes = config.pipeline().queue_max_bytes();
+    let value_limit = config.pipeline().span_attribute_value_length_limit() as usize;
     let build = move || -> Result<Chain, crate::SetupError> {
         let export = ExportCore::new(
             &config,
@@ -118,11 +120,13 @@ pub fn handoff_to(
     };
     let handoff = Handoff::start(
         queue_size,
+        queue_max_bytes,
         counters,
         WorkerSetup {
             build: Box::new(build),
             batch_delay,
             scope: opentelemetry::InstrumentationScope::builder("coresdk").build(),
+            value_limit,
         },
     )?;
     Ok(BareHandoff(ApiSpans(Arc::new(handoff))))

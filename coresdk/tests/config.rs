@@ -503,3 +503,67 @@ fn flush_budget_and_message_size_are_configurable() {
     let err = yaml_err("otlp:\n  max_message_bytes: 10\n");
     assert_names(&err, "otlp.max_message_bytes", "<inline>:2");
 }
+
+#[test]
+fn attribute_value_length_limit_and_queue_bytes() {
+    let c = base().build().expect("defaults");
+    assert_eq!(c.pipeline().span_attribute_value_length_limit(), 64 * 1024);
+    assert_eq!(c.pipeline().queue_max_bytes(), 64 * 1024 * 1024);
+
+    let env = |vars: &[(&str, &str)]| {
+        Config::builder()
+            .without_config_file()
+            .with_env_vars(vars.iter().copied())
+    };
+    let generic = env(&[("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "100")])
+        .build()
+        .expect("generic");
+    assert_eq!(generic.pipeline().span_attribute_value_length_limit(), 100);
+    // The span-specific variable wins, whatever the order they are given in.
+    for vars in [
+        [
+            ("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "50"),
+            ("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "100"),
+        ],
+        [
+            ("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "100"),
+            ("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "50"),
+        ],
+    ] {
+        let c = env(&vars).build().expect("both");
+        assert_eq!(c.pipeline().span_attribute_value_length_limit(), 50);
+    }
+    // The file is below the environment, code above it.
+    let c = env(&[("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "50")])
+        .with_config_yaml(
+            "pipeline: { span_attribute_value_length_limit: 10, queue_max_bytes: 4096 }\n",
+        )
+        .build()
+        .expect("file and env");
+    assert_eq!(c.pipeline().span_attribute_value_length_limit(), 50);
+    assert_eq!(c.pipeline().queue_max_bytes(), 4096);
+    let c = env(&[("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "50")])
+        .with_span_attribute_value_length_limit(7)
+        .with_queue_max_bytes(1 << 20)
+        .build()
+        .expect("code");
+    assert_eq!(c.pipeline().span_attribute_value_length_limit(), 7);
+    assert_eq!(c.pipeline().queue_max_bytes(), 1 << 20);
+
+    for (var, value) in [
+        ("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "0"),
+        ("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "long"),
+    ] {
+        let err = env_err(var, value);
+        let text = err.to_string();
+        assert!(
+            text.contains("pipeline.span_attribute_value_length_limit") && text.contains(var),
+            "{text}"
+        );
+    }
+    let err = yaml_err("pipeline: { queue_max_bytes: 10 }\n");
+    assert!(
+        err.to_string().contains("pipeline.queue_max_bytes"),
+        "{err}"
+    );
+}

@@ -45,6 +45,7 @@ fn large_spans_are_split_across_requests_under_the_message_limit() {
     let receiver = OtlpReceiver::start(Transport::Grpc);
     let config = builder(&receiver.endpoint())
         .with_pii_masking(false)
+        .with_span_attribute_value_length_limit(4 << 20)
         .build()
         .expect("config");
     let (default, guard) = layer_for(config);
@@ -76,6 +77,7 @@ fn a_span_too_large_for_any_request_is_dropped_alone_and_counted() {
     let config = builder(&receiver.endpoint())
         .with_pii_masking(false)
         .with_otlp_max_message_bytes(1 << 20)
+        .with_span_attribute_value_length_limit(4 << 20)
         .build()
         .expect("config");
     let (default, guard) = layer_for(config);

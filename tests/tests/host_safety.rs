@@ -5,6 +5,7 @@
 //! a collector that accepts connections and never answers. OTLP and metrics
 //! are on throughout: the metrics exporter owns a runtime of its own.
 
+use std::process::Command;
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
@@ -214,4 +215,93 @@ fn flush_keeps_its_own_budget_against_a_stalled_collector() {
         "{result:?}"
     );
     let _ = guard.shutdown();
+}
+
+const LEDGER_CHILD: &str = "HOST_SAFETY_LEDGER_CHILD";
+const LEDGER_BUDGET_MS: &str = "HOST_SAFETY_LEDGER_BUDGET_MS";
+const LEDGER_AT_ONCE: &str = "HOST_SAFETY_LEDGER_AT_ONCE";
+
+/// Runs in a child process, the only pipeline there, so the process-wide
+/// counters (all that is left once `shutdown` has consumed the guard) are
+/// this pipeline's.
+#[test]
+fn ledger_child() {
+    let Ok(endpoint) = std::env::var(LEDGER_CHILD) else {
+        return;
+    };
+    let budget = std::env::var(LEDGER_BUDGET_MS)
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(Duration::ZERO, Duration::from_millis);
+    let n = 2_000;
+    let config = builder(&endpoint)
+        .with_shutdown_timeout(budget)
+        .build()
+        .expect("config");
+    let guard = pipeline(config, n);
+    if std::env::var_os(LEDGER_AT_ONCE).is_none() {
+        // Let the worker take the spans and the first requests hang.
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let result = multi_thread().block_on(async move { guard.shutdown() });
+    let stats = coresdk::stats();
+    println!(
+        "LEDGER sent={n} exported={} dropped={} export_failed={} sampled_out={} result={result:?}",
+        stats.exported, stats.dropped, stats.export_failed, stats.sampled_out
+    );
+}
+
+/// The counters of a shutdown against a stalled collector, read the moment
+/// it returned: `(sent, exported + dropped + failed + sampled out)`.
+/// With `at_once`, the shutdown follows the spans at once, while most of
+/// them are still queued.
+fn ledger_at_shutdown(budget: Duration, at_once: bool) -> (u64, u64) {
+    let stalled = StallingServer::start();
+    let mut child = Command::new(std::env::current_exe().expect("test binary"));
+    child
+        .args(["--exact", "ledger_child", "--nocapture", "--test-threads=1"])
+        .env(LEDGER_CHILD, stalled.endpoint())
+        .env(LEDGER_BUDGET_MS, budget.as_millis().to_string());
+    if at_once {
+        child.env(LEDGER_AT_ONCE, "1");
+    }
+    let out = child.output().expect("run child");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = stdout
+        .lines()
+        .find_map(|l| l.split_once("LEDGER ").map(|(_, rest)| rest))
+        .unwrap_or_else(|| panic!("no report:\n{stdout}"));
+    eprintln!("budget {budget:?}: {line}");
+    let value = |name: &str| -> u64 {
+        line.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {line}"))
+    };
+    let settled =
+        value("exported") + value("dropped") + value("export_failed") + value("sampled_out");
+    (value("sent"), settled)
+}
+
+#[test]
+fn counters_add_up_when_a_zero_budget_shutdown_returns() {
+    let (sent, settled) = ledger_at_shutdown(Duration::ZERO, false);
+    assert_eq!(settled, sent);
+}
+
+#[test]
+fn counters_add_up_when_a_zero_budget_shutdown_returns_with_spans_still_queued() {
+    let (sent, settled) = ledger_at_shutdown(Duration::ZERO, true);
+    assert_eq!(settled, sent);
+}
+
+#[test]
+fn counters_add_up_when_a_one_second_shutdown_returns() {
+    let (sent, settled) = ledger_at_shutdown(Duration::from_secs(1), false);
+    assert_eq!(settled, sent);
 }

@@ -117,6 +117,7 @@ fn run(transport: Transport, protocol: OtlpProtocol) {
         "coresdk.spans.dropped",
         "coresdk.spans.export_failed",
         "coresdk.spans.sampled_out",
+        "coresdk.attributes.truncated",
     ] {
         assert!(
             metric(&metrics, name).points[0].value.abs() < f64::EPSILON,

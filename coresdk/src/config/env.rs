@@ -59,6 +59,11 @@ pub const OTEL_BSP_SCHEDULE_DELAY: &str = "OTEL_BSP_SCHEDULE_DELAY";
 pub const CORESDK_OTEL_CONTEXT_ACTIVATION: &str = "CORESDK_OTEL_CONTEXT_ACTIVATION";
 /// Standard OTel: attributes kept per span.
 pub const OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: &str = "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT";
+/// Standard OTel: longest attribute value (characters), for every signal;
+/// [`OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT`] wins over it.
+pub const OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: &str = "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT";
+/// Standard OTel: longest span attribute value (characters).
+pub const OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: &str = "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT";
 /// OTel GenAI: whether message content is captured.
 pub const OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: &str =
     "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT";
@@ -90,6 +95,14 @@ pub(crate) const ENV_KEYS: &[(&str, &str)] = &[
     (
         OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT,
         "pipeline.span_attribute_count_limit",
+    ),
+    (
+        OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+        "pipeline.span_attribute_value_length_limit",
+    ),
+    (
+        OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+        "pipeline.span_attribute_value_length_limit",
     ),
     (
         CORESDK_OTEL_CONTEXT_ACTIVATION,

@@ -60,6 +60,8 @@ pub(crate) const KEYS: &[&str] = &[
     "pipeline.shutdown_timeout_ms",
     "pipeline.flush_timeout_ms",
     "pipeline.span_attribute_count_limit",
+    "pipeline.span_attribute_value_length_limit",
+    "pipeline.queue_max_bytes",
     "pipeline.otel_context_activation",
     "genai.capture_content",
     "genai.content_max_chars",
@@ -332,6 +334,12 @@ pub(crate) fn apply(cfg: &mut Config, raw: &Raw<'_>) -> Result<(), ConfigError> 
         }
         "pipeline.span_attribute_count_limit" => {
             cfg.pipeline.span_attribute_count_limit = raw.u64_in(1, 1 << 16)? as u32;
+        }
+        "pipeline.span_attribute_value_length_limit" => {
+            cfg.pipeline.span_attribute_value_length_limit = raw.u64_in(1, 1 << 30)? as u32;
+        }
+        "pipeline.queue_max_bytes" => {
+            cfg.pipeline.queue_max_bytes = raw.u64_in(1 << 10, 1 << 40)? as usize;
         }
         "pipeline.otel_context_activation" => {
             cfg.pipeline.otel_context_activation = raw.bool()?;

@@ -274,6 +274,8 @@ pub struct PipelineConfig {
     pub(crate) shutdown_timeout: Duration,
     pub(crate) flush_timeout: Duration,
     pub(crate) span_attribute_count_limit: u32,
+    pub(crate) span_attribute_value_length_limit: u32,
+    pub(crate) queue_max_bytes: usize,
     pub(crate) otel_context_activation: bool,
 }
 
@@ -286,6 +288,8 @@ impl Default for PipelineConfig {
             shutdown_timeout: Duration::from_secs(5),
             flush_timeout: Duration::from_secs(5),
             span_attribute_count_limit: 512,
+            span_attribute_value_length_limit: 64 * 1024,
+            queue_max_bytes: 64 * 1024 * 1024,
             otel_context_activation: false,
         }
     }
@@ -315,6 +319,22 @@ impl PipelineConfig {
     /// Attributes kept per span.
     pub fn span_attribute_count_limit(&self) -> u32 {
         self.span_attribute_count_limit
+    }
+    /// Longest string attribute value, in characters (Unicode scalar values,
+    /// as OpenTelemetry counts them); each string of a string array is held
+    /// to it too. A longer value is cut on a character boundary and ends
+    /// with [`TRUNCATION_MARKER`](crate::genai::TRUNCATION_MARKER); the cuts
+    /// are counted in [`Stats::attributes_truncated`](crate::Stats::attributes_truncated).
+    /// Values are cut before they are copied, so a huge value costs the
+    /// application no more than the limit.
+    pub fn span_attribute_value_length_limit(&self) -> u32 {
+        self.span_attribute_value_length_limit
+    }
+    /// Bound on the bytes of the spans waiting in the handoff queue (an
+    /// estimate of what they hold on the heap); a span that would go over
+    /// it is dropped and counted, like one that finds the queue full.
+    pub fn queue_max_bytes(&self) -> usize {
+        self.queue_max_bytes
     }
     /// Whether entering a `tracing` span also makes its OpenTelemetry span
     /// the current OpenTelemetry context (`opentelemetry::Context::current()`),

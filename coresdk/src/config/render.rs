@@ -146,6 +146,10 @@ impl Config {
             "pipeline.span_attribute_count_limit" => {
                 self.pipeline.span_attribute_count_limit.to_string()
             }
+            "pipeline.span_attribute_value_length_limit" => {
+                self.pipeline.span_attribute_value_length_limit.to_string()
+            }
+            "pipeline.queue_max_bytes" => self.pipeline.queue_max_bytes.to_string(),
             "pipeline.otel_context_activation" => self.pipeline.otel_context_activation.to_string(),
             "genai.capture_content" => self.genai.capture_content.to_string(),
             "genai.content_max_chars" => self.genai.content_max_chars.to_string(),

@@ -342,6 +342,16 @@ impl ConfigBuilder {
     pub fn with_span_attribute_count_limit(self, limit: u32) -> Self {
         self.set("pipeline.span_attribute_count_limit", limit)
     }
+    /// Longest string attribute value, in characters
+    /// (`OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT`); longer ones are truncated.
+    pub fn with_span_attribute_value_length_limit(self, chars: u32) -> Self {
+        self.set("pipeline.span_attribute_value_length_limit", chars)
+    }
+    /// Bound on the bytes of the spans waiting in the handoff queue; spans
+    /// over it are dropped and counted.
+    pub fn with_queue_max_bytes(self, bytes: usize) -> Self {
+        self.set("pipeline.queue_max_bytes", bytes)
+    }
     /// Makes an entered `tracing` span the current OpenTelemetry context too,
     /// so spans started through the OpenTelemetry API nest under it (see
     /// [`PipelineConfig::otel_context_activation`](crate::config::PipelineConfig::otel_context_activation)).

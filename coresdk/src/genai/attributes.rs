@@ -250,7 +250,8 @@ pub const METRIC_GEN_AI_CLIENT_TIME_TO_FIRST_CHUNK: &str =
 pub const METRIC_LLM_COST_USD: &str = "llm.cost_usd";
 /// Metric attribute: `input` or `output`.
 pub const GEN_AI_TOKEN_TYPE: &str = "gen_ai.token.type";
-/// Counter: spans the pipeline dropped (queue full, shutdown).
+/// Counter: spans the pipeline dropped (queue full or over its byte budget,
+/// shutdown).
 pub const METRIC_CORESDK_SPANS_DROPPED: &str = "coresdk.spans.dropped";
 /// Counter: spans an exporter accepted.
 pub const METRIC_CORESDK_SPANS_EXPORTED: &str = "coresdk.spans.exported";
@@ -258,6 +259,8 @@ pub const METRIC_CORESDK_SPANS_EXPORTED: &str = "coresdk.spans.exported";
 pub const METRIC_CORESDK_SPANS_EXPORT_FAILED: &str = "coresdk.spans.export_failed";
 /// Counter: spans of traces the tail sampler did not keep.
 pub const METRIC_CORESDK_SPANS_SAMPLED_OUT: &str = "coresdk.spans.sampled_out";
+/// Counter: string attribute values cut at the attribute value length limit.
+pub const METRIC_CORESDK_ATTRIBUTES_TRUNCATED: &str = "coresdk.attributes.truncated";
 
 // --- PII masking key rules (issue 4) -------------------------------------------
 //

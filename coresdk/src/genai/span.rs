@@ -575,7 +575,7 @@ impl GenAiSpan {
             record.extend_attributes(core);
             record.extend_attributes(messages);
             for event in events {
-                record.push_event(event);
+                record.add_event(event);
             }
             if let Some(status) = status {
                 record.set_status(status);

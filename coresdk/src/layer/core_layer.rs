@@ -45,6 +45,8 @@ pub(crate) struct Shared {
     pub(crate) sampler: HeadSampler,
     ids: RandomIdGenerator,
     attribute_limit: u32,
+    /// Longest string attribute value, in characters.
+    value_limit: u32,
     /// Whether entering a span also makes it the current OpenTelemetry context.
     activation: bool,
     /// Whether this layer is the subscriber's only one ([`instrument`](crate::instrument)):
@@ -72,6 +74,7 @@ impl CoreLayer {
         handoff: Arc<Handoff>,
         sampler: HeadSampler,
         attribute_limit: u32,
+        value_limit: u32,
         activation: bool,
         exclusive: bool,
     ) -> Self {
@@ -81,6 +84,7 @@ impl CoreLayer {
                 sampler,
                 ids: RandomIdGenerator::default(),
                 attribute_limit,
+                value_limit,
                 activation,
                 exclusive,
             }),
@@ -143,6 +147,7 @@ impl CoreLayer {
             meta,
             sampled,
             shared.attribute_limit,
+            shared.value_limit,
         );
         record.parent_is_remote = parent_is_remote;
         if trace_state != TraceState::NONE {
@@ -225,6 +230,7 @@ where
             0,
         );
         let mut fields = EventFields {
+            record: &mut *record,
             event: &mut otel_event,
             error: None,
         };

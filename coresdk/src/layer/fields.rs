@@ -1,8 +1,9 @@
 //! How `tracing` field values become a span's attributes and events.
 //!
 //! Keys are the callsite's `&'static str` field names, so a key never
-//! allocates; string values are copied once. The `otel.*` fields that
-//! `tracing-opentelemetry` users know (`otel.name`, `otel.kind`,
+//! allocates; string values are copied once, after they are cut at the
+//! attribute value length limit (see `pipeline::value_limit`). The `otel.*`
+//! fields that `tracing-opentelemetry` users know (`otel.name`, `otel.kind`,
 //! `otel.status_code`, `otel.status_description`) set the span's name, kind
 //! and status instead of becoming attributes.
 
@@ -31,7 +32,8 @@ const ERROR_FIELD: &str = "error";
 pub(crate) struct SpanFields<'a>(pub(crate) &'a mut SpanRecord);
 
 impl SpanFields<'_> {
-    /// Handles the `otel.*` fields; `false` for any other field.
+    /// Handles the `otel.*` fields; `false` for any other field. `value` is
+    /// already within the value length limit.
     #[inline]
     fn special(&mut self, name: &str, value: &str) -> bool {
         if !name.starts_with(OTEL_FIELD_PREFIX) {
@@ -80,9 +82,9 @@ impl Visit for SpanFields<'_> {
             // its labels (`coresdk.intent`): nothing to copy.
             CODE_FUNCTION_NAME if self.0.labels.is_some() => {}
             name => {
-                if !self.special(name, value) {
-                    self.0
-                        .push_attribute(KeyValue::new(key(field), value.to_owned()));
+                let text = self.0.text(value);
+                if !self.special(name, &text) {
+                    self.0.push_attribute(KeyValue::new(key(field), text));
                 }
             }
         }
@@ -95,12 +97,12 @@ impl Visit for SpanFields<'_> {
             self.0.labels = Some(*labels);
             return;
         }
-        self.0
-            .push_attribute(KeyValue::new(key(field), value.to_string()));
+        let text = self.0.rendered(format_args!("{value}"));
+        self.0.push_attribute(KeyValue::new(key(field), text));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        let text = format!("{value:?}");
+        let text = self.0.rendered(format_args!("{value:?}"));
         if !self.special(field.name(), &text) {
             self.0.push_attribute(KeyValue::new(key(field), text));
         }
@@ -110,6 +112,8 @@ impl Visit for SpanFields<'_> {
 /// Records an event's fields: `message` names it, `error` makes it an
 /// `exception` event, the rest become its attributes.
 pub(crate) struct EventFields<'a> {
+    /// The span's record: its value length limit and counts.
+    pub(crate) record: &'a mut SpanRecord,
     pub(crate) event: &'a mut Event,
     /// Set when an `error` field asks for the span's status to be Error.
     pub(crate) error: Option<String>,
@@ -153,15 +157,18 @@ impl Visit for EventFields<'_> {
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.text(field, value.to_owned());
+        let text = self.record.text(value);
+        self.text(field, text);
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.text(field, value.to_string());
+        let text = self.record.rendered(format_args!("{value}"));
+        self.text(field, text);
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.text(field, format!("{value:?}"));
+        let text = self.record.rendered(format_args!("{value:?}"));
+        self.text(field, text);
     }
 }
 

@@ -110,7 +110,7 @@ impl SpanExt for Span {
 
     fn set_attribute(&self, key: impl Into<Key>, value: impl Into<Value>) {
         let kv = KeyValue::new(key, value);
-        with_sampled(self, |r| r.push_attribute(kv));
+        with_sampled(self, |r| r.set_attribute(kv));
     }
 
     fn set_status(&self, status: Status) {
@@ -119,7 +119,7 @@ impl SpanExt for Span {
 
     fn add_event(&self, name: impl Into<Cow<'static, str>>, attributes: Vec<KeyValue>) {
         let event = Event::new(name, std::time::SystemTime::now(), attributes, 0);
-        with_sampled(self, |r| r.push_event(event));
+        with_sampled(self, |r| r.add_event(event));
     }
 }
 

@@ -2,7 +2,9 @@
 //! pipeline's worker thread, and the worker loop itself.
 //!
 //! On the application thread a closing span costs a non-blocking `try_send`
-//! of its [`SpanRecord`]; a full queue drops the span and counts it. Spans
+//! of its [`SpanRecord`]; a full queue, or a span that would take the queue
+//! over its byte budget (`pipeline.queue_max_bytes`, an estimate of what the
+//! waiting spans hold on the heap), drops the span and counts it. Spans
 //! started through the OpenTelemetry API arrive the same way as `SpanData`
 //! (see [`ApiSpans`]). The worker turns records into `SpanData` and runs them
 //! through the [`Chain`].
@@ -11,6 +13,12 @@
 //! for a futex wake-up (about a microsecond). Instead it drains the queue, then
 //! parks with a timeout; senders wake it only when the queue is a quarter full,
 //! so the wake-up cost is paid once per many spans.
+//!
+//! A shutdown that cannot wait for the worker (its budget ran out while the
+//! backend stalls) does not leave spans uncounted: it seals the counters'
+//! ledger (see [`Counters::seal`]), counting what the handoff accepted and the
+//! worker has not settled as dropped, and the worker discards what it still
+//! finds in the queue.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
@@ -25,6 +33,7 @@ use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 use super::record::SpanRecord;
 use super::stage::Chain;
 use super::stats::Counters;
+use super::value_limit;
 
 /// What travels from the application threads to the worker.
 // Records travel unboxed: the queue's slots are allocated once, and boxing
@@ -52,13 +61,28 @@ impl std::fmt::Debug for Message {
 /// Longest the worker sleeps between drains when nothing wakes it.
 const MAX_PARK: Duration = Duration::from_millis(100);
 
-/// State shared by the senders and the worker for wake-ups.
+/// Spans the worker takes before it gives their bytes back to the budget.
+// Once per span, the worker's write would pull the line the senders update
+// away from them on every span; once per drain, a long drain would hold
+// bytes that are already gone.
+const RETURN_BYTES_EVERY: usize = 64;
+
+/// State shared by the senders and the worker: wake-ups, the byte budget,
+/// and what was accepted.
 #[derive(Debug, Default)]
 struct Wake {
-    /// Spans sent and not yet taken by the worker (approximate).
-    pending: AtomicUsize,
+    /// Spans accepted into the queue, ever (plus sends under way). With
+    /// `taken`, what is waiting; at shutdown, what the ledger is sealed with.
+    sent: AtomicUsize,
+    /// Spans the worker has taken off the queue, ever.
+    taken: AtomicUsize,
     /// The worker is parked (or about to park).
     parked: AtomicBool,
+    /// Estimated heap bytes of the spans in the queue.
+    bytes: AtomicUsize,
+    /// A shutdown stopped waiting for the worker and counted what it had
+    /// not: the worker discards whatever it still finds.
+    abandoned: AtomicBool,
 }
 
 /// Why the worker could not be started.
@@ -84,6 +108,9 @@ pub(crate) struct WorkerSetup<E> {
     pub(crate) batch_delay: Duration,
     /// The instrumentation scope of spans recorded by CoreSDK's layer.
     pub(crate) scope: InstrumentationScope,
+    /// The attribute value length limit (characters) for spans that arrive
+    /// built, through the OpenTelemetry API.
+    pub(crate) value_limit: usize,
 }
 
 /// The sending side of the queue. See the module docs.
@@ -94,6 +121,8 @@ pub(crate) struct Handoff {
     closed: AtomicBool,
     wake: Arc<Wake>,
     wake_at: usize,
+    /// Bound on `wake.bytes`.
+    max_bytes: usize,
     thread: std::thread::Thread,
     worker: Mutex<Option<JoinHandle<()>>>,
 }
@@ -102,6 +131,7 @@ impl Handoff {
     /// Starts the worker thread and waits until its chain is built.
     pub(crate) fn start<E: From<WorkerError> + Send + 'static>(
         queue_size: usize,
+        max_bytes: usize,
         counters: Arc<Counters>,
         setup: WorkerSetup<E>,
     ) -> Result<Self, E> {
@@ -110,6 +140,7 @@ impl Handoff {
         let wake = Arc::new(Wake::default());
         let wake_at = (queue_size / 4).max(1);
         let worker_wake = Arc::clone(&wake);
+        let worker_counters = Arc::clone(&counters);
         let worker = std::thread::Builder::new()
             .name("coresdk-pipeline".into())
             .spawn(move || {
@@ -126,6 +157,8 @@ impl Handoff {
                             wake_at,
                             scope: &setup.scope,
                             delay: setup.batch_delay,
+                            value_limit: setup.value_limit,
+                            counters: &worker_counters,
                         };
                         worker.run(&mut chain);
                     }
@@ -142,6 +175,7 @@ impl Handoff {
                 closed: AtomicBool::new(false),
                 wake,
                 wake_at,
+                max_bytes,
                 thread: worker.thread().clone(),
                 worker: Mutex::new(Some(worker)),
             }),
@@ -157,29 +191,41 @@ impl Handoff {
     /// pipeline that was shut down) drops the span and counts it.
     #[inline]
     pub(crate) fn send_record(&self, record: SpanRecord) {
-        self.send(Message::Record(record));
+        let bytes = record.heap_bytes();
+        self.send(Message::Record(record), bytes);
     }
 
     /// Hands a span ended through the OpenTelemetry API to the worker.
     fn send_span(&self, span: SpanData) {
-        self.send(Message::Span(Box::new(span)));
+        let bytes = value_limit::span_bytes(&span);
+        self.send(Message::Span(Box::new(span)), bytes);
     }
 
     #[inline]
-    fn send(&self, message: Message) {
+    fn send(&self, message: Message, bytes: usize) {
         if self.closed.load(Ordering::Relaxed) {
-            self.counters.dropped(1);
+            self.counters.refused(1);
+            return;
+        }
+        // One read-modify-write when under the budget; undone when over.
+        let queued = self.wake.bytes.fetch_add(bytes, Ordering::Relaxed);
+        if queued.saturating_add(bytes) > self.max_bytes {
+            self.wake.bytes.fetch_sub(bytes, Ordering::Relaxed);
+            self.counters.refused(1);
             return;
         }
         // SeqCst pairs with the worker's store of `parked` then load of
-        // `pending`, so a wake-up is never lost (see `Worker::run`).
-        let pending = self.wake.pending.fetch_add(1, Ordering::SeqCst) + 1;
+        // `sent`, so a wake-up is never lost (see `Worker::run`).
+        let sent = self.wake.sent.fetch_add(1, Ordering::SeqCst) + 1;
         if self.tx.try_send(message).is_err() {
-            self.wake.pending.fetch_sub(1, Ordering::SeqCst);
-            self.counters.dropped(1);
+            self.wake.sent.fetch_sub(1, Ordering::SeqCst);
+            self.wake.bytes.fetch_sub(bytes, Ordering::Relaxed);
+            self.counters.refused(1);
             return;
         }
-        if pending >= self.wake_at && self.wake.parked.load(Ordering::SeqCst) {
+        if self.wake.parked.load(Ordering::SeqCst)
+            && sent.saturating_sub(self.wake.taken.load(Ordering::Relaxed)) >= self.wake_at
+        {
             self.thread.unpark();
         }
     }
@@ -205,18 +251,31 @@ impl Handoff {
         // still arrive in time.
         let budget = Instant::now() + timeout.mul_f64(0.9);
         let result = self.control(deadline, |reply| Message::Shutdown(budget, reply));
-        if result.is_ok()
-            && let Some(worker) = self
+        if result.is_ok() {
+            if let Some(worker) = self
                 .worker
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .take()
-        {
-            // It has answered, so it is about to return.
-            let _ = worker.join();
+            {
+                // It has answered, so it is about to return.
+                let _ = worker.join();
+            }
+        } else {
+            // The worker is left to finish (or die with the process): joining
+            // it could block the caller for as long as the backend stalls.
+            // What it still finds in the queue is counted below, so it
+            // discards it rather than export spans reported as dropped.
+            self.wake.abandoned.store(true, Ordering::SeqCst);
+            self.thread.unpark();
         }
-        // On timeout the worker is left to finish (or die with the process):
-        // joining it could block the caller for as long as the backend stalls.
+        // Whatever was accepted and is not counted yet — still queued, in a
+        // stage, or on the wire — is counted as dropped now, so the counters
+        // add up when this returns; the worker's later counts are ignored.
+        // After a clean shutdown this finds nothing (or spans a stage let go
+        // of without counting them).
+        self.counters
+            .seal(self.wake.sent.load(Ordering::SeqCst) as u64);
         result
     }
 
@@ -288,24 +347,53 @@ struct Worker<'a> {
     wake_at: usize,
     scope: &'a InstrumentationScope,
     delay: Duration,
+    value_limit: usize,
+    counters: &'a Counters,
 }
 
 impl Worker<'_> {
+    /// Whether a shutdown stopped waiting and counted what is left.
+    fn abandoned(&self) -> bool {
+        self.wake.abandoned.load(Ordering::Relaxed)
+    }
+
     fn run(&self, chain: &mut Chain) {
         let mut next_tick = Instant::now() + self.delay;
+        let mut taken_total = 0usize;
         loop {
             let mut taken = 0;
+            let mut freed = 0;
             loop {
+                if taken % RETURN_BYTES_EVERY == 0 && freed > 0 {
+                    self.wake.bytes.fetch_sub(freed, Ordering::Relaxed);
+                    freed = 0;
+                }
                 match self.rx.try_recv() {
                     Ok(Message::Record(record)) => {
                         taken += 1;
+                        freed += record.heap_bytes();
+                        if self.abandoned() {
+                            continue;
+                        }
+                        self.counters
+                            .attributes_truncated(u64::from(record.truncated_values()));
                         chain.on_span(record.into_span_data(self.scope));
                     }
-                    Ok(Message::Span(span)) => {
+                    Ok(Message::Span(mut span)) => {
                         taken += 1;
+                        freed += value_limit::span_bytes(&span);
+                        if self.abandoned() {
+                            continue;
+                        }
+                        let cut = value_limit::limit_span(&mut span, self.value_limit);
+                        self.counters.attributes_truncated(u64::from(cut));
                         chain.on_span(*span);
                     }
                     Ok(Message::Flush(deadline, reply)) => {
+                        // A flush may wait on the backend: give the bytes back first.
+                        self.wake
+                            .bytes
+                            .fetch_sub(std::mem::take(&mut freed), Ordering::Relaxed);
                         let _ = reply.send(chain.flush(deadline));
                     }
                     Ok(Message::Shutdown(deadline, reply)) => {
@@ -320,16 +408,25 @@ impl Worker<'_> {
                     }
                 }
             }
-            self.wake.pending.fetch_sub(taken, Ordering::SeqCst);
+            if freed > 0 {
+                self.wake.bytes.fetch_sub(freed, Ordering::Relaxed);
+            }
+            taken_total = taken_total.wrapping_add(taken);
+            self.wake.taken.store(taken_total, Ordering::SeqCst);
             let now = Instant::now();
             if now >= next_tick {
                 chain.tick(now);
                 next_tick = Instant::now() + self.delay;
             }
             self.wake.parked.store(true, Ordering::SeqCst);
-            // A sender that raised `pending` past the mark before seeing `parked`
+            // A sender that raised `sent` past the mark before seeing `parked`
             // did not wake us: look again before sleeping.
-            if self.wake.pending.load(Ordering::SeqCst) < self.wake_at {
+            let waiting = self
+                .wake
+                .sent
+                .load(Ordering::SeqCst)
+                .saturating_sub(taken_total);
+            if waiting < self.wake_at {
                 let until_tick = next_tick.saturating_duration_since(Instant::now());
                 std::thread::park_timeout(until_tick.min(MAX_PARK));
             }

@@ -24,6 +24,7 @@ pub(crate) mod stage;
 pub mod stats;
 mod stdout;
 mod trace_table;
+pub(crate) mod value_limit;
 
 pub use diagnostic::{DiagnosticLimits, LlmDiagnostic};
 pub use export::ExportError;

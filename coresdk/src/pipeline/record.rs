@@ -4,7 +4,9 @@
 //! The record is deliberately plain: ids, times, the callsite's `&'static`
 //! metadata and the values recorded so far. Everything that costs more than
 //! a copy — the OpenTelemetry `SpanData`, code-location attributes, labels,
-//! limits — is done by [`SpanRecord::into_span_data`] on the worker thread.
+//! limits — is done by [`SpanRecord::into_span_data`] on the worker thread,
+//! except the value length limit: a string value is cut before it is copied,
+//! so a huge value never is.
 
 use std::borrow::Cow;
 use std::time::SystemTime;
@@ -16,6 +18,7 @@ use opentelemetry::{InstrumentationScope, KeyValue};
 use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
 use tracing_core::Metadata;
 
+use super::value_limit::{self, LimitedText};
 use crate::genai::attributes::{
     CODE_FILE_PATH, CODE_FUNCTION_NAME, CODE_LINE_NUMBER, CODE_MODULE_NAME, CORESDK_INTENT,
 };
@@ -81,6 +84,12 @@ pub(crate) struct SpanRecord {
     /// Most attributes the span keeps (`OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`).
     pub(crate) attribute_limit: u32,
     pub(crate) dropped_attributes: u32,
+    /// Longest string value kept, in characters
+    /// (`OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT`).
+    pub(crate) value_limit: u32,
+    /// Bytes of the string values recorded so far, for the queue's byte
+    /// budget (summed as they are recorded; saturates).
+    pub(crate) value_bytes: u32,
     pub(crate) kind: SpanKind,
     /// The head sampler's decision; an unsampled span records nothing but
     /// its ids (which its children inherit) and is never handed on.
@@ -101,6 +110,8 @@ pub(crate) struct Extras {
     pub(crate) links: Vec<Link>,
     pub(crate) dropped_links: u32,
     pub(crate) status: Status,
+    /// String values cut at the value length limit.
+    pub(crate) truncated_values: u32,
 }
 
 impl SpanRecord {
@@ -113,6 +124,7 @@ impl SpanRecord {
         meta: &'static Metadata<'static>,
         sampled: bool,
         attribute_limit: u32,
+        value_limit: u32,
     ) -> Self {
         Self {
             trace_id,
@@ -126,6 +138,8 @@ impl SpanRecord {
             extras: None,
             attribute_limit,
             dropped_attributes: 0,
+            value_limit,
+            value_bytes: 0,
             kind: SpanKind::Internal,
             sampled,
             parent_is_remote: false,
@@ -180,7 +194,73 @@ impl SpanRecord {
         }
     }
 
-    /// Adds attributes in order, under the limit.
+    /// The value length limit, in characters.
+    #[inline]
+    pub(crate) fn value_limit(&self) -> usize {
+        self.value_limit as usize
+    }
+
+    /// Counts `bytes` of recorded values towards the queue's byte budget.
+    #[inline]
+    pub(crate) fn add_value_bytes(&mut self, bytes: usize) {
+        self.value_bytes = self
+            .value_bytes
+            .saturating_add(u32::try_from(bytes).unwrap_or(u32::MAX));
+    }
+
+    /// Counts values cut at the value length limit.
+    pub(crate) fn add_truncated(&mut self, n: u32) {
+        if n > 0 {
+            let extras = self.extras();
+            extras.truncated_values = extras.truncated_values.saturating_add(n);
+        }
+    }
+
+    /// String values cut at the value length limit so far.
+    pub(crate) fn truncated_values(&self) -> u32 {
+        self.extras.as_ref().map_or(0, |e| e.truncated_values)
+    }
+
+    /// An owned copy of `text`, cut at the value length limit first (so a
+    /// huge value is never copied whole), counted towards the byte budget.
+    #[inline]
+    pub(crate) fn text(&mut self, text: &str) -> String {
+        let limited = value_limit::limit_str(text, self.value_limit());
+        if matches!(limited, Cow::Owned(_)) {
+            self.add_truncated(1);
+        }
+        self.add_value_bytes(limited.len());
+        limited.into_owned()
+    }
+
+    /// A value rendered through `Debug` or `Display` within the value
+    /// length limit (the rendering stops at the limit), counted towards the
+    /// byte budget.
+    pub(crate) fn rendered(&mut self, args: std::fmt::Arguments<'_>) -> String {
+        let (text, cut) = LimitedText::render(args, self.value_limit());
+        self.add_truncated(u32::from(cut));
+        self.add_value_bytes(text.len());
+        text
+    }
+
+    /// Holds `attributes` built elsewhere to the value length limit and
+    /// counts their bytes.
+    pub(crate) fn limit_list(&mut self, attributes: &mut [KeyValue]) {
+        let cut = value_limit::limit_list(attributes, self.value_limit());
+        self.add_truncated(cut);
+        self.add_value_bytes(value_limit::list_bytes(attributes));
+    }
+
+    /// Adds an attribute built elsewhere (its value is held to the value
+    /// length limit), unless the span is full.
+    pub(crate) fn set_attribute(&mut self, mut kv: KeyValue) {
+        if self.attributes.len() < self.attribute_limit() {
+            self.limit_list(std::slice::from_mut(&mut kv));
+        }
+        self.push_attribute(kv);
+    }
+
+    /// Adds attributes in order, under the limits.
     pub(crate) fn extend_attributes(&mut self, mut kvs: Vec<KeyValue>) {
         let room = self.attribute_limit().saturating_sub(self.attributes.len());
         if kvs.len() > room {
@@ -190,6 +270,7 @@ impl SpanRecord {
                 .saturating_add(u32::try_from(over).unwrap_or(u32::MAX));
             kvs.truncate(room);
         }
+        self.limit_list(&mut kvs);
         if self.attributes.is_empty() {
             // A list built elsewhere (a GenAI call's) moves in whole.
             self.attributes = kvs;
@@ -198,7 +279,21 @@ impl SpanRecord {
         }
     }
 
+    /// Adds an event built elsewhere: its values are held to the value
+    /// length limit first.
+    pub(crate) fn add_event(&mut self, mut event: Event) {
+        if self
+            .extras
+            .as_ref()
+            .is_none_or(|e| e.events.len() < MAX_EVENTS)
+        {
+            self.limit_list(&mut event.attributes);
+        }
+        self.push_event(event);
+    }
+
     /// Adds an event unless the span has too many (then it is counted).
+    /// Its values are already within the value length limit and counted.
     pub(crate) fn push_event(&mut self, event: Event) {
         let extras = self.extras();
         if extras.events.len() < MAX_EVENTS {
@@ -209,7 +304,10 @@ impl SpanRecord {
     }
 
     /// Adds a link unless the span has too many (then it is counted).
-    pub(crate) fn push_link(&mut self, link: Link) {
+    pub(crate) fn push_link(&mut self, mut link: Link) {
+        if !link.attributes.is_empty() {
+            self.limit_list(&mut link.attributes);
+        }
         let extras = self.extras();
         if extras.links.len() < MAX_LINKS {
             extras.links.push(link);
@@ -228,6 +326,21 @@ impl SpanRecord {
             (Status::Error { .. }, Status::Error { description }) if description.is_empty() => {}
             _ => self.extras().status = status,
         }
+    }
+
+    /// What the record holds on the heap, roughly, for the queue's byte
+    /// budget: itself, its lists' slots and the string values recorded.
+    #[inline]
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let mut bytes = std::mem::size_of::<Self>()
+            + self.attributes.capacity() * std::mem::size_of::<KeyValue>()
+            + self.value_bytes as usize;
+        if let Some(extras) = &self.extras {
+            bytes += std::mem::size_of::<Extras>()
+                + extras.events.capacity() * std::mem::size_of::<Event>()
+                + extras.links.capacity() * std::mem::size_of::<Link>();
+        }
+        bytes
     }
 
     /// The OpenTelemetry span, built on the worker: the record's lists move
@@ -331,6 +444,7 @@ mod tests {
             &META,
             true,
             limit,
+            8,
         );
         record.labels = Some(LABELS);
         record
@@ -378,6 +492,27 @@ mod tests {
         rec.extend_attributes(vec![KeyValue::new("a", 1_i64); 4]);
         assert_eq!(rec.attributes.len(), 3);
         assert_eq!(rec.dropped_attributes, 2);
+    }
+
+    #[test]
+    fn values_are_cut_at_the_value_limit_counted_and_weighed() {
+        let mut rec = record(16);
+        let base = rec.heap_bytes();
+        assert_eq!(rec.text("short"), "short");
+        assert_eq!(rec.truncated_values(), 0, "within the limit: nothing cut");
+        let long = "x".repeat(1000);
+        let cut = rec.text(&long);
+        assert_eq!(cut, format!("xxxxxxxx{}", crate::genai::TRUNCATION_MARKER));
+        let rendered = rec.rendered(format_args!("{long:?}"));
+        assert!(rendered.starts_with("\"xxxxxxx") && rendered.len() < 30);
+        rec.set_attribute(KeyValue::new("set", long.clone()));
+        rec.extend_attributes(vec![
+            KeyValue::new("moved", long.clone()),
+            KeyValue::new("kept", "ok"),
+        ]);
+        assert_eq!(rec.truncated_values(), 4);
+        assert_eq!(rec.value_bytes as usize, 5 + 4 * cut.len() + 2);
+        assert!(rec.heap_bytes() >= base + rec.value_bytes as usize);
     }
 
     #[test]
