@@ -263,6 +263,8 @@ fn nest(depth: usize) {
         let leaf = info_span!(
             "leaf",
             { CORESDK_INTENT } = "the failing leaf",
+            // A typed problem: its detail is sent as written, so it is long.
+            { CORESDK_PROBLEM_TYPE } = "https://coresdk.dev/errors/test",
             { CORESDK_PROBLEM_STATUS } = 500_i64,
             { CORESDK_PROBLEM_DETAIL } = "x".repeat(3000),
             otel.status_code = "ERROR",

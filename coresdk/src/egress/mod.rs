@@ -25,6 +25,7 @@
 //!   user message is the payload JSON.
 
 mod cloudevent;
+mod detail_template;
 mod llm;
 mod payload;
 mod policy;
@@ -33,6 +34,7 @@ mod socket;
 mod span_record;
 pub mod viewer;
 
+pub(crate) use detail_template::template_detail;
 pub use cloudevent::{
     CloudEvent, SPEC_VERSION, TYPE_LLM_ANALYSIS, TYPE_LLM_DIAGNOSTIC, TYPE_LLM_EGRESS_DENIED,
     TYPE_TRACE_SPAN,
