@@ -67,6 +67,7 @@ pub use recovery_hint::RecoveryHint;
 ///     db::insert("orders", order).await
 /// }
 ///
+/// # fn main() {
 /// // Built-in hints
 /// let _ = RecoveryHint::RetryWithBackoff;
 /// let _ = RecoveryHint::CheckDownstreamHealth;
@@ -77,5 +78,6 @@ pub use recovery_hint::RecoveryHint;
 /// assert_eq!(hint.as_str(), "ensure the tenant ID header is present on all requests");
 ///
 /// # let _ = (validate_payment("t", 1), save_order(&Order));
+/// # }
 /// ```
 pub use coresdk_macros::trace;
