@@ -28,6 +28,7 @@ mod cloudevent;
 mod detail_template;
 mod llm;
 mod payload;
+mod payload_counts;
 mod policy;
 mod sink;
 mod socket;
@@ -35,6 +36,7 @@ mod span_record;
 pub mod viewer;
 
 pub(crate) use detail_template::template_detail;
+pub(crate) use payload_counts::payload_totals;
 pub use cloudevent::{
     CloudEvent, SPEC_VERSION, TYPE_LLM_ANALYSIS, TYPE_LLM_DIAGNOSTIC, TYPE_LLM_EGRESS_DENIED,
     TYPE_TRACE_SPAN,

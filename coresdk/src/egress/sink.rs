@@ -22,6 +22,7 @@ use super::cloudevent::{
 use super::llm::{LlmClient, LlmError};
 use super::payload::{DiagnosticPayload, EgressDecision};
 use super::policy::{EgressPolicy, PolicyDecision};
+use super::payload_counts::{PAYLOADS, PayloadEvent};
 use super::socket::{DEFAULT_BACKLOG_EVENTS, Outgoing, RECONNECT_INTERVAL, SocketWriter};
 
 /// Messages queued for the egress thread.
@@ -189,12 +190,14 @@ impl EgressSink {
 
     /// Queues a payload; drops and counts when full.
     pub(crate) fn send_payload(&self, payload: DiagnosticPayload, trace_id: String) {
+        PAYLOADS.count(PayloadEvent::Built);
         let msg = SinkMsg::Diagnostic {
             payload: Box::new(payload),
             trace_id,
         };
         if self.tx.try_send(msg).is_err() {
             bump(&self.stats.payloads_dropped);
+            PAYLOADS.count(PayloadEvent::Failed);
         }
     }
 
@@ -351,9 +354,11 @@ impl Worker {
 
         if decision.allow {
             bump(&self.stats.allowed);
+            PAYLOADS.count(PayloadEvent::Allowed);
             if let Some(llm) = &self.settings.llm {
                 if self.requests.len() >= MAX_REQUESTS_IN_FLIGHT {
                     bump(&self.stats.requests_dropped);
+                    PAYLOADS.count(PayloadEvent::Failed);
                     return;
                 }
                 let llm = llm.clone();
@@ -364,6 +369,7 @@ impl Worker {
             }
         } else {
             bump(&self.stats.denied);
+            PAYLOADS.count(PayloadEvent::Denied);
             let policy = payload.egress_policy.clone().unwrap_or_default();
             if let Some(suppressed) = self.denial_log.ready() {
                 tracing::warn!(
@@ -389,11 +395,12 @@ impl Worker {
             .settings
             .llm
             .as_ref()
-            .map(|l| (l.endpoint().to_string(), l.model().to_owned()))
+            .map(|l| (l.endpoint_shown(), l.model().to_owned()))
             .unwrap_or_default();
         let data = match answer {
             Ok(text) => {
                 bump(&self.stats.sent);
+                PAYLOADS.count(PayloadEvent::Sent);
                 json!({
                     "diagnostic_id": diagnostic_id,
                     "endpoint": endpoint,
@@ -403,6 +410,7 @@ impl Worker {
             }
             Err(err) => {
                 bump(&self.stats.send_failed);
+                PAYLOADS.count(PayloadEvent::Failed);
                 if let Some(suppressed) = self.failure_log.ready() {
                     tracing::warn!(
                         target: "coresdk::egress",

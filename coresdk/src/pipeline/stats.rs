@@ -15,6 +15,18 @@ pub struct Stats {
     pub export_failed: u64,
     /// Spans of traces the tail sampler chose not to keep.
     pub sampled_out: u64,
+    /// LLM diagnostic payloads built for failed (or slow) traces. Payload
+    /// counters are process-wide, in [`crate::stats`] and `Guard::stats` alike.
+    pub payloads_built: u64,
+    /// Payloads the egress policy allowed (or no policy was configured).
+    pub payloads_allowed: u64,
+    /// Payloads the egress policy denied; each denial also logs one line.
+    pub payloads_denied: u64,
+    /// Payloads the external LLM endpoint answered.
+    pub payloads_sent: u64,
+    /// Payloads whose external request failed (transport, error status,
+    /// redirect, invalid answer) or that were dropped on a full queue.
+    pub payloads_failed: u64,
 }
 
 /// Shared, lock-free counters of one pipeline; every increment also lands in the
@@ -56,12 +68,20 @@ impl Counters {
     }
 
     pub(crate) fn snapshot(&self) -> Stats {
-        Stats {
+        let mut stats = Stats {
             dropped: self.dropped.load(Ordering::Relaxed),
             exported: self.exported.load(Ordering::Relaxed),
             export_failed: self.export_failed.load(Ordering::Relaxed),
             sampled_out: self.sampled_out.load(Ordering::Relaxed),
-        }
+            ..Stats::default()
+        };
+        let payloads = crate::egress::payload_totals();
+        stats.payloads_built = payloads.built;
+        stats.payloads_allowed = payloads.allowed;
+        stats.payloads_denied = payloads.denied;
+        stats.payloads_sent = payloads.sent;
+        stats.payloads_failed = payloads.failed;
+        stats
     }
 }
 
