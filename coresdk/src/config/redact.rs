@@ -21,6 +21,7 @@ const SECRET_PARAM_PARTS: &[&str] = &[
     "credential",
     "authorization",
     "session",
+    "signature",
 ];
 
 fn is_secret_param(name: &str) -> bool {
