@@ -33,6 +33,7 @@ mod policy;
 mod sink;
 mod socket;
 mod span_record;
+mod terminal;
 pub mod viewer;
 
 pub(crate) use detail_template::template_detail;
@@ -54,3 +55,4 @@ pub use socket::{
     default_socket_path, resolve_socket_path,
 };
 pub use span_record::{SpanEventRecord, SpanRecord};
+pub use terminal::{escape_controls, escape_controls_multiline, escape_json_line};

@@ -23,6 +23,7 @@ use super::cloudevent::{
 use super::policy::{EgressPolicy, PolicyDecision, PolicyError};
 use super::socket::{SocketError, bind_listener};
 use super::span_record::SpanRecord;
+use super::terminal::{escape_controls as safe, escape_controls_multiline, escape_json_line};
 
 /// A trace whose root has not arrived after this long is printed as is.
 pub const INCOMPLETE_TRACE_AFTER: Duration = Duration::from_secs(2);
@@ -319,8 +320,8 @@ impl TraceTail {
             out,
             "{} {} {} {}{}",
             self.opts.paint(BOLD, "trace"),
-            trace_id,
-            self.opts.paint(DIM, &format!("[{}]", trace.service)),
+            safe(trace_id),
+            self.opts.paint(DIM, &format!("[{}]", safe(&trace.service))),
             status,
             if incomplete { " (root not seen)" } else { "" }
         )?;
@@ -331,24 +332,40 @@ impl TraceTail {
         while let Some((i, depth)) = stack.pop() {
             let span = &trace.spans[i];
             let indent = "  ".repeat(depth + 1);
-            let mut line = format!("{indent}{} {}", span.name, format_ms(span.duration_ms));
+            let mut line = format!(
+                "{indent}{} {}",
+                safe(&span.name),
+                format_ms(span.duration_ms)
+            );
             if span.is_error() {
                 let msg = span.status_message.as_deref().unwrap_or("error");
                 line.push_str(" ✗ ");
-                line.push_str(msg);
+                line.push_str(&safe(msg));
                 line = self.opts.paint(RED, &line);
             }
             writeln!(out, "{line}")?;
             for (k, v) in &span.attributes {
-                let v = match v {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
                 writeln!(
                     out,
                     "{}",
-                    self.opts.paint(DIM, &format!("{indent}  · {k} = {v}"))
+                    self.opts
+                        .paint(DIM, &format!("{indent}  · {} = {}", safe(k), text_of(v)))
                 )?;
+            }
+            // Events (`exception`, first token, logs) in time order, after the attributes.
+            for event in &span.events {
+                let offset_ms =
+                    event.time_unix_nano.saturating_sub(span.start_unix_nano) as f64 / 1e6;
+                let mut line = format!(
+                    "{indent}  ! {} at +{}",
+                    safe(&event.name),
+                    format_ms(offset_ms)
+                );
+                for (k, v) in &event.attributes {
+                    line.push_str(&format!(" {}={}", safe(k), text_of(v)));
+                }
+                let color = if event.name == "exception" { RED } else { DIM };
+                writeln!(out, "{}", self.opts.paint(color, &line))?;
             }
             if let Some(kids) = children.get(&Some(i)) {
                 stack.extend(kids.iter().rev().map(|&k| (k, depth + 1)));
@@ -366,8 +383,17 @@ fn format_ms(ms: f64) -> String {
     }
 }
 
+/// An attribute value as terminal-safe text (strings unquoted).
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => safe(s).into_owned(),
+        other => escape_json_line(&other.to_string()).into_owned(),
+    }
+}
+
 fn json_line(ev: &CloudEvent) -> String {
-    let mut line = serde_json::to_string(ev).unwrap_or_default();
+    let line = serde_json::to_string(ev).unwrap_or_default();
+    let mut line = escape_json_line(&line).into_owned();
     line.push('\n');
     line
 }
@@ -397,40 +423,47 @@ impl LlmTail {
         if self.opts.json {
             return out.write_all(json_line(ev).as_bytes());
         }
-        let trace = ev.subject.as_deref().unwrap_or("-");
+        let trace = safe(ev.subject.as_deref().unwrap_or("-"));
+        let field = |v: &Value| safe(v.as_str().unwrap_or("")).into_owned();
         match ev.event_type.as_str() {
             TYPE_LLM_DIAGNOSTIC => {
-                let title = ev.data["error"]["title"].as_str().unwrap_or("");
-                let status = ev.data["error"]["status"].to_string();
-                let decision = ev.data["egress_decision"].as_str().unwrap_or("?");
+                let title = field(&ev.data["error"]["title"]);
+                let status = escape_json_line(&ev.data["error"]["status"].to_string()).into_owned();
+                let decision = ev.data["egress_decision"].as_str().map_or("?".into(), safe);
                 writeln!(
                     out,
                     "{} trace {trace} [{}] {title} (status {status}), egress {decision}",
                     self.opts.paint(BOLD, "diagnostic"),
-                    ev.service()
+                    safe(ev.service())
                 )?;
                 let pretty = serde_json::to_string_pretty(&ev.data).unwrap_or_default();
-                writeln!(out, "{pretty}")?;
+                writeln!(out, "{}", escape_json_line(&pretty))?;
             }
             TYPE_LLM_EGRESS_DENIED => {
-                let policy = ev.data["policy"].as_str().unwrap_or("");
-                let reason = ev.data["reason"].as_str().unwrap_or("");
+                let policy = field(&ev.data["policy"]);
+                let reason = field(&ev.data["reason"]);
                 let line =
                     format!("egress denied by policy `{policy}` for trace {trace}: {reason}");
                 writeln!(out, "{}", self.opts.paint(YELLOW, &line))?;
             }
             _ => {
-                let model = ev.data["model"].as_str().unwrap_or("");
+                let model = field(&ev.data["model"]);
                 if let Some(err) = ev.data["error"].as_str() {
-                    let line = format!("analysis of trace {trace} failed: {err}");
+                    let line = format!("analysis of trace {trace} failed: {}", safe(err));
                     writeln!(out, "{}", self.opts.paint(RED, &line))?;
                 } else {
-                    let text = ev.data["analysis"].as_str().unwrap_or("");
+                    // The remote model's answer is multi-line and untrusted:
+                    // indented, so none of its lines passes for one of ours.
+                    let text =
+                        escape_controls_multiline(ev.data["analysis"].as_str().unwrap_or(""));
                     writeln!(
                         out,
-                        "{} of trace {trace} ({model}):\n{text}",
+                        "{} of trace {trace} ({model}):",
                         self.opts.paint(BOLD, "analysis")
                     )?;
+                    for line in text.lines() {
+                        writeln!(out, "  {line}")?;
+                    }
                 }
             }
         }
@@ -455,10 +488,15 @@ impl fmt::Display for PolicyReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let decision = if self.decision.allow { "allow" } else { "deny" };
         writeln!(f, "decision: {decision}")?;
-        writeln!(f, "because:  {}", self.decision.reason)?;
-        writeln!(f, "policy:   {} ({})", self.policy, self.file.display())?;
+        writeln!(f, "because:  {}", safe(&self.decision.reason))?;
+        writeln!(
+            f,
+            "policy:   {} ({})",
+            safe(&self.policy),
+            safe(&self.file.display().to_string())
+        )?;
         if let Some(rules) = &self.rules {
-            writeln!(f, "rules:    {rules}")?;
+            writeln!(f, "rules:    {}", escape_json_line(&rules.to_string()))?;
         }
         Ok(())
     }
