@@ -28,6 +28,8 @@
 //! | `bearer_token` | `<BEARER_TOKEN>` | the credential after `Bearer ` |
 //! | `private_key` | `<PRIVATE_KEY>` | PEM `… PRIVATE KEY` blocks (to the end of the text if cut off) |
 //! | `url_credentials` | `<URL_CREDENTIALS>` | `user:pass` in `scheme://user:pass@host` |
+//! | `secret_pair` | `<SECRET>` | the value of `key=value`, `key: value`, `key := value`, `"key": "value"` whose key's last words name a secret (`password`, `passwd`, `pwd`, `passphrase`, `secret`, `token`, `api_key`/`apiKey`/`X-Api-Key`, `access_key`, `private_key`, `secret_key`, `authorization`, `credentials`, …; not `max_tokens`); quoted values to the closing quote, bare ones to whitespace or `,;&)]}` |
+//! | `stripe_key` | `<STRIPE_KEY>` | `sk_live_`/`sk_test_`/`rk_live_`/`rk_test_` + ≥ 16 alphanumerics |
 //!
 //! Matches never start or end inside an ASCII word (non-ASCII characters
 //! count as boundaries), and a number does not match in the middle of a longer
