@@ -21,7 +21,10 @@ fn validate(file: &Path) -> (Option<i32>, String) {
         .env_clear()
         .output()
         .expect("run core");
-    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// The outcome of setting the pipeline up from the same file.
@@ -31,8 +34,8 @@ fn setup(file: &Path) -> Result<(), String> {
         .with_config_file(file)
         .build()
         .map_err(|e| e.to_string())?;
-    let (_layer, guard) = coresdk::layer::<tracing_subscriber::Registry>(config)
-        .map_err(|e| e.to_string())?;
+    let (_layer, guard) =
+        coresdk::layer::<tracing_subscriber::Registry>(config).map_err(|e| e.to_string())?;
     guard.shutdown().map_err(|e| e.to_string())
 }
 
@@ -42,7 +45,11 @@ fn validate_fails_exactly_where_setup_fails() {
     let good = dir.path().join("acme_llm.rego");
     std::fs::write(&good, SEED_POLICY).expect("policy");
     let broken = dir.path().join("broken.rego");
-    std::fs::write(&broken, "package acme.llm\n\nallow if {\n  input.error.status >=\n").expect("policy");
+    std::fs::write(
+        &broken,
+        "package acme.llm\n\nallow if {\n  input.error.status >=\n",
+    )
+    .expect("policy");
     let no_allow = dir.path().join("no_allow.rego");
     std::fs::write(&no_allow, "package acme.llm\n\ndeny := true\n").expect("policy");
     let missing = dir.path().join("missing.rego");
@@ -51,7 +58,8 @@ fn validate_fails_exactly_where_setup_fails() {
 
     let head = "service_name: parity\nexporter: none\n";
     let egress = |package: &str, file: Option<&Path>| {
-        let mut yaml = format!("{head}llm_export:\n  enabled: true\n  customer_egress_policy: {package}\n");
+        let mut yaml =
+            format!("{head}llm_export:\n  enabled: true\n  customer_egress_policy: {package}\n");
         if let Some(f) = file {
             yaml.push_str(&format!("  policy_file: \"{}\"\n", f.display()));
         }
@@ -60,12 +68,36 @@ fn validate_fails_exactly_where_setup_fails() {
     let cases: Vec<(&str, String, bool)> = vec![
         ("seed policy", egress("acme/llm", Some(&good)), true),
         ("no egress", head.to_owned(), true),
-        ("package without a policy file", egress("acme/llm", None), false),
-        ("missing policy file", egress("acme/llm", Some(&missing)), false),
-        ("unreadable policy file", egress("acme/llm", Some(&a_directory)), false),
-        ("policy syntax error", egress("acme/llm", Some(&broken)), false),
-        ("package not in the file", egress("other/pkg", Some(&good)), false),
-        ("policy without allow", egress("acme/llm", Some(&no_allow)), false),
+        (
+            "package without a policy file",
+            egress("acme/llm", None),
+            false,
+        ),
+        (
+            "missing policy file",
+            egress("acme/llm", Some(&missing)),
+            false,
+        ),
+        (
+            "unreadable policy file",
+            egress("acme/llm", Some(&a_directory)),
+            false,
+        ),
+        (
+            "policy syntax error",
+            egress("acme/llm", Some(&broken)),
+            false,
+        ),
+        (
+            "package not in the file",
+            egress("other/pkg", Some(&good)),
+            false,
+        ),
+        (
+            "policy without allow",
+            egress("acme/llm", Some(&no_allow)),
+            false,
+        ),
         (
             "invalid PII regex",
             format!("{head}pii:\n  rules:\n    - name: bad\n      regex: \"(unclosed\"\n"),
@@ -78,10 +110,16 @@ fn validate_fails_exactly_where_setup_fails() {
         ),
         (
             "plain http to a remote LLM",
-            format!("{head}llm_export:\n  enabled: true\n  endpoint: \"http://llm.example.com/v1\"\n"),
+            format!(
+                "{head}llm_export:\n  enabled: true\n  endpoint: \"http://llm.example.com/v1\"\n"
+            ),
             false,
         ),
-        ("unknown key", format!("{head}llm_exprt:\n  enabled: true\n"), false),
+        (
+            "unknown key",
+            format!("{head}llm_exprt:\n  enabled: true\n"),
+            false,
+        ),
         ("YAML syntax", format!("{head}pii: [\n"), false),
     ];
     for (i, (name, yaml, ok)) in cases.iter().enumerate() {

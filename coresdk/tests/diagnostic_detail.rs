@@ -129,16 +129,21 @@ const WORDS: &[&str] = &[
     "lookup", "failed", "for", "while", "the", "request", "to", "service", "was", "rejected",
     "because", "of", "an", "invalid", "state", "in", "after", "retrying",
 ];
-const KEYS: &[&str] = &["user_id", "order", "tenant", "api_key", "host", "path", "name"];
+const KEYS: &[&str] = &[
+    "user_id", "order", "tenant", "api_key", "host", "path", "name",
+];
 
 /// An error message: prose words with values embedded in random shapes.
 fn message() -> impl Strategy<Value = (String, Vec<String>)> {
     (
         prop::collection::vec(0..WORDS.len(), 2..10),
         prop::collection::vec((value(), 0..KEYS.len(), 0usize..9, 0usize..10), 1..4),
-        prop::collection::vec((word_value(), 0..KEYS.len(), any::<bool>(), 0usize..10), 0..2),
+        prop::collection::vec(
+            (word_value(), 0..KEYS.len(), any::<bool>(), 0usize..10),
+            0..2,
+        ),
     )
-        .prop_map(|(words, values, named, )| {
+        .prop_map(|(words, values, named)| {
             let mut parts: Vec<String> = words.iter().map(|&w| WORDS[w].to_owned()).collect();
             let mut secrets = Vec::new();
             for (v, key, shape, at) in values {

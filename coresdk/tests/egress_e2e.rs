@@ -302,6 +302,7 @@ fn external_endpoint_receives_the_payload_and_nothing_else() {
 #[test]
 fn denied_payload_never_reaches_the_endpoint_and_the_denial_is_logged() {
     let logs = global_logs();
+    let before = coresdk::stats();
     let (_rt, endpoint, rec) = llm_server(0);
     let dir = tempfile::tempdir().expect("tempdir");
     let socket = socket_in(&dir);
@@ -330,6 +331,9 @@ fn denied_payload_never_reaches_the_endpoint_and_the_denial_is_logged() {
     let text = String::from_utf8(logs.lock().expect("lock").clone()).expect("utf8");
     assert!(text.contains("egress policy denied"), "{text}");
     assert!(text.contains("policy=acme/llm"), "{text}");
+    let after = coresdk::stats();
+    assert!(after.payloads_built > before.payloads_built);
+    assert!(after.payloads_denied > before.payloads_denied);
 
     let mut llm_out = Vec::new();
     let mut tail = LlmTail::new(TailOptions::new());

@@ -9,8 +9,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use coresdk::Config;
-use coresdk::egress::{escape_controls, escape_controls_multiline, resolve_socket_path};
 use coresdk::egress::viewer::{self, LlmTail, Tail, TailOptions, TraceTail, Viewer};
+use coresdk::egress::{escape_controls, escape_controls_multiline, resolve_socket_path};
 
 /// Exit code for a policy that denies.
 const EXIT_DENY: u8 = 1;
@@ -128,7 +128,10 @@ fn main() -> ExitCode {
                 }
             }
             Err(err) => {
-                eprintln!("core policy test: {}", escape_controls_multiline(&err.to_string()));
+                eprintln!(
+                    "core policy test: {}",
+                    escape_controls_multiline(&err.to_string())
+                );
                 ExitCode::from(EXIT_INVALID)
             }
         },
@@ -159,7 +162,10 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(err) => {
-                    eprintln!("core config validate: {}", escape_controls_multiline(&err.to_string()));
+                    eprintln!(
+                        "core config validate: {}",
+                        escape_controls_multiline(&err.to_string())
+                    );
                     ExitCode::from(EXIT_INVALID)
                 }
             }
@@ -192,11 +198,12 @@ fn tail_loop(args: &TailArgs, tail: &mut dyn Tail) -> ExitCode {
     };
     eprintln!(
         "listening on {}",
-        escape_controls(&path.display().to_string())
+        escape_controls(&viewer.path().display().to_string())
     );
     let stdout = io::stdout();
     let mut out = stdout.lock();
-    match viewer::run_tail(&viewer, tail, &mut out, || false) {
+    let mut notices = io::stderr();
+    match viewer::run_tail_reporting(&viewer, tail, &mut out, &mut notices, || false) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if err.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(err) => {

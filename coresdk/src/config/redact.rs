@@ -80,11 +80,7 @@ pub fn redact_url_text(text: &str) -> String {
     let rest = &text[scheme_end + 3..];
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     match rest[..authority_end].rfind('@') {
-        Some(at) => format!(
-            "{}{REDACTED}@{}",
-            &text[..scheme_end + 3],
-            &rest[at + 1..]
-        ),
+        Some(at) => format!("{}{REDACTED}@{}", &text[..scheme_end + 3], &rest[at + 1..]),
         None => text.to_owned(),
     }
 }
@@ -110,7 +106,10 @@ mod tests {
         let shown = redact_url(&url(
             "https://llm.example.com/v1?api-version=2024-02-01&api_key=s3cr3t&X-Amz-Signature=abc",
         ));
-        assert!(!shown.contains("s3cr3t") && !shown.contains("abc"), "{shown}");
+        assert!(
+            !shown.contains("s3cr3t") && !shown.contains("abc"),
+            "{shown}"
+        );
         assert!(shown.contains("api-version=2024-02-01"), "{shown}");
         let plain = "http://127.0.0.1:4317/";
         assert_eq!(redact_url(&url(plain)), plain);

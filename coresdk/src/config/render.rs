@@ -5,8 +5,8 @@ use std::fmt;
 
 use super::error::Origin;
 use super::keys::{KEYS, SECRET_KEYS};
-use super::redact::{redact_url, redact_url_text};
 use super::model::{ExporterKind, KeepCondition, MessageFormat, OtlpProtocol, PiiAction};
+use super::redact::{redact_url, redact_url_text};
 use super::settings::{Config, SamplerName};
 
 /// Shown instead of a secret value.

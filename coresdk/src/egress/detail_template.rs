@@ -29,7 +29,20 @@ pub(crate) const MAX_WORD_CHARS: usize = 24;
 fn is_wrapper(c: char) -> bool {
     matches!(
         c,
-        '(' | ')' | '[' | ']' | '{' | '}' | '<' | '>' | ',' | ';' | '.' | '!' | '?' | ':' | '"'
+        '(' | ')'
+            | '['
+            | ']'
+            | '{'
+            | '}'
+            | '<'
+            | '>'
+            | ','
+            | ';'
+            | '.'
+            | '!'
+            | '?'
+            | ':'
+            | '"'
             | '\''
             | '`'
     )
@@ -185,7 +198,10 @@ mod tests {
             ),
             ("user 'alice smith' not allowed", "user '<*>' not allowed"),
             ("invalid name \"Bob\"", "invalid name \"<*>\""),
-            ("timeout after 2000ms (attempt 3)", "timeout after <*> (attempt <*>)"),
+            (
+                "timeout after 2000ms (attempt 3)",
+                "timeout after <*> (attempt <*>)",
+            ),
             (
                 "request 550e8400-e29b-41d4-a716-446655440000 failed",
                 "request <*> failed",

@@ -59,8 +59,7 @@ pub fn escape_controls_multiline(text: &str) -> Cow<'_, str> {
 /// terminal reads as a command (serde already escapes C0 controls).
 #[must_use]
 pub fn escape_json_line(line: &str) -> Cow<'_, str> {
-    let unsafe_in_json =
-        |c: char| matches!(c, '\u{7f}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    let unsafe_in_json = |c: char| matches!(c, '\u{7f}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
     if !line.chars().any(unsafe_in_json) {
         return Cow::Borrowed(line);
     }
@@ -101,7 +100,10 @@ mod tests {
         let value = serde_json::json!({"name": "a\u{1b}[2J\u{9b}1m\u{202e}"});
         let line = serde_json::to_string(&value).expect("json");
         let safe = escape_json_line(&line);
-        assert!(!safe.contains('\u{1b}') && !safe.contains('\u{9b}'), "{safe}");
+        assert!(
+            !safe.contains('\u{1b}') && !safe.contains('\u{9b}'),
+            "{safe}"
+        );
         let back: serde_json::Value = serde_json::from_str(&safe).expect("still json");
         assert_eq!(back, value);
     }

@@ -9,7 +9,7 @@ use std::fmt;
 use std::io::{self, BufRead, BufReader, Write};
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -21,7 +21,7 @@ use super::cloudevent::{
     CloudEvent, TYPE_LLM_ANALYSIS, TYPE_LLM_DIAGNOSTIC, TYPE_LLM_EGRESS_DENIED, TYPE_TRACE_SPAN,
 };
 use super::policy::{EgressPolicy, PolicyDecision, PolicyError};
-use super::socket::{SocketError, bind_listener};
+use super::socket::{SocketError, bind_shared_listener};
 use super::span_record::SpanRecord;
 use super::terminal::{escape_controls as safe, escape_controls_multiline, escape_json_line};
 
@@ -35,35 +35,53 @@ const DIM: &str = "\x1b[2m";
 const BOLD: &str = "\x1b[1m";
 const RESET: &str = "\x1b[0m";
 
+/// Events a [`Viewer`] holds for its reader by default; past this, arriving
+/// events are dropped and counted instead of queued without bound.
+pub const VIEWER_QUEUE_EVENTS: usize = 4096;
+
 /// Listens on the local socket and yields the events traced programs send.
 ///
 /// Each connection is read on its own thread; lines that are not CloudEvents
-/// are skipped. Dropping the viewer stops accepting and removes the socket.
+/// are skipped. When the reader falls behind (e.g. a blocked stdout), events
+/// beyond the queue are dropped and counted ([`Viewer::dropped`]), so memory
+/// stays bounded and traced programs are never held up. Dropping the viewer
+/// stops accepting and removes the socket.
 #[derive(Debug)]
 pub struct Viewer {
     path: PathBuf,
     rx: Mutex<mpsc::Receiver<CloudEvent>>,
     stop: Arc<AtomicBool>,
+    dropped: Arc<AtomicU64>,
     accept: Option<JoinHandle<()>>,
 }
 
 impl Viewer {
-    /// Binds `path` (directory 0700, socket 0600) and starts accepting.
+    /// Binds `path` (directory 0700, socket 0600; `<path>.<pid>` when
+    /// another listener serves `path`, so both get every event) and starts
+    /// accepting.
     pub fn listen(path: &Path) -> Result<Self, SocketError> {
-        let listener = bind_listener(path)?;
+        Self::listen_bounded(path, VIEWER_QUEUE_EVENTS)
+    }
+
+    /// [`Viewer::listen`] holding at most `queue` events for the reader.
+    pub fn listen_bounded(path: &Path, queue: usize) -> Result<Self, SocketError> {
+        let (listener, path) = bind_shared_listener(path)?;
+        let path = path.as_path();
         listener
             .set_nonblocking(true)
             .map_err(|source| SocketError::Bind {
                 path: path.to_owned(),
                 source,
             })?;
-        let (tx, rx) = mpsc::channel();
+        let (tx, rx) = mpsc::sync_channel(queue.max(1));
         let stop = Arc::new(AtomicBool::new(false));
+        let dropped = Arc::new(AtomicU64::new(0));
         let accept = {
             let stop = Arc::clone(&stop);
+            let dropped = Arc::clone(&dropped);
             std::thread::Builder::new()
                 .name("coresdk-viewer".to_owned())
-                .spawn(move || accept_loop(&listener, &tx, &stop))
+                .spawn(move || accept_loop(&listener, &tx, &stop, &dropped))
                 .map_err(|source| SocketError::Bind {
                     path: path.to_owned(),
                     source,
@@ -73,13 +91,19 @@ impl Viewer {
             path: path.to_owned(),
             rx: Mutex::new(rx),
             stop,
+            dropped,
             accept: Some(accept),
         })
     }
 
-    /// The socket path.
+    /// The socket path bound (the requested one, or `<path>.<pid>` beside it).
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Events dropped because the reader did not keep up.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
     }
 
     /// The next event, waiting up to `timeout`.
@@ -123,7 +147,12 @@ impl Drop for Viewer {
     }
 }
 
-fn accept_loop(listener: &UnixListener, tx: &mpsc::Sender<CloudEvent>, stop: &AtomicBool) {
+fn accept_loop(
+    listener: &UnixListener,
+    tx: &mpsc::SyncSender<CloudEvent>,
+    stop: &AtomicBool,
+    dropped: &Arc<AtomicU64>,
+) {
     while !stop.load(Ordering::Relaxed) {
         match listener.accept() {
             Ok((stream, _)) => {
@@ -131,15 +160,23 @@ fn accept_loop(listener: &UnixListener, tx: &mpsc::Sender<CloudEvent>, stop: &At
                     continue;
                 }
                 let tx = tx.clone();
+                let dropped = Arc::clone(dropped);
                 let _ = std::thread::Builder::new()
                     .name("coresdk-viewer-conn".to_owned())
                     .spawn(move || {
                         for line in BufReader::new(stream).lines() {
                             let Ok(line) = line else { break };
-                            if let Ok(ev) = serde_json::from_str::<CloudEvent>(&line)
-                                && tx.send(ev).is_err()
-                            {
-                                break;
+                            let Ok(ev) = serde_json::from_str::<CloudEvent>(&line) else {
+                                continue;
+                            };
+                            // Never wait for the reader: keep reading the
+                            // socket, drop what does not fit.
+                            match tx.try_send(ev) {
+                                Ok(()) => {}
+                                Err(mpsc::TrySendError::Full(_)) => {
+                                    dropped.fetch_add(1, Ordering::Relaxed);
+                                }
+                                Err(mpsc::TrySendError::Disconnected(_)) => break,
                             }
                         }
                     });
@@ -566,13 +603,36 @@ pub fn run_tail(
     viewer: &Viewer,
     tail: &mut dyn Tail,
     out: &mut dyn Write,
+    stop: impl FnMut() -> bool,
+) -> io::Result<()> {
+    run_tail_reporting(viewer, tail, out, &mut io::sink(), stop)
+}
+
+/// [`run_tail`], also writing a line to `notices` whenever events were
+/// dropped because `out` did not keep up (at most once a tick).
+pub fn run_tail_reporting(
+    viewer: &Viewer,
+    tail: &mut dyn Tail,
+    out: &mut dyn Write,
+    notices: &mut dyn Write,
     mut stop: impl FnMut() -> bool,
 ) -> io::Result<()> {
+    let mut reported = 0;
     while !stop() {
         if let Some(ev) = viewer.recv_timeout(Duration::from_millis(200)) {
             tail.handle(&ev, out)?;
         }
         tail.tick(out)?;
+        let dropped = viewer.dropped();
+        if dropped > reported {
+            // A notice that cannot be written is not worth failing the tail.
+            let _ = writeln!(
+                notices,
+                "core: {} events dropped (output not keeping up), {dropped} in total",
+                dropped - reported
+            );
+            reported = dropped;
+        }
     }
     Ok(())
 }

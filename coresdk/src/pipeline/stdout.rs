@@ -293,8 +293,10 @@ trace 00000000000000000000000000000007
         let writer = SpanTreeWriter::new(Box::new(sink.clone()));
         let mut evil = span("evil\x1b]0;title\x07", 1, 0, 0, false);
         evil.status = Status::error("\x1b[2J\u{9b}31mforged\nline");
-        evil.attributes
-            .push(KeyValue::new("k\x1b[1m", "\x1b]52;c;aGk=\x07 and \x1b]8;;http://x\x1b\\"));
+        evil.attributes.push(KeyValue::new(
+            "k\x1b[1m",
+            "\x1b]52;c;aGk=\x07 and \x1b]8;;http://x\x1b\\",
+        ));
         evil.events.events.push(opentelemetry::trace::Event::new(
             "exception\x1b[31m",
             SystemTime::UNIX_EPOCH,

@@ -14,12 +14,12 @@ use opentelemetry::{StringValue, Value};
 use opentelemetry_sdk::trace::SpanData;
 
 use crate::egress::{DiagnosticPayload, Frame, ProblemDetail, template_detail};
-use crate::telemetry::ABOUT_BLANK;
 use crate::genai::attributes::{
     CODE_FILE_PATH, CODE_FUNCTION_NAME, CODE_LINE_NUMBER, CODE_MODULE_NAME, CORESDK_INTENT,
     CORESDK_PROBLEM_DETAIL, CORESDK_PROBLEM_STATUS, CORESDK_PROBLEM_TITLE, CORESDK_PROBLEM_TYPE,
     CORESDK_RECOVERY_HINT, ERROR_TYPE, GEN_AI_PROVIDER_NAME,
 };
+use crate::telemetry::ABOUT_BLANK;
 
 /// Problem type of payloads built for slow (not failed) traces.
 pub const SLOW_SPAN_PROBLEM_TYPE: &str = "https://coresdk.dev/errors/slow-span";

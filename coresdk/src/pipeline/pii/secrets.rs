@@ -427,9 +427,12 @@ fn pair(b: &[u8], start: usize, lit_end: usize) -> Option<(usize, usize)> {
 fn is_token_at(b: &[u8], s: usize, e: usize) -> bool {
     b[s] == b'<'
         && b[e - 1] == b'>'
-        && b[s + 1..e - 1]
-            .iter()
-            .all(|&c| c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, b'_' | b':') || c.is_ascii_hexdigit())
+        && b[s + 1..e - 1].iter().all(|&c| {
+            c.is_ascii_uppercase()
+                || c.is_ascii_digit()
+                || matches!(c, b'_' | b':')
+                || c.is_ascii_hexdigit()
+        })
 }
 
 /// The RFC 6750 `b64token` after `Bearer `: at least eight characters with a
@@ -569,7 +572,9 @@ mod tests {
         for (text, want) in cases {
             let found = scan(text);
             assert!(
-                found.iter().any(|(s, r)| s == want && *r == BuiltinRule::SecretPair),
+                found
+                    .iter()
+                    .any(|(s, r)| s == want && *r == BuiltinRule::SecretPair),
                 "{text}: {found:?}"
             );
         }
@@ -593,7 +598,10 @@ mod tests {
                 BuiltinRule::StripeKey
             )]
         );
-        assert_eq!(scan("rk_test_4eC39HqLyjWDarjtT1zdp7dc")[0].1, BuiltinRule::StripeKey);
+        assert_eq!(
+            scan("rk_test_4eC39HqLyjWDarjtT1zdp7dc")[0].1,
+            BuiltinRule::StripeKey
+        );
         assert!(scan("ask_live_ sk_test_short").is_empty());
     }
 
