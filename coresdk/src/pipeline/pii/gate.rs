@@ -12,7 +12,7 @@
 //! unit tests check that against the detectors on planted values, random
 //! mutations of them and random trigger soup.
 //!
-//! Values of at most 64 bytes go to [`short_gate`], which checks the same
+//! Values of at most 64 bytes go to [`short_gate`](super::short_gate), which checks the same
 //! conditions (or weaker ones) at every position at once with bit masks;
 //! longer ones are walked here, where clean prose skips 8 bytes a step.
 //!
@@ -20,6 +20,7 @@
 //! literal search is already the prefilter. Custom rules are never gated.
 
 use super::scan::{at, is_hex, is_word};
+#[cfg(test)]
 use super::short_gate;
 
 const LO: u64 = 0x0101_0101_0101_0101;
@@ -69,7 +70,9 @@ fn word_end(b: &[u8], mut i: usize) -> usize {
 }
 
 /// Whether some rule of the byte scan might match in `b`; `false` proves
-/// none does.
+/// none does. (The scan dispatches on length itself, sharing the short
+/// gate's masks with the pair scan.)
+#[cfg(test)]
 pub(super) fn may_match(b: &[u8]) -> bool {
     if b.len() <= short_gate::MAX_LEN {
         short_gate::may_match(b)
@@ -79,7 +82,7 @@ pub(super) fn may_match(b: &[u8]) -> bool {
 }
 
 /// [`may_match`] by walking the text: each digit run, `-`, `.`, `:` and `@`
-/// in turn (the reference for [`short_gate`], which tests all positions at
+/// in turn (the reference for [`short_gate`](super::short_gate)(super::short_gate), which tests all positions at
 /// once).
 pub(super) fn walk(b: &[u8]) -> bool {
     let n = b.len();

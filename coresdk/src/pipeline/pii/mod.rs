@@ -46,6 +46,7 @@ mod keys;
 mod masker;
 mod network;
 mod numbers;
+mod pairs;
 mod replace;
 mod rules;
 mod scan;

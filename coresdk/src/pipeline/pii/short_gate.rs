@@ -36,6 +36,12 @@ const DOT: usize = 5;
 const SPACE: usize = 6;
 /// `@` or `+`, both rare in clean values; told apart from the bytes.
 const RARE: usize = 7;
+/// `=`: not used by the gate; with `:` the separators of secret pairs
+/// ([`super::pairs`]), found in the same pass.
+const EQUALS: usize = 8;
+
+/// The class masks of a short value.
+pub(super) type Masks = [u64; 9];
 
 /// Lanes of `v` holding `lo..lo + len` (set to all ones).
 #[inline]
@@ -48,10 +54,10 @@ fn in_range(v: u8x16, lo: u8, len: u8) -> u8x16 {
 /// `b` is in `class` (zero past the end). 16 bytes at a time: a comparison
 /// per class and a movemask.
 #[inline]
-fn masks(b: &[u8]) -> [u64; 8] {
+pub(super) fn masks(b: &[u8]) -> Masks {
     let mut bytes = [0u8; MAX_LEN];
     bytes[..b.len()].copy_from_slice(b);
-    let mut masks = [0u64; 8];
+    let mut masks = [0u64; 9];
     for (k, chunk) in bytes.chunks_exact(16).enumerate() {
         let mut lanes = [0u8; 16];
         lanes.copy_from_slice(chunk);
@@ -59,7 +65,7 @@ fn masks(b: &[u8]) -> [u64; 8] {
         let eq = |c: u8| v.simd_eq(u8x16::splat(c));
         let digit = in_range(v, b'0', 10);
         let upper = in_range(v, b'A', 26);
-        let mut classes = [u8x16::splat(0); 8];
+        let mut classes = [u8x16::splat(0); 9];
         classes[DIGIT] = digit;
         classes[WORD] = digit | upper | in_range(v, b'a', 26) | eq(b'_');
         classes[UPPER] = upper;
@@ -68,6 +74,7 @@ fn masks(b: &[u8]) -> [u64; 8] {
         classes[DOT] = eq(b'.');
         classes[SPACE] = eq(b' ');
         classes[RARE] = eq(b'@') | eq(b'+');
+        classes[EQUALS] = eq(b'=');
         for (mask, class) in masks.iter_mut().zip(classes) {
             *mask |= u64::from(class.to_bitmask()) << (16 * k);
         }
@@ -79,9 +86,19 @@ fn masks(b: &[u8]) -> [u64; 8] {
 /// [`MAX_LEN`] bytes); `false` proves none does. The conditions are
 /// [`super::gate::may_match`]'s, each cited there with the detector that
 /// implies it.
+#[cfg(test)]
 pub(super) fn may_match(b: &[u8]) -> bool {
+    may_match_masks(b, &masks(b))
+}
+
+/// `:` and `=` bits of a short value's masks.
+pub(super) fn separators(m: &Masks) -> u64 {
+    m[COLON] | m[EQUALS]
+}
+
+/// [`may_match`] on masks already computed.
+pub(super) fn may_match_masks(b: &[u8], m: &Masks) -> bool {
     debug_assert!(b.len() <= MAX_LEN);
-    let m = masks(b);
     let (d, w, u) = (m[DIGIT], m[WORD], m[UPPER]);
     let (colon, dash, dot, space, rare) = (m[COLON], m[DASH], m[DOT], m[SPACE], m[RARE]);
 
@@ -158,8 +175,8 @@ mod tests {
     use super::*;
 
     /// What [`masks`] must compute, byte by byte.
-    fn expected(text: &[u8]) -> [u64; 8] {
-        let classes: [fn(u8) -> bool; 8] = [
+    fn expected(text: &[u8]) -> Masks {
+        let classes: [fn(u8) -> bool; 9] = [
             |c| c.is_ascii_digit(),
             |c| c.is_ascii_alphanumeric() || c == b'_',
             |c| c.is_ascii_uppercase(),
@@ -168,6 +185,7 @@ mod tests {
             |c| c == b'.',
             |c| c == b' ',
             |c| c == b'@' || c == b'+',
+            |c| c == b'=',
         ];
         classes.map(|f| {
             text.iter()
