@@ -82,7 +82,7 @@ pub(super) fn may_match(b: &[u8]) -> bool {
 }
 
 /// [`may_match`] by walking the text: each digit run, `-`, `.`, `:` and `@`
-/// in turn (the reference for [`short_gate`](super::short_gate)(super::short_gate), which tests all positions at
+/// in turn (the reference for [`short_gate`](super::short_gate), which tests all positions at
 /// once).
 pub(super) fn walk(b: &[u8]) -> bool {
     let n = b.len();
