@@ -19,6 +19,7 @@
 //! The literal-led secrets (`sk-`, `AKIA`, …) are not gated here: their
 //! literal search is already the prefilter. Custom rules are never gated.
 
+use super::phone;
 use super::scan::{at, is_hex, is_word};
 #[cfg(test)]
 use super::short_gate;
@@ -222,7 +223,29 @@ fn digit_run(b: &[u8], p: usize) -> Option<usize> {
             }
         }
     }
+    // National phone numbers (`phone::national_at`): an area code in
+    // parentheses, or at least 9 digits in groups joined by `phone::joins`.
+    if before == b'(' || national_chain(b, p) {
+        return None;
+    }
     Some(p + r)
+}
+
+/// Whether the digit groups from `p`, joined as `phone::joins` says, hold
+/// at least `phone::MIN_DIGITS` digits with at least one join.
+fn national_chain(b: &[u8], mut i: usize) -> bool {
+    let mut digits = 0;
+    let mut joined = false;
+    loop {
+        let r = run_len(b, i);
+        digits += r;
+        i += r;
+        if !phone::joins(b, i, r, !joined) {
+            return joined && digits >= phone::MIN_DIGITS;
+        }
+        joined = true;
+        i += 1;
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@
 //! | name (`pii.disabled_rules`) | token | matches |
 //! |---|---|---|
 //! | `email` | `<EMAIL>` | `local@domain.tld`, ASCII, alphabetic TLD |
-//! | `phone` | `<PHONE>` | NANP with separators (`(415) 555-0132`, `415.555.0132`, `1-800-…`), `+CC …` with 8–15 digits |
+//! | `phone` | `<PHONE>` | NANP with separators (`(415) 555-0132`, `415.555.0132`, `1-800-…`), `+CC …` with 8–15 digits, and national numbers of GB, DE, FR, IT, ES, NL, JP, AU, BR, IN, MX, CN (9–13 digits in single-separated groups, or with an area code in parentheses) valid in one of those regions per libphonenumber's metadata |
 //! | `ssn` | `<SSN>` | `ddd-dd-dddd` / `ddd dd dddd`, SSA area/group/serial rules |
 //! | `credit_card` | `<CREDIT_CARD>` | 13–19 digits, contiguous or 4-4-4-4 / 4-6-5 / 4-6-4 groups, Luhn-valid |
 //! | `iban` | `<IBAN>` | country length from the IBAN registry, mod-97, contiguous or grouped by four |
@@ -47,6 +47,7 @@ mod masker;
 mod network;
 mod numbers;
 mod pairs;
+mod phone;
 mod replace;
 mod rules;
 mod scan;
