@@ -65,7 +65,13 @@ struct Chain {
 
 /// The digits of the group chain from the run at `i` (appended to
 /// `digits`), where it ends, and its groups.
-fn chain(b: &[u8], mut i: usize, digits: &mut [u8; MAX_DIGITS], n: &mut usize) -> Option<Chain> {
+fn chain(
+    b: &[u8],
+    mut i: usize,
+    after_area: bool,
+    digits: &mut [u8; MAX_DIGITS],
+    n: &mut usize,
+) -> Option<Chain> {
     let mut out = Chain {
         end: i,
         groups: [0; MAX_DIGITS],
@@ -81,7 +87,8 @@ fn chain(b: &[u8], mut i: usize, digits: &mut [u8; MAX_DIGITS], n: &mut usize) -
         i += r;
         out.groups[out.count] = r;
         out.count += 1;
-        if !joins(b, i, r, out.count == 1) {
+        // After `(03)` the first group is not the number's first: no date.
+        if !joins(b, i, r, out.count == 1 && !after_area) {
             out.end = i;
             return Some(out);
         }
@@ -93,6 +100,10 @@ fn chain(b: &[u8], mut i: usize, digits: &mut [u8; MAX_DIGITS], n: &mut usize) -
 /// checked the left boundary): its start (the `(` of an area code, or `p`)
 /// and end.
 pub(super) fn national_at(b: &[u8], p: usize, right_ok: impl Fn(usize) -> bool) -> Option<(usize, usize)> {
+    // The middle of a longer grouped number (`2 114 230 189`) is not one.
+    if p >= 2 && matches!(b[p - 1], b' ' | b'-' | b'.') && b[p - 2].is_ascii_digit() {
+        return None;
+    }
     let mut digits = [0u8; MAX_DIGITS];
     let mut n = 0;
     let mut start = p;
@@ -120,7 +131,7 @@ pub(super) fn national_at(b: &[u8], p: usize, right_ok: impl Fn(usize) -> bool) 
         }
         parens = true;
     }
-    let chain = chain(b, i, &mut digits, &mut n)?;
+    let chain = chain(b, i, parens, &mut digits, &mut n)?;
     let (end, groups) = (chain.end, &chain.groups[..chain.count]);
     if n < MIN_DIGITS || !(groups.len() > 1 || parens) || !right_ok(end) {
         return None;
@@ -133,9 +144,18 @@ pub(super) fn national_at(b: &[u8], p: usize, right_ok: impl Fn(usize) -> bool) 
 }
 
 /// Group shapes of national numbers written without a trunk `0` (ES
-/// `612 34 56 78`, `612 345 678`; IN `98765 43210`; CN `138 0013 8000`;
-/// MX `55 1234 5678`).
-const NO_TRUNK_SHAPES: [&[usize]; 5] = [&[3, 2, 2, 2], &[3, 3, 3], &[5, 5], &[3, 4, 4], &[2, 4, 4]];
+/// `612 34 56 78`, `612 345 678`; IT mobiles `347 123 4567`; IN
+/// `98765 43210`; CN `138 0013 8000`; MX `55 1234 5678`; BR mobiles
+/// `11 91234 5678`).
+const NO_TRUNK_SHAPES: [&[usize]; 7] = [
+    &[2, 5, 4],
+    &[3, 2, 2, 2],
+    &[3, 3, 3],
+    &[3, 3, 4],
+    &[5, 5],
+    &[3, 4, 4],
+    &[2, 4, 4],
+];
 
 /// Whether the groups `b[p..end]` (sizes `groups`) are written as national
 /// numbers are: with a trunk `0` (`020 7946 0958`, `0412 345 678`, at most
