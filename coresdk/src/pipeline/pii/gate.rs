@@ -195,9 +195,18 @@ fn digit_run(b: &[u8], p: usize) -> Option<usize> {
     if before == b'+' || r >= 13 {
         return None;
     }
+    // A national number's area code in parentheses (`phone::national_at`).
+    if before == b'(' {
+        return None;
+    }
     let after = at(b, p + r);
     let q = p + r + 1;
     if matches!(after, b' ' | b'-' | b'.') && at(b, q).is_ascii_digit() {
+        // National numbers (`phone::national_at`): at least 9 digits in
+        // groups joined as `phone::joins` says.
+        if phone::joins(b, p + r, r, true) && national_chain(b, p) {
+            return None;
+        }
         let r2 = run_len(b, q);
         // NANP `… ddd-dddd` (`nanp_at`: a 3-digit exchange, one of ` -.`, a
         // 4-digit line) and SSN `ddd-dd-dddd` (`ssn_at`: 2 digits, ` ` or
@@ -225,9 +234,6 @@ fn digit_run(b: &[u8], p: usize) -> Option<usize> {
     }
     // National phone numbers (`phone::national_at`): an area code in
     // parentheses, or at least 9 digits in groups joined by `phone::joins`.
-    if before == b'(' || national_chain(b, p) {
-        return None;
-    }
     Some(p + r)
 }
 

@@ -48,6 +48,7 @@ fn run_len(b: &[u8], i: usize) -> usize {
 /// two digits, and not a `-` after a first group of exactly four digits
 /// (`2024-05-01` is a date). The clean-value gates use the same rule
 /// (`gate::digit_run`, `short_gate`).
+#[inline]
 pub(super) fn joins(b: &[u8], i: usize, group: usize, first: bool) -> bool {
     let c = at(b, i);
     matches!(c, b' ' | b'-' | b'.')
