@@ -61,7 +61,7 @@ fn validate_fails_exactly_where_setup_fails() {
         let mut yaml =
             format!("{head}llm_export:\n  enabled: true\n  customer_egress_policy: {package}\n");
         if let Some(f) = file {
-            yaml.push_str(&format!("  policy_file: \"{}\"\n", f.display()));
+            yaml = format!("{yaml}  policy_file: \"{}\"\n", f.display());
         }
         yaml
     };

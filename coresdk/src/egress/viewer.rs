@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::fmt::Write as _;
 use std::io::{self, BufRead, BufReader, Write};
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
@@ -399,7 +400,7 @@ impl TraceTail {
                     format_ms(offset_ms)
                 );
                 for (k, v) in &event.attributes {
-                    line.push_str(&format!(" {}={}", safe(k), text_of(v)));
+                    let _ = write!(line, " {}={}", safe(k), text_of(v));
                 }
                 let color = if event.name == "exception" { RED } else { DIM };
                 writeln!(out, "{}", self.opts.paint(color, &line))?;

@@ -144,7 +144,7 @@ mod tests {
         assert_eq!(owned.as_str(), "page the on-call");
         assert_eq!(
             RecoveryHint::custom("static text"),
-            RecoveryHint::Custom("static text".into())
+            RecoveryHint::Custom("static text")
         );
         assert!(matches!(
             RecoveryHint::custom("static text"),

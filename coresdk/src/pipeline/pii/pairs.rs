@@ -54,7 +54,8 @@ static ENDINGS: [u64; 1024] = {
         k += 1;
     }
     // After a quote or a space the key ends earlier: always look.
-    let lasts = [b'"' | 0x20, b'\'' | 0x20, b' ' | 0x20, b'\t' | 0x20];
+    // The bytes as `ends_like_secret` sees them (`| 0x20`).
+    let lasts = [b'"', b'\'', b' ', b'\t' | 0x20];
     let mut first = 0;
     while first < 256 {
         let mut j = 0;
@@ -225,11 +226,7 @@ fn names_secret(key: &[u8]) -> bool {
                 n += 1;
             }
             end = i;
-        } else if i > 0
-            && c.is_ascii_uppercase()
-            && key[i - 1].is_ascii_lowercase()
-            && end > i
-        {
+        } else if i > 0 && c.is_ascii_uppercase() && key[i - 1].is_ascii_lowercase() && end > i {
             starts[n] = i;
             n += 1;
             end = i;

@@ -9,6 +9,9 @@
 //! one accepts the number. NANP and `+CC …` numbers are matched earlier by
 //! [`super::numbers`].
 
+// Byte-level parser: `b` is the text, `p`/`i` positions, `n` counts.
+#![allow(clippy::many_single_char_names)]
+
 use phonenumber::country::Id;
 
 use super::scan::at;
@@ -100,7 +103,11 @@ fn chain(
 /// A national phone number whose first digit run starts at `p` (the caller
 /// checked the left boundary): its start (the `(` of an area code, or `p`)
 /// and end.
-pub(super) fn national_at(b: &[u8], p: usize, right_ok: impl Fn(usize) -> bool) -> Option<(usize, usize)> {
+pub(super) fn national_at(
+    b: &[u8],
+    p: usize,
+    right_ok: impl Fn(usize) -> bool,
+) -> Option<(usize, usize)> {
     // The middle of a longer grouped number (`2 114 230 189`) is not one.
     if p >= 2 && matches!(b[p - 1], b' ' | b'-' | b'.') && b[p - 2].is_ascii_digit() {
         return None;
@@ -203,8 +210,7 @@ mod tests {
     fn found(text: &str) -> Option<&str> {
         let b = text.as_bytes();
         let p = b.iter().position(u8::is_ascii_digit)?;
-        national_at(b, p, |e| !at(b, e).is_ascii_alphanumeric())
-            .map(|(s, e)| &text[s..e])
+        national_at(b, p, |e| !at(b, e).is_ascii_alphanumeric()).map(|(s, e)| &text[s..e])
     }
 
     #[test]

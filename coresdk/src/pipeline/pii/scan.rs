@@ -24,10 +24,10 @@ use super::gate;
 use super::network;
 use super::numbers;
 use super::pairs;
-use super::short_gate;
 use super::replace::Match;
 use super::rules::{BuiltinRule, Builtins};
 use super::secrets::Literals;
+use super::short_gate;
 
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
