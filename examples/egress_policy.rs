@@ -19,6 +19,7 @@
 //! ```
 
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use coresdk::config::ExporterKind;
@@ -40,7 +41,11 @@ fn main() -> Result<(), Error> {
     let policy = dir.join("acme_llm.rego");
     std::fs::write(&policy, POLICY)?;
     // The local socket `core llm tail` reads: payloads, denials, analyses.
-    let viewer = Viewer::listen(&dir.join("core.sock"))?;
+    // With CORESDK_SOCKET set (a `core llm tail` running), the events go
+    // there too: this example listens beside it on the same socket.
+    let configured = std::env::var_os(coresdk::config::CORESDK_SOCKET).map(PathBuf::from);
+    let socket = configured.clone().unwrap_or_else(|| dir.join("core.sock"));
+    let viewer = Viewer::listen(&socket)?;
 
     let llm = if std::env::var_os("CORESDK_LLM_ENDPOINT").is_some() {
         None
@@ -58,9 +63,11 @@ fn main() -> Result<(), Error> {
         let mut builder = coresdk::Config::builder()
             .with_service_name(service)
             .with_exporter(ExporterKind::None)
-            .with_socket(viewer.path())
             .with_llm_export(true)
             .with_egress_policy("acme/llm", &policy);
+        if configured.is_none() {
+            builder = builder.with_socket(&socket);
+        }
         if let Some(server) = &llm {
             builder = builder.with_llm_endpoint(format!("{}/chat/completions", server.base_url()));
         }

@@ -16,6 +16,7 @@
 //! It prints each trace as a span tree, then a summary: the cost, the quality
 //! score and the failed call.
 
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -67,14 +68,22 @@ async fn main() -> Result<(), Error> {
     let summary = Summary::default();
     // The local viewer socket (what `core llm tail` listens on): the
     // diagnostic payload of a failed trace arrives here and never leaves the host.
+    // With CORESDK_SOCKET set (a `core llm tail` running), the events go
+    // there too: this example listens beside it on the same socket.
     let socket_dir =
         std::env::temp_dir().join(format!("coresdk-quickstart-{}", std::process::id()));
-    let viewer = Viewer::listen(&socket_dir.join("core.sock"))?;
+    let configured = std::env::var_os(coresdk::config::CORESDK_SOCKET).map(PathBuf::from);
+    let socket = configured
+        .clone()
+        .unwrap_or_else(|| socket_dir.join("core.sock"));
+    let viewer = Viewer::listen(&socket)?;
     let mut builder = coresdk::Config::builder()
         .with_service_name("quickstart")
-        .with_socket(viewer.path())
         .with_llm_export(true)
         .with_processor(summary.clone());
+    if configured.is_none() {
+        builder = builder.with_socket(&socket);
+    }
     if std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_none() {
         // Offline by default: print each trace as a span tree.
         builder = builder.with_exporter(ExporterKind::Stdout);

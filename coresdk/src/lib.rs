@@ -14,6 +14,7 @@
 //! ```
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
+mod check;
 pub mod config;
 pub mod context;
 pub mod egress;
@@ -34,6 +35,7 @@ pub mod testing;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use check::check_config;
 pub use config::{Config, ConfigBuilder, ConfigError};
 /// Opens a span around every call of the function it is on, recording what
 /// the function is for and where it is — and, unlike

@@ -8,7 +8,16 @@
 pub use ::core::option::Option::{self, None, Some};
 pub use ::core::pin::pin;
 pub use ::core::{concat, file, line, module_path};
-pub use ::std::borrow::Cow;
+/// What `#[trace(recovery_hint = "…")]` expansions call as
+/// `Cow::Borrowed(text)` to build `RecoveryHint::Custom`: since the variant
+/// holds a `&'static str`, the "borrowed" text is passed through unchanged.
+#[allow(non_snake_case)]
+pub mod Cow {
+    /// The text itself.
+    pub const fn Borrowed(text: &'static str) -> &'static str {
+        text
+    }
+}
 pub use tracing::Span;
 pub use tracing_core::callsite::{DefaultCallsite, Identifier};
 pub use tracing_core::field::{Empty, FieldSet, Value, debug, display};

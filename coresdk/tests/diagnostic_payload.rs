@@ -262,6 +262,8 @@ fn nest(depth: usize) {
         let leaf = info_span!(
             "leaf",
             { CORESDK_INTENT } = "the failing leaf",
+            // A typed problem: its detail is sent as written, so it is long.
+            { CORESDK_PROBLEM_TYPE } = "https://coresdk.dev/errors/test",
             { CORESDK_PROBLEM_STATUS } = 500_i64,
             { CORESDK_PROBLEM_DETAIL } = "x".repeat(3000),
             otel.status_code = "ERROR",
@@ -343,7 +345,9 @@ fn deep_chain(levels: usize) {
 fn deep_payload(frames: usize, max_payload_bytes: usize) {
     let dir = tempfile::tempdir().expect("tempdir");
     let socket = socket_in(&dir);
-    let viewer = Viewer::listen(&socket).expect("listen");
+    // The viewer reads only after the run: room for every span event and
+    // the payload (a viewer holds a bounded queue for a slow reader).
+    let viewer = Viewer::listen_bounded(&socket, frames * 2 + 16).expect("listen");
     let cfg = builder(&socket, "orders-service")
         .with_llm_export(true)
         .with_queue_size(frames * 2)

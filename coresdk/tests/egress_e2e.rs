@@ -302,6 +302,7 @@ fn external_endpoint_receives_the_payload_and_nothing_else() {
 #[test]
 fn denied_payload_never_reaches_the_endpoint_and_the_denial_is_logged() {
     let logs = global_logs();
+    let before = coresdk::stats();
     let (_rt, endpoint, rec) = llm_server(0);
     let dir = tempfile::tempdir().expect("tempdir");
     let socket = socket_in(&dir);
@@ -330,6 +331,9 @@ fn denied_payload_never_reaches_the_endpoint_and_the_denial_is_logged() {
     let text = String::from_utf8(logs.lock().expect("lock").clone()).expect("utf8");
     assert!(text.contains("egress policy denied"), "{text}");
     assert!(text.contains("policy=acme/llm"), "{text}");
+    let after = coresdk::stats();
+    assert!(after.payloads_built > before.payloads_built);
+    assert!(after.payloads_denied > before.payloads_denied);
 
     let mut llm_out = Vec::new();
     let mut tail = LlmTail::new(TailOptions::new());
@@ -385,4 +389,78 @@ fn spans_never_go_to_a_socket_of_another_user() {
     let events = wait_for(&viewer, TYPE_TRACE_SPAN, 2);
     assert_eq!(count(&events, TYPE_TRACE_SPAN), 2);
     stack.shutdown();
+}
+
+/// A local server whose chat endpoint answers `307` to `target`, counting requests.
+fn redirecting_server(target: &str) -> (tokio::runtime::Runtime, String, Arc<AtomicUsize>) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let hits = Arc::new(AtomicUsize::new(0));
+    let (counter, target) = (Arc::clone(&hits), target.to_owned());
+    let app = Router::new().route(
+        "/v1/chat/completions",
+        post(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let target = target.clone();
+            async move {
+                (
+                    StatusCode::TEMPORARY_REDIRECT,
+                    [(axum::http::header::LOCATION, target)],
+                    "moved",
+                )
+            }
+        }),
+    );
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    rt.spawn(async move { axum::serve(listener, app).await });
+    (rt, format!("http://{addr}/v1/chat/completions"), hits)
+}
+
+#[test]
+fn redirects_are_never_followed_and_endpoint_credentials_never_shown() {
+    const PASSWORD: &str = "pa55w0rd-not-for-logs";
+    let (_rt_other, other_origin, other) = llm_server(0);
+    let (_rt, first, hits) = redirecting_server(&other_origin);
+    let endpoint = first.replacen("http://", &format!("http://diag:{PASSWORD}@"), 1);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let socket = socket_in(&dir);
+    let viewer = Viewer::listen(&socket).expect("listen");
+    let failed_before = coresdk::stats().payloads_failed;
+    let cfg = || {
+        builder(&socket, "orders-service")
+            .with_llm_export(true)
+            .with_llm_endpoint(&endpoint)
+    };
+    let config = cfg().build().expect("config");
+    let debug = format!("{config:?}");
+    assert!(!debug.contains(PASSWORD), "{debug}");
+    let shown: Vec<String> = config
+        .resolved_values()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(!shown.join("\n").contains(PASSWORD), "{shown:#?}");
+    let stack = Stack::new(cfg());
+    stack.run(|| failing_trace("o-5"));
+    stack.shutdown();
+
+    let events = wait_for(&viewer, TYPE_LLM_ANALYSIS, 1);
+    let analysis = events
+        .iter()
+        .find(|e| e.event_type == TYPE_LLM_ANALYSIS)
+        .expect("analysis event");
+    let error = analysis.data["error"].as_str().expect("a failed send");
+    assert!(error.contains("307"), "{error}");
+    assert_eq!(hits.load(Ordering::SeqCst), 1, "a redirect is not retried");
+    assert!(
+        other.requests.lock().expect("lock").is_empty(),
+        "nothing reached the second origin"
+    );
+    for ev in &events {
+        let line = ev.to_json_line();
+        assert!(!line.contains(PASSWORD), "{line}");
+    }
+    assert!(coresdk::stats().payloads_failed > failed_before);
 }

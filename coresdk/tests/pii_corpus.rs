@@ -29,6 +29,27 @@ const EXACT_RECALL: &[BuiltinRule] = &[
     BuiltinRule::BearerToken,
     BuiltinRule::PrivateKey,
     BuiltinRule::UrlCredentials,
+    BuiltinRule::SecretPair,
+    BuiltinRule::StripeKey,
+];
+
+/// Pairs whose key only looks like a secret's: never masked.
+const CLEAN_PAIRS: &[&str] = &[
+    "max_tokens=512",
+    "total_tokens: 900",
+    "prompt_tokens=37",
+    "token_count=3",
+    "tokenizer=cl100k_base",
+    "password_reset=true",
+    "passwordless: enabled",
+    "secret_santa=ann",
+    "key=value",
+    "KeyError: 'x'",
+    "the token expired: refresh it",
+    "forgot password? click here",
+    "primary_key=id",
+    "pk_live_abcdefghijklmnopqrstuvwx",
+    "task_live_mode=on",
 ];
 
 #[derive(Default)]
@@ -102,8 +123,12 @@ fn corpus_recall_and_precision() {
     }
 
     let mut clean_items = 0;
-    for i in 0..CLEAN {
-        let value = look_alike(i, &mut rng);
+    for i in 0..CLEAN + CLEAN_PAIRS.len() * 4 {
+        let value = if i < CLEAN {
+            look_alike(i, &mut rng)
+        } else {
+            CLEAN_PAIRS[(i - CLEAN) % CLEAN_PAIRS.len()].to_owned()
+        };
         let text = embed(TEMPLATES[(i / 40) % TEMPLATES.len()], &value);
         clean_items += 1;
         let masked = masker.mask(&text);

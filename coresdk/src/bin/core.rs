@@ -9,8 +9,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use coresdk::Config;
-use coresdk::egress::resolve_socket_path;
 use coresdk::egress::viewer::{self, LlmTail, Tail, TailOptions, TraceTail, Viewer};
+use coresdk::egress::{escape_controls, escape_controls_multiline, resolve_socket_path};
 
 /// Exit code for a policy that denies.
 const EXIT_DENY: u8 = 1;
@@ -128,7 +128,10 @@ fn main() -> ExitCode {
                 }
             }
             Err(err) => {
-                eprintln!("core policy test: {err}");
+                eprintln!(
+                    "core policy test: {}",
+                    escape_controls_multiline(&err.to_string())
+                );
                 ExitCode::from(EXIT_INVALID)
             }
         },
@@ -138,19 +141,31 @@ fn main() -> ExitCode {
                 Some(path) => builder.with_config_file(path),
                 None => builder,
             };
-            match builder.build() {
+            // The same checks as `instrument()`: values, then PII rules,
+            // egress policy and endpoint.
+            let checked = builder
+                .build()
+                .map_err(coresdk::SetupError::from)
+                .and_then(|cfg| coresdk::check_config(&cfg).map(|()| cfg));
+            match checked {
                 Ok(cfg) => {
                     match cfg.file() {
-                        Some(f) => println!("# configuration file: {}", f.display()),
+                        Some(f) => println!(
+                            "# configuration file: {}",
+                            escape_controls(&f.display().to_string())
+                        ),
                         None => println!("# no configuration file"),
                     }
                     for value in cfg.resolved_values() {
-                        println!("{value}");
+                        println!("{}", escape_controls(&value.to_string()));
                     }
                     ExitCode::SUCCESS
                 }
                 Err(err) => {
-                    eprintln!("core config validate: {err}");
+                    eprintln!(
+                        "core config validate: {}",
+                        escape_controls_multiline(&err.to_string())
+                    );
                     ExitCode::from(EXIT_INVALID)
                 }
             }
@@ -177,18 +192,22 @@ fn tail_loop(args: &TailArgs, tail: &mut dyn Tail) -> ExitCode {
     let viewer = match Viewer::listen(&path) {
         Ok(v) => v,
         Err(err) => {
-            eprintln!("core: {err}");
+            eprintln!("core: {}", escape_controls_multiline(&err.to_string()));
             return ExitCode::from(EXIT_IO);
         }
     };
-    eprintln!("listening on {}", path.display());
+    eprintln!(
+        "listening on {}",
+        escape_controls(&viewer.path().display().to_string())
+    );
     let stdout = io::stdout();
     let mut out = stdout.lock();
-    match viewer::run_tail(&viewer, tail, &mut out, || false) {
+    let mut notices = io::stderr();
+    match viewer::run_tail_reporting(&viewer, tail, &mut out, &mut notices, || false) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if err.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("core: {err}");
+            eprintln!("core: {}", escape_controls_multiline(&err.to_string()));
             ExitCode::from(EXIT_IO)
         }
     }

@@ -192,17 +192,22 @@ impl Raw<'_> {
 
     fn url(&self) -> Result<Url, ConfigError> {
         let s = self.non_empty_string()?;
+        // An endpoint may carry credentials (`https://user:token@host`): never echo them.
+        let shown = if SECRET_KEYS.contains(&self.key) {
+            "<redacted>".to_owned()
+        } else {
+            format!("`{}`", super::redact::redact_url_text(s.trim()))
+        };
         let url = Url::parse(s.trim())
-            .map_err(|e| self.invalid(format!("{} is not a valid URL: {e}", self.shown())))?;
+            .map_err(|e| self.invalid(format!("{shown} is not a valid URL: {e}")))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(self.invalid(format!(
-                "{} must use http or https, not `{}`",
-                self.shown(),
+                "{shown} must use http or https, not `{}`",
                 url.scheme()
             )));
         }
         if url.host_str().is_none_or(str::is_empty) {
-            return Err(self.invalid(format!("{} has no host", self.shown())));
+            return Err(self.invalid(format!("{shown} has no host")));
         }
         Ok(url)
     }

@@ -7,6 +7,7 @@ mod env;
 mod error;
 mod keys;
 mod model;
+mod redact;
 mod render;
 mod settings;
 mod yaml;
@@ -19,5 +20,6 @@ pub use model::{
     MetricsConfig, OtlpConfig, OtlpProtocol, PiiAction, PiiConfig, PiiRule, PiiValidator,
     PipelineConfig, SamplerConfig, Secret, TailSamplingConfig,
 };
+pub use redact::{redact_url, redact_url_text};
 pub use render::{REDACTED, ResolvedValue};
 pub use settings::{Config, ConfigBuilder, DEFAULT_CONFIG_FILE, DEFAULT_SERVICE_NAME};

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use url::Url;
 
+use super::redact::redact_url;
+
 /// Which exporter receives the (masked) spans.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -207,10 +209,10 @@ impl fmt::Debug for OtlpConfig {
         // Header values are credentials for hosted backends: print names only.
         let header_names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
         f.debug_struct("OtlpConfig")
-            .field("endpoint", &self.endpoint.as_ref().map(Url::as_str))
+            .field("endpoint", &self.endpoint.as_ref().map(redact_url))
             .field(
                 "traces_endpoint",
-                &self.traces_endpoint.as_ref().map(Url::as_str),
+                &self.traces_endpoint.as_ref().map(redact_url),
             )
             .field("protocol", &self.protocol)
             .field("headers", &header_names)
@@ -425,7 +427,7 @@ impl PiiConfig {
 }
 
 /// `llm_export` block.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct LlmExportConfig {
     pub(crate) enabled: bool,
     pub(crate) endpoint: Option<Url>,
@@ -437,6 +439,24 @@ pub struct LlmExportConfig {
     pub(crate) api_key: Option<Secret>,
     pub(crate) allow_insecure_http: bool,
     pub(crate) timeout: Duration,
+}
+
+impl fmt::Debug for LlmExportConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The endpoint may carry credentials in its user info or query.
+        f.debug_struct("LlmExportConfig")
+            .field("enabled", &self.enabled)
+            .field("endpoint", &self.endpoint.as_ref().map(redact_url))
+            .field("customer_egress_policy", &self.customer_egress_policy)
+            .field("policy_file", &self.policy_file)
+            .field("max_payload_bytes", &self.max_payload_bytes)
+            .field("slow_threshold_ms", &self.slow_threshold_ms)
+            .field("model", &self.model)
+            .field("api_key", &self.api_key)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }
 
 impl Default for LlmExportConfig {
@@ -622,11 +642,22 @@ impl TailSamplingConfig {
 }
 
 /// `metrics` block: GenAI metrics and pipeline counters over OTLP.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct MetricsConfig {
     pub(crate) enabled: bool,
     pub(crate) export_interval: Duration,
     pub(crate) endpoint: Option<Url>,
+}
+
+impl fmt::Debug for MetricsConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The endpoint may carry credentials in its user info or query.
+        f.debug_struct("MetricsConfig")
+            .field("enabled", &self.enabled)
+            .field("export_interval", &self.export_interval)
+            .field("endpoint", &self.endpoint.as_ref().map(redact_url))
+            .finish()
+    }
 }
 
 impl Default for MetricsConfig {

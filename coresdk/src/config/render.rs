@@ -6,6 +6,7 @@ use std::fmt;
 use super::error::Origin;
 use super::keys::{KEYS, SECRET_KEYS};
 use super::model::{ExporterKind, KeepCondition, MessageFormat, OtlpProtocol, PiiAction};
+use super::redact::{redact_url, redact_url_text};
 use super::settings::{Config, SamplerName};
 
 /// Shown instead of a secret value.
@@ -88,8 +89,8 @@ impl Config {
                 || crate::egress::default_socket_path().display().to_string(),
                 |p| p.display().to_string(),
             ),
-            "otlp.endpoint" => opt(self.otlp.endpoint.as_ref()),
-            "otlp.traces_endpoint" => self.otlp.resolved_traces_endpoint(),
+            "otlp.endpoint" => opt(self.otlp.endpoint.as_ref().map(redact_url)),
+            "otlp.traces_endpoint" => redact_url_text(&self.otlp.resolved_traces_endpoint()),
             "otlp.protocol" => match self.otlp.protocol {
                 OtlpProtocol::Grpc => "grpc",
                 OtlpProtocol::HttpProtobuf => "http/protobuf",
@@ -118,7 +119,7 @@ impl Config {
             "sampler.arg" => self.sampler_arg.to_string(),
             "metrics.enabled" => self.metrics.enabled.to_string(),
             "metrics.export_interval_ms" => ms(self.metrics.export_interval),
-            "metrics.endpoint" => opt(self.metrics.endpoint.as_ref()),
+            "metrics.endpoint" => opt(self.metrics.endpoint.as_ref().map(redact_url)),
             "sampling.tail.enabled" => self.tail_sampling.enabled.to_string(),
             "sampling.tail.base_rate" => self.tail_sampling.base_rate.to_string(),
             "sampling.tail.latency_threshold_ms" => opt(self.tail_sampling.latency_threshold_ms),
@@ -176,7 +177,7 @@ impl Config {
             "pii.disabled_rules" => format!("[{}]", self.pii.disabled_builtins.join(", ")),
             "pii.hash_key" => opt(self.pii.hash_key.as_ref().map(|_| REDACTED)),
             "llm_export.enabled" => llm.enabled.to_string(),
-            "llm_export.endpoint" => opt(llm.endpoint.as_ref()),
+            "llm_export.endpoint" => opt(llm.endpoint.as_ref().map(redact_url)),
             "llm_export.customer_egress_policy" => opt(llm.customer_egress_policy.as_deref()),
             "llm_export.policy_file" => opt(llm.policy_file.as_ref().map(|p| p.display())),
             "llm_export.max_payload_bytes" => llm.max_payload_bytes.to_string(),

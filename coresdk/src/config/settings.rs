@@ -573,8 +573,9 @@ impl Config {
                     key: "llm_export.endpoint".into(),
                     origin: self.origin("llm_export.endpoint"),
                     reason: format!(
-                        "plain http is only allowed for loopback hosts, got `{url}` \
-                         (set llm_export.allow_insecure_http to override)"
+                        "plain http is only allowed for loopback hosts, got `{}` \
+                         (set llm_export.allow_insecure_http to override)",
+                        super::redact_url(url)
                     ),
                 });
             }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::config::{LlmExportConfig, Secret};
+use crate::config::{LlmExportConfig, Secret, redact_url};
 
 /// The system prompt sent with every payload.
 pub const SYSTEM_PROMPT: &str = "You are a site reliability engineer. The user message is a \
@@ -54,6 +54,15 @@ pub enum LlmError {
         /// What failed.
         reason: String,
     },
+    /// The endpoint answered with a redirect. Redirects are never followed:
+    /// the payload goes to the configured origin or nowhere.
+    #[error("{endpoint} answered HTTP {status} (a redirect, not followed)")]
+    Redirect {
+        /// The endpoint.
+        endpoint: String,
+        /// The HTTP status.
+        status: u16,
+    },
     /// The endpoint answered with an error status.
     #[error("{endpoint} answered HTTP {status}")]
     Status {
@@ -84,7 +93,7 @@ pub struct LlmClient {
 impl fmt::Debug for LlmClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LlmClient")
-            .field("endpoint", &self.endpoint.as_str())
+            .field("endpoint", &redact_url(&self.endpoint))
             .field("model", &self.model)
             .field("api_key", &self.api_key)
             .finish_non_exhaustive()
@@ -100,12 +109,14 @@ impl LlmClient {
         };
         check_endpoint(endpoint, config.allow_insecure_http())?;
         let http = reqwest::Client::builder()
+            // A redirect would re-send the payload to an origin nobody configured.
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(config.timeout())
             .connect_timeout(config.timeout().min(Duration::from_secs(10)))
             .build()
             .map_err(|e| LlmError::Client {
-                endpoint: endpoint.to_string(),
-                reason: e.to_string(),
+                endpoint: redact_url(endpoint),
+                reason: e.without_url().to_string(),
             })?;
         Ok(Some(Self {
             http,
@@ -118,6 +129,11 @@ impl LlmClient {
     /// The endpoint requests go to.
     pub fn endpoint(&self) -> &Url {
         &self.endpoint
+    }
+
+    /// The endpoint as it may be shown or sent as data: credentials redacted.
+    pub fn endpoint_shown(&self) -> String {
+        redact_url(&self.endpoint)
     }
 
     /// The model asked.
@@ -154,7 +170,7 @@ impl LlmClient {
     }
 
     async fn attempt(&self, body: &Value) -> Result<String, LlmError> {
-        let endpoint = || self.endpoint.to_string();
+        let endpoint = || redact_url(&self.endpoint);
         let mut request = self
             .http
             .post(self.endpoint.clone())
@@ -165,9 +181,16 @@ impl LlmClient {
         }
         let response = request.send().await.map_err(|e| LlmError::Transport {
             endpoint: endpoint(),
-            reason: e.to_string(),
+            // reqwest's message names the URL, credentials included.
+            reason: e.without_url().to_string(),
         })?;
         let status = response.status();
+        if status.is_redirection() {
+            return Err(LlmError::Redirect {
+                endpoint: endpoint(),
+                status: status.as_u16(),
+            });
+        }
         if !status.is_success() {
             return Err(LlmError::Status {
                 endpoint: endpoint(),
@@ -176,7 +199,8 @@ impl LlmClient {
         }
         let bytes = response.bytes().await.map_err(|e| LlmError::Transport {
             endpoint: endpoint(),
-            reason: e.to_string(),
+            // reqwest's message names the URL, credentials included.
+            reason: e.without_url().to_string(),
         })?;
         let answer: Value =
             serde_json::from_slice(&bytes).map_err(|e| LlmError::InvalidResponse {
@@ -207,10 +231,10 @@ pub(crate) fn check_endpoint(endpoint: &Url, allow_insecure_http: bool) -> Resul
         "https" => Ok(()),
         "http" if allow_insecure_http || is_loopback(endpoint) => Ok(()),
         "http" => Err(LlmError::InsecureEndpoint {
-            endpoint: endpoint.to_string(),
+            endpoint: redact_url(endpoint),
         }),
         _ => Err(LlmError::UnsupportedScheme {
-            endpoint: endpoint.to_string(),
+            endpoint: redact_url(endpoint),
         }),
     }
 }

@@ -18,35 +18,43 @@
 //!   span, whether or not LLM export is on; [`TYPE_LLM_DIAGNOSTIC`],
 //!   [`TYPE_LLM_EGRESS_DENIED`], [`TYPE_LLM_ANALYSIS`]) to `CORESDK_SOCKET` or
 //!   [`default_socket_path`]. The `core` CLI listens there
-//!   (`core trace tail`, `core llm tail`); events wait in a bounded backlog
-//!   while nobody listens, and only a socket bound by the same user is used.
+//!   (`core trace tail`, `core llm tail`, side by side: every listener gets
+//!   every event); events wait in bounded backlogs while nobody listens
+//!   (payloads in their own), and only a listener running as the same user,
+//!   in a directory only that user can write, is used.
 //! - **External LLM** ([`LlmClient`]): only with `CORESDK_LLM_ENDPOINT` /
 //!   `llm_export.endpoint`; an OpenAI-compatible chat-completions POST whose
 //!   user message is the payload JSON.
 
 mod cloudevent;
+mod detail_template;
 mod llm;
 mod payload;
+mod payload_counts;
 mod policy;
 mod sink;
 mod socket;
 mod span_record;
+mod terminal;
 pub mod viewer;
 
 pub use cloudevent::{
     CloudEvent, SPEC_VERSION, TYPE_LLM_ANALYSIS, TYPE_LLM_DIAGNOSTIC, TYPE_LLM_EGRESS_DENIED,
     TYPE_TRACE_SPAN,
 };
+pub(crate) use detail_template::template_detail;
 pub use llm::{LlmClient, LlmError, MAX_RETRIES, SYSTEM_PROMPT};
 pub use payload::{
     ChainEntry, DiagnosticPayload, EgressDecision, Frame, MIN_PAYLOAD_BYTES, ProblemDetail,
     SDK_VERSION,
 };
+pub(crate) use payload_counts::payload_totals;
 pub use policy::{ALLOW_RULE, EgressPolicy, PolicyDecision, PolicyError};
 pub use sink::{DEFAULT_QUEUE, EgressCounts, MAX_REQUESTS_IN_FLIGHT};
 pub(crate) use sink::{EgressSink, SinkSettings};
 pub use socket::{
-    DEFAULT_BACKLOG_EVENTS, RECONNECT_INTERVAL, SOCKET_FILE_NAME, SocketError, bind_listener,
-    default_socket_path, resolve_socket_path,
+    DEFAULT_BACKLOG_EVENTS, DEFAULT_PAYLOAD_BACKLOG, RECONNECT_INTERVAL, SOCKET_FILE_NAME,
+    SocketError, bind_listener, bind_shared_listener, default_socket_path, resolve_socket_path,
 };
 pub use span_record::{SpanEventRecord, SpanRecord};
+pub use terminal::{escape_controls, escape_controls_multiline, escape_json_line};

@@ -21,8 +21,11 @@ use super::cloudevent::{
 };
 use super::llm::{LlmClient, LlmError};
 use super::payload::{DiagnosticPayload, EgressDecision};
+use super::payload_counts::{PAYLOADS, PayloadEvent};
 use super::policy::{EgressPolicy, PolicyDecision};
-use super::socket::{DEFAULT_BACKLOG_EVENTS, Outgoing, RECONNECT_INTERVAL, SocketWriter};
+use super::socket::{
+    DEFAULT_BACKLOG_EVENTS, DEFAULT_PAYLOAD_BACKLOG, Outgoing, RECONNECT_INTERVAL, SocketWriter,
+};
 
 /// Messages queued for the egress thread.
 pub const DEFAULT_QUEUE: usize = 4096;
@@ -38,6 +41,7 @@ pub(crate) struct SinkSettings {
     pub(crate) llm: Option<LlmClient>,
     pub(crate) max_payload_bytes: usize,
     pub(crate) backlog_events: usize,
+    pub(crate) payload_backlog: usize,
     pub(crate) queue: usize,
 }
 
@@ -50,6 +54,7 @@ impl SinkSettings {
             llm: None,
             max_payload_bytes: 8192,
             backlog_events: DEFAULT_BACKLOG_EVENTS,
+            payload_backlog: DEFAULT_PAYLOAD_BACKLOG,
             queue: DEFAULT_QUEUE,
         }
     }
@@ -81,6 +86,8 @@ pub(crate) struct EgressStats {
     send_failed: AtomicU64,
     requests_dropped: AtomicU64,
     backlog_dropped: AtomicU64,
+    payload_backlog_dropped: AtomicU64,
+    untrusted_listeners: AtomicU64,
     events_written: AtomicU64,
 }
 
@@ -104,8 +111,13 @@ pub struct EgressCounts {
     pub send_failed: u64,
     /// Allowed payloads not sent because too many requests were in flight.
     pub requests_dropped: u64,
-    /// Events dropped from the socket backlog (no listener for a long time).
+    /// Span events dropped from the socket backlog (no listener for a long time).
     pub backlog_dropped: u64,
+    /// Payload events dropped from their own socket backlog (no listener
+    /// while more than its capacity of payloads were built).
+    pub payload_backlog_dropped: u64,
+    /// Connections refused because the listening process runs as another user.
+    pub untrusted_listeners: u64,
     /// Events written to a listener.
     pub events_written: u64,
 }
@@ -123,6 +135,8 @@ impl EgressStats {
             send_failed: get(&self.send_failed),
             requests_dropped: get(&self.requests_dropped),
             backlog_dropped: get(&self.backlog_dropped),
+            payload_backlog_dropped: get(&self.payload_backlog_dropped),
+            untrusted_listeners: get(&self.untrusted_listeners),
             events_written: get(&self.events_written),
         }
     }
@@ -151,7 +165,8 @@ impl EgressSink {
             .enable_all()
             .build()?;
         let worker = Worker {
-            writer: SocketWriter::new(settings.socket_path.clone(), settings.backlog_events),
+            writer: SocketWriter::new(settings.socket_path.clone(), settings.backlog_events)
+                .with_payload_capacity(settings.payload_backlog),
             settings,
             stats: Arc::clone(&stats),
             requests: JoinSet::new(),
@@ -189,12 +204,14 @@ impl EgressSink {
 
     /// Queues a payload; drops and counts when full.
     pub(crate) fn send_payload(&self, payload: DiagnosticPayload, trace_id: String) {
+        PAYLOADS.count(PayloadEvent::Built);
         let msg = SinkMsg::Diagnostic {
             payload: Box::new(payload),
             trace_id,
         };
         if self.tx.try_send(msg).is_err() {
             bump(&self.stats.payloads_dropped);
+            PAYLOADS.count(PayloadEvent::Failed);
         }
     }
 
@@ -321,6 +338,12 @@ impl Worker {
         self.stats
             .events_written
             .store(self.writer.written, Ordering::Relaxed);
+        self.stats
+            .payload_backlog_dropped
+            .store(self.writer.payloads_dropped, Ordering::Relaxed);
+        self.stats
+            .untrusted_listeners
+            .store(self.writer.untrusted, Ordering::Relaxed);
     }
 
     async fn diagnostic(&mut self, mut payload: DiagnosticPayload, trace_id: String) {
@@ -351,9 +374,11 @@ impl Worker {
 
         if decision.allow {
             bump(&self.stats.allowed);
+            PAYLOADS.count(PayloadEvent::Allowed);
             if let Some(llm) = &self.settings.llm {
                 if self.requests.len() >= MAX_REQUESTS_IN_FLIGHT {
                     bump(&self.stats.requests_dropped);
+                    PAYLOADS.count(PayloadEvent::Failed);
                     return;
                 }
                 let llm = llm.clone();
@@ -364,6 +389,7 @@ impl Worker {
             }
         } else {
             bump(&self.stats.denied);
+            PAYLOADS.count(PayloadEvent::Denied);
             let policy = payload.egress_policy.clone().unwrap_or_default();
             if let Some(suppressed) = self.denial_log.ready() {
                 tracing::warn!(
@@ -389,11 +415,12 @@ impl Worker {
             .settings
             .llm
             .as_ref()
-            .map(|l| (l.endpoint().to_string(), l.model().to_owned()))
+            .map(|l| (l.endpoint_shown(), l.model().to_owned()))
             .unwrap_or_default();
         let data = match answer {
             Ok(text) => {
                 bump(&self.stats.sent);
+                PAYLOADS.count(PayloadEvent::Sent);
                 json!({
                     "diagnostic_id": diagnostic_id,
                     "endpoint": endpoint,
@@ -403,6 +430,7 @@ impl Worker {
             }
             Err(err) => {
                 bump(&self.stats.send_failed);
+                PAYLOADS.count(PayloadEvent::Failed);
                 if let Some(suppressed) = self.failure_log.ready() {
                     tracing::warn!(
                         target: "coresdk::egress",

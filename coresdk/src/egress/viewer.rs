@@ -6,10 +6,11 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::fmt::Write as _;
 use std::io::{self, BufRead, BufReader, Write};
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -21,8 +22,9 @@ use super::cloudevent::{
     CloudEvent, TYPE_LLM_ANALYSIS, TYPE_LLM_DIAGNOSTIC, TYPE_LLM_EGRESS_DENIED, TYPE_TRACE_SPAN,
 };
 use super::policy::{EgressPolicy, PolicyDecision, PolicyError};
-use super::socket::{SocketError, bind_listener};
+use super::socket::{SocketError, bind_shared_listener};
 use super::span_record::SpanRecord;
+use super::terminal::{escape_controls as safe, escape_controls_multiline, escape_json_line};
 
 /// A trace whose root has not arrived after this long is printed as is.
 pub const INCOMPLETE_TRACE_AFTER: Duration = Duration::from_secs(2);
@@ -34,35 +36,53 @@ const DIM: &str = "\x1b[2m";
 const BOLD: &str = "\x1b[1m";
 const RESET: &str = "\x1b[0m";
 
+/// Events a [`Viewer`] holds for its reader by default; past this, arriving
+/// events are dropped and counted instead of queued without bound.
+pub const VIEWER_QUEUE_EVENTS: usize = 4096;
+
 /// Listens on the local socket and yields the events traced programs send.
 ///
 /// Each connection is read on its own thread; lines that are not CloudEvents
-/// are skipped. Dropping the viewer stops accepting and removes the socket.
+/// are skipped. When the reader falls behind (e.g. a blocked stdout), events
+/// beyond the queue are dropped and counted ([`Viewer::dropped`]), so memory
+/// stays bounded and traced programs are never held up. Dropping the viewer
+/// stops accepting and removes the socket.
 #[derive(Debug)]
 pub struct Viewer {
     path: PathBuf,
     rx: Mutex<mpsc::Receiver<CloudEvent>>,
     stop: Arc<AtomicBool>,
+    dropped: Arc<AtomicU64>,
     accept: Option<JoinHandle<()>>,
 }
 
 impl Viewer {
-    /// Binds `path` (directory 0700, socket 0600) and starts accepting.
+    /// Binds `path` (directory 0700, socket 0600; `<path>.<pid>` when
+    /// another listener serves `path`, so both get every event) and starts
+    /// accepting.
     pub fn listen(path: &Path) -> Result<Self, SocketError> {
-        let listener = bind_listener(path)?;
+        Self::listen_bounded(path, VIEWER_QUEUE_EVENTS)
+    }
+
+    /// [`Viewer::listen`] holding at most `queue` events for the reader.
+    pub fn listen_bounded(path: &Path, queue: usize) -> Result<Self, SocketError> {
+        let (listener, path) = bind_shared_listener(path)?;
+        let path = path.as_path();
         listener
             .set_nonblocking(true)
             .map_err(|source| SocketError::Bind {
                 path: path.to_owned(),
                 source,
             })?;
-        let (tx, rx) = mpsc::channel();
+        let (tx, rx) = mpsc::sync_channel(queue.max(1));
         let stop = Arc::new(AtomicBool::new(false));
+        let dropped = Arc::new(AtomicU64::new(0));
         let accept = {
             let stop = Arc::clone(&stop);
+            let dropped = Arc::clone(&dropped);
             std::thread::Builder::new()
                 .name("coresdk-viewer".to_owned())
-                .spawn(move || accept_loop(&listener, &tx, &stop))
+                .spawn(move || accept_loop(&listener, &tx, &stop, &dropped))
                 .map_err(|source| SocketError::Bind {
                     path: path.to_owned(),
                     source,
@@ -72,13 +92,19 @@ impl Viewer {
             path: path.to_owned(),
             rx: Mutex::new(rx),
             stop,
+            dropped,
             accept: Some(accept),
         })
     }
 
-    /// The socket path.
+    /// The socket path bound (the requested one, or `<path>.<pid>` beside it).
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Events dropped because the reader did not keep up.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
     }
 
     /// The next event, waiting up to `timeout`.
@@ -122,7 +148,12 @@ impl Drop for Viewer {
     }
 }
 
-fn accept_loop(listener: &UnixListener, tx: &mpsc::Sender<CloudEvent>, stop: &AtomicBool) {
+fn accept_loop(
+    listener: &UnixListener,
+    tx: &mpsc::SyncSender<CloudEvent>,
+    stop: &AtomicBool,
+    dropped: &Arc<AtomicU64>,
+) {
     while !stop.load(Ordering::Relaxed) {
         match listener.accept() {
             Ok((stream, _)) => {
@@ -130,15 +161,23 @@ fn accept_loop(listener: &UnixListener, tx: &mpsc::Sender<CloudEvent>, stop: &At
                     continue;
                 }
                 let tx = tx.clone();
+                let dropped = Arc::clone(dropped);
                 let _ = std::thread::Builder::new()
                     .name("coresdk-viewer-conn".to_owned())
                     .spawn(move || {
                         for line in BufReader::new(stream).lines() {
                             let Ok(line) = line else { break };
-                            if let Ok(ev) = serde_json::from_str::<CloudEvent>(&line)
-                                && tx.send(ev).is_err()
-                            {
-                                break;
+                            let Ok(ev) = serde_json::from_str::<CloudEvent>(&line) else {
+                                continue;
+                            };
+                            // Never wait for the reader: keep reading the
+                            // socket, drop what does not fit.
+                            match tx.try_send(ev) {
+                                Ok(()) => {}
+                                Err(mpsc::TrySendError::Full(_)) => {
+                                    dropped.fetch_add(1, Ordering::Relaxed);
+                                }
+                                Err(mpsc::TrySendError::Disconnected(_)) => break,
                             }
                         }
                     });
@@ -319,8 +358,8 @@ impl TraceTail {
             out,
             "{} {} {} {}{}",
             self.opts.paint(BOLD, "trace"),
-            trace_id,
-            self.opts.paint(DIM, &format!("[{}]", trace.service)),
+            safe(trace_id),
+            self.opts.paint(DIM, &format!("[{}]", safe(&trace.service))),
             status,
             if incomplete { " (root not seen)" } else { "" }
         )?;
@@ -331,24 +370,40 @@ impl TraceTail {
         while let Some((i, depth)) = stack.pop() {
             let span = &trace.spans[i];
             let indent = "  ".repeat(depth + 1);
-            let mut line = format!("{indent}{} {}", span.name, format_ms(span.duration_ms));
+            let mut line = format!(
+                "{indent}{} {}",
+                safe(&span.name),
+                format_ms(span.duration_ms)
+            );
             if span.is_error() {
                 let msg = span.status_message.as_deref().unwrap_or("error");
                 line.push_str(" ✗ ");
-                line.push_str(msg);
+                line.push_str(&safe(msg));
                 line = self.opts.paint(RED, &line);
             }
             writeln!(out, "{line}")?;
             for (k, v) in &span.attributes {
-                let v = match v {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
                 writeln!(
                     out,
                     "{}",
-                    self.opts.paint(DIM, &format!("{indent}  · {k} = {v}"))
+                    self.opts
+                        .paint(DIM, &format!("{indent}  · {} = {}", safe(k), text_of(v)))
                 )?;
+            }
+            // Events (`exception`, first token, logs) in time order, after the attributes.
+            for event in &span.events {
+                let offset_ms =
+                    event.time_unix_nano.saturating_sub(span.start_unix_nano) as f64 / 1e6;
+                let mut line = format!(
+                    "{indent}  ! {} at +{}",
+                    safe(&event.name),
+                    format_ms(offset_ms)
+                );
+                for (k, v) in &event.attributes {
+                    let _ = write!(line, " {}={}", safe(k), text_of(v));
+                }
+                let color = if event.name == "exception" { RED } else { DIM };
+                writeln!(out, "{}", self.opts.paint(color, &line))?;
             }
             if let Some(kids) = children.get(&Some(i)) {
                 stack.extend(kids.iter().rev().map(|&k| (k, depth + 1)));
@@ -366,8 +421,17 @@ fn format_ms(ms: f64) -> String {
     }
 }
 
+/// An attribute value as terminal-safe text (strings unquoted).
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => safe(s).into_owned(),
+        other => escape_json_line(&other.to_string()).into_owned(),
+    }
+}
+
 fn json_line(ev: &CloudEvent) -> String {
-    let mut line = serde_json::to_string(ev).unwrap_or_default();
+    let line = serde_json::to_string(ev).unwrap_or_default();
+    let mut line = escape_json_line(&line).into_owned();
     line.push('\n');
     line
 }
@@ -397,40 +461,47 @@ impl LlmTail {
         if self.opts.json {
             return out.write_all(json_line(ev).as_bytes());
         }
-        let trace = ev.subject.as_deref().unwrap_or("-");
+        let trace = safe(ev.subject.as_deref().unwrap_or("-"));
+        let field = |v: &Value| safe(v.as_str().unwrap_or("")).into_owned();
         match ev.event_type.as_str() {
             TYPE_LLM_DIAGNOSTIC => {
-                let title = ev.data["error"]["title"].as_str().unwrap_or("");
-                let status = ev.data["error"]["status"].to_string();
-                let decision = ev.data["egress_decision"].as_str().unwrap_or("?");
+                let title = field(&ev.data["error"]["title"]);
+                let status = escape_json_line(&ev.data["error"]["status"].to_string()).into_owned();
+                let decision = ev.data["egress_decision"].as_str().map_or("?".into(), safe);
                 writeln!(
                     out,
                     "{} trace {trace} [{}] {title} (status {status}), egress {decision}",
                     self.opts.paint(BOLD, "diagnostic"),
-                    ev.service()
+                    safe(ev.service())
                 )?;
                 let pretty = serde_json::to_string_pretty(&ev.data).unwrap_or_default();
-                writeln!(out, "{pretty}")?;
+                writeln!(out, "{}", escape_json_line(&pretty))?;
             }
             TYPE_LLM_EGRESS_DENIED => {
-                let policy = ev.data["policy"].as_str().unwrap_or("");
-                let reason = ev.data["reason"].as_str().unwrap_or("");
+                let policy = field(&ev.data["policy"]);
+                let reason = field(&ev.data["reason"]);
                 let line =
                     format!("egress denied by policy `{policy}` for trace {trace}: {reason}");
                 writeln!(out, "{}", self.opts.paint(YELLOW, &line))?;
             }
             _ => {
-                let model = ev.data["model"].as_str().unwrap_or("");
+                let model = field(&ev.data["model"]);
                 if let Some(err) = ev.data["error"].as_str() {
-                    let line = format!("analysis of trace {trace} failed: {err}");
+                    let line = format!("analysis of trace {trace} failed: {}", safe(err));
                     writeln!(out, "{}", self.opts.paint(RED, &line))?;
                 } else {
-                    let text = ev.data["analysis"].as_str().unwrap_or("");
+                    // The remote model's answer is multi-line and untrusted:
+                    // indented, so none of its lines passes for one of ours.
+                    let text =
+                        escape_controls_multiline(ev.data["analysis"].as_str().unwrap_or(""));
                     writeln!(
                         out,
-                        "{} of trace {trace} ({model}):\n{text}",
+                        "{} of trace {trace} ({model}):",
                         self.opts.paint(BOLD, "analysis")
                     )?;
+                    for line in text.lines() {
+                        writeln!(out, "  {line}")?;
+                    }
                 }
             }
         }
@@ -455,10 +526,15 @@ impl fmt::Display for PolicyReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let decision = if self.decision.allow { "allow" } else { "deny" };
         writeln!(f, "decision: {decision}")?;
-        writeln!(f, "because:  {}", self.decision.reason)?;
-        writeln!(f, "policy:   {} ({})", self.policy, self.file.display())?;
+        writeln!(f, "because:  {}", safe(&self.decision.reason))?;
+        writeln!(
+            f,
+            "policy:   {} ({})",
+            safe(&self.policy),
+            safe(&self.file.display().to_string())
+        )?;
         if let Some(rules) = &self.rules {
-            writeln!(f, "rules:    {rules}")?;
+            writeln!(f, "rules:    {}", escape_json_line(&rules.to_string()))?;
         }
         Ok(())
     }
@@ -528,13 +604,36 @@ pub fn run_tail(
     viewer: &Viewer,
     tail: &mut dyn Tail,
     out: &mut dyn Write,
+    stop: impl FnMut() -> bool,
+) -> io::Result<()> {
+    run_tail_reporting(viewer, tail, out, &mut io::sink(), stop)
+}
+
+/// [`run_tail`], also writing a line to `notices` whenever events were
+/// dropped because `out` did not keep up (at most once a tick).
+pub fn run_tail_reporting(
+    viewer: &Viewer,
+    tail: &mut dyn Tail,
+    out: &mut dyn Write,
+    notices: &mut dyn Write,
     mut stop: impl FnMut() -> bool,
 ) -> io::Result<()> {
+    let mut reported = 0;
     while !stop() {
         if let Some(ev) = viewer.recv_timeout(Duration::from_millis(200)) {
             tail.handle(&ev, out)?;
         }
         tail.tick(out)?;
+        let dropped = viewer.dropped();
+        if dropped > reported {
+            // A notice that cannot be written is not worth failing the tail.
+            let _ = writeln!(
+                notices,
+                "core: {} events dropped (output not keeping up), {dropped} in total",
+                dropped - reported
+            );
+            reported = dropped;
+        }
     }
     Ok(())
 }

@@ -64,6 +64,44 @@ pub enum DiagnosticError {
     },
 }
 
+/// The egress side of a configuration, checked: the policy file loaded and
+/// compiled for its package, the external endpoint's client built. The
+/// diagnostic stage and `core config validate` both go through this.
+#[derive(Debug, Default)]
+pub(crate) struct EgressSetup {
+    pub(crate) policy: Option<EgressPolicy>,
+    pub(crate) llm: Option<LlmClient>,
+}
+
+impl EgressSetup {
+    /// Loads what `llm_export` names; nothing when export is disabled.
+    pub(crate) fn from_config(config: &Config) -> Result<Self, DiagnosticError> {
+        let export = config.llm_export();
+        if !export.enabled() {
+            return Ok(Self::default());
+        }
+        let policy = match (export.policy_file(), export.customer_egress_policy()) {
+            (Some(file), package) => {
+                Some(EgressPolicy::load(file, package).map_err(|e| match e {
+                    PolicyError::Io { path, source } => DiagnosticError::Policy {
+                        path: path.display().to_string(),
+                        reason: source.to_string(),
+                    },
+                    other => DiagnosticError::InvalidPolicy(other),
+                })?)
+            }
+            (None, Some(package)) => {
+                return Err(DiagnosticError::PolicyFileMissing {
+                    package: package.to_owned(),
+                });
+            }
+            (None, None) => None,
+        };
+        let llm = LlmClient::from_config(export).map_err(DiagnosticError::Endpoint)?;
+        Ok(Self { policy, llm })
+    }
+}
+
 /// The diagnostic stage. Runs on the pipeline's worker thread, after masking.
 #[derive(Debug)]
 pub struct LlmDiagnostic {
@@ -87,30 +125,10 @@ impl LlmDiagnostic {
             SinkSettings::new(resolve_socket_path(config.socket()), config.service_name());
         settings.max_payload_bytes = export.max_payload_bytes();
         let slow_threshold = export.slow_threshold_ms().map(Duration::from_millis);
-        let mut policy_name = None;
-        if export.enabled() {
-            let package = export.customer_egress_policy();
-            settings.policy = match (export.policy_file(), package) {
-                (Some(file), package) => {
-                    let policy = EgressPolicy::load(file, package).map_err(|e| match e {
-                        PolicyError::Io { path, source } => DiagnosticError::Policy {
-                            path: path.display().to_string(),
-                            reason: source.to_string(),
-                        },
-                        other => DiagnosticError::InvalidPolicy(other),
-                    })?;
-                    policy_name = Some(policy.name().to_owned());
-                    Some(policy)
-                }
-                (None, Some(package)) => {
-                    return Err(DiagnosticError::PolicyFileMissing {
-                        package: package.to_owned(),
-                    });
-                }
-                (None, None) => None,
-            };
-            settings.llm = LlmClient::from_config(export).map_err(DiagnosticError::Endpoint)?;
-        }
+        let egress = EgressSetup::from_config(config)?;
+        let policy_name = egress.policy.as_ref().map(|p| p.name().to_owned());
+        settings.policy = egress.policy;
+        settings.llm = egress.llm;
         let sink =
             EgressSink::start(settings).map_err(|source| DiagnosticError::Thread { source })?;
         Ok(Self {

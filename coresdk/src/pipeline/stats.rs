@@ -29,6 +29,18 @@ pub struct Stats {
     /// (`pipeline.span_attribute_value_length_limit`); the spans themselves
     /// are kept.
     pub attributes_truncated: u64,
+    /// LLM diagnostic payloads built for failed (or slow) traces. Payload
+    /// counters are process-wide, in [`crate::stats`] and `Guard::stats` alike.
+    pub payloads_built: u64,
+    /// Payloads the egress policy allowed (or no policy was configured).
+    pub payloads_allowed: u64,
+    /// Payloads the egress policy denied; each denial also logs one line.
+    pub payloads_denied: u64,
+    /// Payloads the external LLM endpoint answered.
+    pub payloads_sent: u64,
+    /// Payloads whose external request failed (transport, error status,
+    /// redirect, invalid answer) or that were dropped on a full queue.
+    pub payloads_failed: u64,
 }
 
 /// The counter values themselves, lock-free.
@@ -53,13 +65,21 @@ impl Totals {
     }
 
     fn snapshot(&self) -> Stats {
-        Stats {
+        let mut stats = Stats {
             dropped: self.dropped.load(Ordering::Relaxed),
             exported: self.exported.load(Ordering::Relaxed),
             export_failed: self.export_failed.load(Ordering::Relaxed),
             sampled_out: self.sampled_out.load(Ordering::Relaxed),
             attributes_truncated: self.attributes_truncated.load(Ordering::Relaxed),
-        }
+            ..Stats::default()
+        };
+        let payloads = crate::egress::payload_totals();
+        stats.payloads_built = payloads.built;
+        stats.payloads_allowed = payloads.allowed;
+        stats.payloads_denied = payloads.denied;
+        stats.payloads_sent = payloads.sent;
+        stats.payloads_failed = payloads.failed;
+        stats
     }
 }
 

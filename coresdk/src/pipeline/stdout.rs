@@ -10,6 +10,8 @@ use opentelemetry::trace::{SpanId, Status, TraceId};
 use opentelemetry::{KeyValue, Value};
 use opentelemetry_sdk::trace::SpanData;
 
+use crate::egress::escape_controls as safe;
+
 /// Traces held while waiting for their local root; the oldest is printed early past this.
 const MAX_PENDING_TRACES: usize = 1024;
 /// Attribute values longer than this are shortened in the tree.
@@ -146,22 +148,27 @@ fn render_span(
     let _ = write!(
         out,
         "{prefix}{branch}{} ({:.2} ms)",
-        span.name,
+        safe(&span.name),
         duration.as_secs_f64() * 1000.0
     );
     if let Status::Error { description } = &span.status {
         let _ = write!(out, "  ERROR");
         if !description.is_empty() {
-            let _ = write!(out, ": {description}");
+            let _ = write!(out, ": {}", safe(description));
         }
     }
     out.push('\n');
     let child_prefix = format!("{prefix}{}", if last { "   " } else { "│  " });
     for kv in span.attributes.iter().filter(|kv| shown(kv)) {
-        let _ = writeln!(out, "{child_prefix}   · {} = {}", kv.key, short(&kv.value));
+        let _ = writeln!(
+            out,
+            "{child_prefix}   · {} = {}",
+            safe(kv.key.as_str()),
+            short(&kv.value)
+        );
     }
     for event in &span.events.events {
-        let _ = writeln!(out, "{child_prefix}   ! event {}", event.name);
+        let _ = writeln!(out, "{child_prefix}   ! event {}", safe(&event.name));
     }
     if let Some(kids) = children.get(&span.span_context.span_id()) {
         let n = kids.len();
@@ -182,7 +189,7 @@ fn shown(kv: &KeyValue) -> bool {
 }
 
 fn short(value: &Value) -> String {
-    let text = value.to_string();
+    let text = safe(&value.to_string()).into_owned();
     if text.chars().count() <= MAX_VALUE_CHARS {
         return text;
     }
@@ -278,5 +285,28 @@ trace 00000000000000000000000000000007
         writer.flush();
         let text = String::from_utf8(sink.0.lock().expect("sink").clone()).expect("utf8");
         assert!(text.contains("└─ orphan"), "{text}");
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        let sink = Sink::default();
+        let writer = SpanTreeWriter::new(Box::new(sink.clone()));
+        let mut evil = span("evil\x1b]0;title\x07", 1, 0, 0, false);
+        evil.status = Status::error("\x1b[2J\u{9b}31mforged\nline");
+        evil.attributes.push(KeyValue::new(
+            "k\x1b[1m",
+            "\x1b]52;c;aGk=\x07 and \x1b]8;;http://x\x1b\\",
+        ));
+        evil.events.events.push(opentelemetry::trace::Event::new(
+            "exception\x1b[31m",
+            SystemTime::UNIX_EPOCH,
+            vec![],
+            0,
+        ));
+        writer.write_batch(vec![evil]);
+        let text = String::from_utf8(sink.0.lock().expect("sink").clone()).expect("utf8");
+        assert!(!text.contains('\x1b') && !text.contains('\u{9b}') && !text.contains('\x07'));
+        assert!(text.contains("evil\\x1b]0;title\\x07"), "{text}");
+        assert!(!text.contains("forged\nline"), "no forged line: {text}");
     }
 }

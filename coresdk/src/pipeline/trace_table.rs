@@ -13,12 +13,13 @@ use opentelemetry::trace::{SpanId, Status, TraceId};
 use opentelemetry::{StringValue, Value};
 use opentelemetry_sdk::trace::SpanData;
 
-use crate::egress::{ChainEntry, DiagnosticPayload, Frame, ProblemDetail};
+use crate::egress::{ChainEntry, DiagnosticPayload, Frame, ProblemDetail, template_detail};
 use crate::genai::attributes::{
     CODE_FILE_PATH, CODE_FUNCTION_NAME, CODE_LINE_NUMBER, CODE_MODULE_NAME, CORESDK_INTENT,
     CORESDK_PROBLEM_DETAIL, CORESDK_PROBLEM_STATUS, CORESDK_PROBLEM_TITLE, CORESDK_PROBLEM_TYPE,
     CORESDK_RECOVERY_HINT, ERROR_TYPE, GEN_AI_PROVIDER_NAME,
 };
+use crate::telemetry::ABOUT_BLANK;
 
 /// Spans beyond a trace's frame allowance keep only their ids, up to this many
 /// times the allowance: enough to walk a deep chain from the failing span to
@@ -614,7 +615,7 @@ impl<'a> Tree<'a> {
 /// the failing end upwards, completed with `error.type` for the title.
 fn problem_of(frames: &[FrameRec], path: &[usize]) -> ProblemDetail {
     let mut problem = ProblemDetail {
-        type_uri: "about:blank".to_owned(),
+        type_uri: ABOUT_BLANK.to_owned(),
         title: String::new(),
         status: None,
         detail: None,
@@ -632,6 +633,12 @@ fn problem_of(frames: &[FrameRec], path: &[usize]) -> ProblemDetail {
         }
         problem.status = p.status;
         problem.detail = p.detail.as_ref().map(|d| d.as_str().to_owned());
+    }
+    // A detail without a problem type came from an arbitrary error's
+    // `Display`, which carries values: only its template may leave the span.
+    // A typed `Problem` wrote its detail for this payload and keeps it.
+    if problem.type_uri == ABOUT_BLANK {
+        problem.detail = problem.detail.as_deref().map(template_detail);
     }
     if problem.title.is_empty() {
         problem.title = path

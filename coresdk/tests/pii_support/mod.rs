@@ -364,6 +364,43 @@ pub fn plant(rule: BuiltinRule, rng: &mut Rng) -> Planted {
                 secrets: vec![format!("{user}:{pass}"), pass],
             }
         }
+        BuiltinRule::SecretPair => {
+            let key = *rng.pick(&[
+                "password",
+                "passwd",
+                "pwd",
+                "secret",
+                "api_key",
+                "apikey",
+                "apiKey",
+                "X-Api-Key",
+                "access_key",
+                "private_key",
+                "client_secret",
+                "access_token",
+                "token",
+                "DB_PASSWORD",
+                "AWS_SECRET_ACCESS_KEY",
+            ]);
+            let value = rng.string_range(ALNUM, 10, 28);
+            let text = match rng.below(6) {
+                0 => format!("{key}={value}"),
+                1 => format!("{key}: {value}"),
+                2 => format!("\"{key}\": \"{value}\""),
+                3 => format!("{key}='{value}'"),
+                4 => format!("{key} = {value}"),
+                _ => format!("?user=ann&{key}={value}&page=2"),
+            };
+            Planted {
+                text,
+                secrets: vec![value],
+            }
+        }
+        BuiltinRule::StripeKey => {
+            let prefix = *rng.pick(&["sk_live_", "sk_test_", "rk_live_", "rk_test_"]);
+            let len = rng.range(24, 99);
+            whole(format!("{prefix}{}", rng.string(ALNUM, len)))
+        }
         _ => whole(String::new()),
     }
 }

@@ -12,14 +12,16 @@
 //! unit tests check that against the detectors on planted values, random
 //! mutations of them and random trigger soup.
 //!
-//! Values of at most 64 bytes go to [`short_gate`], which checks the same
+//! Values of at most 64 bytes go to [`short_gate`](super::short_gate), which checks the same
 //! conditions (or weaker ones) at every position at once with bit masks;
 //! longer ones are walked here, where clean prose skips 8 bytes a step.
 //!
 //! The literal-led secrets (`sk-`, `AKIA`, …) are not gated here: their
 //! literal search is already the prefilter. Custom rules are never gated.
 
+use super::phone;
 use super::scan::{at, is_hex, is_word};
+#[cfg(test)]
 use super::short_gate;
 
 const LO: u64 = 0x0101_0101_0101_0101;
@@ -69,7 +71,9 @@ fn word_end(b: &[u8], mut i: usize) -> usize {
 }
 
 /// Whether some rule of the byte scan might match in `b`; `false` proves
-/// none does.
+/// none does. (The scan dispatches on length itself, sharing the short
+/// gate's masks with the pair scan.)
+#[cfg(test)]
 pub(super) fn may_match(b: &[u8]) -> bool {
     if b.len() <= short_gate::MAX_LEN {
         short_gate::may_match(b)
@@ -79,7 +83,7 @@ pub(super) fn may_match(b: &[u8]) -> bool {
 }
 
 /// [`may_match`] by walking the text: each digit run, `-`, `.`, `:` and `@`
-/// in turn (the reference for [`short_gate`], which tests all positions at
+/// in turn (the reference for [`short_gate`](super::short_gate), which tests all positions at
 /// once).
 pub(super) fn walk(b: &[u8]) -> bool {
     let n = b.len();
@@ -191,9 +195,18 @@ fn digit_run(b: &[u8], p: usize) -> Option<usize> {
     if before == b'+' || r >= 13 {
         return None;
     }
+    // A national number's area code in parentheses (`phone::national_at`).
+    if before == b'(' {
+        return None;
+    }
     let after = at(b, p + r);
     let q = p + r + 1;
     if matches!(after, b' ' | b'-' | b'.') && at(b, q).is_ascii_digit() {
+        // National numbers (`phone::national_at`): at least 9 digits in
+        // groups joined as `phone::joins` says.
+        if phone::joins(b, p + r, r, true) && national_chain(b, p) {
+            return None;
+        }
         let r2 = run_len(b, q);
         // NANP `… ddd-dddd` (`nanp_at`: a 3-digit exchange, one of ` -.`, a
         // 4-digit line) and SSN `ddd-dd-dddd` (`ssn_at`: 2 digits, ` ` or
@@ -219,7 +232,26 @@ fn digit_run(b: &[u8], p: usize) -> Option<usize> {
             }
         }
     }
+    // National phone numbers (`phone::national_at`): an area code in
+    // parentheses, or at least 9 digits in groups joined by `phone::joins`.
     Some(p + r)
+}
+
+/// Whether the digit groups from `p`, joined as `phone::joins` says, hold
+/// at least `phone::MIN_DIGITS` digits with at least one join.
+fn national_chain(b: &[u8], mut i: usize) -> bool {
+    let mut digits = 0;
+    let mut joined = false;
+    loop {
+        let r = run_len(b, i);
+        digits += r;
+        i += r;
+        if !phone::joins(b, i, r, !joined) {
+            return joined && digits >= phone::MIN_DIGITS;
+        }
+        joined = true;
+        i += 1;
+    }
 }
 
 #[cfg(test)]

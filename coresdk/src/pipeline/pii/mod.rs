@@ -13,7 +13,7 @@
 //! | name (`pii.disabled_rules`) | token | matches |
 //! |---|---|---|
 //! | `email` | `<EMAIL>` | `local@domain.tld`, ASCII, alphabetic TLD |
-//! | `phone` | `<PHONE>` | NANP with separators (`(415) 555-0132`, `415.555.0132`, `1-800-…`), `+CC …` with 8–15 digits |
+//! | `phone` | `<PHONE>` | NANP with separators (`(415) 555-0132`, `415.555.0132`, `1-800-…`), `+CC …` with 8–15 digits, and national numbers of GB, DE, FR, IT, ES, NL, JP, AU, BR, IN, MX, CN (9–13 digits in single-separated groups, or with an area code in parentheses) valid in one of those regions per libphonenumber's metadata |
 //! | `ssn` | `<SSN>` | `ddd-dd-dddd` / `ddd dd dddd`, SSA area/group/serial rules |
 //! | `credit_card` | `<CREDIT_CARD>` | 13–19 digits, contiguous or 4-4-4-4 / 4-6-5 / 4-6-4 groups, Luhn-valid |
 //! | `iban` | `<IBAN>` | country length from the IBAN registry, mod-97, contiguous or grouped by four |
@@ -28,6 +28,8 @@
 //! | `bearer_token` | `<BEARER_TOKEN>` | the credential after `Bearer ` |
 //! | `private_key` | `<PRIVATE_KEY>` | PEM `… PRIVATE KEY` blocks (to the end of the text if cut off) |
 //! | `url_credentials` | `<URL_CREDENTIALS>` | `user:pass` in `scheme://user:pass@host` |
+//! | `secret_pair` | `<SECRET>` | the value of `key=value`, `key: value`, `key := value`, `"key": "value"` whose key's last words name a secret (`password`, `passwd`, `pwd`, `passphrase`, `secret`, `token`, `api_key`/`apiKey`/`X-Api-Key`, `access_key`, `private_key`, `secret_key`, `authorization`, `credentials`, …; not `max_tokens`); quoted values to the closing quote, bare ones to whitespace or `,;&)]}` |
+//! | `stripe_key` | `<STRIPE_KEY>` | `sk_live_`/`sk_test_`/`rk_live_`/`rk_test_` + ≥ 16 alphanumerics |
 //!
 //! Matches never start or end inside an ASCII word (non-ASCII characters
 //! count as boundaries), and a number does not match in the middle of a longer
@@ -44,6 +46,8 @@ mod keys;
 mod masker;
 mod network;
 mod numbers;
+mod pairs;
+mod phone;
 mod replace;
 mod rules;
 mod scan;

@@ -110,6 +110,13 @@ pub(super) fn at_digit_run(b: &[u8], p: usize, on: &Builtins) -> (Option<Match>,
     {
         return hit(p, end, BuiltinRule::CreditCard);
     }
+    // Last, as the costliest: national numbers of other regions.
+    if on.is_on(BuiltinRule::Phone)
+        && (before == b'(' || joiner)
+        && let Some((start, end)) = super::phone::national_at(b, p, |e| right_ok(b, e))
+    {
+        return hit(start, end, BuiltinRule::Phone);
+    }
     (None, word_end(b, chain_end(b, p)))
 }
 

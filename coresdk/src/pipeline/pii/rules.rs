@@ -51,11 +51,17 @@ pub enum BuiltinRule {
     PrivateKey,
     /// `user:password` in URLs (`scheme://<URL_CREDENTIALS>@host`).
     UrlCredentials,
+    /// The value of a `key=value`, `key: value` or JSON pair whose key names
+    /// a secret (`password`, `api_key`, `client_secret`, …) (`<SECRET>`).
+    SecretPair,
+    /// Stripe secret and restricted keys, `sk_live_…`/`sk_test_…`/`rk_…`
+    /// (`<STRIPE_KEY>`).
+    StripeKey,
 }
 
 impl BuiltinRule {
     /// Every built-in rule.
-    pub const ALL: [BuiltinRule; 18] = [
+    pub const ALL: [BuiltinRule; 20] = [
         Self::Email,
         Self::Phone,
         Self::Ssn,
@@ -74,6 +80,8 @@ impl BuiltinRule {
         Self::BearerToken,
         Self::PrivateKey,
         Self::UrlCredentials,
+        Self::SecretPair,
+        Self::StripeKey,
     ];
 
     /// The name used in `pii.disabled_rules`.
@@ -97,6 +105,8 @@ impl BuiltinRule {
             Self::BearerToken => "bearer_token",
             Self::PrivateKey => "private_key",
             Self::UrlCredentials => "url_credentials",
+            Self::SecretPair => "secret_pair",
+            Self::StripeKey => "stripe_key",
         }
     }
 
@@ -121,6 +131,8 @@ impl BuiltinRule {
             Self::BearerToken => "BEARER_TOKEN",
             Self::PrivateKey => "PRIVATE_KEY",
             Self::UrlCredentials => "URL_CREDENTIALS",
+            Self::SecretPair => "SECRET",
+            Self::StripeKey => "STRIPE_KEY",
         }
     }
 

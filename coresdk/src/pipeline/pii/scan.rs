@@ -23,9 +23,11 @@
 use super::gate;
 use super::network;
 use super::numbers;
+use super::pairs;
 use super::replace::Match;
 use super::rules::{BuiltinRule, Builtins};
 use super::secrets::Literals;
+use super::short_gate;
 
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
@@ -96,7 +98,25 @@ pub(crate) fn find_builtins(
     if let Some(literals) = literals {
         literals.scan(b, on, out);
     }
-    if on.any_on(&BYTE_RULES) && gate::may_match(b) {
+    let pairs_on = on.is_on(BuiltinRule::SecretPair);
+    let bytes_on = on.any_on(&BYTE_RULES);
+    if b.len() <= short_gate::MAX_LEN {
+        // One set of class masks serves the gate and the pair separators.
+        if pairs_on || bytes_on {
+            let masks = short_gate::masks(b);
+            if pairs_on {
+                pairs::scan_separators(b, short_gate::separators(&masks), out);
+            }
+            if bytes_on && short_gate::may_match_masks(b, &masks) {
+                byte_scan(b, on, out);
+            }
+        }
+        return;
+    }
+    if pairs_on {
+        pairs::scan(b, out);
+    }
+    if bytes_on && gate::walk(b) {
         byte_scan(b, on, out);
     }
 }

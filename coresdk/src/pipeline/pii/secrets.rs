@@ -1,7 +1,7 @@
 //! Detectors for secrets that start with a fixed literal: API keys and
 //! tokens, JWTs, `Bearer` credentials and PEM private key blocks. One
 //! multi-literal searcher finds the literals; a matcher per family checks the
-//! rest of the shape.
+//! rest of the shape. Pairs whose key names a secret are [`super::pairs`]'.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind, packed};
 
@@ -21,9 +21,10 @@ enum Family {
     Google,
     Bearer,
     Pem,
+    Stripe,
 }
 
-const LITERALS: [(&str, Family); 15] = [
+const LITERALS: [(&str, Family); 17] = [
     ("sk-", Family::Sk),
     ("AKIA", Family::Aws),
     ("ASIA", Family::Aws),
@@ -39,6 +40,9 @@ const LITERALS: [(&str, Family); 15] = [
     ("Bearer ", Family::Bearer),
     ("bearer ", Family::Bearer),
     ("-----BEGIN ", Family::Pem),
+    // `sk_live_`, `rk_test_`, …: the `s`/`r` before is checked.
+    ("k_live_", Family::Stripe),
+    ("k_test_", Family::Stripe),
 ];
 
 impl Family {
@@ -52,6 +56,7 @@ impl Family {
             Self::Google => &[BuiltinRule::GoogleApiKey],
             Self::Bearer => &[BuiltinRule::BearerToken],
             Self::Pem => &[BuiltinRule::PrivateKey],
+            Self::Stripe => &[BuiltinRule::StripeKey],
         }
     }
 }
@@ -173,12 +178,22 @@ fn match_family(
     family: Family,
     on: &Builtins,
 ) -> Option<Match> {
+    let found =
+        |s: usize, e: usize, rule: BuiltinRule| on.is_on(rule).then(|| Match::builtin(s, e, rule));
+    // `k_live_` follows the `s` (secret) or `r` (restricted) of its key.
+    if family == Family::Stripe {
+        let s = start.checked_sub(1)?;
+        if !matches!(b[s], b's' | b'r') || (s > 0 && is_word(b[s - 1])) {
+            return None;
+        }
+        let end = run(b, lit_end, |c| c.is_ascii_alphanumeric());
+        (end - lit_end >= 16 && !is_word(at(b, end))).then_some(())?;
+        return found(s, end, BuiltinRule::StripeKey);
+    }
     let prev = if start > 0 { b[start - 1] } else { 0 };
     if is_word(prev) {
         return None;
     }
-    let found =
-        |s: usize, e: usize, rule: BuiltinRule| on.is_on(rule).then(|| Match::builtin(s, e, rule));
     match family {
         Family::Sk => {
             let end = run(b, lit_end, is_b64url);
@@ -240,6 +255,7 @@ fn match_family(
         Family::Pem => {
             pem(b, start, lit_end).and_then(|e| found(start, e, BuiltinRule::PrivateKey))
         }
+        Family::Stripe => None,
     }
 }
 
@@ -362,6 +378,23 @@ mod tests {
                 "{unit:?} is slow"
             );
         }
+    }
+
+    #[test]
+    fn stripe_keys() {
+        let stripe = "charge with sk_live_51H8zQ2eZvKYlo2CabcDEF now";
+        assert_eq!(
+            scan(stripe),
+            [(
+                "sk_live_51H8zQ2eZvKYlo2CabcDEF".to_owned(),
+                BuiltinRule::StripeKey
+            )]
+        );
+        assert_eq!(
+            scan("rk_test_4eC39HqLyjWDarjtT1zdp7dc")[0].1,
+            BuiltinRule::StripeKey
+        );
+        assert!(scan("ask_live_ sk_test_short pk_live_4eC39HqLyjWDarjtT1zdp7dc").is_empty());
     }
 
     #[test]

@@ -34,8 +34,14 @@ const COLON: usize = 3;
 const DASH: usize = 4;
 const DOT: usize = 5;
 const SPACE: usize = 6;
-/// `@` or `+`, both rare in clean values; told apart from the bytes.
+/// `@`, `+` or `(`, all rare in clean values; told apart from the bytes.
 const RARE: usize = 7;
+/// `=`: not used by the gate; with `:` the separators of secret pairs
+/// ([`super::pairs`]), found in the same pass.
+const EQUALS: usize = 8;
+
+/// The class masks of a short value.
+pub(super) type Masks = [u64; 9];
 
 /// Lanes of `v` holding `lo..lo + len` (set to all ones).
 #[inline]
@@ -48,10 +54,10 @@ fn in_range(v: u8x16, lo: u8, len: u8) -> u8x16 {
 /// `b` is in `class` (zero past the end). 16 bytes at a time: a comparison
 /// per class and a movemask.
 #[inline]
-fn masks(b: &[u8]) -> [u64; 8] {
+pub(super) fn masks(b: &[u8]) -> Masks {
     let mut bytes = [0u8; MAX_LEN];
     bytes[..b.len()].copy_from_slice(b);
-    let mut masks = [0u64; 8];
+    let mut masks = [0u64; 9];
     for (k, chunk) in bytes.chunks_exact(16).enumerate() {
         let mut lanes = [0u8; 16];
         lanes.copy_from_slice(chunk);
@@ -59,7 +65,7 @@ fn masks(b: &[u8]) -> [u64; 8] {
         let eq = |c: u8| v.simd_eq(u8x16::splat(c));
         let digit = in_range(v, b'0', 10);
         let upper = in_range(v, b'A', 26);
-        let mut classes = [u8x16::splat(0); 8];
+        let mut classes = [u8x16::splat(0); 9];
         classes[DIGIT] = digit;
         classes[WORD] = digit | upper | in_range(v, b'a', 26) | eq(b'_');
         classes[UPPER] = upper;
@@ -67,7 +73,8 @@ fn masks(b: &[u8]) -> [u64; 8] {
         classes[DASH] = eq(b'-');
         classes[DOT] = eq(b'.');
         classes[SPACE] = eq(b' ');
-        classes[RARE] = eq(b'@') | eq(b'+');
+        classes[RARE] = eq(b'@') | eq(b'+') | eq(b'(');
+        classes[EQUALS] = eq(b'=');
         for (mask, class) in masks.iter_mut().zip(classes) {
             *mask |= u64::from(class.to_bitmask()) << (16 * k);
         }
@@ -79,13 +86,24 @@ fn masks(b: &[u8]) -> [u64; 8] {
 /// [`MAX_LEN`] bytes); `false` proves none does. The conditions are
 /// [`super::gate::may_match`]'s, each cited there with the detector that
 /// implies it.
+#[cfg(test)]
 pub(super) fn may_match(b: &[u8]) -> bool {
+    may_match_masks(b, &masks(b))
+}
+
+/// `:` and `=` bits of a short value's masks.
+pub(super) fn separators(m: &Masks) -> u64 {
+    m[COLON] | m[EQUALS]
+}
+
+/// [`may_match`] on masks already computed.
+pub(super) fn may_match_masks(b: &[u8], m: &Masks) -> bool {
     debug_assert!(b.len() <= MAX_LEN);
-    let m = masks(b);
     let (d, w, u) = (m[DIGIT], m[WORD], m[UPPER]);
     let (colon, dash, dot, space, rare) = (m[COLON], m[DASH], m[DOT], m[SPACE], m[RARE]);
 
-    // `@` (e-mail, URL credentials), or `+` before a digit (`+CC …`).
+    // `@` (e-mail, URL credentials), `+` before a digit (`+CC …`), or `(`
+    // before a digit (a national number's area code, `phone::national_at`).
     if rare & (d >> 1) != 0 || (rare != 0 && memchr::memchr(b'@', b).is_some()) {
         return true;
     }
@@ -150,7 +168,34 @@ pub(super) fn may_match(b: &[u8]) -> bool {
     let hop = |x: u64| one & ((x >> 2) | ((d >> 2) & ((x >> 3) | ((d >> 3) & (x >> 4)))));
     let one_to_three_before =
         (d << 1) & (!(w << 2) | ((d << 2) & (!(w << 3) | ((d << 3) & !(w << 4)))));
-    hop(hop(one)) & one_to_three_before != 0
+    if hop(hop(one)) & one_to_three_before != 0 {
+        return true;
+    }
+    // National numbers (`phone::national_at`): 9 or more digits in groups
+    // joined by `phone::joins` (a ` `, `-` or `.` between a digit and two
+    // more, but not a `-` after a first group of exactly four digits), the
+    // first group not glued to a word. Here: a run of 9 or more
+    // digit-or-join bytes holding a join whose left digit is not glued to
+    // a word (digits glued to a letter, up to 8 of them, are marked).
+    let sep = space | dash | dot;
+    let mut glued = d & ((w & !d) << 1);
+    glued |= (glued << 1) & d;
+    glued |= (glued << 2) & d & (d << 1);
+    glued |= (glued << 4) & d & (d << 1) & (d << 2) & (d << 3);
+    let exactly_four_before = (d << 1) & (d << 2) & (d << 3) & (d << 4) & !(d << 5);
+    let first_group = !((sep & (d << 1)) << 5);
+    let date_dash = dash & exactly_four_before & first_group;
+    let join = sep & (d << 1) & !(glued << 1) & (d >> 1) & (d >> 2) & !date_dash;
+    let c = d | join;
+    let c2 = c & (c >> 1);
+    let c4 = c2 & (c2 >> 2);
+    let c8 = c4 & (c4 >> 4);
+    let run9 = c8 & (c >> 8);
+    let j2 = join | (join >> 1);
+    let j4 = j2 | (j2 >> 2);
+    let j8 = j4 | (j4 >> 4);
+    let join_within9 = j8 | (join >> 8);
+    run9 & join_within9 != 0
 }
 
 #[cfg(test)]
@@ -158,8 +203,8 @@ mod tests {
     use super::*;
 
     /// What [`masks`] must compute, byte by byte.
-    fn expected(text: &[u8]) -> [u64; 8] {
-        let classes: [fn(u8) -> bool; 8] = [
+    fn expected(text: &[u8]) -> Masks {
+        let classes: [fn(u8) -> bool; 9] = [
             |c| c.is_ascii_digit(),
             |c| c.is_ascii_alphanumeric() || c == b'_',
             |c| c.is_ascii_uppercase(),
@@ -167,7 +212,8 @@ mod tests {
             |c| c == b'-',
             |c| c == b'.',
             |c| c == b' ',
-            |c| c == b'@' || c == b'+',
+            |c| c == b'@' || c == b'+' || c == b'(',
+            |c| c == b'=',
         ];
         classes.map(|f| {
             text.iter()

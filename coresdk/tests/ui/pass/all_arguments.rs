@@ -1,9 +1,7 @@
-use std::borrow::Cow;
-
 use coresdk::{RecoveryHint, trace};
 
 fn hint() -> RecoveryHint {
-    RecoveryHint::Custom(Cow::Borrowed("computed"))
+    RecoveryHint::Custom("computed")
 }
 
 #[trace(
