@@ -147,6 +147,9 @@ fn main() -> ExitCode {
                     for value in cfg.resolved_values() {
                         println!("{value}");
                     }
+                    for notice in cfg.notices() {
+                        println!("# note: {notice}");
+                    }
                     ExitCode::SUCCESS
                 }
                 Err(err) => {

@@ -236,6 +236,10 @@ pub const SESSION_ID: &str = "session.id";
 pub const APP_FEATURE: &str = "app.feature";
 /// Version of the prompt template the call used.
 pub const APP_PROMPT_VERSION: &str = "app.prompt.version";
+/// Name of the prompt template the call used.
+pub const APP_PROMPT_NAME: &str = "app.prompt.name";
+/// The conversation (thread) a call belongs to (OTel GenAI conventions).
+pub const GEN_AI_CONVERSATION_ID: &str = "gen_ai.conversation.id";
 
 // --- Metrics (lead) -------------------------------------------------------------
 
@@ -280,11 +284,12 @@ pub const PII_REDACT_KEY_GLOBS: &[&str] = &[
 ];
 /// Keys whose values are replaced by a keyed HMAC-SHA256 (`<HASH:…>`) by
 /// default, so traces still group by user without exposing the id.
+/// `session.id` and `gen_ai.conversation.id` are not here: they are opaque
+/// ids backends group by, and a hash would only hide what they already hide.
 pub const PII_HASH_KEY_GLOBS: &[&str] = &[
     "user.id",
     "enduser.id",
     "tenant.id",
-    "session.id",
     "gen_ai.request.user",
     "gen_ai.openai.request.user",
 ];

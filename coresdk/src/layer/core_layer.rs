@@ -170,6 +170,13 @@ where
         let parent = parent.or_else(Self::otel_parent);
         let mut record = self.new_record(attrs.metadata(), parent);
         if record.sampled {
+            // The request's app context (user, session, feature, prompt,
+            // conversation) lands on every span started in its scope.
+            crate::context::with_attributes(|app| {
+                for kv in app {
+                    record.push_attribute(kv.clone());
+                }
+            });
             attrs.record(&mut SpanFields(&mut record));
         }
         span.extensions_mut().insert(record);
