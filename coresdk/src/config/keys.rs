@@ -535,25 +535,12 @@ fn headers(raw: &Raw<'_>) -> Result<Vec<(String, String)>, ConfigError> {
         .collect())
 }
 
+/// `%XX` escapes decoded; invalid escapes are kept as written, invalid
+/// UTF-8 replaced (the OTel spec leaves both to the implementation).
 fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok());
-            if let Some(b) = hex {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 fn pii_action(raw: &Raw<'_>, s: &str, what: &str) -> Result<PiiAction, ConfigError> {

@@ -19,6 +19,7 @@ mod otlp_http;
 mod otlp_size;
 pub mod pii;
 pub(crate) mod record;
+mod retry;
 pub mod sampling;
 pub(crate) mod stage;
 pub mod stats;
