@@ -51,6 +51,9 @@ pub enum SetupError {
     /// The exporter could not be built.
     #[error(transparent)]
     Export(#[from] ExportError),
+    /// `genai.pricing_file` could not be read or is invalid.
+    #[error(transparent)]
+    Pricing(#[from] crate::genai::PricingFileError),
     /// `instrument()` was already called in this process.
     #[error("coresdk::instrument() was already called in this process")]
     AlreadyInstalled,
@@ -343,7 +346,9 @@ where
 /// subscriber's only one.
 fn start(config: Config, exclusive: bool) -> Result<(CoreLayer, Guard), SetupError> {
     let parts = ProviderParts::from(&config);
-    crate::genai::set_settings(crate::genai::GenAiSettings::from_config(config.genai()));
+    crate::genai::set_settings(crate::genai::GenAiSettings::try_from_config(
+        config.genai(),
+    )?);
     crate::propagation::set_config(config.propagation());
     for notice in config.notices() {
         notice.report_once();

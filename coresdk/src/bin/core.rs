@@ -140,6 +140,10 @@ fn main() -> ExitCode {
             };
             match builder.build() {
                 Ok(cfg) => {
+                    if let Err(err) = coresdk::genai::pricing_from_config(cfg.genai()) {
+                        eprintln!("core config validate: {err}");
+                        return ExitCode::from(EXIT_INVALID);
+                    }
                     match cfg.file() {
                         Some(f) => println!("# configuration file: {}", f.display()),
                         None => println!("# no configuration file"),
