@@ -331,6 +331,16 @@ pub const CORESDK_SCORE_ERROR: &str = "coresdk.score.error";
 pub const QUALITY_SCORED_EVENT: &str = "quality_scored";
 /// Event: a score could not be produced (the judge's reply did not parse, ...).
 pub const QUALITY_SCORE_FAILED_EVENT: &str = "quality_score_failed";
+/// Event of the OTel GenAI conventions: the result of one evaluation (a score).
+pub const GEN_AI_EVALUATION_RESULT_EVENT: &str = "gen_ai.evaluation.result";
+/// The evaluation's name (the score name).
+pub const GEN_AI_EVALUATION_NAME: &str = "gen_ai.evaluation.name";
+/// The evaluation's numeric score.
+pub const GEN_AI_EVALUATION_SCORE_VALUE: &str = "gen_ai.evaluation.score.value";
+/// A human-readable label for the score (`relevant`, `pass`, ...).
+pub const GEN_AI_EVALUATION_SCORE_LABEL: &str = "gen_ai.evaluation.score.label";
+/// Why the evaluator gave the score (recorded only with content capture on).
+pub const GEN_AI_EVALUATION_EXPLANATION: &str = "gen_ai.evaluation.explanation";
 
 /// Identifier of the data source a retrieval queried (index, collection, store).
 pub const GEN_AI_DATA_SOURCE_ID: &str = "gen_ai.data_source.id";
