@@ -8,7 +8,7 @@
 //! also installs them as OpenTelemetry's global propagator. Application
 //! context keys listed in `propagation.baggage_keys` (`CORESDK_BAGGAGE_KEYS`)
 //! travel as baggage: [`inject`] writes them from the current
-//! [`context::scope`](crate::context::scope) and [`app_context`] reads them
+//! [`context::scope`] and [`app_context`] reads them
 //! back on the other side.
 //!
 //! ```
@@ -162,7 +162,7 @@ pub fn set_parent(span: &tracing::Span, carrier: &dyn Extractor) -> bool {
 
 /// The application context sent by the caller: the baggage entries of
 /// `carrier` whose key is listed in `propagation.baggage_keys`. Run the
-/// request's work in [`context::scope`](crate::context::scope) with it, and
+/// request's work in [`context::scope`] with it, and
 /// its spans carry the caller's ids.
 pub fn app_context(carrier: &dyn Extractor) -> AppContext {
     app_context_of(&extract(carrier))

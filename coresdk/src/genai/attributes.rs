@@ -89,7 +89,7 @@ pub const TELEMETRY_DISTRO_NAME: &str = "telemetry.distro.name";
 /// `telemetry.distro.version`: the CoreSDK version.
 pub const TELEMETRY_DISTRO_VERSION: &str = "telemetry.distro.version";
 
-// --- GenAI client spans (issue 6: `coresdk::genai`, provider instrumentations) --
+// --- GenAI client spans (`coresdk::genai`, provider instrumentations) ----------
 //
 // Indexed message keys are built at run time from a prefix, an index and a
 // suffix (`gen_ai.prompt` + `3` + `content`): the prefixes and suffixes live here.
@@ -241,7 +241,7 @@ pub const APP_PROMPT_NAME: &str = "app.prompt.name";
 /// The conversation (thread) a call belongs to (OTel GenAI conventions).
 pub const GEN_AI_CONVERSATION_ID: &str = "gen_ai.conversation.id";
 
-// --- Metrics (lead) -------------------------------------------------------------
+// --- Metrics --------------------------------------------------------------------
 
 /// Histogram: duration of a GenAI client operation, in seconds.
 pub const METRIC_GEN_AI_CLIENT_OPERATION_DURATION: &str = "gen_ai.client.operation.duration";
@@ -263,7 +263,7 @@ pub const METRIC_CORESDK_SPANS_EXPORT_FAILED: &str = "coresdk.spans.export_faile
 /// Counter: spans of traces the tail sampler did not keep.
 pub const METRIC_CORESDK_SPANS_SAMPLED_OUT: &str = "coresdk.spans.sampled_out";
 
-// --- PII masking key rules (issue 4) -------------------------------------------
+// --- PII masking key rules -----------------------------------------------------
 //
 // Globs over attribute keys (`*` = any run, `?` = one character, ASCII case
 // ignored). The masking stage handles matching attributes whole, whatever their
@@ -304,7 +304,7 @@ pub const PII_KEY_RULE_EXEMPT_GLOBS: &[&str] = &[
     "*token_count*",
 ];
 
-// --- Quality scores, retrieval and tool spans (issue 8) ------------------------
+// --- Quality scores, retrieval and tool spans ----------------------------------
 //
 // `coresdk::quality`: a score named `quality` (the default) is written as
 // `llm.quality_score`; any other name `n` as `llm.quality.<n>`, built at run
@@ -362,7 +362,7 @@ pub const GEN_AI_TOOL_CALL_ARGUMENTS: &str = "gen_ai.tool.call.arguments";
 /// The tool's result, as JSON text (captured content only).
 pub const GEN_AI_TOOL_CALL_RESULT: &str = "gen_ai.tool.call.result";
 
-// --- AWS Bedrock (issue 7: `coresdk-instrument-bedrock`) -----------------------
+// --- AWS Bedrock (`coresdk-instrument-bedrock`) --------------------------------
 
 /// The AWS request id of the call (`x-amzn-RequestId`).
 pub const AWS_REQUEST_ID: &str = "aws.request_id";

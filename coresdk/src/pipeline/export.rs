@@ -18,14 +18,14 @@
 //! 100 ms of jitter: during an outage spans wait (bounded by the queue size,
 //! which covers what is buffered, awaiting a retry and in flight), and the
 //! first retry after the backend is back comes within that second. The
-//! OTLP rules decide what is retried (see [`retry`](super::retry)): a
+//! OTLP rules decide what is retried (see `pipeline/retry.rs`): a
 //! permanent error (HTTP 400, gRPC `InvalidArgument`, ...) is not, and a
 //! server's `Retry-After` is waited for. A batch still failing 30 s after its
 //! first failure is given up and counted as failed. Failures are reported on
 //! stderr, the first at once and then at most once a minute.
 //!
 //! A flush or shutdown drains within one deadline, shared with the metrics
-//! exporter (see [`Deadline`]); what is still held when it passes is counted.
+//! exporter (see `Deadline`); what is still held when it passes is counted.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};

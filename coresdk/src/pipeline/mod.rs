@@ -6,7 +6,7 @@
 //!                                  ─► user processors ─► export
 //! ```
 //!
-//! Each step is a [`Stage`](stage::Stage) in one ordered list owned by the
+//! Each step is a `Stage` in one ordered list owned by the
 //! worker thread, so masking runs before anything else sees a span.
 
 pub(crate) mod deadline;
