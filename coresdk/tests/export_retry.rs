@@ -1,6 +1,7 @@
-//! The export stage's retry rules against a real OTLP/HTTP peer on loopback:
-//! a permanent error (400) is not retried, a throttling answer (503 with
-//! `Retry-After`) is retried no sooner than asked.
+//! The export stage's retry rules against real OTLP peers on loopback: a
+//! permanent error (HTTP 400, gRPC `InvalidArgument`) is not retried, a
+//! throttling answer (503 with `Retry-After`) is retried no sooner than asked,
+//! a transient one (502, gRPC `Unavailable`) is retried.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -149,4 +150,97 @@ async fn a_502_is_retried_with_backoff() {
     assert_eq!(arrivals.len(), 2, "a transient error was not retried");
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(guard.stats().exported, 1);
+}
+
+/// An OTLP/gRPC collector that answers every export with `code`.
+#[derive(Clone)]
+struct GrpcCollector {
+    code: tonic::Code,
+    arrivals: Arc<Mutex<Vec<Instant>>>,
+}
+
+#[tonic::async_trait]
+impl opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::TraceService
+    for GrpcCollector
+{
+    async fn export(
+        &self,
+        _request: tonic::Request<
+            opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest,
+        >,
+    ) -> Result<
+        tonic::Response<
+            opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse,
+        >,
+        tonic::Status,
+    > {
+        self.arrivals
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Instant::now());
+        Err(tonic::Status::new(self.code, "scripted"))
+    }
+}
+
+/// Starts a gRPC collector answering `code`; returns its endpoint and arrivals.
+async fn grpc_collector(code: tonic::Code) -> (String, Arc<Mutex<Vec<Instant>>>) {
+    use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::TraceServiceServer;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let arrivals = Arc::new(Mutex::new(Vec::new()));
+    let service = GrpcCollector {
+        code,
+        arrivals: Arc::clone(&arrivals),
+    };
+    let incoming = futures_util::stream::unfold(listener, |listener| async move {
+        let accepted = listener.accept().await.map(|(s, _)| s);
+        Some((accepted, listener))
+    });
+    tokio::spawn(async move {
+        tonic::transport::Server::builder()
+            .add_service(TraceServiceServer::new(service))
+            .serve_with_incoming(incoming)
+            .await
+    });
+    (format!("http://{addr}"), arrivals)
+}
+
+fn send_one_span_grpc(endpoint: String) -> coresdk::Guard {
+    let config = coresdk::Config::builder()
+        .without_env()
+        .without_config_file()
+        .with_exporter(ExporterKind::Otlp)
+        .with_otlp_protocol(OtlpProtocol::Grpc)
+        .with_otlp_endpoint(endpoint)
+        .with_batch_delay(Duration::from_millis(20))
+        .build()
+        .expect("config");
+    let (layer, guard) = coresdk::layer(config).expect("layer");
+    let subscriber = tracing_subscriber::registry().with(layer);
+    tracing::subscriber::with_default(subscriber, || {
+        tracing::info_span!("exported").in_scope(|| {});
+    });
+    guard
+}
+
+fn count(arrivals: &Mutex<Vec<Instant>>) -> usize {
+    arrivals
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpc_invalid_argument_is_not_retried_and_unavailable_is() {
+    let (rejecting, rejected) = grpc_collector(tonic::Code::InvalidArgument).await;
+    let (busy, unavailable) = grpc_collector(tonic::Code::Unavailable).await;
+    let rejecting = send_one_span_grpc(rejecting);
+    let busy = send_one_span_grpc(busy);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(count(&rejected), 1, "InvalidArgument was retried");
+    assert_eq!(rejecting.stats().export_failed, 1);
+    assert!(count(&unavailable) >= 3, "Unavailable was not retried");
+    assert_eq!(busy.stats().export_failed, 0);
 }
