@@ -171,13 +171,33 @@ fn parse_reply(reply: &str) -> Parsed {
     }
 }
 
+/// The `explanation` a judge may give beside its score (`{"score": 0.4,
+/// "explanation": "..."}`); recorded on the evaluation event when content
+/// capture is on.
+fn explanation_of(reply: &str) -> Option<String> {
+    let mut text = reply.trim();
+    if let Some(inner) = text.strip_prefix("```") {
+        let inner = inner.strip_prefix("json").unwrap_or(inner);
+        text = inner.strip_suffix("```").unwrap_or(inner).trim();
+    }
+    match serde_json::from_str::<serde_json::Value>(text).ok()? {
+        serde_json::Value::Object(mut map) => match map.remove("explanation")? {
+            serde_json::Value::String(s) if !s.trim().is_empty() => Some(s),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Asks a model to rate an answer from 0 to 1 and records the score.
 ///
 /// The score goes on the current span (or the span given to
 /// [`score_span`](Self::score_span)) under the key rule of
 /// [`coresdk::quality`]: `llm.quality_score` for the default name `quality`,
 /// `llm.quality.<name>` otherwise, with `coresdk.score.source = llm_judge` on
-/// its `quality_scored` event. A reply that is not a score in `0..=1` is never
+/// its `quality_scored` event, plus the conventions' `gen_ai.evaluation.result`
+/// event (with the judge's `explanation`, if its reply has one and content
+/// capture is on). A reply that is not a score in `0..=1` is never
 /// turned into one: it is recorded as `coresdk.score.error` plus a
 /// `quality_score_failed` event, and returned as a [`JudgeError`].
 ///
@@ -254,20 +274,25 @@ impl<C: Config> LlmJudge<C> {
         sample: &JudgeSample<'_>,
     ) -> Result<f64, JudgeError> {
         quality::score_key(&self.score_name).map_err(JudgeError::InvalidScoreName)?;
-        let result = self.rate(sample).await;
-        match &result {
-            Ok(value) => {
+        match self.rate(sample).await {
+            Ok((value, explanation)) => {
+                let mut evaluation =
+                    quality::Evaluation::new(&self.score_name, value).with_source(JUDGE_SOURCE);
+                if let Some(explanation) = explanation {
+                    evaluation = evaluation.with_explanation(explanation);
+                }
                 // The name and value were validated: this cannot fail.
-                let _ = quality::score_span_from(span, &self.score_name, *value, JUDGE_SOURCE);
+                let _ = quality::record_evaluation(span, &evaluation);
+                Ok(value)
             }
             Err(error) => {
                 quality::record_failure(span, &self.score_name, error.reason(), JUDGE_SOURCE);
+                Err(error)
             }
         }
-        result
     }
 
-    async fn rate(&self, sample: &JudgeSample<'_>) -> Result<f64, JudgeError> {
+    async fn rate(&self, sample: &JudgeSample<'_>) -> Result<(f64, Option<String>), JudgeError> {
         let system = format!("{}\n{OUTPUT_RULE}", self.criteria);
         let request = CreateChatCompletionRequestArgs::default()
             .model(self.model.clone())
@@ -295,7 +320,7 @@ impl<C: Config> LlmJudge<C> {
                 model: self.model.clone(),
             })?;
         match parse_reply(reply) {
-            Parsed::Score(value) => Ok(value),
+            Parsed::Score(value) => Ok((value, explanation_of(reply))),
             Parsed::OutOfRange(value) => Err(JudgeError::OutOfRange {
                 model: self.model.clone(),
                 value,
@@ -352,6 +377,16 @@ mod tests {
         ] {
             assert_eq!(parse_reply(bad), Parsed::Unparseable, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn an_explanation_beside_the_score_is_kept() {
+        assert_eq!(
+            explanation_of(r#"{"score": 0.4, "explanation": "misses a date"}"#).as_deref(),
+            Some("misses a date")
+        );
+        assert_eq!(explanation_of(r#"{"score": 0.4}"#), None);
+        assert_eq!(explanation_of("0.4"), None);
     }
 
     #[test]

@@ -86,6 +86,13 @@ async fn a_score_is_recorded_on_the_current_span() {
             ("coresdk.score.source".to_owned(), "llm_judge".to_owned()),
         ]
     );
+    assert_eq!(
+        event(scoring, "gen_ai.evaluation.result"),
+        [
+            ("gen_ai.evaluation.name".to_owned(), "quality".to_owned()),
+            ("gen_ai.evaluation.score.value".to_owned(), "0.9".to_owned()),
+        ]
+    );
     // The judge's own call is a traced chat span under the scoring span.
     let chat = span(&spans, "chat gpt-4o-mini");
     assert_eq!(chat.parent_span_id, scoring.span_context.span_id());

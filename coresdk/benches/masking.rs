@@ -1,7 +1,7 @@
 //! PII masking throughput: clean prose (ASCII and non-ASCII), PII-dense prose,
 //! and short realistic attribute values.
 //!
-//! Targets (issue 4): ≥ 1 GB/s on both clean proses, ≥ 150 MB/s PII-dense,
+//! Targets: ≥ 1 GB/s on both clean proses, ≥ 150 MB/s PII-dense,
 //! ≤ 60 ns per 64-byte clean value.
 
 use std::hint::black_box;

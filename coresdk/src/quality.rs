@@ -12,7 +12,11 @@
 //! written as `llm.quality_score`; any other name `n` as `llm.quality.<n>`
 //! (so `faithfulness` becomes `llm.quality.faithfulness`). Every recorded score
 //! also adds a `quality_scored` event carrying `coresdk.score.name`,
-//! `coresdk.score.value` and, when known, `coresdk.score.source`.
+//! `coresdk.score.value` and, when known, `coresdk.score.source`, and the
+//! OTel GenAI conventions' `gen_ai.evaluation.result` event
+//! (`gen_ai.evaluation.name`, `gen_ai.evaluation.score.value`, and with an
+//! [`Evaluation`] a `gen_ai.evaluation.score.label` and — when content capture
+//! is on — a `gen_ai.evaluation.explanation`).
 //!
 //! Names are 1 to 64 ASCII letters, digits, `_`, `-` or `.` (not at either
 //! end); values must be finite and within `0.0..=1.0` — normalise other scales
@@ -47,7 +51,9 @@ use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, Tra
 
 use crate::genai::attributes::{
     CORESDK_SCORE_ERROR, CORESDK_SCORE_NAME, CORESDK_SCORE_SOURCE, CORESDK_SCORE_SPAN_ID,
-    CORESDK_SCORE_TRACE_ID, CORESDK_SCORE_VALUE, LLM_QUALITY_PREFIX, LLM_QUALITY_SCORE,
+    CORESDK_SCORE_TRACE_ID, CORESDK_SCORE_VALUE, GEN_AI_EVALUATION_EXPLANATION,
+    GEN_AI_EVALUATION_NAME, GEN_AI_EVALUATION_RESULT_EVENT, GEN_AI_EVALUATION_SCORE_LABEL,
+    GEN_AI_EVALUATION_SCORE_VALUE, LLM_QUALITY_PREFIX, LLM_QUALITY_SCORE,
     QUALITY_SCORE_FAILED_EVENT, QUALITY_SCORED_EVENT,
 };
 use crate::layer::SpanExt as _;
@@ -206,19 +212,112 @@ pub fn record_failure(span: &tracing::Span, name: &str, reason: &str, source: &s
     );
 }
 
+/// A score with the optional parts of the conventions'
+/// `gen_ai.evaluation.result` event: a label and the evaluator's explanation.
+///
+/// ```
+/// use coresdk::quality::{self, Evaluation};
+///
+/// let span = tracing::info_span!("answer");
+/// let eval = Evaluation::new("relevance", 0.9)
+///     .with_label("relevant")
+///     .with_explanation("cites the contract clause asked about")
+///     .with_source("llm_judge");
+/// quality::record_evaluation(&span, &eval).unwrap();
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+#[must_use]
+pub struct Evaluation {
+    name: String,
+    value: f64,
+    label: Option<String>,
+    explanation: Option<String>,
+    source: Option<String>,
+}
+
+impl Evaluation {
+    /// The score `name = value` (validated when recorded).
+    pub fn new(name: impl Into<String>, value: f64) -> Self {
+        Self {
+            name: name.into(),
+            value,
+            label: None,
+            explanation: None,
+            source: None,
+        }
+    }
+    /// A human-readable label for the score (`gen_ai.evaluation.score.label`).
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+    /// Why the evaluator gave the score (`gen_ai.evaluation.explanation`).
+    /// It is free text, so it is recorded only when content capture is on.
+    pub fn with_explanation(mut self, explanation: impl Into<String>) -> Self {
+        self.explanation = Some(explanation.into());
+        self
+    }
+    /// Who scored (`coresdk.score.source`, e.g. `llm_judge`).
+    pub fn with_source(mut self, source: impl Into<String>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+}
+
+/// Records `evaluation` on `span`: the score attribute, the `quality_scored`
+/// event and the `gen_ai.evaluation.result` event.
+pub fn record_evaluation(span: &tracing::Span, evaluation: &Evaluation) -> Result<(), ScoreError> {
+    let key = validate(&evaluation.name, evaluation.value)?;
+    if span.is_disabled() {
+        return Ok(());
+    }
+    span.set_attribute(key, evaluation.value);
+    span.add_event(
+        QUALITY_SCORED_EVENT,
+        event_attributes(
+            &evaluation.name,
+            evaluation.value,
+            evaluation.source.as_deref(),
+        ),
+    );
+    span.add_event(
+        GEN_AI_EVALUATION_RESULT_EVENT,
+        evaluation_attributes(evaluation),
+    );
+    Ok(())
+}
+
 fn record(
     span: &tracing::Span,
     name: &str,
     value: f64,
     source: Option<&str>,
 ) -> Result<(), ScoreError> {
-    let key = validate(name, value)?;
-    if span.is_disabled() {
-        return Ok(());
+    let mut evaluation = Evaluation::new(name, value);
+    evaluation.source = source.map(str::to_owned);
+    record_evaluation(span, &evaluation)
+}
+
+/// The attributes of the conventions' `gen_ai.evaluation.result` event.
+fn evaluation_attributes(evaluation: &Evaluation) -> Vec<KeyValue> {
+    let mut attrs = vec![
+        KeyValue::new(GEN_AI_EVALUATION_NAME, evaluation.name.clone()),
+        KeyValue::new(GEN_AI_EVALUATION_SCORE_VALUE, evaluation.value),
+    ];
+    if let Some(label) = &evaluation.label {
+        attrs.push(KeyValue::new(GEN_AI_EVALUATION_SCORE_LABEL, label.clone()));
     }
-    span.set_attribute(key, value);
-    span.add_event(QUALITY_SCORED_EVENT, event_attributes(name, value, source));
-    Ok(())
+    if let Some(explanation) = &evaluation.explanation
+        && crate::genai::settings().capture_content()
+    {
+        let max = crate::genai::settings().content_max_chars();
+        attrs.push(KeyValue::new(
+            GEN_AI_EVALUATION_EXPLANATION,
+            crate::genai::truncate_content(explanation, max).into_owned(),
+        ));
+    }
+    attrs
 }
 
 fn event_attributes(name: &str, value: f64, source: Option<&str>) -> Vec<KeyValue> {
@@ -431,6 +530,10 @@ pub fn score_trace_from(
     if let Some(span_id) = target.span_id {
         span.set_attribute(CORESDK_SCORE_SPAN_ID, span_id.to_string());
     }
+    span.add_event(
+        GEN_AI_EVALUATION_RESULT_EVENT,
+        evaluation_attributes(&Evaluation::new(name, value)),
+    );
     drop(span);
     Ok(())
 }

@@ -11,10 +11,10 @@ use opentelemetry_sdk::error::OTelSdkError;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
 use tracing::Subscriber;
-use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt as _;
+use tracing_subscriber::{EnvFilter, Layer};
 
 use crate::config::{Config, ConfigError, SamplerConfig};
 use crate::genai::attributes as attr;
@@ -51,6 +51,9 @@ pub enum SetupError {
     /// The exporter could not be built.
     #[error(transparent)]
     Export(#[from] ExportError),
+    /// `genai.pricing_file` could not be read or is invalid.
+    #[error(transparent)]
+    Pricing(#[from] crate::genai::PricingFileError),
     /// `instrument()` was already called in this process.
     #[error("coresdk::instrument() was already called in this process")]
     AlreadyInstalled,
@@ -122,9 +125,19 @@ impl From<OTelSdkError> for ShutdownError {
 /// (default 5 s) for spans and metrics together, also when the backend is down
 /// or stalls. It is safe on any thread: plain code, a `current_thread` or
 /// multi-thread Tokio runtime, inside `block_on` or `spawn_blocking`.
+///
+/// With the SDK turned off (`OTEL_SDK_DISABLED=true`) the guard holds no
+/// pipeline: flushing and shutting down succeed at once.
 #[must_use = "dropping the Guard shuts the pipeline down: keep it alive for the program's lifetime"]
 #[derive(Debug)]
 pub struct Guard {
+    /// `None` when the SDK is turned off.
+    running: Option<Running>,
+}
+
+/// The parts of a running pipeline the guard stops.
+#[derive(Debug)]
+struct Running {
     handoff: Arc<Handoff>,
     /// For spans started through the OpenTelemetry API; they join the handoff.
     provider: SdkTracerProvider,
@@ -138,21 +151,34 @@ pub struct Guard {
 }
 
 impl Guard {
+    /// A guard with no pipeline behind it (the SDK is turned off).
+    fn disabled() -> Self {
+        Self { running: None }
+    }
+
+    /// Whether this guard runs a pipeline (`false` when `OTEL_SDK_DISABLED=true`).
+    pub fn is_enabled(&self) -> bool {
+        self.running.is_some()
+    }
+
     /// Exports everything queued so far (spans, and metrics when enabled) and
     /// waits for it, at most `pipeline.flush_timeout` for both together.
     pub fn flush(&self) -> Result<(), ShutdownError> {
-        if self.shut_down {
+        let Some(running) = &self.running else {
+            return Ok(());
+        };
+        if running.shut_down {
             return Err(ShutdownError::AlreadyShutdown);
         }
-        let budget = self.flush_timeout;
+        let budget = running.flush_timeout;
         let deadline = Instant::now() + budget;
-        self.deadline.set(deadline);
-        let traces = self.handoff.flush(budget);
-        let metrics = self
+        running.deadline.set(deadline);
+        let traces = running.handoff.flush(budget);
+        let metrics = running
             .meter_provider
             .as_ref()
             .map_or(Ok(()), SdkMeterProvider::force_flush);
-        self.deadline.clear(deadline);
+        running.deadline.clear(deadline);
         traces
             .and(metrics)
             .map_err(|e| ShutdownError::within(e, budget, deadline))
@@ -167,18 +193,21 @@ impl Guard {
     }
 
     fn shutdown_inner(&mut self) -> Result<(), ShutdownError> {
-        if std::mem::replace(&mut self.shut_down, true) {
+        let Some(running) = &mut self.running else {
+            return Ok(());
+        };
+        if std::mem::replace(&mut running.shut_down, true) {
             return Err(ShutdownError::AlreadyShutdown);
         }
-        let budget = self.timeout;
+        let budget = running.timeout;
         let deadline = Instant::now() + budget;
-        self.deadline.set(deadline);
+        running.deadline.set(deadline);
         // Spans first, so the final pipeline counters include them. The
         // metrics' last export keeps at least a quarter of the budget and gets
         // whatever the spans leave of the rest.
-        let traces = self.handoff.shutdown(budget.mul_f64(0.75));
-        let _ = self.provider.shutdown_with_timeout(Duration::ZERO);
-        let metrics = self.meter_provider.take().map_or(Ok(()), |meters| {
+        let traces = running.handoff.shutdown(budget.mul_f64(0.75));
+        let _ = running.provider.shutdown_with_timeout(Duration::ZERO);
+        let metrics = running.meter_provider.take().map_or(Ok(()), |meters| {
             meters.shutdown_with_timeout(deadline.saturating_duration_since(Instant::now()))
         });
         traces
@@ -186,22 +215,25 @@ impl Guard {
             .map_err(|e| ShutdownError::within(e, budget, deadline))
     }
 
-    /// Counters of this pipeline.
+    /// Counters of this pipeline (all zero when the SDK is turned off).
     pub fn stats(&self) -> Stats {
-        self.counters.snapshot()
+        self.running
+            .as_ref()
+            .map_or_else(|| Counters::default().snapshot(), |r| r.counters.snapshot())
     }
 
     /// The OpenTelemetry meter provider behind this pipeline (OTLP exporter
     /// with metrics enabled only).
     pub fn meter_provider(&self) -> Option<&SdkMeterProvider> {
-        self.meter_provider.as_ref()
+        self.running.as_ref()?.meter_provider.as_ref()
     }
 
     /// A tracer provider for code that uses the OpenTelemetry API directly:
     /// its spans go through the same pipeline as `tracing` spans.
     /// [`instrument`] also installs it as the global tracer provider.
     pub fn tracer_provider(&self) -> Option<&SdkTracerProvider> {
-        (!self.shut_down).then_some(&self.provider)
+        let running = self.running.as_ref()?;
+        (!running.shut_down).then_some(&running.provider)
     }
 }
 
@@ -225,24 +257,48 @@ pub fn instrument() -> Result<Guard, SetupError> {
 }
 
 /// Like [`instrument`], with an explicit [`Config`].
+///
+/// Spans and events pass the config's `filter` (`RUST_LOG` syntax, default
+/// `info`) before CoreSDK records them. With `OTEL_SDK_DISABLED=true` nothing
+/// is installed and the returned guard does nothing. The configured
+/// propagation formats (`OTEL_PROPAGATORS`) become OpenTelemetry's global
+/// propagator.
 pub fn instrument_with(config: Config) -> Result<Guard, SetupError> {
+    if config.sdk_disabled() {
+        return Ok(Guard::disabled());
+    }
     if INSTALLED.swap(true, Ordering::AcqRel) {
         return Err(SetupError::AlreadyInstalled);
     }
     let installed = (|| {
+        // Validated when the config was built; parsed again as `EnvFilter`
+        // is not `Clone`.
+        let filter =
+            EnvFilter::builder()
+                .parse(config.filter())
+                .map_err(|e| ConfigError::InvalidValue {
+                    key: "filter".into(),
+                    origin: config.origin("filter"),
+                    reason: e.to_string(),
+                })?;
+        let propagator = crate::propagation::composite(config.propagation().propagators());
         // CoreSDK owns the whole subscriber here, so the internal targets are
         // filtered out globally: their callsites are disabled once, and the
         // layer is not wrapped in a per-layer filter, which would look every
         // span up in the registry again in each callback.
         let (layer, guard) = start(config, true)?;
         tracing_subscriber::registry()
+            .with(filter)
             .with(ExportFilter)
             .with(layer)
             .try_init()
             .map_err(|e| SetupError::SubscriberExists(e.to_string()))?;
-        opentelemetry::global::set_tracer_provider(guard.provider.clone());
-        if let Some(meters) = &guard.meter_provider {
-            opentelemetry::global::set_meter_provider(meters.clone());
+        opentelemetry::global::set_text_map_propagator(propagator);
+        if let Some(running) = &guard.running {
+            opentelemetry::global::set_tracer_provider(running.provider.clone());
+            if let Some(meters) = &running.meter_provider {
+                opentelemetry::global::set_meter_provider(meters.clone());
+            }
         }
         Ok(guard)
     })();
@@ -271,14 +327,21 @@ pub fn instrument_with(config: Config) -> Result<Guard, SetupError> {
 /// application's other layers still see them. Use it on a
 /// `tracing_subscriber::Registry`: CoreSDK keeps its span records in the
 /// registry's extensions.
+///
+/// With `OTEL_SDK_DISABLED=true` the layer records nothing and the guard does
+/// nothing. The config's `filter` is not applied here: add an `EnvFilter` of
+/// your own where you want one.
 pub fn layer<S>(
     config: Config,
 ) -> Result<(impl Layer<S> + Send + Sync + 'static, Guard), SetupError>
 where
     S: Subscriber + for<'span> LookupSpan<'span> + Send + Sync,
 {
+    if config.sdk_disabled() {
+        return Ok((None, Guard::disabled()));
+    }
     let (layer, guard) = start(config, false)?;
-    Ok((layer.with_filter(ExportFilter), guard))
+    Ok((Some(layer.with_filter(ExportFilter)), guard))
 }
 
 /// Starts the pipeline: its worker and stage chain, the layer that feeds it,
@@ -286,7 +349,13 @@ where
 /// subscriber's only one.
 fn start(config: Config, exclusive: bool) -> Result<(CoreLayer, Guard), SetupError> {
     let parts = ProviderParts::from(&config);
-    crate::genai::set_settings(crate::genai::GenAiSettings::from_config(config.genai()));
+    crate::genai::set_settings(crate::genai::GenAiSettings::try_from_config(
+        config.genai(),
+    )?);
+    crate::propagation::set_config(config.propagation());
+    for notice in config.notices() {
+        notice.report_once();
+    }
     let counters = Arc::new(Counters::default());
     let deadline = Arc::new(Deadline::default());
     let head_sampler = HeadSampler::from_config(config.sampler());
@@ -320,14 +389,16 @@ fn start(config: Config, exclusive: bool) -> Result<(CoreLayer, Guard), SetupErr
     Ok((
         layer,
         Guard {
-            handoff,
-            provider,
-            meter_provider,
-            counters,
-            deadline,
-            timeout: parts.shutdown_timeout,
-            flush_timeout: parts.flush_timeout,
-            shut_down: false,
+            running: Some(Running {
+                handoff,
+                provider,
+                meter_provider,
+                counters,
+                deadline,
+                timeout: parts.shutdown_timeout,
+                flush_timeout: parts.flush_timeout,
+                shut_down: false,
+            }),
         },
     ))
 }

@@ -1,4 +1,4 @@
-//! The diagnostic payload of spans opened by `#[trace]` (issue 3's macro),
+//! The diagnostic payload of spans opened by `#[trace]`,
 //! through the real pipeline (`coresdk::layer`).
 
 mod common;

@@ -19,6 +19,8 @@ fn run<F: FnOnce()>(f: F) -> Vec<SpanData> {
         .without_config_file()
         .with_exporter(ExporterKind::None)
         .with_pii_masking(false)
+        // Same in every test of this binary: the GenAI settings are process-wide.
+        .with_capture_content(true)
         .with_processor(capture.clone())
         .build()
         .expect("config");
@@ -90,7 +92,8 @@ fn scores_land_on_the_current_span_under_the_key_rule() {
             ("llm.quality.faithfulness", "0.75"),
         ])
     );
-    assert_eq!(root.events.len(), 2);
+    // Per score: CoreSDK's event and the conventions' evaluation event.
+    assert_eq!(root.events.len(), 4);
     assert_eq!(
         event_map(root, 0),
         (
@@ -98,6 +101,16 @@ fn scores_land_on_the_current_span_under_the_key_rule() {
             map(&[
                 ("coresdk.score.name", "quality"),
                 ("coresdk.score.value", "0.88")
+            ])
+        )
+    );
+    assert_eq!(
+        event_map(root, 3),
+        (
+            "gen_ai.evaluation.result".to_owned(),
+            map(&[
+                ("gen_ai.evaluation.name", "faithfulness"),
+                ("gen_ai.evaluation.score.value", "0.75")
             ])
         )
     );
@@ -208,5 +221,57 @@ fn feedback_for_a_bare_trace_id_records_the_id_without_a_link() {
             ("coresdk.score.source", "support_ticket"),
             ("coresdk.score.trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"),
         ])
+    );
+}
+
+#[test]
+fn an_evaluation_event_per_score_with_label_and_explanation() {
+    let mut target = None;
+    let spans = run(|| {
+        let span = tracing::info_span!("answer");
+        span.in_scope(|| target = ScoreTarget::current());
+        let eval = quality::Evaluation::new("relevance", 0.5)
+            .with_label("partly relevant")
+            .with_explanation("misses the second question")
+            .with_source("llm_judge");
+        quality::record_evaluation(&span, &eval).unwrap();
+        quality::score_span(&span, "quality", 1.0).unwrap();
+        drop(span);
+        coresdk::score_trace(target.expect("recorded"), "user_feedback", 0.0).unwrap();
+    });
+    let answer = find(&spans, "answer");
+    let evaluations: Vec<_> = (0..answer.events.len())
+        .map(|i| event_map(answer, i))
+        .filter(|(name, _)| name == "gen_ai.evaluation.result")
+        .map(|(_, attrs)| attrs)
+        .collect();
+    assert_eq!(
+        evaluations,
+        [
+            map(&[
+                ("gen_ai.evaluation.name", "relevance"),
+                ("gen_ai.evaluation.score.value", "0.5"),
+                ("gen_ai.evaluation.score.label", "partly relevant"),
+                (
+                    "gen_ai.evaluation.explanation",
+                    "misses the second question"
+                ),
+            ]),
+            map(&[
+                ("gen_ai.evaluation.name", "quality"),
+                ("gen_ai.evaluation.score.value", "1"),
+            ]),
+        ]
+    );
+    let feedback = find(&spans, "score user_feedback");
+    assert_eq!(
+        event_map(feedback, 0),
+        (
+            "gen_ai.evaluation.result".to_owned(),
+            map(&[
+                ("gen_ai.evaluation.name", "user_feedback"),
+                ("gen_ai.evaluation.score.value", "0"),
+            ])
+        )
     );
 }

@@ -149,6 +149,10 @@ fn main() -> ExitCode {
                 .and_then(|cfg| coresdk::check_config(&cfg).map(|()| cfg));
             match checked {
                 Ok(cfg) => {
+                    if let Err(err) = coresdk::genai::pricing_from_config(cfg.genai()) {
+                        eprintln!("core config validate: {err}");
+                        return ExitCode::from(EXIT_INVALID);
+                    }
                     match cfg.file() {
                         Some(f) => println!(
                             "# configuration file: {}",
@@ -158,6 +162,9 @@ fn main() -> ExitCode {
                     }
                     for value in cfg.resolved_values() {
                         println!("{}", escape_controls(&value.to_string()));
+                    }
+                    for notice in cfg.notices() {
+                        println!("# note: {notice}");
                     }
                     ExitCode::SUCCESS
                 }

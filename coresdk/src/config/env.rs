@@ -20,6 +20,19 @@ pub const CORESDK_SERVICE_VERSION: &str = "CORESDK_SERVICE_VERSION";
 pub const CORESDK_ENVIRONMENT: &str = "CORESDK_ENVIRONMENT";
 /// Exporter choice (`otlp`, `stdout`, `none`).
 pub const CORESDK_EXPORTER: &str = "CORESDK_EXPORTER";
+/// YAML or JSON file of model prices (`genai.pricing_file`).
+pub const CORESDK_PRICING_FILE: &str = "CORESDK_PRICING_FILE";
+/// Application context keys sent as W3C baggage (`propagation.baggage_keys`).
+pub const CORESDK_BAGGAGE_KEYS: &str = "CORESDK_BAGGAGE_KEYS";
+/// Level and target filter of recorded spans, `tracing-subscriber`
+/// `EnvFilter` syntax (`filter`).
+pub const RUST_LOG: &str = "RUST_LOG";
+
+/// Standard OTel: `true` turns the SDK off; `instrument()` then returns a
+/// guard that does nothing.
+pub const OTEL_SDK_DISABLED: &str = "OTEL_SDK_DISABLED";
+/// Standard OTel: propagation formats, `tracecontext,baggage` (or `none`).
+pub const OTEL_PROPAGATORS: &str = "OTEL_PROPAGATORS";
 
 /// Standard OTel: service name.
 pub const OTEL_SERVICE_NAME: &str = "OTEL_SERVICE_NAME";
@@ -72,6 +85,11 @@ pub const OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: &str =
 /// ones for the same key, so signal-specific variables follow generic ones.
 pub(crate) const ENV_KEYS: &[(&str, &str)] = &[
     (OTEL_SERVICE_NAME, "service_name"),
+    (OTEL_SDK_DISABLED, "sdk_disabled"),
+    (RUST_LOG, "filter"),
+    (OTEL_PROPAGATORS, "propagation.propagators"),
+    (CORESDK_BAGGAGE_KEYS, "propagation.baggage_keys"),
+    (CORESDK_PRICING_FILE, "genai.pricing_file"),
     (CORESDK_SERVICE_VERSION, "service_version"),
     (CORESDK_ENVIRONMENT, "environment"),
     (OTEL_TRACES_EXPORTER, "exporter"),

@@ -13,7 +13,7 @@ use url::Url;
 use super::error::{ConfigError, Origin};
 use super::model::{
     ExporterKind, KeepCondition, KeepRule, MIN_MESSAGE_BYTES, MessageFormat, OtlpProtocol,
-    PiiAction, PiiRule, PiiValidator, Secret,
+    PiiAction, PiiRule, PiiValidator, Propagator, Secret,
 };
 use super::settings::{Config, SamplerName};
 
@@ -26,6 +26,7 @@ const SECTIONS: &[&str] = &[
     "sampling.tail",
     "pipeline",
     "genai",
+    "propagation",
     "pii",
     "llm_export",
 ];
@@ -35,6 +36,8 @@ pub(crate) const KEYS: &[&str] = &[
     "service_name",
     "service_version",
     "environment",
+    "sdk_disabled",
+    "filter",
     "exporter",
     "socket",
     "otlp.endpoint",
@@ -66,6 +69,9 @@ pub(crate) const KEYS: &[&str] = &[
     "genai.capture_content",
     "genai.content_max_chars",
     "genai.message_format",
+    "genai.pricing_file",
+    "propagation.propagators",
+    "propagation.baggage_keys",
     "pii.enabled",
     "pii.rules",
     "pii.keys",
@@ -260,6 +266,8 @@ pub(crate) fn apply(cfg: &mut Config, raw: &Raw<'_>) -> Result<(), ConfigError> 
         "service_name" => cfg.service_name = raw.non_empty_string()?,
         "service_version" => cfg.service_version = optional_string(raw)?,
         "environment" => cfg.environment = optional_string(raw)?,
+        "sdk_disabled" => cfg.sdk_disabled = raw.bool()?,
+        "filter" => cfg.filter = filter(raw)?,
         "exporter" => {
             cfg.exporter = raw.one_of(&[
                 ("otlp", ExporterKind::Otlp),
@@ -360,6 +368,11 @@ pub(crate) fn apply(cfg: &mut Config, raw: &Raw<'_>) -> Result<(), ConfigError> 
                 ("both", MessageFormat::Both),
             ])?;
         }
+        "genai.pricing_file" => {
+            cfg.genai.pricing_file = optional_string(raw)?.map(PathBuf::from);
+        }
+        "propagation.propagators" => cfg.propagation.propagators = propagators(raw)?,
+        "propagation.baggage_keys" => cfg.propagation.baggage_keys = baggage_keys(raw)?,
         "pii.enabled" => cfg.pii.enabled = raw.bool()?,
         "pii.rules" => cfg.pii.rules = pii_rules(raw)?,
         "pii.keys" => cfg.pii.keys = pii_keys(raw)?,
@@ -422,6 +435,66 @@ fn non_zero_millis(raw: &Raw<'_>, max: u64) -> Result<Duration, ConfigError> {
     Ok(Duration::from_millis(raw.u64_in(1, max)?))
 }
 
+/// A `tracing-subscriber` `EnvFilter` directive list, checked here so a typo
+/// is a config error naming the key rather than a filter that lets nothing
+/// (or everything) through.
+fn filter(raw: &Raw<'_>) -> Result<String, ConfigError> {
+    let text = raw.non_empty_string()?;
+    tracing_subscriber::EnvFilter::builder()
+        .parse(text.trim())
+        .map_err(|e| raw.invalid(format!("{} is not a filter: {e}", raw.shown())))?;
+    Ok(text.trim().to_owned())
+}
+
+/// `tracecontext`, `baggage` (a list, or comma-separated text), or `none`.
+fn propagators(raw: &Raw<'_>) -> Result<Vec<Propagator>, ConfigError> {
+    let names = match raw.value {
+        Value::String(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        _ => raw.string_list()?,
+    };
+    let mut out = Vec::new();
+    for name in names {
+        match name.to_ascii_lowercase().as_str() {
+            "tracecontext" => out.push(Propagator::TraceContext),
+            "baggage" => out.push(Propagator::Baggage),
+            "none" => return Ok(Vec::new()),
+            other => {
+                return Err(raw.invalid(format!(
+                    "propagator `{other}` is not one of: tracecontext, baggage, none"
+                )));
+            }
+        }
+    }
+    out.dedup();
+    Ok(out)
+}
+
+fn baggage_keys(raw: &Raw<'_>) -> Result<Vec<String>, ConfigError> {
+    let keys = match raw.value {
+        Value::String(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        _ => raw.string_list()?,
+    };
+    for key in &keys {
+        if !crate::context::KEYS.contains(&key.as_str()) {
+            return Err(raw.invalid(format!(
+                "`{key}` is not an application context key (expected one of: {})",
+                crate::context::KEYS.join(", ")
+            )));
+        }
+    }
+    Ok(keys)
+}
+
 fn capture_content(raw: &Raw<'_>) -> Result<bool, ConfigError> {
     if let Value::String(s) = raw.value {
         // The OTel GenAI instrumentations accept these modes; we record content
@@ -475,25 +548,12 @@ fn headers(raw: &Raw<'_>) -> Result<Vec<(String, String)>, ConfigError> {
         .collect())
 }
 
+/// `%XX` escapes decoded; invalid escapes are kept as written, invalid
+/// UTF-8 replaced (the OTel spec leaves both to the implementation).
 fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok());
-            if let Some(b) = hex {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 fn pii_action(raw: &Raw<'_>, s: &str, what: &str) -> Result<PiiAction, ConfigError> {

@@ -7,6 +7,7 @@ mod env;
 mod error;
 mod keys;
 mod model;
+mod notice;
 mod redact;
 mod render;
 mod settings;
@@ -18,8 +19,11 @@ pub use model::DEFAULT_MAX_MESSAGE_BYTES;
 pub use model::{
     ExporterKind, GenAiConfig, KeepCondition, KeepRule, LlmExportConfig, MessageFormat,
     MetricsConfig, OtlpConfig, OtlpProtocol, PiiAction, PiiConfig, PiiRule, PiiValidator,
-    PipelineConfig, SamplerConfig, Secret, TailSamplingConfig,
+    PipelineConfig, PropagationConfig, Propagator, SamplerConfig, Secret, TailSamplingConfig,
 };
+pub use notice::ConfigNotice;
 pub use redact::{redact_url, redact_url_text};
 pub use render::{REDACTED, ResolvedValue};
-pub use settings::{Config, ConfigBuilder, DEFAULT_CONFIG_FILE, DEFAULT_SERVICE_NAME};
+pub use settings::{
+    Config, ConfigBuilder, DEFAULT_CONFIG_FILE, DEFAULT_FILTER, DEFAULT_SERVICE_NAME,
+};

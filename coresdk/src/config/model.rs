@@ -354,6 +354,7 @@ pub struct GenAiConfig {
     pub(crate) capture_content: bool,
     pub(crate) content_max_chars: usize,
     pub(crate) message_format: MessageFormat,
+    pub(crate) pricing_file: Option<PathBuf>,
 }
 
 impl Default for GenAiConfig {
@@ -362,6 +363,7 @@ impl Default for GenAiConfig {
             capture_content: false,
             content_max_chars: 4000,
             message_format: MessageFormat::Indexed,
+            pricing_file: None,
         }
     }
 }
@@ -378,6 +380,52 @@ impl GenAiConfig {
     /// Layout of message attributes.
     pub fn message_format(&self) -> MessageFormat {
         self.message_format
+    }
+    /// A YAML or JSON file of model prices merged over the built-in table
+    /// (`genai.pricing_file`, `CORESDK_PRICING_FILE`).
+    pub fn pricing_file(&self) -> Option<&std::path::Path> {
+        self.pricing_file.as_deref()
+    }
+}
+
+/// A context propagation format (`OTEL_PROPAGATORS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Propagator {
+    /// W3C Trace Context: `traceparent`, `tracestate`.
+    TraceContext,
+    /// W3C Baggage: `baggage`.
+    Baggage,
+}
+
+/// `propagation` block: how context crosses process boundaries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PropagationConfig {
+    pub(crate) propagators: Vec<Propagator>,
+    pub(crate) baggage_keys: Vec<String>,
+}
+
+impl Default for PropagationConfig {
+    fn default() -> Self {
+        Self {
+            propagators: vec![Propagator::TraceContext, Propagator::Baggage],
+            baggage_keys: Vec::new(),
+        }
+    }
+}
+
+impl PropagationConfig {
+    /// The formats written and read, in order (default `tracecontext,baggage`;
+    /// empty for `none`).
+    pub fn propagators(&self) -> &[Propagator] {
+        &self.propagators
+    }
+    /// The application context keys (`session.id`, `user.id`, ...; see
+    /// [`context::KEYS`](crate::context::KEYS)) sent to other services as W3C
+    /// baggage. None by default: each key is an explicit opt-in, as baggage
+    /// leaves the process in plain text.
+    pub fn baggage_keys(&self) -> &[String] {
+        &self.baggage_keys
     }
 }
 

@@ -5,7 +5,9 @@ use std::fmt;
 
 use super::error::Origin;
 use super::keys::{KEYS, SECRET_KEYS};
-use super::model::{ExporterKind, KeepCondition, MessageFormat, OtlpProtocol, PiiAction};
+use super::model::{
+    ExporterKind, KeepCondition, MessageFormat, OtlpProtocol, PiiAction, Propagator,
+};
 use super::redact::{redact_url, redact_url_text};
 use super::settings::{Config, SamplerName};
 
@@ -79,6 +81,8 @@ impl Config {
             "service_name" => self.service_name.clone(),
             "service_version" => opt(self.service_version.as_deref()),
             "environment" => opt(self.environment.as_deref()),
+            "sdk_disabled" => self.sdk_disabled.to_string(),
+            "filter" => self.filter.clone(),
             "exporter" => match self.exporter {
                 ExporterKind::Otlp => "otlp",
                 ExporterKind::Stdout => "stdout",
@@ -160,6 +164,24 @@ impl Config {
                 MessageFormat::Both => "both",
             }
             .to_owned(),
+            "genai.pricing_file" => opt(self.genai.pricing_file.as_ref().map(|p| p.display())),
+            "propagation.propagators" => {
+                let names: Vec<&str> = self
+                    .propagation
+                    .propagators
+                    .iter()
+                    .map(|p| match p {
+                        Propagator::TraceContext => "tracecontext",
+                        Propagator::Baggage => "baggage",
+                    })
+                    .collect();
+                if names.is_empty() {
+                    "none".to_owned()
+                } else {
+                    names.join(",")
+                }
+            }
+            "propagation.baggage_keys" => format!("[{}]", self.propagation.baggage_keys.join(", ")),
             "pii.enabled" => self.pii.enabled.to_string(),
             "pii.rules" => {
                 let names: Vec<&str> = self.pii.rules.iter().map(|r| r.name.as_str()).collect();

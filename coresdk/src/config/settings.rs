@@ -12,7 +12,8 @@ use super::error::{ConfigError, Origin};
 use super::keys::{Raw, apply};
 use super::model::{
     ExporterKind, GenAiConfig, LlmExportConfig, MessageFormat, MetricsConfig, OtlpConfig,
-    OtlpProtocol, PiiAction, PiiConfig, PiiRule, PipelineConfig, SamplerConfig, TailSamplingConfig,
+    OtlpProtocol, PiiAction, PiiConfig, PiiRule, PipelineConfig, PropagationConfig, Propagator,
+    SamplerConfig, TailSamplingConfig,
 };
 use super::yaml;
 
@@ -20,6 +21,8 @@ use super::yaml;
 pub const DEFAULT_CONFIG_FILE: &str = "coresdk-sidecar.yaml";
 /// `service.name` when nothing sets it (the OTel spec's default).
 pub const DEFAULT_SERVICE_NAME: &str = "unknown_service";
+/// `filter` when nothing sets it: info and above, from every target.
+pub const DEFAULT_FILTER: &str = "info";
 
 /// Head sampler name, kept apart from its ratio so file and env can set either.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +48,9 @@ pub struct Config {
     pub(crate) service_name: String,
     pub(crate) service_version: Option<String>,
     pub(crate) environment: Option<String>,
+    pub(crate) sdk_disabled: bool,
+    pub(crate) filter: String,
+    pub(crate) propagation: PropagationConfig,
     pub(crate) exporter: ExporterKind,
     pub(crate) socket: Option<PathBuf>,
     pub(crate) otlp: OtlpConfig,
@@ -68,6 +74,9 @@ impl Default for Config {
             service_name: DEFAULT_SERVICE_NAME.to_owned(),
             service_version: None,
             environment: None,
+            sdk_disabled: false,
+            filter: DEFAULT_FILTER.to_owned(),
+            propagation: PropagationConfig::default(),
             exporter: ExporterKind::default(),
             socket: None,
             otlp: OtlpConfig::default(),
@@ -108,6 +117,22 @@ impl Config {
     /// `deployment.environment`.
     pub fn environment(&self) -> Option<&str> {
         self.environment.as_deref()
+    }
+    /// Whether the SDK is turned off (`OTEL_SDK_DISABLED=true`): then
+    /// [`instrument`](crate::instrument) installs nothing and the application
+    /// runs untraced.
+    pub fn sdk_disabled(&self) -> bool {
+        self.sdk_disabled
+    }
+    /// The level and target filter of recorded spans and events, in
+    /// `RUST_LOG` syntax (default `info`), applied by
+    /// [`instrument`](crate::instrument).
+    pub fn filter(&self) -> &str {
+        &self.filter
+    }
+    /// The `propagation` block.
+    pub fn propagation(&self) -> &PropagationConfig {
+        &self.propagation
     }
     /// The exporter.
     pub fn exporter(&self) -> ExporterKind {
@@ -256,6 +281,51 @@ impl ConfigBuilder {
     /// `deployment.environment`.
     pub fn with_environment(self, environment: impl Into<String>) -> Self {
         self.set("environment", environment.into())
+    }
+    /// Turns the SDK off (`OTEL_SDK_DISABLED`): [`instrument`](crate::instrument)
+    /// returns a guard that does nothing.
+    pub fn with_sdk_disabled(self, disabled: bool) -> Self {
+        self.set("sdk_disabled", disabled)
+    }
+    /// The level and target filter, in `RUST_LOG` syntax (`"warn,my_app=debug"`).
+    pub fn with_filter(self, directives: impl Into<String>) -> Self {
+        self.set("filter", directives.into())
+    }
+    /// The propagation formats (`OTEL_PROPAGATORS`); an empty list writes and
+    /// reads nothing.
+    pub fn with_propagators(self, propagators: &[Propagator]) -> Self {
+        let names: Vec<Value> = propagators
+            .iter()
+            .map(|p| match p {
+                Propagator::TraceContext => "tracecontext",
+                Propagator::Baggage => "baggage",
+            })
+            .map(Value::from)
+            .collect();
+        if names.is_empty() {
+            return self.set("propagation.propagators", "none");
+        }
+        self.set("propagation.propagators", Value::Array(names))
+    }
+    /// Application context keys sent to other services as W3C baggage
+    /// (see [`PropagationConfig::baggage_keys`]).
+    pub fn with_baggage_keys<I, S>(self, keys: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let keys: Vec<Value> = keys.into_iter().map(|k| Value::from(k.into())).collect();
+        self.set("propagation.baggage_keys", Value::Array(keys))
+    }
+    /// A YAML or JSON file of model prices merged over the built-in table.
+    pub fn with_pricing_file(self, path: impl AsRef<Path>) -> Self {
+        let path = path.as_ref().to_string_lossy().into_owned();
+        self.set("genai.pricing_file", path)
+    }
+    /// HMAC key of the PII `hash` action (`CORESDK_PII_HASH_KEY`): with the
+    /// same key, every process hashes a value the same way.
+    pub fn with_pii_hash_key(self, key: impl Into<String>) -> Self {
+        self.set("pii.hash_key", key.into())
     }
     /// Which exporter receives spans.
     pub fn with_exporter(self, exporter: ExporterKind) -> Self {

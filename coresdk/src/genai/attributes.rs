@@ -89,7 +89,7 @@ pub const TELEMETRY_DISTRO_NAME: &str = "telemetry.distro.name";
 /// `telemetry.distro.version`: the CoreSDK version.
 pub const TELEMETRY_DISTRO_VERSION: &str = "telemetry.distro.version";
 
-// --- GenAI client spans (issue 6: `coresdk::genai`, provider instrumentations) --
+// --- GenAI client spans (`coresdk::genai`, provider instrumentations) ----------
 //
 // Indexed message keys are built at run time from a prefix, an index and a
 // suffix (`gen_ai.prompt` + `3` + `content`): the prefixes and suffixes live here.
@@ -236,8 +236,12 @@ pub const SESSION_ID: &str = "session.id";
 pub const APP_FEATURE: &str = "app.feature";
 /// Version of the prompt template the call used.
 pub const APP_PROMPT_VERSION: &str = "app.prompt.version";
+/// Name of the prompt template the call used.
+pub const APP_PROMPT_NAME: &str = "app.prompt.name";
+/// The conversation (thread) a call belongs to (OTel GenAI conventions).
+pub const GEN_AI_CONVERSATION_ID: &str = "gen_ai.conversation.id";
 
-// --- Metrics (lead) -------------------------------------------------------------
+// --- Metrics --------------------------------------------------------------------
 
 /// Histogram: duration of a GenAI client operation, in seconds.
 pub const METRIC_GEN_AI_CLIENT_OPERATION_DURATION: &str = "gen_ai.client.operation.duration";
@@ -262,7 +266,7 @@ pub const METRIC_CORESDK_SPANS_SAMPLED_OUT: &str = "coresdk.spans.sampled_out";
 /// Counter: string attribute values cut at the attribute value length limit.
 pub const METRIC_CORESDK_ATTRIBUTES_TRUNCATED: &str = "coresdk.attributes.truncated";
 
-// --- PII masking key rules (issue 4) -------------------------------------------
+// --- PII masking key rules -----------------------------------------------------
 //
 // Globs over attribute keys (`*` = any run, `?` = one character, ASCII case
 // ignored). The masking stage handles matching attributes whole, whatever their
@@ -283,11 +287,12 @@ pub const PII_REDACT_KEY_GLOBS: &[&str] = &[
 ];
 /// Keys whose values are replaced by a keyed HMAC-SHA256 (`<HASH:…>`) by
 /// default, so traces still group by user without exposing the id.
+/// `session.id` and `gen_ai.conversation.id` are not here: they are opaque
+/// ids backends group by, and a hash would only hide what they already hide.
 pub const PII_HASH_KEY_GLOBS: &[&str] = &[
     "user.id",
     "enduser.id",
     "tenant.id",
-    "session.id",
     "gen_ai.request.user",
     "gen_ai.openai.request.user",
 ];
@@ -302,7 +307,7 @@ pub const PII_KEY_RULE_EXEMPT_GLOBS: &[&str] = &[
     "*token_count*",
 ];
 
-// --- Quality scores, retrieval and tool spans (issue 8) ------------------------
+// --- Quality scores, retrieval and tool spans ----------------------------------
 //
 // `coresdk::quality`: a score named `quality` (the default) is written as
 // `llm.quality_score`; any other name `n` as `llm.quality.<n>`, built at run
@@ -329,6 +334,16 @@ pub const CORESDK_SCORE_ERROR: &str = "coresdk.score.error";
 pub const QUALITY_SCORED_EVENT: &str = "quality_scored";
 /// Event: a score could not be produced (the judge's reply did not parse, ...).
 pub const QUALITY_SCORE_FAILED_EVENT: &str = "quality_score_failed";
+/// Event of the OTel GenAI conventions: the result of one evaluation (a score).
+pub const GEN_AI_EVALUATION_RESULT_EVENT: &str = "gen_ai.evaluation.result";
+/// The evaluation's name (the score name).
+pub const GEN_AI_EVALUATION_NAME: &str = "gen_ai.evaluation.name";
+/// The evaluation's numeric score.
+pub const GEN_AI_EVALUATION_SCORE_VALUE: &str = "gen_ai.evaluation.score.value";
+/// A human-readable label for the score (`relevant`, `pass`, ...).
+pub const GEN_AI_EVALUATION_SCORE_LABEL: &str = "gen_ai.evaluation.score.label";
+/// Why the evaluator gave the score (recorded only with content capture on).
+pub const GEN_AI_EVALUATION_EXPLANATION: &str = "gen_ai.evaluation.explanation";
 
 /// Identifier of the data source a retrieval queried (index, collection, store).
 pub const GEN_AI_DATA_SOURCE_ID: &str = "gen_ai.data_source.id";
@@ -350,7 +365,7 @@ pub const GEN_AI_TOOL_CALL_ARGUMENTS: &str = "gen_ai.tool.call.arguments";
 /// The tool's result, as JSON text (captured content only).
 pub const GEN_AI_TOOL_CALL_RESULT: &str = "gen_ai.tool.call.result";
 
-// --- AWS Bedrock (issue 7: `coresdk-instrument-bedrock`) -----------------------
+// --- AWS Bedrock (`coresdk-instrument-bedrock`) --------------------------------
 
 /// The AWS request id of the call (`x-amzn-RequestId`).
 pub const AWS_REQUEST_ID: &str = "aws.request_id";

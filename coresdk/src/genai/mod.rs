@@ -19,6 +19,7 @@ mod error;
 mod keys;
 mod message;
 mod pricing;
+mod pricing_file;
 mod recorder;
 mod retrieval;
 mod settings;
@@ -32,6 +33,7 @@ pub use message::{
     FinishReason, Message, Role, ToolCall, ToolDefinition, Usage,
 };
 pub use pricing::{ModelPrice, PricingTable};
+pub use pricing_file::{PricingFileError, pricing_from_config};
 pub use retrieval::{RetrievalSpan, RetrievedDocument};
 pub use settings::{
     DEFAULT_CONTENT_MAX_CHARS, GenAiSettings, GenAiSettingsBuilder, set_settings, settings,

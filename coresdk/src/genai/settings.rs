@@ -6,6 +6,7 @@ use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 use crate::config::{GenAiConfig, MessageFormat};
 
 use super::pricing::{ModelPrice, PricingTable};
+use super::pricing_file::PricingFileError;
 
 /// Default of [`GenAiSettings::content_max_chars`].
 pub const DEFAULT_CONTENT_MAX_CHARS: usize = 4000;
@@ -48,6 +49,15 @@ impl GenAiSettings {
             message_format: config.message_format(),
             pricing: PricingTable::builtin(),
         }
+    }
+
+    /// Settings from the resolved `genai` config block, with the prices of
+    /// `genai.pricing_file` (if set) merged over the built-in ones.
+    pub fn try_from_config(config: &GenAiConfig) -> Result<Self, PricingFileError> {
+        Ok(Self {
+            pricing: super::pricing_file::pricing_from_config(config)?,
+            ..Self::from_config(config)
+        })
     }
 
     /// Whether message content and tool-call arguments are recorded.

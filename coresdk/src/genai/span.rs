@@ -244,7 +244,6 @@ impl GenAiSpan {
             core.push(KeyValue::new(GEN_AI_REQUEST_MODEL, model.to_owned()));
             core.len() - 1
         });
-        crate::context::record_current(&mut core);
         Self {
             span,
             rec: Some(Box::new(Recording {

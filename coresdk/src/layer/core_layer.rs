@@ -177,6 +177,13 @@ where
         // A root keeps its fields even when not sampled: `set_parent` may
         // still give it a sampled remote parent. Others cost only their ids.
         if record.sampled || record.parent_span_id == SpanId::INVALID {
+            // The request's app context (user, session, feature, prompt,
+            // conversation) lands on every span started in its scope.
+            crate::context::with_attributes(|app| {
+                for kv in app {
+                    record.push_attribute(kv.clone());
+                }
+            });
             attrs.record(&mut SpanFields(&mut record));
         }
         span.extensions_mut().insert(record);

@@ -14,15 +14,18 @@
 //! a span that cannot fit in a request on its own is dropped and counted.
 //!
 //! Failed batches are retried whole with a backoff that starts at 100 ms and
-//! doubles per consecutive failure up to a cap of one second: during an
-//! outage spans wait (bounded by the queue size, which covers what is
-//! buffered, awaiting a retry and in flight), and the first retry after the
-//! backend is back comes within that second. A batch still failing 30 s
-//! after its first failure is given up and counted as failed. Failures are
-//! reported on stderr, the first at once and then at most once a minute.
+//! doubles per consecutive failure up to a cap of one second, plus up to
+//! 100 ms of jitter: during an outage spans wait (bounded by the queue size,
+//! which covers what is buffered, awaiting a retry and in flight), and the
+//! first retry after the backend is back comes within that second. The
+//! OTLP rules decide what is retried (see `pipeline/retry.rs`): a
+//! permanent error (HTTP 400, gRPC `InvalidArgument`, ...) is not, and a
+//! server's `Retry-After` is waited for. A batch still failing 30 s after its
+//! first failure is given up and counted as failed. Failures are reported on
+//! stderr, the first at once and then at most once a minute.
 //!
 //! A flush or shutdown drains within one deadline, shared with the metrics
-//! exporter (see [`Deadline`]); what is still held when it passes is counted.
+//! exporter (see `Deadline`); what is still held when it passes is counted.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -37,6 +40,7 @@ use super::deadline::Deadline;
 use super::failure_report::FailureReporter;
 use super::otlp_http::OtlpHttpClient;
 use super::otlp_size;
+use super::retry::{self, Advice};
 use super::stage::{Stage, Verdict};
 use super::stats::Counters;
 use super::stdout::SpanTreeWriter;
@@ -511,12 +515,14 @@ impl Shared {
             // The exporter consumes its batch: a copy is kept for a retry. It
             // is made here, on the export thread, not on the worker.
             let copy = batch.clone();
-            let result =
+            let (result, answer) = retry::noting_answer(async {
                 match tokio::time::timeout(timeout, shared.exporter.export_remote(batch)).await {
                     Ok(result) => result,
                     Err(_) => Err(OTelSdkError::Timeout(timeout)),
-                };
-            shared.settle(copy, first_failed, result);
+                }
+            })
+            .await;
+            shared.settle(copy, first_failed, result, answer);
         });
     }
 
@@ -526,6 +532,7 @@ impl Shared {
         batch: Vec<SpanData>,
         first_failed: Option<Instant>,
         result: OTelSdkResult,
+        answer: Option<Advice>,
     ) {
         let n = batch.len();
         let mut state = self.lock();
@@ -546,8 +553,44 @@ impl Shared {
             Err(error) => {
                 let now = Instant::now();
                 let first_failed = first_failed.unwrap_or(now);
-                let give_up =
-                    state.deadline.is_some() || now.duration_since(first_failed) >= RETRY_WINDOW;
+                // An HTTP answer was noted by the client; a gRPC status is
+                // only in the exporter's message; anything else (a timeout,
+                // a refused connection) is transient.
+                let advice = answer.unwrap_or_else(|| match &error {
+                    OTelSdkError::InternalFailure(message) => retry::grpc_from_message(message),
+                    _ => Advice::Backoff,
+                });
+                if advice == Advice::Never {
+                    // The request is at fault, not the backend: no backoff
+                    // for the batches behind it.
+                    self.counters.export_failed(n as u64);
+                    self.reporter.report(&format_args!(
+                        "rejected (not retried, its spans were given up): {error}"
+                    ));
+                    if state.deadline.is_some() {
+                        state.flush_error.get_or_insert(error);
+                    }
+                    if state.flush_error.is_none() {
+                        let flushing = state.deadline.is_some();
+                        self.pump(&mut state, flushing);
+                    }
+                    drop(state);
+                    self.settled.notify_all();
+                    return;
+                }
+                state.failures = state.failures.saturating_add(1);
+                let backoff = INITIAL_BACKOFF
+                    .saturating_mul(1 << (state.failures - 1).min(10))
+                    .min(MAX_BACKOFF);
+                let delay = match advice {
+                    Advice::After(wait) => wait.max(backoff),
+                    _ => backoff,
+                } + retry::jitter();
+                // A server asking to wait past the window is not waited for.
+                let give_up = state.deadline.is_some()
+                    || now.duration_since(first_failed) >= RETRY_WINDOW
+                    || matches!(advice, Advice::After(wait)
+                        if (now + wait).duration_since(first_failed) > RETRY_WINDOW);
                 if give_up {
                     self.counters.export_failed(n as u64);
                 } else {
@@ -557,11 +600,7 @@ impl Shared {
                         first_failed,
                     });
                 }
-                state.failures = state.failures.saturating_add(1);
-                let backoff = INITIAL_BACKOFF
-                    .saturating_mul(1 << (state.failures - 1).min(10))
-                    .min(MAX_BACKOFF);
-                state.retry_at = Some(now + backoff);
+                state.retry_at = Some(now + delay);
                 let outcome = if give_up {
                     "its spans were given up"
                 } else {

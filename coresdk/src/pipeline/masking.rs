@@ -1,6 +1,6 @@
 //! PII masking: the first stage after the handoff.
 //!
-//! It is the first [`Stage`](super::stage::Stage) of the worker's chain, so
+//! It is the first `Stage` of the worker's chain, so
 //! the spans every later stage (and every exporter) sees are the masked ones.
 //!
 //! The stage masks every string value and string-array element of span, event

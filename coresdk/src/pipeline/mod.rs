@@ -6,7 +6,7 @@
 //!                                  ─► user processors ─► export
 //! ```
 //!
-//! Each step is a [`Stage`](stage::Stage) in one ordered list owned by the
+//! Each step is a `Stage` in one ordered list owned by the
 //! worker thread, so masking runs before anything else sees a span.
 
 pub(crate) mod deadline;
@@ -19,6 +19,7 @@ mod otlp_http;
 mod otlp_size;
 pub mod pii;
 pub(crate) mod record;
+mod retry;
 pub mod sampling;
 pub(crate) mod stage;
 pub mod stats;

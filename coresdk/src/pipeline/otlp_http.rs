@@ -14,6 +14,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse
 use prost::Message as _;
 
 use super::failure_report::FailureReporter;
+use super::retry;
 
 /// The media type of OTLP/HTTP protobuf requests and responses.
 const PROTOBUF: &str = "application/x-protobuf";
@@ -89,6 +90,13 @@ fn check(response: &Response<Bytes>) -> Result<(), NotOtlp> {
 impl HttpClient for OtlpHttpClient {
     async fn send_bytes(&self, request: Request<Bytes>) -> Result<Response<Bytes>, HttpError> {
         let response = self.inner.send_bytes(request).await?;
+        if !response.status().is_success() {
+            let retry_after = response
+                .headers()
+                .get(http::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok());
+            retry::note_answer(retry::http(response.status().as_u16(), retry_after));
+        }
         if response.status().is_success()
             && let Err(not_otlp) = check(&response)
         {

@@ -241,7 +241,8 @@ mod tests {
             Some(PiiAction::Redact)
         );
         assert_eq!(rules.action_for("user.id"), Some(PiiAction::Hash));
-        assert_eq!(rules.action_for("session.id"), Some(PiiAction::Hash));
+        assert_eq!(rules.action_for("session.id"), None);
+        assert_eq!(rules.action_for(attributes::GEN_AI_CONVERSATION_ID), None);
         assert_eq!(
             rules.action_for(attributes::GEN_AI_USAGE_INPUT_TOKENS),
             None
