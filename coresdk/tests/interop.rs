@@ -33,15 +33,19 @@ struct Pipeline {
 
 impl Pipeline {
     fn new(activation: bool) -> Self {
+        Self::configured(|b| b.with_otel_context_activation(activation))
+    }
+
+    fn configured(
+        configure: impl FnOnce(coresdk::ConfigBuilder) -> coresdk::ConfigBuilder,
+    ) -> Self {
         let capture = SpanCapture::new();
-        let config = coresdk::Config::builder()
+        let builder = coresdk::Config::builder()
             .without_env()
             .without_config_file()
             .with_exporter(ExporterKind::None)
-            .with_otel_context_activation(activation)
-            .with_processor(capture.clone())
-            .build()
-            .expect("config");
+            .with_processor(capture.clone());
+        let config = configure(builder).build().expect("config");
         let (layer, guard) = coresdk::layer(config).expect("pipeline");
         let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
         Self {
@@ -326,23 +330,9 @@ fn a_users_own_tracing_opentelemetry_layer_breaks_neither() {
     provider.shutdown().expect("shutdown");
 }
 
-/// A pipeline with a head sampler, as `Pipeline::new` otherwise.
+/// A pipeline with a head sampler.
 fn sampled_pipeline(sampler: coresdk::config::SamplerConfig) -> Pipeline {
-    let capture = SpanCapture::new();
-    let config = coresdk::Config::builder()
-        .without_env()
-        .without_config_file()
-        .with_exporter(ExporterKind::None)
-        .with_sampler(sampler)
-        .with_processor(capture.clone())
-        .build()
-        .expect("config");
-    let (layer, guard) = coresdk::layer(config).expect("pipeline");
-    Pipeline {
-        capture,
-        guard,
-        dispatch: tracing::Dispatch::new(tracing_subscriber::registry().with(layer)),
-    }
+    Pipeline::configured(|b| b.with_sampler(sampler))
 }
 
 #[test]
