@@ -20,9 +20,10 @@ use coresdk::genai::attributes::{
     OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
 };
 use coresdk::genai::{
-    ChatRequest, ChatResponse, Completion, ContentPart, EmbeddingsRequest, FinishReason, GenAiSpan,
-    Message, Role, ToolCall, ToolDefinition, Usage,
+    ChatRequest, ChatResponse, Completion, ContentPart, EmbeddingsRequest, FinishReason, Message,
+    Outcome, Request, RequestSummary, Response, Role, ToolCall, ToolDefinition, Usage,
 };
+use opentelemetry::KeyValue;
 use serde::Serialize;
 
 /// `0.7f32` as `0.7`, not `0.699999988079071`: the shortest decimal that
@@ -274,16 +275,13 @@ fn tools(tools: &[ChatCompletionTools]) -> Vec<ToolDefinition> {
         .collect()
 }
 
-/// Records the request on `span`, OpenAI-specific attributes included.
-pub(crate) fn record_chat_request(
-    span: &mut GenAiSpan,
+/// The request summary, OpenAI-specific attributes included; without
+/// `capture` message text is left out.
+pub(crate) fn chat_request(
     request: &CreateChatCompletionRequest,
     stream: bool,
-) {
-    if !span.is_recording() {
-        return;
-    }
-    let capture = span.captures_content();
+    capture: bool,
+) -> RequestSummary {
     let neutral = ChatRequest {
         model: request.model.clone(),
         system_instructions: Vec::new(),
@@ -312,15 +310,15 @@ pub(crate) fn record_chat_request(
         stream,
         user: request.user.clone(),
     };
-    span.record_chat_request(&neutral);
+    let mut attributes = Vec::new();
     if let Some(user) = &request.user {
-        span.set_attribute(GEN_AI_OPENAI_REQUEST_USER, user.clone());
+        attributes.push(KeyValue::new(GEN_AI_OPENAI_REQUEST_USER, user.clone()));
     }
     if let Some(seed) = request.seed {
-        span.set_attribute(GEN_AI_OPENAI_REQUEST_SEED, seed);
+        attributes.push(KeyValue::new(GEN_AI_OPENAI_REQUEST_SEED, seed));
     }
     if let Some(tier) = request.service_tier.as_ref().and_then(wire_name) {
-        span.set_attribute(GEN_AI_OPENAI_REQUEST_SERVICE_TIER, tier);
+        attributes.push(KeyValue::new(GEN_AI_OPENAI_REQUEST_SERVICE_TIER, tier));
     }
     if let Some(format) = &request.response_format {
         let name = match format {
@@ -328,7 +326,11 @@ pub(crate) fn record_chat_request(
             ResponseFormat::JsonObject => "json_object",
             ResponseFormat::JsonSchema { .. } => "json_schema",
         };
-        span.set_attribute(GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT, name);
+        attributes.push(KeyValue::new(GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT, name));
+    }
+    RequestSummary {
+        request: Request::Chat(neutral),
+        attributes,
     }
 }
 
@@ -374,26 +376,21 @@ fn completion(choice: &ChatChoice, capture: bool) -> Completion {
     }
 }
 
-/// Records the OpenAI response-only attributes.
-pub(crate) fn record_response_extras(
-    span: &mut GenAiSpan,
+/// The OpenAI response-only attributes.
+pub(crate) fn response_extras(
     fingerprint: Option<&String>,
     service_tier: Option<&async_openai::types::chat::ServiceTier>,
-) {
-    if let Some(fp) = fingerprint {
-        span.set_attribute(OPENAI_RESPONSE_SYSTEM_FINGERPRINT, fp.clone());
-    }
-    if let Some(tier) = service_tier.and_then(wire_name) {
-        span.set_attribute(OPENAI_RESPONSE_SERVICE_TIER, tier);
-    }
+) -> impl Iterator<Item = KeyValue> {
+    let fingerprint =
+        fingerprint.map(|fp| KeyValue::new(OPENAI_RESPONSE_SYSTEM_FINGERPRINT, fp.clone()));
+    let tier = service_tier
+        .and_then(wire_name)
+        .map(|tier| KeyValue::new(OPENAI_RESPONSE_SERVICE_TIER, tier));
+    fingerprint.into_iter().chain(tier)
 }
 
-/// Records the response on `span`.
-pub(crate) fn record_chat_response(span: &mut GenAiSpan, response: &CreateChatCompletionResponse) {
-    if !span.is_recording() {
-        return;
-    }
-    let capture = span.captures_content();
+/// The outcome of a chat call.
+pub(crate) fn chat_outcome(response: &CreateChatCompletionResponse, capture: bool) -> Outcome {
     let neutral = ChatResponse {
         id: Some(response.id.clone()),
         model: Some(response.model.clone()),
@@ -404,12 +401,14 @@ pub(crate) fn record_chat_response(span: &mut GenAiSpan, response: &CreateChatCo
             .collect(),
         usage: response.usage.as_ref().map(usage).unwrap_or_default(),
     };
-    record_response_extras(
-        span,
-        response.system_fingerprint.as_ref(),
-        response.service_tier.as_ref(),
-    );
-    span.record_chat_response(&neutral);
+    Outcome {
+        attributes: response_extras(
+            response.system_fingerprint.as_ref(),
+            response.service_tier.as_ref(),
+        )
+        .collect(),
+        ..Outcome::response(Response::Chat(neutral))
+    }
 }
 
 /// The neutral form of an embeddings request.

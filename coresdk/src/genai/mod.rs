@@ -14,6 +14,7 @@
 //! every span reads them through [`settings`] when it starts.
 
 pub mod attributes;
+mod call;
 mod capture;
 mod error;
 mod keys;
@@ -23,8 +24,10 @@ mod recorder;
 mod retrieval;
 mod settings;
 mod span;
+mod stream;
 mod tool;
 
+pub use call::{Endpoint, GenAiCall, Open, Outcome, Request, RequestSummary, Response, Server};
 pub use capture::{TRUNCATION_MARKER, truncate_content};
 pub use error::{CallError, CallErrorKind, PROBLEM_TYPE_BASE, recovery};
 pub use message::{
@@ -37,4 +40,5 @@ pub use settings::{
     DEFAULT_CONTENT_MAX_CHARS, GenAiSettings, GenAiSettingsBuilder, set_settings, settings,
 };
 pub use span::{GenAiSpan, Operation, Provider};
+pub use stream::{ChunkAccumulator, StreamCall, StreamMapping, TextLayout};
 pub use tool::{ToolSpan, ToolType};

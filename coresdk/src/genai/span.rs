@@ -308,6 +308,13 @@ impl GenAiSpan {
         }
     }
 
+    /// Records an attribute among the core ones.
+    pub(crate) fn push_attribute(&mut self, kv: KeyValue) {
+        if let Some(rec) = &mut self.rec {
+            rec.core.push(kv);
+        }
+    }
+
     /// Records the request parameters, prompt messages and tool definitions.
     pub fn record_chat_request(&mut self, request: &ChatRequest) {
         let Some(rec) = &mut self.rec else { return };
