@@ -6,10 +6,12 @@ use aws_sdk_bedrockruntime::types::{
     ToolResultContentBlock,
 };
 use aws_smithy_types::{Document, Number};
+use coresdk::genai::attributes::{AWS_BEDROCK_GUARDRAIL_ID, AWS_BEDROCK_GUARDRAIL_VERSION};
 use coresdk::genai::{
-    ChatRequest, ChatResponse, Completion, ContentPart, FinishReason, Message, Role, ToolCall,
-    ToolDefinition, Usage,
+    ChatRequest, ChatResponse, Completion, ContentPart, FinishReason, Message, Request,
+    RequestSummary, Role, ToolCall, ToolDefinition, Usage,
 };
+use opentelemetry::KeyValue;
 use serde_json::Value as Json;
 
 /// A smithy [`Document`] as JSON (object keys sorted, so the text is stable).
@@ -104,7 +106,7 @@ pub(crate) fn usage(usage: &TokenUsage) -> Usage {
     }
 }
 
-fn role(role: &ConversationRole) -> Role {
+pub(crate) fn role(role: &ConversationRole) -> Role {
     match role {
         ConversationRole::User => Role::User,
         ConversationRole::Assistant => Role::Assistant,
@@ -245,7 +247,35 @@ pub(crate) struct ConverseParts<'a> {
     pub(crate) inference: Option<&'a InferenceConfiguration>,
     pub(crate) tool_config: Option<&'a ToolConfiguration>,
     pub(crate) additional_fields: Option<&'a Document>,
+    /// Guardrail identifier and version, when one is configured.
+    pub(crate) guardrail: Option<(&'a str, &'a str)>,
     pub(crate) stream: bool,
+}
+
+/// `aws.bedrock.guardrail.id` / `.version` of a configured guardrail.
+pub(crate) fn guardrail_attributes(id: &str, version: &str) -> Vec<KeyValue> {
+    let mut attributes = Vec::new();
+    if !id.is_empty() {
+        attributes.push(KeyValue::new(AWS_BEDROCK_GUARDRAIL_ID, id.to_owned()));
+    }
+    if !version.is_empty() {
+        attributes.push(KeyValue::new(
+            AWS_BEDROCK_GUARDRAIL_VERSION,
+            version.to_owned(),
+        ));
+    }
+    attributes
+}
+
+/// The summary of a Converse / ConverseStream request.
+pub(crate) fn converse_request(parts: &ConverseParts<'_>, capture: bool) -> RequestSummary {
+    RequestSummary {
+        request: Request::Chat(chat_request(parts, capture)),
+        attributes: parts
+            .guardrail
+            .map(|(id, version)| guardrail_attributes(id, version))
+            .unwrap_or_default(),
+    }
 }
 
 /// A Converse request in the neutral model.

@@ -233,22 +233,15 @@ impl GenAiCall {
     /// Polls `future` inside the call's span, then records what `outcome`
     /// makes of its result (asked only when recording; its `bool` says
     /// whether content is captured) and ends the call.
-    pub async fn run<T, E, F>(
-        self,
-        future: F,
-        outcome: impl FnOnce(&Result<T, E>, bool) -> Outcome,
-    ) -> Result<T, E>
+    pub fn run<T, E, F, O>(self, future: F, outcome: O) -> Run<F, O>
     where
         F: Future<Output = Result<T, E>>,
+        O: FnOnce(&Result<T, E>, bool) -> Outcome,
     {
-        let (result, call) = self.open(future).await;
-        if call.is_recording() {
-            let capture = call.captures_content();
-            call.finish(outcome(&result, capture));
-        } else {
-            call.finish(Outcome::default());
+        Run {
+            open: self.open(future),
+            outcome: Some(outcome),
         }
-        result
     }
 
     /// Polls `future` inside the call's span and hands the call back with its
@@ -370,6 +363,44 @@ impl<F: Future> Future for Open<F> {
             Some(call) => Poll::Ready((output, call)),
             None => Poll::Pending,
         }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`GenAiCall::run`]: the call's outcome is recorded when
+    /// the provider's future completes.
+    #[must_use = "futures do nothing unless polled"]
+    pub struct Run<F, O> {
+        #[pin]
+        open: Open<F>,
+        outcome: Option<O>,
+    }
+}
+
+impl<T, E, F, O> Future for Run<F, O>
+where
+    F: Future<Output = Result<T, E>>,
+    O: FnOnce(&Result<T, E>, bool) -> Outcome,
+{
+    type Output = Result<T, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let (result, call) = ready!(this.open.poll(cx));
+        let outcome = match this.outcome.take() {
+            Some(outcome) if call.is_recording() => outcome(&result, call.captures_content()),
+            _ => Outcome::default(),
+        };
+        call.finish(outcome);
+        Poll::Ready(result)
+    }
+}
+
+impl<F, O> fmt::Debug for Run<F, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Run")
+            .field("open", &self.open)
+            .finish_non_exhaustive()
     }
 }
 

@@ -27,7 +27,9 @@ mod span;
 mod stream;
 mod tool;
 
-pub use call::{Endpoint, GenAiCall, Open, Outcome, Request, RequestSummary, Response, Server};
+pub use call::{
+    Endpoint, GenAiCall, Open, Outcome, Request, RequestSummary, Response, Run, Server,
+};
 pub use capture::{TRUNCATION_MARKER, truncate_content};
 pub use error::{CallError, CallErrorKind, PROBLEM_TYPE_BASE, recovery};
 pub use message::{

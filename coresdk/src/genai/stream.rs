@@ -36,6 +36,10 @@ pub trait StreamMapping: Send {
     /// Folds `event` into `acc`; returns whether it carried generated
     /// content (the first one that does marks the time to first token).
     fn event(&mut self, event: &Self::Event, acc: &mut ChunkAccumulator) -> bool;
+
+    /// The stream ended (or was dropped): a last chance to settle what the
+    /// events left open, such as token counts reported in several places.
+    fn finish(&mut self, _acc: &mut ChunkAccumulator) {}
 }
 
 #[derive(Debug)]
@@ -60,12 +64,11 @@ struct Choice {
 
 impl Choice {
     fn block(&mut self, index: u64, new: impl FnOnce() -> Block) -> &mut Block {
-        let pos = match self.blocks.iter().position(|(i, _)| *i == index) {
-            Some(pos) => pos,
-            None => {
-                self.blocks.push((index, new()));
-                self.blocks.len() - 1
-            }
+        let pos = if let Some(pos) = self.blocks.iter().position(|(i, _)| *i == index) {
+            pos
+        } else {
+            self.blocks.push((index, new()));
+            self.blocks.len() - 1
         };
         &mut self.blocks[pos].1
     }
@@ -113,15 +116,14 @@ impl ChunkAccumulator {
     }
 
     fn choice(&mut self, index: u32) -> &mut Choice {
-        let pos = match self.choices.iter().position(|c| c.index == index) {
-            Some(pos) => pos,
-            None => {
-                self.choices.push(Choice {
-                    index,
-                    ..Choice::default()
-                });
-                self.choices.len() - 1
-            }
+        let pos = if let Some(pos) = self.choices.iter().position(|c| c.index == index) {
+            pos
+        } else {
+            self.choices.push(Choice {
+                index,
+                ..Choice::default()
+            });
+            self.choices.len() - 1
         };
         &mut self.choices[pos]
     }
@@ -303,13 +305,13 @@ impl ChunkAccumulator {
 /// and then calls [`end`](Self::end) at the end of the stream or
 /// [`fail`](Self::fail) on an in-stream error. Dropped before the end, the
 /// call records what arrived and `coresdk.cancelled = true`.
-pub struct StreamCall<M> {
+pub struct StreamCall<M: StreamMapping> {
     span: Option<GenAiSpan>,
     acc: ChunkAccumulator,
     mapping: M,
 }
 
-impl<M> fmt::Debug for StreamCall<M> {
+impl<M: StreamMapping> fmt::Debug for StreamCall<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StreamCall")
             .field("span", &self.span)
@@ -361,8 +363,9 @@ impl<M: StreamMapping> StreamCall<M> {
     }
 }
 
-impl<M> StreamCall<M> {
+impl<M: StreamMapping> StreamCall<M> {
     fn record(&mut self, span: &mut GenAiSpan) {
+        self.mapping.finish(&mut self.acc);
         let outcome = Outcome {
             response: Response::Chat(self.acc.take_response()),
             attributes: std::mem::take(&mut self.acc.attributes),
@@ -372,7 +375,7 @@ impl<M> StreamCall<M> {
     }
 }
 
-impl<M> Drop for StreamCall<M> {
+impl<M: StreamMapping> Drop for StreamCall<M> {
     fn drop(&mut self) {
         if let Some(mut span) = self.span.take() {
             self.record(&mut span);
