@@ -16,8 +16,9 @@ use opentelemetry::{KeyValue, StringValue};
 use super::attributes::HTTP_RESPONSE_STATUS_CODE;
 use super::error::CallError;
 use super::message::{ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse};
+use super::operation::{Operation, Provider};
 use super::settings::GenAiSettings;
-use super::span::{GenAiSpan, Operation, Provider};
+use super::span::GenAiSpan;
 use super::stream::{StreamCall, StreamMapping, TextLayout};
 
 /// The server a call went to (`server.address`, `server.port`). Cheap to

@@ -17,14 +17,17 @@ pub mod attributes;
 mod call;
 mod capture;
 mod error;
+mod facts;
 mod keys;
 mod message;
+mod operation;
 mod pricing;
 mod recorder;
 mod retrieval;
 mod settings;
 mod span;
 mod stream;
+mod summary;
 mod tool;
 
 pub use call::{
@@ -36,11 +39,13 @@ pub use message::{
     ChatRequest, ChatResponse, Completion, ContentPart, EmbeddingsRequest, EmbeddingsResponse,
     FinishReason, Message, Role, ToolCall, ToolDefinition, Usage,
 };
+pub use operation::{Operation, Provider};
 pub use pricing::{ModelPrice, PricingTable};
 pub use retrieval::{RetrievalSpan, RetrievedDocument};
 pub use settings::{
     DEFAULT_CONTENT_MAX_CHARS, GenAiSettings, GenAiSettingsBuilder, set_settings, settings,
 };
-pub use span::{GenAiSpan, Operation, Provider};
+pub use span::GenAiSpan;
 pub use stream::{ChunkAccumulator, StreamCall, StreamMapping, TextLayout};
+pub(crate) use summary::CallSummary;
 pub use tool::{ToolSpan, ToolType};
