@@ -384,3 +384,56 @@ impl<M: StreamMapping> Drop for StreamCall<M> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text_of(completion: &Completion) -> Vec<&ContentPart> {
+        completion.message.content.iter().collect()
+    }
+
+    #[test]
+    fn blocks_keep_one_part_per_text_block_and_skip_empty_choices() {
+        let mut acc = ChunkAccumulator::new(true, TextLayout::Blocks);
+        acc.set_role(0, Role::Assistant);
+        acc.text(0, 1, "b");
+        acc.text(0, 0, "a");
+        acc.tool_call(0, 2, Some("t1"), Some("lookup"));
+        acc.tool_arguments(0, 2, "{}");
+        acc.set_role(1, Role::Assistant);
+        let response = acc.take_response();
+        assert_eq!(
+            response.completions.len(),
+            1,
+            "a role alone is no completion"
+        );
+        let completion = &response.completions[0];
+        assert_eq!(
+            text_of(completion),
+            [&ContentPart::text("a"), &ContentPart::text("b")]
+        );
+        assert_eq!(
+            completion.message.tool_calls,
+            [ToolCall::function(Some("t1".into()), "lookup", "{}")]
+        );
+    }
+
+    #[test]
+    fn single_field_without_capture_marks_text_unless_tools_were_called() {
+        let mut acc = ChunkAccumulator::new(false, TextLayout::SingleField);
+        acc.open_choice(0);
+        acc.text(0, 0, "secret");
+        acc.open_choice(1);
+        acc.tool_call(1, 1, Some("c"), Some("f"));
+        acc.tool_arguments(1, 1, "{\"q\":1}");
+        acc.finish_reason(1, FinishReason::ToolCalls);
+        let response = acc.take_response();
+        assert_eq!(response.completions.len(), 2);
+        assert_eq!(text_of(&response.completions[0]), [&ContentPart::text("")]);
+        let tools = &response.completions[1];
+        assert!(tools.message.content.is_empty());
+        assert_eq!(tools.message.tool_calls[0].arguments, "", "not captured");
+        assert_eq!(tools.finish_reason, Some(FinishReason::ToolCalls));
+    }
+}
