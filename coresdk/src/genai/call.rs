@@ -413,3 +413,102 @@ impl<F> fmt::Debug for Open<F> {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::pin::pin;
+    use std::task::Waker;
+
+    use opentelemetry_sdk::trace::SpanData;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    use super::*;
+    use crate::genai::attributes::{
+        CORESDK_CANCELLED, ERROR_TYPE, GEN_AI_RESPONSE_MODEL, HTTP_RESPONSE_STATUS_CODE,
+        SERVER_ADDRESS, SERVER_PORT,
+    };
+    use crate::testing::SpanCapture;
+
+    fn capture<F: FnOnce()>(f: F) -> Vec<SpanData> {
+        let capture = SpanCapture::new();
+        let config = crate::Config::builder()
+            .without_env()
+            .without_config_file()
+            .with_exporter(crate::config::ExporterKind::None)
+            .with_pii_masking(false)
+            .with_processor(capture.clone())
+            .build()
+            .expect("config");
+        let (layer, guard) = crate::layer(config).expect("pipeline");
+        let subscriber = tracing_subscriber::registry().with(layer);
+        tracing::subscriber::with_default(subscriber, f);
+        guard.shutdown().expect("shutdown");
+        capture.spans()
+    }
+
+    fn attrs(span: &SpanData) -> BTreeMap<String, String> {
+        span.attributes
+            .iter()
+            .map(|kv| (kv.key.as_str().to_owned(), kv.value.to_string()))
+            .collect()
+    }
+
+    fn endpoint() -> Endpoint {
+        Endpoint::new(Provider::OPENAI)
+            .with_server(Server::new("llm.internal", Some(8443)))
+            .with_settings(Arc::new(GenAiSettings::builder().build()))
+    }
+
+    #[test]
+    fn run_polls_inside_the_span_and_records_the_outcome() {
+        let spans = capture(|| {
+            let call = endpoint().start(Operation::Chat, "m", |_| RequestSummary::default());
+            let future = call.run(
+                async {
+                    tracing::info_span!("http").in_scope(|| {});
+                    Err::<(), _>("boom")
+                },
+                |result, _| Outcome {
+                    response: Response::Chat(ChatResponse {
+                        model: Some("m-1".into()),
+                        ..ChatResponse::default()
+                    }),
+                    http_status: Some(503),
+                    error: result
+                        .err()
+                        .map(|e| CallError::new(super::super::CallErrorKind::Other, e)),
+                    ..Outcome::default()
+                },
+            );
+            let mut future = pin!(future);
+            let poll = future
+                .as_mut()
+                .poll(&mut Context::from_waker(Waker::noop()));
+            assert_eq!(poll, Poll::Ready(Err("boom")));
+        });
+        let [http, chat] = &spans[..] else {
+            panic!("two spans: {spans:?}");
+        };
+        assert_eq!(http.parent_span_id, chat.span_context.span_id());
+        let a = attrs(chat);
+        assert_eq!(a[SERVER_ADDRESS], "llm.internal");
+        assert_eq!(a[SERVER_PORT], "8443");
+        assert_eq!(a[GEN_AI_RESPONSE_MODEL], "m-1");
+        // The error has no status of its own: the observed one is recorded.
+        assert_eq!(a[HTTP_RESPONSE_STATUS_CODE], "503");
+        assert_eq!(a[ERROR_TYPE], "other");
+        assert!(!a.contains_key(CORESDK_CANCELLED));
+    }
+
+    #[test]
+    fn dropping_an_unfinished_call_cancels_it() {
+        let spans = capture(|| {
+            let call = endpoint().start(Operation::Chat, "m", |_| RequestSummary::default());
+            let mut open = Box::pin(call.open(std::future::pending::<()>()));
+            let poll = open.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+            assert!(poll.is_pending());
+        });
+        assert_eq!(attrs(&spans[0])[CORESDK_CANCELLED], "true");
+    }
+}
