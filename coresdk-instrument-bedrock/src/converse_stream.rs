@@ -20,46 +20,18 @@ use aws_smithy_types::Document;
 use aws_smithy_types::event_stream::RawMessage;
 use coresdk::genai::{ChunkAccumulator, Operation, Outcome, StreamCall, StreamMapping, TextLayout};
 
-use crate::client::TracedClient;
-use crate::convert::{self, ConverseParts};
+use crate::builder::{converse_summary, traced_builder};
+use crate::convert;
 use crate::error::stream_error;
 use crate::setters::converse_setters;
 
-/// A `ConverseStream` request being built; [`send`](Self::send) opens a
-/// `chat {modelId}` span that the returned event stream carries until it ends.
-#[must_use = "the request is sent only by `send`"]
-pub struct TracedConverseStream {
-    client: TracedClient,
-    inner: ConverseStreamFluentBuilder,
-}
-
-impl std::fmt::Debug for TracedConverseStream {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TracedConverseStream")
-            .field("model_id", self.inner.get_model_id())
-            .finish_non_exhaustive()
-    }
+traced_builder! {
+    /// A `ConverseStream` request being built; [`send`](Self::send) opens a
+    /// `chat {modelId}` span that the returned event stream carries until it ends.
+    TracedConverseStream(ConverseStreamFluentBuilder, ConverseStreamInputBuilder)
 }
 
 impl TracedConverseStream {
-    pub(crate) fn new(client: TracedClient, inner: ConverseStreamFluentBuilder) -> Self {
-        Self { client, inner }
-    }
-
-    /// The request as built so far.
-    pub fn as_input(&self) -> &ConverseStreamInputBuilder {
-        self.inner.as_input()
-    }
-
-    /// Applies `f` to the wrapped SDK builder (for anything not delegated here).
-    pub fn map_inner(
-        mut self,
-        f: impl FnOnce(ConverseStreamFluentBuilder) -> ConverseStreamFluentBuilder,
-    ) -> Self {
-        self.inner = f(self.inner);
-        self
-    }
-
     converse_setters!(
         "operation::converse_stream::builders::ConverseStreamFluentBuilder",
         GuardrailStreamConfiguration
@@ -75,27 +47,11 @@ impl TracedConverseStream {
         let Self { client, inner } = self;
         let input = inner.as_input();
         let model = input.get_model_id().as_deref().unwrap_or_default();
-        let call = client.endpoint().start(Operation::Chat, model, |capture| {
-            let guardrail = input.get_guardrail_config().as_ref().map(|g| {
-                (
-                    g.guardrail_identifier.as_str(),
-                    g.guardrail_version.as_str(),
-                )
-            });
-            convert::converse_request(
-                &ConverseParts {
-                    model,
-                    system: input.get_system().as_deref(),
-                    messages: input.get_messages().as_deref(),
-                    inference: input.get_inference_config().as_ref(),
-                    tool_config: input.get_tool_config().as_ref(),
-                    additional_fields: input.get_additional_model_request_fields().as_ref(),
-                    guardrail,
-                    stream: true,
-                },
-                capture,
-            )
-        });
+        let call = client.endpoint().start(
+            Operation::Chat,
+            model,
+            |capture| converse_summary!(input, model, capture, stream: true),
+        );
         let (result, call) = call.open(inner.send()).await;
         let outcome = if call.is_recording() {
             client.tap().outcome(&result).0

@@ -19,25 +19,16 @@ use coresdk::genai::{
 use opentelemetry::KeyValue;
 use serde_json::Value as Json;
 
+use crate::builder::traced_builder;
 use crate::client::TracedClient;
 use crate::convert::guardrail_attributes;
 use crate::model_body::{Codec, Decoded, codec_for, guess_operation};
 use crate::setters::invoke_setters;
 
-/// A `InvokeModel` request being built; [`send`](Self::send) runs it inside a
-/// `{operation} {modelId}` span. From [`TracedClient::invoke_model`].
-#[must_use = "the request is sent only by `send`"]
-pub struct TracedInvokeModel {
-    client: TracedClient,
-    inner: InvokeModelFluentBuilder,
-}
-
-impl std::fmt::Debug for TracedInvokeModel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TracedInvokeModel")
-            .field("model_id", self.inner.get_model_id())
-            .finish_non_exhaustive()
-    }
+traced_builder! {
+    /// A `InvokeModel` request being built; [`send`](Self::send) runs it inside a
+    /// `{operation} {modelId}` span. From [`TracedClient::invoke_model`](crate::TracedClient::invoke_model).
+    TracedInvokeModel(InvokeModelFluentBuilder, InvokeModelInputBuilder)
 }
 
 /// An InvokeModel call started: the call, its body codec and whether the
@@ -99,24 +90,6 @@ pub(crate) fn start(
 }
 
 impl TracedInvokeModel {
-    pub(crate) fn new(client: TracedClient, inner: InvokeModelFluentBuilder) -> Self {
-        Self { client, inner }
-    }
-
-    /// The request as built so far.
-    pub fn as_input(&self) -> &InvokeModelInputBuilder {
-        self.inner.as_input()
-    }
-
-    /// Applies `f` to the wrapped SDK builder (for anything not delegated here).
-    pub fn map_inner(
-        mut self,
-        f: impl FnOnce(InvokeModelFluentBuilder) -> InvokeModelFluentBuilder,
-    ) -> Self {
-        self.inner = f(self.inner);
-        self
-    }
-
     invoke_setters!("operation::invoke_model::builders::InvokeModelFluentBuilder");
 
     /// Sends the request. The span covers the whole call and ends when this

@@ -23,53 +23,20 @@ use coresdk::genai::{ChunkAccumulator, Outcome, StreamCall, StreamMapping, TextL
 use opentelemetry::KeyValue;
 use serde_json::Value as Json;
 
-use crate::client::TracedClient;
+use crate::builder::traced_builder;
 use crate::error::stream_error;
 use crate::invoke::{Started, start};
 use crate::model_body::Codec;
 use crate::setters::invoke_setters;
 
-/// An `InvokeModelWithResponseStream` request being built;
-/// [`send`](Self::send) opens a `{operation} {modelId}` span that the
-/// returned body stream carries until it ends.
-#[must_use = "the request is sent only by `send`"]
-pub struct TracedInvokeModelWithResponseStream {
-    client: TracedClient,
-    inner: InvokeModelWithResponseStreamFluentBuilder,
-}
-
-impl std::fmt::Debug for TracedInvokeModelWithResponseStream {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TracedInvokeModelWithResponseStream")
-            .field("model_id", self.inner.get_model_id())
-            .finish_non_exhaustive()
-    }
+traced_builder! {
+    /// An `InvokeModelWithResponseStream` request being built;
+    /// [`send`](Self::send) opens a `{operation} {modelId}` span that the
+    /// returned body stream carries until it ends.
+    TracedInvokeModelWithResponseStream(InvokeModelWithResponseStreamFluentBuilder, InvokeModelWithResponseStreamInputBuilder)
 }
 
 impl TracedInvokeModelWithResponseStream {
-    pub(crate) fn new(
-        client: TracedClient,
-        inner: InvokeModelWithResponseStreamFluentBuilder,
-    ) -> Self {
-        Self { client, inner }
-    }
-
-    /// The request as built so far.
-    pub fn as_input(&self) -> &InvokeModelWithResponseStreamInputBuilder {
-        self.inner.as_input()
-    }
-
-    /// Applies `f` to the wrapped SDK builder (for anything not delegated here).
-    pub fn map_inner(
-        mut self,
-        f: impl FnOnce(
-            InvokeModelWithResponseStreamFluentBuilder,
-        ) -> InvokeModelWithResponseStreamFluentBuilder,
-    ) -> Self {
-        self.inner = f(self.inner);
-        self
-    }
-
     invoke_setters!(
         "operation::invoke_model_with_response_stream::builders::InvokeModelWithResponseStreamFluentBuilder"
     );

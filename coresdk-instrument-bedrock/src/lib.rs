@@ -44,6 +44,7 @@
 //! `coresdk.cancelled = true`.
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
+mod builder;
 mod client;
 mod converse;
 mod converse_stream;
