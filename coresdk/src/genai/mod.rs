@@ -40,6 +40,7 @@ mod facts;
 mod keys;
 mod message;
 mod operation;
+mod param;
 mod pricing;
 mod recorder;
 mod retrieval;
@@ -59,6 +60,7 @@ pub use message::{
     FinishReason, Message, Role, ToolCall, ToolDefinition, Usage,
 };
 pub use operation::{Operation, Provider};
+pub use param::f32_param;
 pub use pricing::{ModelPrice, PricingTable};
 pub use retrieval::{RetrievalSpan, RetrievedDocument};
 pub use settings::{
