@@ -60,11 +60,16 @@ struct Choice {
     blocks: Vec<(u64, Block)>,
     refusal: String,
     finish_reason: Option<FinishReason>,
+    /// Seen in a [`ChunkAccumulator::open_choice`].
+    opened: bool,
 }
 
 impl Choice {
     fn block(&mut self, index: u64, new: impl FnOnce() -> Block) -> &mut Block {
-        let pos = if let Some(pos) = self.blocks.iter().position(|(i, _)| *i == index) {
+        // Streams append to the block they last touched: look there first.
+        let pos = if self.blocks.last().is_some_and(|(i, _)| *i == index) {
+            self.blocks.len() - 1
+        } else if let Some(pos) = self.blocks.iter().position(|(i, _)| *i == index) {
             pos
         } else {
             self.blocks.push((index, new()));
@@ -82,7 +87,6 @@ pub struct ChunkAccumulator {
     id: Option<String>,
     model: Option<String>,
     choices: Vec<Choice>,
-    opened: Vec<u32>,
     usage: super::message::Usage,
     attributes: Vec<KeyValue>,
 }
@@ -104,7 +108,6 @@ impl ChunkAccumulator {
             id: None,
             model: None,
             choices: Vec::new(),
-            opened: Vec::new(),
             usage: super::message::Usage::default(),
             attributes: Vec::new(),
         }
@@ -116,7 +119,9 @@ impl ChunkAccumulator {
     }
 
     fn choice(&mut self, index: u32) -> &mut Choice {
-        let pos = if let Some(pos) = self.choices.iter().position(|c| c.index == index) {
+        let pos = if self.choices.last().is_some_and(|c| c.index == index) {
+            self.choices.len() - 1
+        } else if let Some(pos) = self.choices.iter().position(|c| c.index == index) {
             pos
         } else {
             self.choices.push(Choice {
@@ -157,10 +162,7 @@ impl ChunkAccumulator {
     /// Marks choice `index` as seen: with [`TextLayout::SingleField`] it is
     /// a completion even if nothing else arrives for it.
     pub fn open_choice(&mut self, index: u32) {
-        self.choice(index);
-        if !self.opened.contains(&index) {
-            self.opened.push(index);
-        }
+        self.choice(index).opened = true;
     }
 
     /// The role of choice `choice`.
@@ -286,7 +288,7 @@ impl ChunkAccumulator {
         }
         let seen = match self.layout {
             TextLayout::Blocks => false,
-            TextLayout::SingleField => self.opened.contains(&choice.index),
+            TextLayout::SingleField => choice.opened,
         };
         (seen
             || !message.content.is_empty()
