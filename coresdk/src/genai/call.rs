@@ -456,7 +456,7 @@ mod tests {
 
     fn endpoint() -> Endpoint {
         Endpoint::new(Provider::OPENAI)
-            .with_server(Server::new("llm.internal", Some(8443)))
+            .with_server(Server::new("models.internal", Some(8443)))
             .with_settings(Arc::new(GenAiSettings::builder().build()))
     }
 
@@ -492,7 +492,7 @@ mod tests {
         };
         assert_eq!(http.parent_span_id, chat.span_context.span_id());
         let a = attrs(chat);
-        assert_eq!(a[SERVER_ADDRESS], "llm.internal");
+        assert_eq!(a[SERVER_ADDRESS], "models.internal");
         assert_eq!(a[SERVER_PORT], "8443");
         assert_eq!(a[GEN_AI_RESPONSE_MODEL], "m-1");
         // The error has no status of its own: the observed one is recorded.
