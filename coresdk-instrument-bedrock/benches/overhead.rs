@@ -6,8 +6,9 @@
 //!
 //! - `converse/{raw,raw_with_interceptor,traced,traced_capture}`: one
 //!   `Converse` call. `raw_with_interceptor` is the raw call with a no-op
-//!   per-call interceptor (`customize().interceptor(..)`): the price of the
-//!   wire tap's mechanism alone.
+//!   per-call interceptor (`customize().interceptor(..)`), the price a
+//!   per-call wire tap would add (the traced client registers its tap once).
+//! - paired `InvokeModel` rounds (raw, traced): an Anthropic messages body.
 //! - `converse_stream/{raw,traced}`: the recorded 16-event stream read to the end.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -16,7 +17,10 @@ mod support;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use support::{Clients, MODEL, converse_interceptor, converse_raw, converse_traced, message};
+use support::{
+    Clients, MODEL, converse_interceptor, converse_raw, converse_traced, invoke_raw, invoke_traced,
+    message,
+};
 
 fn benches(c: &mut Criterion) {
     let guard = support::install();
@@ -98,6 +102,35 @@ fn benches(c: &mut Criterion) {
     );
     eprintln!(
         "converse median per-round difference from raw: raw_with_interceptor +{intercept_d:.1} µs, traced +{traced_d:.1} µs, traced_capture +{capture_d:.1} µs"
+    );
+
+    let mut invoke: [Vec<f64>; 2] = [Vec::with_capacity(1000), Vec::with_capacity(1000)];
+    rt.block_on(async {
+        for round in 0..1000 {
+            // Alternate which goes first, so neither always follows the other.
+            for k in 0..2 {
+                let which = (round + k) % 2;
+                let start = std::time::Instant::now();
+                let out = if which == 0 {
+                    invoke_raw(&raw).await
+                } else {
+                    invoke_traced(&traced).await
+                };
+                invoke[which].push(start.elapsed().as_secs_f64() * 1e6);
+                black_box(out);
+            }
+        }
+    });
+    let invoke_diff: Vec<f64> = invoke[1]
+        .iter()
+        .zip(&invoke[0])
+        .map(|(t, r)| t - r)
+        .collect();
+    eprintln!(
+        "invoke_model paired medians (1000 calls each): raw {:.1} µs, traced {:.1} µs, median per-round difference +{:.1} µs",
+        median(&invoke[0]),
+        median(&invoke[1]),
+        median(&invoke_diff)
     );
 
     let mut g = c.benchmark_group("converse_stream");

@@ -2,15 +2,16 @@
 //! `aws_sdk_bedrockruntime::Client`.
 
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use aws_sdk_bedrockruntime::Client;
-use coresdk::genai::{GenAiSettings, GenAiSpan, Operation, Provider};
+use coresdk::genai::{Endpoint, GenAiSettings, Provider};
 
 use crate::converse::TracedConverse;
 use crate::converse_stream::TracedConverseStream;
 use crate::invoke::TracedInvokeModel;
 use crate::invoke_stream::TracedInvokeModelWithResponseStream;
+use crate::wire::WireTap;
 
 /// Wraps `client` so its Converse, ConverseStream, InvokeModel and
 /// InvokeModelWithResponseStream calls are traced.
@@ -28,16 +29,16 @@ pub fn instrument(client: Client) -> TracedClient {
 #[derive(Clone)]
 pub struct TracedClient {
     inner: Client,
-    settings: Option<Arc<GenAiSettings>>,
-    /// The server (host, port) the client's requests go to, as the wire tap
-    /// first saw it (shared by clones).
-    server: Arc<OnceLock<(Arc<str>, Option<u16>)>>,
+    /// `inner` with the wire tap registered: traced calls go through it.
+    tapped: Client,
+    tap: WireTap,
+    endpoint: Endpoint,
 }
 
 impl fmt::Debug for TracedClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TracedClient")
-            .field("settings", &self.settings)
+            .field("endpoint", &self.endpoint)
             .finish_non_exhaustive()
     }
 }
@@ -45,10 +46,19 @@ impl fmt::Debug for TracedClient {
 impl TracedClient {
     /// Wraps `client`.
     pub fn new(client: Client) -> Self {
+        let tap = WireTap::default();
+        let tapped = Client::from_conf(
+            client
+                .config()
+                .to_builder()
+                .interceptor(tap.clone())
+                .build(),
+        );
         Self {
             inner: client,
-            settings: None,
-            server: Arc::default(),
+            tapped,
+            tap,
+            endpoint: Endpoint::new(Provider::AWS_BEDROCK),
         }
     }
 
@@ -56,25 +66,25 @@ impl TracedClient {
     /// [`coresdk::genai::settings`] (e.g. one client that captures content).
     #[must_use]
     pub fn with_settings(mut self, settings: GenAiSettings) -> Self {
-        self.settings = Some(Arc::new(settings));
+        self.endpoint = self.endpoint.with_settings(Arc::new(settings));
         self
     }
 
     /// `Converse`: one `chat {modelId}` span per call.
     pub fn converse(&self) -> TracedConverse {
-        TracedConverse::new(self.clone(), self.inner.converse())
+        TracedConverse::new(self.clone(), self.tapped.converse())
     }
 
     /// `ConverseStream`: one `chat {modelId}` span that stays open until the
     /// event stream ends or is dropped.
     pub fn converse_stream(&self) -> TracedConverseStream {
-        TracedConverseStream::new(self.clone(), self.inner.converse_stream())
+        TracedConverseStream::new(self.clone(), self.tapped.converse_stream())
     }
 
     /// `InvokeModel`: the body is decoded per model family
     /// (Anthropic, Amazon Nova / Titan, Meta Llama, Mistral, Cohere).
     pub fn invoke_model(&self) -> TracedInvokeModel {
-        TracedInvokeModel::new(self.clone(), self.inner.invoke_model())
+        TracedInvokeModel::new(self.clone(), self.tapped.invoke_model())
     }
 
     /// `InvokeModelWithResponseStream`: chunks are decoded per model family;
@@ -82,7 +92,7 @@ impl TracedClient {
     pub fn invoke_model_with_response_stream(&self) -> TracedInvokeModelWithResponseStream {
         TracedInvokeModelWithResponseStream::new(
             self.clone(),
-            self.inner.invoke_model_with_response_stream(),
+            self.tapped.invoke_model_with_response_stream(),
         )
     }
 
@@ -96,29 +106,13 @@ impl TracedClient {
         self.inner
     }
 
-    /// The GenAI settings this client's spans use.
-    pub(crate) fn settings(&self) -> Arc<GenAiSettings> {
-        self.settings
-            .clone()
-            .unwrap_or_else(coresdk::genai::settings)
+    /// Where this client's calls go.
+    pub(crate) fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
     }
 
-    /// The server this client's requests go to, once a call has shown it.
-    ///
-    /// The endpoint follows from the client's configuration (region,
-    /// `endpoint_url`, FIPS / dual-stack), which traced calls do not override,
-    /// so one call's endpoint is every call's.
-    pub(crate) fn known_server(&self) -> Option<&(Arc<str>, Option<u16>)> {
-        self.server.get()
-    }
-
-    /// Remembers the server a call went to.
-    pub(crate) fn remember_server(&self, host: &Arc<str>, port: Option<u16>) {
-        let _ = self.server.set((Arc::clone(host), port));
-    }
-
-    /// Starts a span for one call.
-    pub(crate) fn start_span(&self, operation: Operation, model: &str) -> GenAiSpan {
-        GenAiSpan::start_with_settings(Provider::AWS_BEDROCK, operation, model, self.settings())
+    /// The wire tap of this client's traced calls.
+    pub(crate) fn tap(&self) -> &WireTap {
+        &self.tap
     }
 }

@@ -6,10 +6,12 @@ use aws_sdk_bedrockruntime::types::{
     ToolResultContentBlock,
 };
 use aws_smithy_types::{Document, Number};
+use coresdk::genai::attributes::{AWS_BEDROCK_GUARDRAIL_ID, AWS_BEDROCK_GUARDRAIL_VERSION};
 use coresdk::genai::{
-    ChatRequest, ChatResponse, Completion, ContentPart, FinishReason, Message, Role, ToolCall,
-    ToolDefinition, Usage,
+    ChatRequest, ChatResponse, Completion, ContentPart, FinishReason, Message, Request,
+    RequestSummary, Role, ToolCall, ToolDefinition, Usage, f32_param,
 };
+use opentelemetry::KeyValue;
 use serde_json::Value as Json;
 
 /// A smithy [`Document`] as JSON (object keys sorted, so the text is stable).
@@ -30,30 +32,6 @@ pub(crate) fn document_to_json(doc: &Document) -> Json {
         Document::Bool(b) => Json::Bool(*b),
         Document::Null => Json::Null,
     }
-}
-
-/// An `f32` request parameter as the `f64` its decimal text denotes
-/// (`0.7f32` → `0.7`, not `0.699999988079071`).
-pub(crate) fn f32_param(v: f32) -> f64 {
-    // The fewest decimals that round-trip to `v`, tried arithmetically: the
-    // scaled value is an exact integer (|v|·10^k < 2^53 below) and dividing
-    // it by the exact 10^k rounds once, to the `f64` that decimal text
-    // parses to. Parameters (0.7, 0.95, 1.0) take a step or two; the rest
-    // go through the shortest text (a heap string).
-    let wide = f64::from(v);
-    let mut scale = 1.0_f64;
-    for _ in 0..=7 {
-        let scaled = (wide * scale).round();
-        if scaled.abs() < 9.0e15 {
-            let candidate = scaled / scale;
-            #[allow(clippy::cast_possible_truncation)] // the round trip is the test
-            if (candidate as f32).to_bits() == v.to_bits() {
-                return candidate;
-            }
-        }
-        scale *= 10.0;
-    }
-    v.to_string().parse().unwrap_or(wide)
 }
 
 fn count(v: i32) -> u64 {
@@ -104,7 +82,7 @@ pub(crate) fn usage(usage: &TokenUsage) -> Usage {
     }
 }
 
-fn role(role: &ConversationRole) -> Role {
+pub(crate) fn role(role: &ConversationRole) -> Role {
     match role {
         ConversationRole::User => Role::User,
         ConversationRole::Assistant => Role::Assistant,
@@ -245,7 +223,35 @@ pub(crate) struct ConverseParts<'a> {
     pub(crate) inference: Option<&'a InferenceConfiguration>,
     pub(crate) tool_config: Option<&'a ToolConfiguration>,
     pub(crate) additional_fields: Option<&'a Document>,
+    /// Guardrail identifier and version, when one is configured.
+    pub(crate) guardrail: Option<(&'a str, &'a str)>,
     pub(crate) stream: bool,
+}
+
+/// `aws.bedrock.guardrail.id` / `.version` of a configured guardrail.
+pub(crate) fn guardrail_attributes(id: &str, version: &str) -> Vec<KeyValue> {
+    let mut attributes = Vec::new();
+    if !id.is_empty() {
+        attributes.push(KeyValue::new(AWS_BEDROCK_GUARDRAIL_ID, id.to_owned()));
+    }
+    if !version.is_empty() {
+        attributes.push(KeyValue::new(
+            AWS_BEDROCK_GUARDRAIL_VERSION,
+            version.to_owned(),
+        ));
+    }
+    attributes
+}
+
+/// The summary of a Converse / ConverseStream request.
+pub(crate) fn converse_request(parts: &ConverseParts<'_>, capture: bool) -> RequestSummary {
+    RequestSummary {
+        request: Request::Chat(chat_request(parts, capture)),
+        attributes: parts
+            .guardrail
+            .map(|(id, version)| guardrail_attributes(id, version))
+            .unwrap_or_default(),
+    }
 }
 
 /// A Converse request in the neutral model.
@@ -337,39 +343,6 @@ mod tests {
             document_to_json(&doc).to_string(),
             r#"{"a":[null,true],"b":1,"c":0.5}"#
         );
-    }
-
-    #[test]
-    fn f32_parameters_keep_their_decimal_value() {
-        assert!((f32_param(0.7) - 0.7).abs() < f64::EPSILON);
-        assert_eq!(f32_param(0.7).to_string(), "0.7");
-        // The arithmetic path agrees with the shortest text on every value
-        // that text gives with few decimals, and on the others it falls back.
-        let text = |v: f32| {
-            v.to_string()
-                .parse::<f64>()
-                .expect("Display of a float parses")
-        };
-        for v in [
-            0.0_f32,
-            1.0,
-            0.5,
-            0.95,
-            0.1,
-            0.3,
-            0.123_456_7,
-            2.5e-8,
-            3.4e38,
-            -0.7,
-            1e7,
-            16_777_217.0,
-        ] {
-            assert_eq!(f32_param(v).to_bits(), text(v).to_bits(), "{v}");
-        }
-        for i in 0..=2000_u16 {
-            let v = f32::from(i) / 1000.0;
-            assert_eq!(f32_param(v).to_bits(), text(v).to_bits(), "{v}");
-        }
     }
 
     #[test]

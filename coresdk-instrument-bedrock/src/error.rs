@@ -2,6 +2,7 @@
 //! RFC 9457 problem, recovery hint).
 
 use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_types::event_stream::RawMessage;
 use coresdk::genai::{CallError, CallErrorKind, recovery};
 
 /// HTTP status of each modeled Bedrock Runtime error (botocore
@@ -127,6 +128,23 @@ where
             "",
         ),
     }
+}
+
+/// An in-stream error. Exception frames carry no code in their payload, so
+/// `name` gives the modeled variant's.
+pub(crate) fn stream_error<E>(
+    error: &SdkError<E, RawMessage>,
+    name: fn(&E) -> &'static str,
+) -> CallError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    if let SdkError::ServiceError(service) = error {
+        let err = service.err();
+        let code = err.code().unwrap_or_else(|| name(err));
+        return aws_error(code, err.message().unwrap_or(code), None);
+    }
+    call_error(error, |_| None)
 }
 
 /// The innermost cause's message: `SdkError`'s own Display is only a class

@@ -1,9 +1,10 @@
 //! [`TracedInvokeModelWithResponseStream`]: a traced
 //! `InvokeModelWithResponseStream` call; chunks are read through
-//! [`InvokeEventStream`], which decodes them per model family and owns the span.
+//! [`InvokeEventStream`], which carries the call and decodes each chunk with
+//! its model family's codec.
 
 use aws_sdk_bedrockruntime::config::http::HttpResponse;
-use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_bedrockruntime::error::SdkError;
 use aws_sdk_bedrockruntime::operation::invoke_model_with_response_stream::builders::{
     InvokeModelWithResponseStreamFluentBuilder, InvokeModelWithResponseStreamInputBuilder,
 };
@@ -18,81 +19,27 @@ use aws_sdk_bedrockruntime::types::{
 use aws_smithy_types::Blob;
 use aws_smithy_types::event_stream::RawMessage;
 use coresdk::genai::attributes::CORESDK_GENAI_RESPONSE_BODY_ERROR;
-use coresdk::genai::{CallError, GenAiSpan};
+use coresdk::genai::{ChunkAccumulator, Outcome, StreamCall, StreamMapping, TextLayout, Usage};
+use opentelemetry::KeyValue;
 use serde_json::Value as Json;
 
-use crate::client::TracedClient;
-use crate::error::{aws_error, call_error};
-use crate::in_span::in_span;
+use crate::builder::traced_builder;
+use crate::error::stream_error;
 use crate::invoke::{Started, start};
-use crate::model_body::StreamDecoder;
-use crate::setters::delegate_setters;
-use crate::wire::WireTap;
+use crate::model_body::Codec;
+use crate::setters::invoke_setters;
 
-/// An `InvokeModelWithResponseStream` request being built;
-/// [`send`](Self::send) opens a `{operation} {modelId}` span that the
-/// returned body stream carries until it ends.
-#[must_use = "the request is sent only by `send`"]
-pub struct TracedInvokeModelWithResponseStream {
-    client: TracedClient,
-    inner: InvokeModelWithResponseStreamFluentBuilder,
-}
-
-impl std::fmt::Debug for TracedInvokeModelWithResponseStream {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TracedInvokeModelWithResponseStream")
-            .field("model_id", self.inner.get_model_id())
-            .finish_non_exhaustive()
-    }
+traced_builder! {
+    /// An `InvokeModelWithResponseStream` request being built;
+    /// [`send`](Self::send) opens a `{operation} {modelId}` span that the
+    /// returned body stream carries until it ends.
+    TracedInvokeModelWithResponseStream(InvokeModelWithResponseStreamFluentBuilder, InvokeModelWithResponseStreamInputBuilder)
 }
 
 impl TracedInvokeModelWithResponseStream {
-    pub(crate) fn new(
-        client: TracedClient,
-        inner: InvokeModelWithResponseStreamFluentBuilder,
-    ) -> Self {
-        Self { client, inner }
-    }
-
-    /// The request as built so far.
-    pub fn as_input(&self) -> &InvokeModelWithResponseStreamInputBuilder {
-        self.inner.as_input()
-    }
-
-    /// Applies `f` to the wrapped SDK builder (for anything not delegated here).
-    pub fn map_inner(
-        mut self,
-        f: impl FnOnce(
-            InvokeModelWithResponseStreamFluentBuilder,
-        ) -> InvokeModelWithResponseStreamFluentBuilder,
-    ) -> Self {
-        self.inner = f(self.inner);
-        self
-    }
-
-    delegate_setters! {
-        "operation::invoke_model_with_response_stream::builders::InvokeModelWithResponseStreamFluentBuilder";
-        body(input: Blob);
-        set_body(input: Option<Blob>);
-        content_type(input: impl Into<String>);
-        set_content_type(input: Option<String>);
-        accept(input: impl Into<String>);
-        set_accept(input: Option<String>);
-        model_id(input: impl Into<String>);
-        set_model_id(input: Option<String>);
-        trace(input: Trace);
-        set_trace(input: Option<Trace>);
-        guardrail_identifier(input: impl Into<String>);
-        set_guardrail_identifier(input: Option<String>);
-        guardrail_version(input: impl Into<String>);
-        set_guardrail_version(input: Option<String>);
-        performance_config_latency(input: PerformanceConfigLatency);
-        set_performance_config_latency(input: Option<PerformanceConfigLatency>);
-        service_tier(input: ServiceTierType);
-        set_service_tier(input: Option<ServiceTierType>);
-        request_metadata(input: impl Into<String>);
-        set_request_metadata(input: Option<String>);
-    }
+    invoke_setters!(
+        "operation::invoke_model_with_response_stream::builders::InvokeModelWithResponseStreamFluentBuilder"
+    );
 
     /// Sends the request. On success the span stays open in the returned
     /// output's [`body`](TracedInvokeModelWithResponseStreamOutput::body) until
@@ -104,13 +51,11 @@ impl TracedInvokeModelWithResponseStream {
         TracedInvokeModelWithResponseStreamOutput,
         SdkError<InvokeModelWithResponseStreamError, HttpResponse>,
     > {
-        let input = self.inner.as_input();
-        let model = input.get_model_id().as_deref().unwrap_or_default();
-        let Started {
-            mut span, family, ..
-        } = start(
-            &self.client,
-            model,
+        let Self { client, inner } = self;
+        let input = inner.as_input();
+        let Started { call, codec, .. } = start(
+            &client,
+            input.get_model_id().as_deref().unwrap_or_default(),
             input.get_body().as_ref(),
             (
                 input.get_guardrail_identifier().as_ref(),
@@ -118,36 +63,19 @@ impl TracedInvokeModelWithResponseStream {
             ),
             true,
         );
-        if !span.is_recording() {
-            let output = self.inner.send().await?;
-            return Ok(TracedInvokeModelWithResponseStreamOutput::new(
-                output,
-                None,
-                StreamDecoder::new(family, false),
-            ));
-        }
-        let decoder = StreamDecoder::new(family, span.captures_content());
-        let tap = WireTap::default();
-        let result = in_span(
-            span.span(),
-            self.inner.customize().interceptor(tap.clone()).send(),
-        )
-        .await;
-        let mut facts = tap.facts();
+        let (result, call) = call.open(inner.send()).await;
+        let outcome = if call.is_recording() {
+            client.tap().outcome(&result).0
+        } else {
+            Outcome::default()
+        };
         match result {
             Ok(output) => {
-                facts.record(&mut span, None);
-                Ok(TracedInvokeModelWithResponseStreamOutput::new(
-                    output,
-                    Some(span),
-                    decoder,
-                ))
+                let call = call.stream(outcome, TextLayout::Blocks, InvokeChunks::new(codec));
+                Ok(TracedInvokeModelWithResponseStreamOutput::new(output, call))
             }
             Err(error) => {
-                let call = call_error(&error, |raw| Some(raw.status().as_u16()));
-                facts.record(&mut span, Some(&call));
-                span.record_error(&call);
-                span.end();
+                call.finish(outcome);
                 Err(error)
             }
         }
@@ -170,22 +98,98 @@ pub struct TracedInvokeModelWithResponseStreamOutput {
 }
 
 impl TracedInvokeModelWithResponseStreamOutput {
-    fn new(
-        output: InvokeModelWithResponseStreamOutput,
-        span: Option<GenAiSpan>,
-        decoder: StreamDecoder,
-    ) -> Self {
+    fn new(output: InvokeModelWithResponseStreamOutput, call: StreamCall<InvokeChunks>) -> Self {
         Self {
             body: InvokeEventStream {
                 inner: output.body,
-                span,
-                decoder,
-                decode_error: false,
+                call,
             },
             content_type: output.content_type,
             performance_config_latency: output.performance_config_latency,
             service_tier: output.service_tier,
         }
+    }
+}
+
+/// Response stream chunks → the accumulator, through the family's codec.
+#[derive(Debug)]
+pub(crate) struct InvokeChunks {
+    codec: &'static dyn Codec,
+    /// The body's own token counts.
+    usage: Usage,
+    /// The counts of `amazon-bedrock-invocationMetrics`, which Bedrock adds
+    /// to the last chunk of every family's stream.
+    metrics: Option<Usage>,
+    decode_error: bool,
+}
+
+impl InvokeChunks {
+    fn new(codec: &'static dyn Codec) -> Self {
+        Self {
+            codec,
+            usage: Usage::default(),
+            metrics: None,
+            decode_error: false,
+        }
+    }
+}
+
+fn invocation_metrics(chunk: &Json) -> Option<Usage> {
+    let metrics = chunk.get("amazon-bedrock-invocationMetrics")?;
+    let count = |key: &str| metrics.get(key).and_then(Json::as_u64);
+    let read = count("cacheReadInputTokenCount");
+    let write = count("cacheWriteInputTokenCount");
+    Some(Usage {
+        input_tokens: count("inputTokenCount").map(|i| i + read.unwrap_or(0) + write.unwrap_or(0)),
+        output_tokens: count("outputTokenCount"),
+        cache_read_input_tokens: read,
+        cache_creation_input_tokens: write,
+        reasoning_output_tokens: None,
+    })
+}
+
+impl StreamMapping for InvokeChunks {
+    type Event = ResponseStream;
+
+    fn event(&mut self, event: &ResponseStream, acc: &mut ChunkAccumulator) -> bool {
+        let ResponseStream::Chunk(part) = event else {
+            return false;
+        };
+        let bytes = part.bytes.as_ref().map_or(&[][..], Blob::as_ref);
+        match serde_json::from_slice::<Json>(bytes) {
+            Ok(chunk) => {
+                if let Some(metrics) = invocation_metrics(&chunk) {
+                    self.metrics = Some(metrics);
+                }
+                self.codec.stream_event(&chunk, &mut self.usage, acc)
+            }
+            Err(error) => {
+                // A chunk that does not parse is noted once; the stream goes on.
+                if !self.decode_error {
+                    self.decode_error = true;
+                    acc.push_attribute(KeyValue::new(
+                        CORESDK_GENAI_RESPONSE_BODY_ERROR,
+                        format!("stream chunk is not JSON: {error}"),
+                    ));
+                }
+                false
+            }
+        }
+    }
+
+    fn finish(&mut self, acc: &mut ChunkAccumulator) {
+        // The body's own counts first; the invocation metrics fill the gaps.
+        let mut usage = self.usage;
+        if let Some(metrics) = self.metrics {
+            if usage.input_tokens.is_none() {
+                usage = Usage {
+                    output_tokens: usage.output_tokens.or(metrics.output_tokens),
+                    ..metrics
+                };
+            }
+            usage.output_tokens = usage.output_tokens.or(metrics.output_tokens);
+        }
+        acc.set_usage(usage);
     }
 }
 
@@ -198,15 +202,13 @@ impl TracedInvokeModelWithResponseStreamOutput {
 /// goes on.
 pub struct InvokeEventStream {
     inner: EventReceiver<ResponseStream, ResponseStreamError>,
-    span: Option<GenAiSpan>,
-    decoder: StreamDecoder,
-    decode_error: bool,
+    call: StreamCall<InvokeChunks>,
 }
 
 impl std::fmt::Debug for InvokeEventStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("InvokeEventStream")
-            .field("span", &self.span)
+            .field("call", &self.call)
             .finish_non_exhaustive()
     }
 }
@@ -217,70 +219,29 @@ impl InvokeEventStream {
         &mut self,
     ) -> Result<Option<ResponseStream>, SdkError<ResponseStreamError, RawMessage>> {
         let result = self.inner.recv().await;
-        let Some(span) = &mut self.span else {
-            return result;
-        };
         match &result {
-            Ok(Some(ResponseStream::Chunk(part))) => {
-                let bytes = part.bytes.as_ref().map_or(&[][..], Blob::as_ref);
-                match serde_json::from_slice::<Json>(bytes) {
-                    Ok(chunk) => {
-                        if self.decoder.add(&chunk) && !span.first_token_seen() {
-                            span.record_first_token();
-                        }
-                    }
-                    Err(error) if !self.decode_error => {
-                        self.decode_error = true;
-                        span.set_attribute(
-                            CORESDK_GENAI_RESPONSE_BODY_ERROR,
-                            format!("stream chunk is not JSON: {error}"),
-                        );
-                    }
-                    Err(_) => {}
+            Ok(Some(event)) => self.call.event(event),
+            Ok(None) => self.call.end(),
+            Err(error) => {
+                if self.call.is_recording() {
+                    self.call.fail(&stream_error(error, exception_name));
                 }
+                self.call.end();
             }
-            Ok(Some(_)) => {}
-            Ok(None) => self.finish(None),
-            Err(error) => self.finish(Some(stream_error(error))),
         }
         result
     }
-
-    fn finish(&mut self, error: Option<CallError>) {
-        if let Some(mut span) = self.span.take() {
-            span.record_chat_response(&self.decoder.response());
-            if let Some(error) = error {
-                span.record_error(&error);
-            }
-            span.end();
-        }
-    }
 }
 
-impl Drop for InvokeEventStream {
-    fn drop(&mut self) {
-        if let Some(mut span) = self.span.take() {
-            span.record_chat_response(&self.decoder.response());
-            // Dropped without `end`: recorded as cancelled.
-            drop(span);
-        }
+/// The name of a modeled in-stream exception.
+fn exception_name(error: &ResponseStreamError) -> &'static str {
+    match error {
+        ResponseStreamError::InternalServerException(_) => "InternalServerException",
+        ResponseStreamError::ModelStreamErrorException(_) => "ModelStreamErrorException",
+        ResponseStreamError::ValidationException(_) => "ValidationException",
+        ResponseStreamError::ThrottlingException(_) => "ThrottlingException",
+        ResponseStreamError::ModelTimeoutException(_) => "ModelTimeoutException",
+        ResponseStreamError::ServiceUnavailableException(_) => "ServiceUnavailableException",
+        _ => "",
     }
-}
-
-/// An in-stream error; exception frames carry no code, the variant names it.
-fn stream_error(error: &SdkError<ResponseStreamError, RawMessage>) -> CallError {
-    if let SdkError::ServiceError(service) = error {
-        let err = service.err();
-        let code = err.code().unwrap_or(match err {
-            ResponseStreamError::InternalServerException(_) => "InternalServerException",
-            ResponseStreamError::ModelStreamErrorException(_) => "ModelStreamErrorException",
-            ResponseStreamError::ValidationException(_) => "ValidationException",
-            ResponseStreamError::ThrottlingException(_) => "ThrottlingException",
-            ResponseStreamError::ModelTimeoutException(_) => "ModelTimeoutException",
-            ResponseStreamError::ServiceUnavailableException(_) => "ServiceUnavailableException",
-            _ => "",
-        });
-        return aws_error(code, err.message().unwrap_or(code), None);
-    }
-    call_error(error, |_| None)
 }

@@ -32,23 +32,24 @@
 //!
 //! The traced builders wrap the SDK's fluent builders (typed access to the
 //! request and the response, a span whose lifetime is the call's, streams
-//! that carry their span), and each traced call adds a read-only smithy
-//! interceptor for what only the wire shows: the endpoint the signed request
-//! went to, the HTTP status, `x-amzn-RequestId` and the
-//! `X-Amzn-Bedrock-*-Token-Count` headers (the only usage some InvokeModel
-//! families report).
+//! that carry their span) and hand what they read to CoreSDK's GenAI call
+//! driver. The traced client registers one read-only smithy interceptor for
+//! what only the wire shows: the endpoint the signed requests go to, each
+//! response's HTTP status and the `X-Amzn-Bedrock-*-Token-Count` headers
+//! (the only usage some InvokeModel families report), matched to calls by
+//! `x-amzn-RequestId`.
 //!
 //! Streams ([`ConverseEventStream`], [`InvokeEventStream`]) keep their span
 //! open until the stream ends; dropping one early ends the span with
 //! `coresdk.cancelled = true`.
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
+mod builder;
 mod client;
 mod converse;
 mod converse_stream;
 mod convert;
 mod error;
-mod in_span;
 mod invoke;
 mod invoke_stream;
 mod model_body;

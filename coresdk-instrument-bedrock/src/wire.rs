@@ -1,101 +1,103 @@
-//! [`WireTap`]: a per-call smithy interceptor that reads what only the wire
-//! shows — the server the signed request went to, the HTTP status, body sizes
-//! and Bedrock's `X-Amzn-Bedrock-*` usage headers — for the call's span.
+//! [`WireTap`]: a read-only smithy interceptor, registered once on the
+//! traced client, that notes what only the wire shows — the server the
+//! signed requests go to, each response's HTTP status and Bedrock's
+//! `X-Amzn-Bedrock-*` token-count headers — for the calls' spans.
 //!
-//! It only reads: it never changes the request or the response.
+//! Responses are matched to calls by their request id (`x-amzn-RequestId`,
+//! which the SDK also hands back with every output and error), so a call
+//! records the status that was observed, never one it assumes.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use aws_sdk_bedrockruntime::config::http::HttpResponse;
 use aws_sdk_bedrockruntime::config::interceptors::{
     BeforeDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
 };
 use aws_sdk_bedrockruntime::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_sdk_bedrockruntime::error::{BoxError, SdkError};
+use aws_sdk_bedrockruntime::error::{BoxError, ProvideErrorMetadata, SdkError};
 use aws_sdk_bedrockruntime::operation::RequestId;
-use coresdk::genai::attributes::{AWS_REQUEST_ID, HTTP_RESPONSE_STATUS_CODE};
-use coresdk::genai::{CallError, GenAiSpan, Usage};
+use coresdk::genai::attributes::AWS_REQUEST_ID;
+use coresdk::genai::{Outcome, Server, Usage};
+use opentelemetry::KeyValue;
+
+use crate::error::call_error;
 
 const INPUT_TOKENS: &str = "x-amzn-bedrock-input-token-count";
 const OUTPUT_TOKENS: &str = "x-amzn-bedrock-output-token-count";
 const CACHE_READ_TOKENS: &str = "x-amzn-bedrock-cache-read-input-token-count";
 const CACHE_WRITE_TOKENS: &str = "x-amzn-bedrock-cache-write-input-token-count";
 const REQUEST_ID: &str = "x-amzn-requestid";
-/// The HTTP status Bedrock's Converse API models for success.
-const SUCCESS_STATUS: u16 = 200;
+/// Responses kept for their calls to collect. Entries nobody collects
+/// (earlier attempts of a retried call, calls through an untraced clone of
+/// the client) fall out once this many newer ones arrived.
+const KEPT_RESPONSES: usize = 32;
 
-/// What the last attempt of a call showed on the wire.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct WireFacts {
-    /// Shared with the client's remembered server: recorded on every call's
-    /// span without a copy.
-    pub(crate) host: Option<Arc<str>>,
-    pub(crate) port: Option<u16>,
-    pub(crate) status: Option<u16>,
-    pub(crate) request_id: Option<String>,
-    pub(crate) request_body_size: Option<u64>,
-    pub(crate) header_usage: Usage,
+/// What one response showed.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Seen {
+    pub(crate) status: u16,
+    /// The token counts of the response headers.
+    pub(crate) usage: Usage,
 }
 
-impl WireFacts {
-    /// What a call to a known server shows without the tap: the request id
-    /// of the output or error, the HTTP status of an error response, and the
-    /// modeled success status (200) of an output.
-    pub(crate) fn of_result<O, E>(
-        host: &Arc<str>,
-        port: Option<u16>,
-        result: &Result<O, SdkError<E, HttpResponse>>,
-    ) -> Self
-    where
-        O: RequestId,
-    {
-        let status = match result {
-            Ok(_) => Some(SUCCESS_STATUS),
-            Err(error) => error.raw_response().map(|raw| raw.status().as_u16()),
-        };
-        Self {
-            host: Some(Arc::clone(host)),
-            port,
-            status,
-            request_id: result.request_id().map(str::to_owned),
-            ..Self::default()
-        }
-    }
-
-    /// Records `server.address` / `server.port` and `aws.request_id` on
-    /// `span`, and the HTTP status unless `error` records one. The request id
-    /// moves to the span.
-    pub(crate) fn record(&mut self, span: &mut GenAiSpan, error: Option<&CallError>) {
-        if let Some(host) = &self.host {
-            span.set_server_address(Arc::clone(host), self.port);
-        }
-        if let Some(id) = self.request_id.take() {
-            span.set_attribute(AWS_REQUEST_ID, id);
-        }
-        if let Some(status) = self.status
-            && error.is_none_or(|e| e.status().is_none())
-        {
-            span.set_attribute(HTTP_RESPONSE_STATUS_CODE, i64::from(status));
-        }
-    }
+#[derive(Debug, Default)]
+struct Observed {
+    server: OnceLock<Server>,
+    responses: Mutex<VecDeque<(String, Seen)>>,
 }
 
-/// The interceptor; clones share one [`WireFacts`].
+/// The interceptor; clones share what it observed.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct WireTap {
-    facts: Arc<Mutex<WireFacts>>,
+    observed: Arc<Observed>,
 }
 
 impl WireTap {
-    pub(crate) fn facts(&self) -> WireFacts {
-        self.facts
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+    /// The server requests go to, once one was sent.
+    ///
+    /// The endpoint follows from the client's configuration (region,
+    /// `endpoint_url`, FIPS / dual-stack), which traced calls do not
+    /// override, so one request's server is every request's.
+    pub(crate) fn server(&self) -> Option<Server> {
+        self.observed.server.get().cloned()
     }
 
-    fn update(&self, f: impl FnOnce(&mut WireFacts)) {
-        f(&mut self.facts.lock().unwrap_or_else(PoisonError::into_inner));
+    /// Takes what the response with `request_id` showed.
+    fn take(&self, request_id: &str) -> Option<Seen> {
+        let mut responses = self
+            .observed
+            .responses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let pos = responses.iter().rposition(|(id, _)| id == request_id)?;
+        responses.remove(pos).map(|(_, seen)| seen)
+    }
+
+    /// What a finished call showed on the wire: server, request id, the
+    /// observed status, and the error; plus the header token counts.
+    pub(crate) fn outcome<O, E>(
+        &self,
+        result: &Result<O, SdkError<E, HttpResponse>>,
+    ) -> (Outcome, Usage)
+    where
+        O: RequestId,
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let request_id = result.request_id();
+        let seen = request_id.and_then(|id| self.take(id));
+        let mut outcome = Outcome {
+            server: self.server(),
+            http_status: seen.map(|s| s.status),
+            attributes: request_id
+                .map(|id| vec![KeyValue::new(AWS_REQUEST_ID, id.to_owned())])
+                .unwrap_or_default(),
+            ..Outcome::default()
+        };
+        if let Err(error) = result {
+            outcome.error = Some(call_error(error, |raw| Some(raw.status().as_u16())));
+        }
+        (outcome, seen.map(|s| s.usage).unwrap_or_default())
     }
 }
 
@@ -139,16 +141,11 @@ impl Intercept for WireTap {
         _runtime_components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let request = context.request();
-        let server = host_port(request.uri());
-        let size = request.body().content_length();
-        self.update(|facts| {
-            if let Some((host, port)) = server {
-                facts.host = Some(Arc::from(host));
-                facts.port = port;
-            }
-            facts.request_body_size = size;
-        });
+        if self.observed.server.get().is_none()
+            && let Some((host, port)) = host_port(context.request().uri())
+        {
+            let _ = self.observed.server.set(Server::new(host, port));
+        }
         Ok(())
     }
 
@@ -159,24 +156,31 @@ impl Intercept for WireTap {
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let response = context.response();
+        let Some(request_id) = response.headers().get(REQUEST_ID) else {
+            return Ok(());
+        };
         let input = header_count(response, INPUT_TOKENS);
-        let output = header_count(response, OUTPUT_TOKENS);
         let read = header_count(response, CACHE_READ_TOKENS);
         let write = header_count(response, CACHE_WRITE_TOKENS);
-        let usage = Usage {
-            input_tokens: input.map(|i| i + read.unwrap_or(0) + write.unwrap_or(0)),
-            output_tokens: output,
-            cache_read_input_tokens: read,
-            cache_creation_input_tokens: write,
-            reasoning_output_tokens: None,
+        let seen = Seen {
+            status: response.status().as_u16(),
+            usage: Usage {
+                input_tokens: input.map(|i| i + read.unwrap_or(0) + write.unwrap_or(0)),
+                output_tokens: header_count(response, OUTPUT_TOKENS),
+                cache_read_input_tokens: read,
+                cache_creation_input_tokens: write,
+                reasoning_output_tokens: None,
+            },
         };
-        let status = response.status().as_u16();
-        let request_id = response.headers().get(REQUEST_ID).map(str::to_owned);
-        self.update(|facts| {
-            facts.status = Some(status);
-            facts.request_id = request_id;
-            facts.header_usage = usage;
-        });
+        let mut responses = self
+            .observed
+            .responses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if responses.len() == KEPT_RESPONSES {
+            responses.pop_front();
+        }
+        responses.push_back((request_id.to_owned(), seen));
         Ok(())
     }
 }

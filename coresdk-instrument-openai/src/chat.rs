@@ -3,13 +3,12 @@
 use async_openai::config::Config;
 use async_openai::error::OpenAIError;
 use async_openai::types::chat::{CreateChatCompletionRequest, CreateChatCompletionResponse};
-use coresdk::genai::Operation;
-use tracing::Instrument;
+use coresdk::genai::{Operation, Outcome, TextLayout};
 
 use crate::client::TracedClient;
 use crate::convert;
 use crate::error::call_error;
-use crate::stream::TracedChatStream;
+use crate::stream::{ChatChunks, TracedChatStream};
 
 /// The traced chat completions API, from [`TracedClient::chat`].
 pub struct TracedChat<'c, C: Config> {
@@ -33,21 +32,19 @@ impl<'c, C: Config> TracedChat<'c, C> {
         &self,
         request: CreateChatCompletionRequest,
     ) -> Result<CreateChatCompletionResponse, OpenAIError> {
-        let mut span = self.client.start_span(Operation::Chat, &request.model);
-        convert::record_chat_request(&mut span, &request, false);
-        let result = self
+        let call = self
             .client
-            .inner()
-            .chat()
-            .create(request)
-            .instrument(span.span().clone())
-            .await;
-        match &result {
-            Ok(response) => convert::record_chat_response(&mut span, response),
-            Err(error) => span.record_error(&call_error(error)),
-        }
-        span.end();
-        result
+            .endpoint()
+            .start(Operation::Chat, &request.model, |capture| {
+                convert::chat_request(&request, false, capture)
+            });
+        let api = self.client.inner().chat();
+        let future = api.create(request);
+        call.run(future, |result, capture| match result {
+            Ok(response) => convert::chat_outcome(response, capture),
+            Err(error) => Outcome::error(call_error(error)),
+        })
+        .await
     }
 
     /// `POST /chat/completions` with `stream: true`. The span starts before the
@@ -59,20 +56,22 @@ impl<'c, C: Config> TracedChat<'c, C> {
         &self,
         request: CreateChatCompletionRequest,
     ) -> Result<TracedChatStream, OpenAIError> {
-        let mut span = self.client.start_span(Operation::Chat, &request.model);
-        convert::record_chat_request(&mut span, &request, true);
-        let result = self
+        let call = self
             .client
-            .inner()
-            .chat()
-            .create_stream(request)
-            .instrument(span.span().clone())
-            .await;
+            .endpoint()
+            .start(Operation::Chat, &request.model, |capture| {
+                convert::chat_request(&request, true, capture)
+            });
+        let api = self.client.inner().chat();
+        let future = api.create_stream(request);
+        let (result, call) = call.open(future).await;
         match result {
-            Ok(stream) => Ok(TracedChatStream::new(stream, span)),
+            Ok(stream) => Ok(TracedChatStream::new(
+                stream,
+                call.stream(Outcome::default(), TextLayout::SingleField, ChatChunks),
+            )),
             Err(error) => {
-                span.record_error(&call_error(&error));
-                span.end();
+                call.finish(Outcome::error(call_error(&error)));
                 Err(error)
             }
         }

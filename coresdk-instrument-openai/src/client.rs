@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_openai::Client;
 use async_openai::config::Config;
-use coresdk::genai::{GenAiSettings, GenAiSpan, Operation, Provider};
+use coresdk::genai::{Endpoint, GenAiSettings, Provider, Server};
 
 use crate::chat::TracedChat;
 use crate::embeddings::TracedEmbeddings;
@@ -23,16 +23,14 @@ pub fn instrument<C: Config>(client: Client<C>) -> TracedClient<C> {
 #[derive(Clone)]
 pub struct TracedClient<C: Config> {
     inner: Client<C>,
-    /// Shared with every call's span (recorded without a copy).
-    server: Option<(Arc<str>, Option<u16>)>,
-    settings: Option<Arc<GenAiSettings>>,
+    /// Provider, server and settings of every call.
+    endpoint: Endpoint,
 }
 
 impl<C: Config> fmt::Debug for TracedClient<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TracedClient")
-            .field("server", &self.server)
-            .field("settings", &self.settings)
+            .field("endpoint", &self.endpoint)
             .finish_non_exhaustive()
     }
 }
@@ -42,14 +40,15 @@ impl<C: Config> TracedClient<C> {
     pub fn new(client: Client<C>) -> Self {
         let server = url::Url::parse(client.config().api_base())
             .ok()
-            .and_then(|url| {
-                let host = Arc::<str>::from(url.host_str()?);
-                Some((host, url.port_or_known_default()))
-            });
+            .and_then(|url| Some(Server::new(url.host_str()?, url.port_or_known_default())));
+        let endpoint = Endpoint::new(Provider::OPENAI);
+        let endpoint = match server {
+            Some(server) => endpoint.with_server(server),
+            None => endpoint,
+        };
         Self {
             inner: client,
-            server,
-            settings: None,
+            endpoint,
         }
     }
 
@@ -57,7 +56,7 @@ impl<C: Config> TracedClient<C> {
     /// [`coresdk::genai::settings`] (e.g. one client that captures content).
     #[must_use]
     pub fn with_settings(mut self, settings: GenAiSettings) -> Self {
-        self.settings = Some(Arc::new(settings));
+        self.endpoint = self.endpoint.with_settings(Arc::new(settings));
         self
     }
 
@@ -81,18 +80,8 @@ impl<C: Config> TracedClient<C> {
         self.inner
     }
 
-    /// Starts a span for one call, with the server address recorded.
-    pub(crate) fn start_span(&self, operation: Operation, model: &str) -> GenAiSpan {
-        // The process-wide settings are only read when the span is recorded.
-        let mut span = match &self.settings {
-            Some(settings) => {
-                GenAiSpan::start_with_settings(Provider::OPENAI, operation, model, settings.clone())
-            }
-            None => GenAiSpan::start(Provider::OPENAI, operation, model),
-        };
-        if let Some((host, port)) = &self.server {
-            span.set_server_address(Arc::clone(host), *port);
-        }
-        span
+    /// Where this client's calls go.
+    pub(crate) fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
     }
 }

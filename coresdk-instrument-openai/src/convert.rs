@@ -20,54 +20,11 @@ use coresdk::genai::attributes::{
     OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
 };
 use coresdk::genai::{
-    ChatRequest, ChatResponse, Completion, ContentPart, EmbeddingsRequest, FinishReason, GenAiSpan,
-    Message, Role, ToolCall, ToolDefinition, Usage,
+    ChatRequest, ChatResponse, Completion, ContentPart, EmbeddingsRequest, FinishReason, Message,
+    Outcome, Request, RequestSummary, Response, Role, ToolCall, ToolDefinition, Usage, f32_param,
 };
+use opentelemetry::KeyValue;
 use serde::Serialize;
-
-/// `0.7f32` as `0.7`, not `0.699999988079071`: the shortest decimal that
-/// round-trips the `f32`, read as an `f64`.
-pub(crate) fn f32_to_f64(v: f32) -> f64 {
-    use std::fmt::Write as _;
-    let mut buf = StackText::default();
-    if write!(buf, "{v}").is_ok()
-        && let Some(parsed) = buf.as_str().and_then(|text| text.parse().ok())
-    {
-        return parsed;
-    }
-    v.to_string().parse().unwrap_or(f64::from(v))
-}
-
-/// A short text written without a heap allocation.
-struct StackText {
-    bytes: [u8; 64],
-    len: usize,
-}
-
-impl Default for StackText {
-    fn default() -> Self {
-        Self {
-            bytes: [0; 64],
-            len: 0,
-        }
-    }
-}
-
-impl StackText {
-    fn as_str(&self) -> Option<&str> {
-        std::str::from_utf8(self.bytes.get(..self.len)?).ok()
-    }
-}
-
-impl std::fmt::Write for StackText {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let end = self.len + s.len();
-        let dest = self.bytes.get_mut(self.len..end).ok_or(std::fmt::Error)?;
-        dest.copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
 
 /// The lowercase wire name of a serde enum (`ServiceTier::Flex` → `flex`).
 fn wire_name<T: Serialize>(value: &T) -> Option<String> {
@@ -274,16 +231,13 @@ fn tools(tools: &[ChatCompletionTools]) -> Vec<ToolDefinition> {
         .collect()
 }
 
-/// Records the request on `span`, OpenAI-specific attributes included.
-pub(crate) fn record_chat_request(
-    span: &mut GenAiSpan,
+/// The request summary, OpenAI-specific attributes included; without
+/// `capture` message text is left out.
+pub(crate) fn chat_request(
     request: &CreateChatCompletionRequest,
     stream: bool,
-) {
-    if !span.is_recording() {
-        return;
-    }
-    let capture = span.captures_content();
+    capture: bool,
+) -> RequestSummary {
     let neutral = ChatRequest {
         model: request.model.clone(),
         system_instructions: Vec::new(),
@@ -297,11 +251,11 @@ pub(crate) fn record_chat_request(
             .max_completion_tokens
             .or(request.max_tokens)
             .map(u64::from),
-        temperature: request.temperature.map(f32_to_f64),
-        top_p: request.top_p.map(f32_to_f64),
+        temperature: request.temperature.map(f32_param),
+        top_p: request.top_p.map(f32_param),
         top_k: None,
-        frequency_penalty: request.frequency_penalty.map(f32_to_f64),
-        presence_penalty: request.presence_penalty.map(f32_to_f64),
+        frequency_penalty: request.frequency_penalty.map(f32_param),
+        presence_penalty: request.presence_penalty.map(f32_param),
         stop_sequences: match &request.stop {
             Some(StopConfiguration::String(s)) => vec![s.clone()],
             Some(StopConfiguration::StringArray(v)) => v.clone(),
@@ -312,15 +266,15 @@ pub(crate) fn record_chat_request(
         stream,
         user: request.user.clone(),
     };
-    span.record_chat_request(&neutral);
+    let mut attributes = Vec::new();
     if let Some(user) = &request.user {
-        span.set_attribute(GEN_AI_OPENAI_REQUEST_USER, user.clone());
+        attributes.push(KeyValue::new(GEN_AI_OPENAI_REQUEST_USER, user.clone()));
     }
     if let Some(seed) = request.seed {
-        span.set_attribute(GEN_AI_OPENAI_REQUEST_SEED, seed);
+        attributes.push(KeyValue::new(GEN_AI_OPENAI_REQUEST_SEED, seed));
     }
     if let Some(tier) = request.service_tier.as_ref().and_then(wire_name) {
-        span.set_attribute(GEN_AI_OPENAI_REQUEST_SERVICE_TIER, tier);
+        attributes.push(KeyValue::new(GEN_AI_OPENAI_REQUEST_SERVICE_TIER, tier));
     }
     if let Some(format) = &request.response_format {
         let name = match format {
@@ -328,7 +282,11 @@ pub(crate) fn record_chat_request(
             ResponseFormat::JsonObject => "json_object",
             ResponseFormat::JsonSchema { .. } => "json_schema",
         };
-        span.set_attribute(GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT, name);
+        attributes.push(KeyValue::new(GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT, name));
+    }
+    RequestSummary {
+        request: Request::Chat(neutral),
+        attributes,
     }
 }
 
@@ -374,26 +332,21 @@ fn completion(choice: &ChatChoice, capture: bool) -> Completion {
     }
 }
 
-/// Records the OpenAI response-only attributes.
-pub(crate) fn record_response_extras(
-    span: &mut GenAiSpan,
+/// The OpenAI response-only attributes.
+pub(crate) fn response_extras(
     fingerprint: Option<&String>,
     service_tier: Option<&async_openai::types::chat::ServiceTier>,
-) {
-    if let Some(fp) = fingerprint {
-        span.set_attribute(OPENAI_RESPONSE_SYSTEM_FINGERPRINT, fp.clone());
-    }
-    if let Some(tier) = service_tier.and_then(wire_name) {
-        span.set_attribute(OPENAI_RESPONSE_SERVICE_TIER, tier);
-    }
+) -> impl Iterator<Item = KeyValue> {
+    let fingerprint =
+        fingerprint.map(|fp| KeyValue::new(OPENAI_RESPONSE_SYSTEM_FINGERPRINT, fp.clone()));
+    let tier = service_tier
+        .and_then(wire_name)
+        .map(|tier| KeyValue::new(OPENAI_RESPONSE_SERVICE_TIER, tier));
+    fingerprint.into_iter().chain(tier)
 }
 
-/// Records the response on `span`.
-pub(crate) fn record_chat_response(span: &mut GenAiSpan, response: &CreateChatCompletionResponse) {
-    if !span.is_recording() {
-        return;
-    }
-    let capture = span.captures_content();
+/// The outcome of a chat call.
+pub(crate) fn chat_outcome(response: &CreateChatCompletionResponse, capture: bool) -> Outcome {
     let neutral = ChatResponse {
         id: Some(response.id.clone()),
         model: Some(response.model.clone()),
@@ -404,12 +357,14 @@ pub(crate) fn record_chat_response(span: &mut GenAiSpan, response: &CreateChatCo
             .collect(),
         usage: response.usage.as_ref().map(usage).unwrap_or_default(),
     };
-    record_response_extras(
-        span,
-        response.system_fingerprint.as_ref(),
-        response.service_tier.as_ref(),
-    );
-    span.record_chat_response(&neutral);
+    Outcome {
+        attributes: response_extras(
+            response.system_fingerprint.as_ref(),
+            response.service_tier.as_ref(),
+        )
+        .collect(),
+        ..Outcome::response(Response::Chat(neutral))
+    }
 }
 
 /// The neutral form of an embeddings request.
@@ -437,35 +392,6 @@ pub(crate) fn embeddings_request(request: &CreateEmbeddingRequest) -> Embeddings
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn f32_parameters_keep_their_decimal_spelling() {
-        assert_eq!(f32_to_f64(0.7).to_string(), "0.7");
-        assert_eq!(f32_to_f64(1.0).to_string(), "1");
-        assert_eq!(f32_to_f64(-0.25).to_string(), "-0.25");
-    }
-
-    #[test]
-    fn f32_conversion_matches_the_allocating_spelling() {
-        // Includes values whose decimal spelling overflows the stack buffer.
-        for v in [
-            0.0_f32,
-            -0.0,
-            0.1,
-            0.95,
-            2.0,
-            1e-7,
-            1e-30,
-            f32::MIN_POSITIVE,
-            1e30,
-            f32::MAX,
-            f32::INFINITY,
-        ] {
-            let want: f64 = v.to_string().parse().unwrap_or(f64::from(v));
-            assert_eq!(f32_to_f64(v).to_bits(), want.to_bits(), "{v}");
-        }
-        assert!(f32_to_f64(f32::NAN).is_nan());
-    }
 
     #[test]
     fn uncaptured_content_keeps_structure_but_no_text() {

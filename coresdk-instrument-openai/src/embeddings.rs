@@ -3,8 +3,9 @@
 use async_openai::config::Config;
 use async_openai::error::OpenAIError;
 use async_openai::types::embeddings::{CreateEmbeddingRequest, CreateEmbeddingResponse};
-use coresdk::genai::{EmbeddingsResponse, Operation, Usage};
-use tracing::Instrument;
+use coresdk::genai::{
+    EmbeddingsResponse, Operation, Outcome, Request, RequestSummary, Response, Usage,
+};
 
 use crate::client::TracedClient;
 use crate::convert;
@@ -31,30 +32,24 @@ impl<'c, C: Config> TracedEmbeddings<'c, C> {
         &self,
         request: CreateEmbeddingRequest,
     ) -> Result<CreateEmbeddingResponse, OpenAIError> {
-        let mut span = self
+        let call = self
             .client
-            .start_span(Operation::Embeddings, &request.model);
-        if span.is_recording() {
-            span.record_embeddings_request(&convert::embeddings_request(&request));
-        }
-        let result = self
-            .client
-            .inner()
-            .embeddings()
-            .create(request)
-            .instrument(span.span().clone())
-            .await;
-        match &result {
-            Ok(response) => span.record_embeddings_response(&EmbeddingsResponse {
+            .endpoint()
+            .start(Operation::Embeddings, &request.model, |_| {
+                RequestSummary::new(Request::Embeddings(convert::embeddings_request(&request)))
+            });
+        let api = self.client.inner().embeddings();
+        let future = api.create(request);
+        call.run(future, |result, _| match result {
+            Ok(response) => Outcome::response(Response::Embeddings(EmbeddingsResponse {
                 model: Some(response.model.clone()),
                 usage: Usage {
                     input_tokens: Some(u64::from(response.usage.prompt_tokens)),
                     ..Usage::default()
                 },
-            }),
-            Err(error) => span.record_error(&call_error(error)),
-        }
-        span.end();
-        result
+            })),
+            Err(error) => Outcome::error(call_error(error)),
+        })
+        .await
     }
 }

@@ -1,172 +1,79 @@
-//! [`TracedChatStream`]: a chat stream that owns its span and accumulates the
-//! deltas into completions.
+//! [`TracedChatStream`]: a chat stream carrying its call; [`ChatChunks`]
+//! maps each chunk into the call's accumulator.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use async_openai::error::OpenAIError;
-use async_openai::types::chat::{
-    ChatCompletionResponseStream, CompletionUsage, CreateChatCompletionStreamResponse,
-    FunctionType, ServiceTier,
-};
-use coresdk::genai::{
-    ChatResponse, Completion, ContentPart, FinishReason, GenAiSpan, Message, Role, ToolCall,
-};
+use async_openai::types::chat::{ChatCompletionResponseStream, CreateChatCompletionStreamResponse};
+use coresdk::genai::{ChunkAccumulator, StreamCall, StreamMapping};
 use futures_util::Stream;
 
 use crate::convert;
 use crate::error::call_error;
 
-#[derive(Default)]
-struct ToolAcc {
-    index: u32,
-    id: Option<String>,
-    kind: Option<String>,
-    name: String,
-    arguments: String,
-}
+/// Chat completion chunks → the accumulator: per choice one text field
+/// (block 0) and tool calls in blocks `1 + index`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ChatChunks;
 
-#[derive(Default)]
-struct ChoiceAcc {
-    index: u32,
-    role: Option<Role>,
-    content: String,
-    refusal: String,
-    tool_calls: Vec<ToolAcc>,
-    finish_reason: Option<FinishReason>,
-}
+impl StreamMapping for ChatChunks {
+    type Event = CreateChatCompletionStreamResponse;
 
-/// What the chunks said so far.
-#[derive(Default)]
-struct Accumulator {
-    capture: bool,
-    id: Option<String>,
-    model: Option<String>,
-    fingerprint: Option<String>,
-    service_tier: Option<ServiceTier>,
-    choices: Vec<ChoiceAcc>,
-    usage: Option<CompletionUsage>,
-}
-
-impl Accumulator {
-    /// Folds one chunk in; returns whether it carried the first token.
     #[allow(deprecated)] // `system_fingerprint`
-    fn add(&mut self, chunk: &CreateChatCompletionStreamResponse) -> bool {
-        if self.id.is_none() {
-            self.id = Some(chunk.id.clone());
-            self.model = Some(chunk.model.clone());
-            self.fingerprint.clone_from(&chunk.system_fingerprint);
-            self.service_tier.clone_from(&chunk.service_tier);
+    fn event(&mut self, chunk: &Self::Event, acc: &mut ChunkAccumulator) -> bool {
+        if !acc.has_id() {
+            acc.set_id(chunk.id.clone());
+            acc.set_model(chunk.model.clone());
+            for kv in convert::response_extras(
+                chunk.system_fingerprint.as_ref(),
+                chunk.service_tier.as_ref(),
+            ) {
+                acc.push_attribute(kv);
+            }
         }
         if let Some(usage) = &chunk.usage {
-            self.usage = Some(usage.clone());
+            acc.set_usage(convert::usage(usage));
         }
         let mut token = false;
         for choice in &chunk.choices {
-            let pos = if let Some(pos) = self.choices.iter().position(|c| c.index == choice.index) {
-                pos
-            } else {
-                self.choices.push(ChoiceAcc {
-                    index: choice.index,
-                    ..ChoiceAcc::default()
-                });
-                self.choices.len() - 1
-            };
-            let acc = &mut self.choices[pos];
+            let index = choice.index;
+            acc.open_choice(index);
             let delta = &choice.delta;
             if let Some(role) = delta.role {
-                acc.role = Some(convert::role(role));
+                acc.set_role(index, convert::role(role));
             }
             if let Some(content) = &delta.content
                 && !content.is_empty()
             {
                 token = true;
-                if self.capture {
-                    acc.content.push_str(content);
-                }
+                acc.text(index, 0, content);
             }
             if let Some(refusal) = &delta.refusal
                 && !refusal.is_empty()
             {
                 token = true;
-                if self.capture {
-                    acc.refusal.push_str(refusal);
-                }
+                acc.refusal(index, refusal);
             }
             for call in delta.tool_calls.iter().flatten() {
                 token = true;
-                let pos =
-                    if let Some(pos) = acc.tool_calls.iter().position(|t| t.index == call.index) {
-                        pos
-                    } else {
-                        acc.tool_calls.push(ToolAcc {
-                            index: call.index,
-                            ..ToolAcc::default()
-                        });
-                        acc.tool_calls.len() - 1
-                    };
-                let tool = &mut acc.tool_calls[pos];
-                if let Some(id) = &call.id {
-                    tool.id = Some(id.clone());
-                }
-                if let Some(FunctionType::Function) = call.r#type
-                    && tool.kind.is_none()
-                {
-                    tool.kind = Some("function".to_owned());
-                }
-                if let Some(function) = &call.function {
-                    if let Some(name) = &function.name {
-                        tool.name.push_str(name);
-                    }
-                    if self.capture
-                        && let Some(arguments) = &function.arguments
-                    {
-                        tool.arguments.push_str(arguments);
-                    }
+                let block = 1 + u64::from(call.index);
+                let function = call.function.as_ref();
+                acc.tool_call(
+                    index,
+                    block,
+                    call.id.as_deref(),
+                    function.and_then(|f| f.name.as_deref()),
+                );
+                if let Some(arguments) = function.and_then(|f| f.arguments.as_deref()) {
+                    acc.tool_arguments(index, block, arguments);
                 }
             }
             if let Some(reason) = choice.finish_reason {
-                acc.finish_reason = Some(convert::finish_reason(reason));
+                acc.finish_reason(index, convert::finish_reason(reason));
             }
         }
         token
-    }
-
-    fn into_response(mut self) -> ChatResponse {
-        self.choices.sort_by_key(|c| c.index);
-        let capture = self.capture;
-        ChatResponse {
-            id: self.id,
-            model: self.model,
-            completions: self
-                .choices
-                .into_iter()
-                .map(|c| {
-                    let mut message = Message::new(c.role.unwrap_or(Role::Assistant));
-                    if !c.content.is_empty() || (!capture && c.tool_calls.is_empty()) {
-                        message.content.push(ContentPart::Text(c.content));
-                    }
-                    if !c.refusal.is_empty() {
-                        message.content.push(ContentPart::Refusal(c.refusal));
-                    }
-                    message.tool_calls = c
-                        .tool_calls
-                        .into_iter()
-                        .map(|t| ToolCall {
-                            id: t.id,
-                            kind: t.kind.unwrap_or_else(|| "function".to_owned()),
-                            name: t.name,
-                            arguments: t.arguments,
-                        })
-                        .collect();
-                    Completion {
-                        message,
-                        finish_reason: c.finish_reason,
-                    }
-                })
-                .collect(),
-            usage: self.usage.as_ref().map(convert::usage).unwrap_or_default(),
-        }
     }
 }
 
@@ -179,32 +86,20 @@ impl Accumulator {
 #[must_use = "streams do nothing unless polled"]
 pub struct TracedChatStream {
     inner: ChatCompletionResponseStream,
-    span: Option<GenAiSpan>,
-    acc: Accumulator,
+    call: StreamCall<ChatChunks>,
 }
 
 impl std::fmt::Debug for TracedChatStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TracedChatStream")
-            .field("span", &self.span)
+            .field("call", &self.call)
             .finish_non_exhaustive()
     }
 }
 
 impl TracedChatStream {
-    pub(crate) fn new(inner: ChatCompletionResponseStream, span: GenAiSpan) -> Self {
-        let acc = Accumulator {
-            capture: span.captures_content(),
-            ..Accumulator::default()
-        };
-        let span = span.is_recording().then_some(span);
-        Self { inner, span, acc }
-    }
-
-    fn record_outcome(&mut self, span: &mut GenAiSpan) {
-        let acc = std::mem::take(&mut self.acc);
-        convert::record_response_extras(span, acc.fingerprint.as_ref(), acc.service_tier.as_ref());
-        span.record_chat_response(&acc.into_response());
+    pub(crate) fn new(inner: ChatCompletionResponseStream, call: StreamCall<ChatChunks>) -> Self {
+        Self { inner, call }
     }
 }
 
@@ -220,36 +115,14 @@ impl Stream for TracedChatStream {
             return poll;
         };
         match item {
-            Some(Ok(chunk)) => {
-                if let Some(span) = &mut this.span
-                    && this.acc.add(chunk)
-                    && !span.first_token_seen()
-                {
-                    span.record_first_token();
-                }
-            }
+            Some(Ok(chunk)) => this.call.event(chunk),
             Some(Err(error)) => {
-                if let Some(span) = &mut this.span {
-                    span.record_error(&call_error(error));
+                if this.call.is_recording() {
+                    this.call.fail(&call_error(error));
                 }
             }
-            None => {
-                if let Some(mut span) = this.span.take() {
-                    this.record_outcome(&mut span);
-                    span.end();
-                }
-            }
+            None => this.call.end(),
         }
         poll
-    }
-}
-
-impl Drop for TracedChatStream {
-    fn drop(&mut self) {
-        if let Some(mut span) = self.span.take() {
-            self.record_outcome(&mut span);
-            // Dropped without `end`: recorded as cancelled.
-            drop(span);
-        }
     }
 }

@@ -225,13 +225,9 @@ impl<'a> GenAiOperation<'a> {
     }
 }
 
-/// Records the GenAI metrics of a finished GenAI span from its core attributes
+/// Records the GenAI metrics of a finished GenAI client call
 /// (called by [`GenAiSpan`](crate::genai::GenAiSpan) for every provider).
-pub(crate) fn record_span_metrics(
-    core: &[KeyValue],
-    elapsed: Duration,
-    time_to_first_chunk: Option<Duration>,
-) {
+pub(crate) fn record_span_metrics(call: &crate::genai::CallSummary) {
     if INSTRUMENTS
         .read()
         .unwrap_or_else(PoisonError::into_inner)
@@ -239,53 +235,25 @@ pub(crate) fn record_span_metrics(
     {
         return;
     }
-    let text = |key: &str| {
-        core.iter()
-            .find(|kv| kv.key.as_str() == key)
-            .map(|kv| kv.value.as_str())
-    };
-    let int = |key: &str| {
-        core.iter()
-            .find(|kv| kv.key.as_str() == key)
-            .and_then(|kv| match kv.value {
-                opentelemetry::Value::I64(i) => u64::try_from(i).ok(),
-                _ => None,
-            })
-    };
-    let operation = text(attr::GEN_AI_OPERATION_NAME).unwrap_or_default();
-    let provider = text(attr::GEN_AI_PROVIDER_NAME).unwrap_or_default();
-    let request_model = text(attr::GEN_AI_REQUEST_MODEL);
-    let response_model = text(attr::GEN_AI_RESPONSE_MODEL);
-    let server = text(attr::SERVER_ADDRESS);
-    let error_type = text(attr::ERROR_TYPE);
-    let mut op = GenAiOperation::new(&operation, &provider, elapsed).tokens(
-        int(attr::GEN_AI_USAGE_INPUT_TOKENS),
-        int(attr::GEN_AI_USAGE_OUTPUT_TOKENS),
-    );
-    if let Some(m) = &request_model {
-        op = op.request_model(m);
+    let provider = call.provider.map_or("", |p| p.name());
+    let mut op = GenAiOperation::new(call.operation.as_str(), provider, call.duration)
+        .tokens(call.usage.input_tokens, call.usage.output_tokens);
+    if let Some(m) = &call.request_model {
+        op = op.request_model(m.as_str());
     }
-    if let Some(m) = &response_model {
-        op = op.response_model(m);
+    if let Some(m) = &call.response_model {
+        op = op.response_model(m.as_str());
     }
-    if let Some(address) = &server {
-        let port = int(attr::SERVER_PORT).and_then(|p| u16::try_from(p).ok());
-        op = op.server(address, port);
+    if let Some((address, port)) = &call.server {
+        op = op.server(address.as_str(), *port);
     }
-    if let Some(e) = &error_type {
-        op = op.error_type(e);
+    if let Some(e) = &call.error_type {
+        op = op.error_type(e.as_str());
     }
-    if let Some(ttfc) = time_to_first_chunk {
+    if let Some(ttfc) = call.time_to_first_chunk {
         op = op.time_to_first_chunk(ttfc);
     }
-    if let Some(cost) = core
-        .iter()
-        .find(|kv| kv.key.as_str() == attr::LLM_COST_USD)
-        .and_then(|kv| match kv.value {
-            opentelemetry::Value::F64(f) => Some(f),
-            _ => None,
-        })
-    {
+    if let Some(cost) = call.cost_usd {
         op = op.cost_usd(cost);
     }
     op.record();

@@ -157,3 +157,33 @@ pub(crate) fn install() -> coresdk::Guard {
         coresdk::testing::install_discarding_pipeline().unwrap()
     }
 }
+
+/// An Anthropic messages body for `InvokeModel`.
+pub(crate) fn invoke_body() -> aws_smithy_types::Blob {
+    aws_smithy_types::Blob::new(
+        r#"{"anthropic_version":"bedrock-2023-05-31","max_tokens":256,"temperature":0.7,"system":"Answer with a number only.","messages":[{"role":"user","content":[{"type":"text","text":"What is 3 * 7?"}]}]}"#,
+    )
+}
+
+pub(crate) async fn invoke_raw(
+    raw: &Client,
+) -> aws_sdk_bedrockruntime::operation::invoke_model::InvokeModelOutput {
+    raw.invoke_model()
+        .model_id(MODEL)
+        .body(invoke_body())
+        .send()
+        .await
+        .unwrap()
+}
+
+pub(crate) async fn invoke_traced(
+    traced: &TracedClient,
+) -> aws_sdk_bedrockruntime::operation::invoke_model::InvokeModelOutput {
+    traced
+        .invoke_model()
+        .model_id(MODEL)
+        .body(invoke_body())
+        .send()
+        .await
+        .unwrap()
+}

@@ -17,8 +17,9 @@ use super::attributes::{
 };
 use super::capture::truncate_content;
 use super::error::CallError;
+use super::operation::{Operation, Provider};
 use super::settings::{GenAiSettings, settings};
-use super::span::{GenAiSpan, Operation, Provider, SpanShape};
+use super::span::{GenAiSpan, SpanShape};
 
 /// One retrieved document: its id, its relevance score and (optionally) its text.
 ///

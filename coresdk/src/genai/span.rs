@@ -8,115 +8,35 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use opentelemetry::trace::{Event, SpanKind, Status};
 use opentelemetry::{KeyValue, StringValue, Value};
 
 use super::attributes::{
-    CORESDK_CANCELLED, CORESDK_PROBLEM_DETAIL, CORESDK_PROBLEM_STATUS, CORESDK_PROBLEM_TITLE,
-    CORESDK_PROBLEM_TYPE, CORESDK_RECOVERY_HINT, ERROR_TYPE, EXCEPTION_EVENT, EXCEPTION_MESSAGE,
-    EXCEPTION_TYPE, FIRST_TOKEN_RECEIVED_EVENT, GEN_AI_BEDROCK_REQUEST_TOOLS,
-    GEN_AI_EMBEDDINGS_DIMENSION_COUNT, GEN_AI_EMBEDDINGS_INPUT_COUNT, GEN_AI_OPENAI_REQUEST_TOOLS,
-    GEN_AI_OPERATION_NAME, GEN_AI_PROVIDER_NAME, GEN_AI_REQUEST_CHOICE_COUNT,
-    GEN_AI_REQUEST_ENCODING_FORMATS, GEN_AI_REQUEST_FREQUENCY_PENALTY, GEN_AI_REQUEST_MAX_TOKENS,
-    GEN_AI_REQUEST_MODEL, GEN_AI_REQUEST_PRESENCE_PENALTY, GEN_AI_REQUEST_SEED,
-    GEN_AI_REQUEST_STOP_SEQUENCES, GEN_AI_REQUEST_STREAM, GEN_AI_REQUEST_TEMPERATURE,
-    GEN_AI_REQUEST_TOP_K, GEN_AI_REQUEST_TOP_P, GEN_AI_REQUEST_USER,
-    GEN_AI_RESPONSE_FINISH_REASONS, GEN_AI_RESPONSE_ID, GEN_AI_RESPONSE_MODEL,
-    GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, GEN_AI_SYSTEM, GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
-    GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, GEN_AI_USAGE_INPUT_TOKENS, GEN_AI_USAGE_OUTPUT_TOKENS,
-    GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, HTTP_RESPONSE_STATUS_CODE, LLM_COST_USD, LLM_LATENCY_MS,
-    LLM_TIME_TO_FIRST_TOKEN_MS, LLM_TRUNCATED, RESPONSE_TRUNCATED_EVENT, SERVER_ADDRESS,
-    SERVER_PORT,
+    GEN_AI_OPERATION_NAME, GEN_AI_PROVIDER_NAME, GEN_AI_REQUEST_MODEL,
+    GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, GEN_AI_SYSTEM, LLM_LATENCY_MS, LLM_TIME_TO_FIRST_TOKEN_MS,
+    SERVER_ADDRESS, SERVER_PORT,
 };
-use super::error::CallError;
-use super::message::{ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, Usage};
-use super::recorder::{Recorder, finish_reason_value, string_array};
+use super::facts::shared;
+use super::operation::{Operation, Provider};
 use super::settings::{GenAiSettings, settings};
-
-/// The GenAI operation (`gen_ai.operation.name`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Operation {
-    /// Chat completion.
-    Chat,
-    /// Legacy text completion.
-    TextCompletion,
-    /// Multimodal content generation.
-    GenerateContent,
-    /// Embeddings.
-    Embeddings,
-    /// Retrieval from a vector store or search system (see [`RetrievalSpan`](super::RetrievalSpan)).
-    Retrieval,
-    /// Execution of a tool the model asked for (see [`ToolSpan`](super::ToolSpan)).
-    ExecuteTool,
-}
-
-impl Operation {
-    /// The operation name as written on spans.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Operation::Chat => "chat",
-            Operation::TextCompletion => "text_completion",
-            Operation::GenerateContent => "generate_content",
-            Operation::Embeddings => "embeddings",
-            Operation::Retrieval => "retrieval",
-            Operation::ExecuteTool => "execute_tool",
-        }
-    }
-}
-
-/// The GenAI provider (`gen_ai.provider.name`, `gen_ai.system`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Provider {
-    name: &'static str,
-    tools_alias: Option<&'static str>,
-}
-
-impl Provider {
-    /// OpenAI (tools also under `gen_ai.openai.request.tools.N.*`).
-    pub const OPENAI: Provider = Provider {
-        name: "openai",
-        tools_alias: Some(GEN_AI_OPENAI_REQUEST_TOOLS),
-    };
-    /// Amazon Bedrock (tools also under `gen_ai.bedrock.request.tools.N.*`).
-    pub const AWS_BEDROCK: Provider = Provider {
-        name: "aws.bedrock",
-        tools_alias: Some(GEN_AI_BEDROCK_REQUEST_TOOLS),
-    };
-
-    /// Another provider.
-    pub const fn new(name: &'static str) -> Self {
-        Self {
-            name,
-            tools_alias: None,
-        }
-    }
-
-    /// The provider name.
-    pub fn name(self) -> &'static str {
-        self.name
-    }
-}
+use super::summary::CallSummary;
 
 /// The `tracing` target of GenAI spans.
 const TARGET: &str = "coresdk::genai";
 
 /// State kept only when the span is recorded (sampled, under CoreSDK's layer).
-struct Recording {
-    settings: Arc<GenAiSettings>,
-    provider: Option<Provider>,
-    start: Instant,
-    /// Where `gen_ai.request.model` is in `core` (its value prices the call
-    /// when the response model has no price).
-    request_model_at: Option<usize>,
-    max_tokens: Option<u64>,
-    first_chunk: Option<Duration>,
-    core: Vec<KeyValue>,
-    messages: Vec<KeyValue>,
-    events: Vec<Event>,
-    error: Option<String>,
+pub(super) struct Recording {
+    pub(super) settings: Arc<GenAiSettings>,
+    pub(super) start: Instant,
+    pub(super) max_tokens: Option<u64>,
+    /// The call's typed facts, for its metrics.
+    pub(super) summary: CallSummary,
+    pub(super) core: Vec<KeyValue>,
+    pub(super) messages: Vec<KeyValue>,
+    pub(super) events: Vec<Event>,
+    pub(super) error: Option<String>,
 }
 
 /// What a GenAI span is: its name, kind, operation and provider.
@@ -142,7 +62,7 @@ pub(crate) struct SpanShape<'a> {
 #[must_use = "the span ends when dropped"]
 pub struct GenAiSpan {
     span: tracing::Span,
-    rec: Option<Box<Recording>>,
+    pub(super) rec: Option<Box<Recording>>,
 }
 
 impl std::fmt::Debug for GenAiSpan {
@@ -237,22 +157,21 @@ impl GenAiSpan {
         let mut core = Vec::with_capacity(CORE_CAPACITY);
         core.push(KeyValue::new(GEN_AI_OPERATION_NAME, operation.as_str()));
         if let Some(provider) = provider {
-            core.push(KeyValue::new(GEN_AI_PROVIDER_NAME, provider.name));
-            core.push(KeyValue::new(GEN_AI_SYSTEM, provider.name));
+            core.push(KeyValue::new(GEN_AI_PROVIDER_NAME, provider.name()));
+            core.push(KeyValue::new(GEN_AI_SYSTEM, provider.name()));
         }
-        let request_model_at = (!model.is_empty()).then(|| {
-            core.push(KeyValue::new(GEN_AI_REQUEST_MODEL, model.to_owned()));
-            core.len() - 1
-        });
+        let mut request_model = None;
+        if !model.is_empty() {
+            let value = shared(model, &mut request_model);
+            core.push(KeyValue::new(GEN_AI_REQUEST_MODEL, value));
+        }
         Self {
             span,
             rec: Some(Box::new(Recording {
                 settings: settings(),
-                provider,
                 start: Instant::now(),
-                request_model_at,
                 max_tokens: None,
-                first_chunk: None,
+                summary: CallSummary::new(operation, provider, request_model),
                 core,
                 messages: Vec::new(),
                 events: Vec::new(),
@@ -292,8 +211,10 @@ impl GenAiSpan {
     /// same server is recorded without a copy.
     pub fn set_server_address(&mut self, address: impl Into<StringValue>, port: Option<u16>) {
         if let Some(rec) = &mut self.rec {
+            let address = address.into();
+            rec.summary.server = Some((address.clone(), port));
             rec.core
-                .push(KeyValue::new(SERVER_ADDRESS, Value::String(address.into())));
+                .push(KeyValue::new(SERVER_ADDRESS, Value::String(address)));
             if let Some(port) = port {
                 rec.core.push(KeyValue::new(SERVER_PORT, i64::from(port)));
             }
@@ -307,183 +228,11 @@ impl GenAiSpan {
         }
     }
 
-    /// Records the request parameters, prompt messages and tool definitions.
-    pub fn record_chat_request(&mut self, request: &ChatRequest) {
-        let Some(rec) = &mut self.rec else { return };
-        let core = &mut rec.core;
-        rec.max_tokens = request.max_tokens;
-        push_opt(
-            core,
-            GEN_AI_REQUEST_MAX_TOKENS,
-            request.max_tokens.map(to_i64),
-        );
-        push_opt(core, GEN_AI_REQUEST_TEMPERATURE, request.temperature);
-        push_opt(core, GEN_AI_REQUEST_TOP_P, request.top_p);
-        push_opt(core, GEN_AI_REQUEST_TOP_K, request.top_k.map(to_i64));
-        push_opt(
-            core,
-            GEN_AI_REQUEST_FREQUENCY_PENALTY,
-            request.frequency_penalty,
-        );
-        push_opt(
-            core,
-            GEN_AI_REQUEST_PRESENCE_PENALTY,
-            request.presence_penalty,
-        );
-        if !request.stop_sequences.is_empty() {
-            core.push(KeyValue::new(
-                GEN_AI_REQUEST_STOP_SEQUENCES,
-                string_array(request.stop_sequences.iter().cloned()),
-            ));
+    /// Records an attribute among the core ones.
+    pub(crate) fn push_attribute(&mut self, kv: KeyValue) {
+        if let Some(rec) = &mut self.rec {
+            rec.core.push(kv);
         }
-        push_opt(core, GEN_AI_REQUEST_SEED, request.seed);
-        push_opt(
-            core,
-            GEN_AI_REQUEST_CHOICE_COUNT,
-            request.choice_count.map(to_i64),
-        );
-        core.push(KeyValue::new(GEN_AI_REQUEST_STREAM, request.stream));
-        if let Some(user) = &request.user {
-            core.push(KeyValue::new(GEN_AI_REQUEST_USER, user.clone()));
-        }
-        let recorder = Recorder::new(&rec.settings);
-        rec.messages.reserve(recorder.indexed_estimate(
-            request.system_instructions.len() + request.messages.len(),
-            request.tools.len(),
-            usize::from(rec.provider.is_some_and(|p| p.tools_alias.is_some())),
-        ));
-        recorder.request(
-            &request.system_instructions,
-            &request.messages,
-            &request.tools,
-            rec.provider.and_then(|p| p.tools_alias),
-            &mut rec.messages,
-        );
-    }
-
-    /// Records an embeddings request.
-    pub fn record_embeddings_request(&mut self, request: &EmbeddingsRequest) {
-        let Some(rec) = &mut self.rec else { return };
-        let core = &mut rec.core;
-        core.push(KeyValue::new(
-            GEN_AI_EMBEDDINGS_INPUT_COUNT,
-            to_i64(request.input_count),
-        ));
-        push_opt(
-            core,
-            GEN_AI_EMBEDDINGS_DIMENSION_COUNT,
-            request.dimensions.map(to_i64),
-        );
-        if let Some(format) = &request.encoding_format {
-            core.push(KeyValue::new(
-                GEN_AI_REQUEST_ENCODING_FORMATS,
-                string_array([format.clone()]),
-            ));
-        }
-        if let Some(user) = &request.user {
-            core.push(KeyValue::new(GEN_AI_REQUEST_USER, user.clone()));
-        }
-    }
-
-    /// Marks the arrival of the first streamed token (only the first call counts):
-    /// `gen_ai.response.time_to_first_chunk`, `llm.time_to_first_token_ms` and a
-    /// `first_token_received` event.
-    pub fn record_first_token(&mut self) {
-        let Some(rec) = &mut self.rec else { return };
-        if rec.first_chunk.is_some() {
-            return;
-        }
-        let elapsed = rec.start.elapsed();
-        rec.first_chunk = Some(elapsed);
-        let ms = elapsed.as_secs_f64() * 1000.0;
-        rec.event(
-            FIRST_TOKEN_RECEIVED_EVENT,
-            vec![KeyValue::new(LLM_TIME_TO_FIRST_TOKEN_MS, ms)],
-        );
-    }
-
-    /// Whether [`record_first_token`](Self::record_first_token) was called.
-    pub fn first_token_seen(&self) -> bool {
-        self.rec.as_ref().is_some_and(|r| r.first_chunk.is_some())
-    }
-
-    /// Records the response: id, model, finish reasons, usage, cost, completions.
-    pub fn record_chat_response(&mut self, response: &ChatResponse) {
-        let Some(rec) = &mut self.rec else { return };
-        let core = &mut rec.core;
-        if let Some(id) = &response.id {
-            core.push(KeyValue::new(GEN_AI_RESPONSE_ID, id.clone()));
-        }
-        if let Some(model) = &response.model {
-            core.push(KeyValue::new(GEN_AI_RESPONSE_MODEL, model.clone()));
-        }
-        let reasons: Vec<StringValue> = response
-            .completions
-            .iter()
-            .filter_map(|c| c.finish_reason.as_ref().map(finish_reason_value))
-            .collect();
-        let truncated = response
-            .completions
-            .iter()
-            .any(|c| c.finish_reason == Some(super::message::FinishReason::Length));
-        if !reasons.is_empty() {
-            core.push(KeyValue::new(
-                GEN_AI_RESPONSE_FINISH_REASONS,
-                string_array(reasons),
-            ));
-        }
-        if truncated {
-            core.push(KeyValue::new(LLM_TRUNCATED, true));
-            let attrs = rec
-                .max_tokens
-                .map(|limit| vec![KeyValue::new(GEN_AI_REQUEST_MAX_TOKENS, to_i64(limit))])
-                .unwrap_or_default();
-            rec.event(RESPONSE_TRUNCATED_EVENT, attrs);
-        }
-        record_usage(rec, response.model.as_deref(), &response.usage);
-        let recorder = Recorder::new(&rec.settings);
-        rec.messages
-            .reserve(recorder.indexed_estimate(response.completions.len(), 0, 0));
-        recorder.completions(&response.completions, &mut rec.messages);
-    }
-
-    /// Records an embeddings response.
-    pub fn record_embeddings_response(&mut self, response: &EmbeddingsResponse) {
-        let Some(rec) = &mut self.rec else { return };
-        if let Some(model) = &response.model {
-            rec.core
-                .push(KeyValue::new(GEN_AI_RESPONSE_MODEL, model.clone()));
-        }
-        record_usage(rec, response.model.as_deref(), &response.usage);
-    }
-
-    /// Records a failure: status Error, `error.type`, `coresdk.problem.*` and an
-    /// `exception` event.
-    pub fn record_error(&mut self, error: &CallError) {
-        let Some(rec) = &mut self.rec else { return };
-        let core = &mut rec.core;
-        core.push(KeyValue::new(ERROR_TYPE, error.error_type().to_owned()));
-        if let Some(status) = error.status() {
-            core.push(KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status)));
-            core.push(KeyValue::new(CORESDK_PROBLEM_STATUS, i64::from(status)));
-        }
-        core.push(KeyValue::new(CORESDK_PROBLEM_TYPE, error.problem_type()));
-        core.push(KeyValue::new(CORESDK_PROBLEM_TITLE, error.kind().title()));
-        core.push(KeyValue::new(
-            CORESDK_PROBLEM_DETAIL,
-            error.message().to_owned(),
-        ));
-        if let Some(hint) = error.recovery_hint() {
-            core.push(KeyValue::new(CORESDK_RECOVERY_HINT, hint.to_owned()));
-        }
-        rec.event(
-            EXCEPTION_EVENT,
-            vec![
-                KeyValue::new(EXCEPTION_TYPE, error.error_type().to_owned()),
-                KeyValue::new(EXCEPTION_MESSAGE, error.message().to_owned()),
-            ],
-        );
-        rec.error = Some(error.to_string());
     }
 
     /// The settings this span records with (`None` when not recording).
@@ -496,38 +245,6 @@ impl GenAiSpan {
     pub(crate) fn push_content_attribute(&mut self, kv: KeyValue) {
         if let Some(rec) = &mut self.rec {
             rec.messages.push(kv);
-        }
-    }
-
-    /// Records a failure that is not a provider call: status Error,
-    /// `error.type` and an `exception` event, without the provider problem.
-    pub(crate) fn record_failure(&mut self, error_type: &str, message: &str) {
-        let Some(rec) = &mut self.rec else { return };
-        rec.core
-            .push(KeyValue::new(ERROR_TYPE, error_type.to_owned()));
-        // The RFC 9457 defaults `#[trace]` gives an error without its own
-        // `Problem`, so a failing tool or search is the error span of a
-        // complete diagnostic payload (the detail is masked downstream).
-        rec.core.extend([
-            KeyValue::new(CORESDK_PROBLEM_TYPE, "about:blank"),
-            KeyValue::new(CORESDK_PROBLEM_TITLE, error_type.to_owned()),
-            KeyValue::new(CORESDK_PROBLEM_STATUS, 500_i64),
-            KeyValue::new(CORESDK_PROBLEM_DETAIL, message.to_owned()),
-        ]);
-        rec.event(
-            EXCEPTION_EVENT,
-            vec![
-                KeyValue::new(EXCEPTION_TYPE, error_type.to_owned()),
-                KeyValue::new(EXCEPTION_MESSAGE, message.to_owned()),
-            ],
-        );
-        rec.error = Some(message.to_owned());
-    }
-
-    /// Records that the caller dropped the call before it finished (`coresdk.cancelled`).
-    pub fn record_cancelled(&mut self) {
-        if let Some(rec) = &mut self.rec {
-            rec.core.push(KeyValue::new(CORESDK_CANCELLED, true));
         }
     }
 
@@ -545,7 +262,7 @@ impl GenAiSpan {
             LLM_LATENCY_MS,
             elapsed.as_secs_f64() * 1000.0,
         ));
-        if let Some(ttfc) = rec.first_chunk {
+        if let Some(ttfc) = rec.summary.time_to_first_chunk {
             rec.core.push(KeyValue::new(
                 GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
                 ttfc.as_secs_f64(),
@@ -557,8 +274,9 @@ impl GenAiSpan {
         }
         // Client-operation metrics need a provider: tool executions and
         // application-side retrievals are spans only.
-        if rec.provider.is_some() {
-            crate::metrics::record_span_metrics(&rec.core, elapsed, rec.first_chunk);
+        if rec.summary.provider.is_some() {
+            rec.summary.duration = elapsed;
+            crate::metrics::record_span_metrics(&rec.summary);
         }
         let status = rec.error.take().map(Status::error);
         let Recording {
@@ -597,57 +315,10 @@ impl Drop for GenAiSpan {
 const CORE_CAPACITY: usize = 32;
 
 impl Recording {
-    fn event(&mut self, name: &'static str, attributes: Vec<KeyValue>) {
+    pub(super) fn event(&mut self, name: &'static str, attributes: Vec<KeyValue>) {
         self.events
             .push(Event::new(name, SystemTime::now(), attributes, 0));
     }
-}
-
-fn to_i64(v: u64) -> i64 {
-    i64::try_from(v).unwrap_or(i64::MAX)
-}
-
-fn push_opt<T: Into<Value>>(out: &mut Vec<KeyValue>, key: &'static str, value: Option<T>) {
-    if let Some(value) = value {
-        out.push(KeyValue::new(key, value));
-    }
-}
-
-fn record_usage(rec: &mut Recording, response_model: Option<&str>, usage: &Usage) {
-    let core = &mut rec.core;
-    push_opt(
-        core,
-        GEN_AI_USAGE_INPUT_TOKENS,
-        usage.input_tokens.map(to_i64),
-    );
-    push_opt(
-        core,
-        GEN_AI_USAGE_OUTPUT_TOKENS,
-        usage.output_tokens.map(to_i64),
-    );
-    push_opt(
-        core,
-        GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
-        usage.cache_read_input_tokens.map(to_i64),
-    );
-    push_opt(
-        core,
-        GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
-        usage.cache_creation_input_tokens.map(to_i64),
-    );
-    push_opt(
-        core,
-        GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
-        usage.reasoning_output_tokens.map(to_i64),
-    );
-    let pricing = rec.settings.pricing();
-    let cost = response_model
-        .and_then(|m| pricing.cost(m, usage))
-        .or_else(|| {
-            let model = &core.get(rec.request_model_at?)?.value;
-            pricing.cost(&model.as_str(), usage)
-        });
-    push_opt(core, LLM_COST_USD, cost);
 }
 
 #[cfg(test)]
@@ -660,6 +331,13 @@ mod tests {
 
     use super::*;
     use crate::config::MessageFormat;
+    use crate::genai::CallError;
+    use crate::genai::attributes::{
+        CORESDK_CANCELLED, CORESDK_PROBLEM_DETAIL, CORESDK_PROBLEM_STATUS, CORESDK_PROBLEM_TYPE,
+        ERROR_TYPE, EXCEPTION_EVENT, GEN_AI_REQUEST_MAX_TOKENS, GEN_AI_RESPONSE_FINISH_REASONS,
+        HTTP_RESPONSE_STATUS_CODE, LLM_COST_USD, LLM_TRUNCATED, RESPONSE_TRUNCATED_EVENT,
+    };
+    use crate::genai::message::{ChatRequest, ChatResponse, Usage};
     use crate::genai::message::{Completion, FinishReason, Message, Role};
     use crate::testing::SpanCapture;
 

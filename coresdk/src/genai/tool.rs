@@ -16,8 +16,9 @@ use super::attributes::{
 };
 use super::capture::truncate_content;
 use super::message::ToolCall;
+use super::operation::Operation;
 use super::settings::{GenAiSettings, settings};
-use super::span::{GenAiSpan, Operation, SpanShape};
+use super::span::{GenAiSpan, SpanShape};
 
 /// The kind of tool (`gen_ai.tool.type`).
 ///

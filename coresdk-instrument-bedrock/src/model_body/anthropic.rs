@@ -1,0 +1,213 @@
+//! Anthropic Claude: the messages API and legacy text completions.
+
+use coresdk::genai::{
+    ChatRequest, ChatResponse, ChunkAccumulator, Message, Operation, Response, Role, ToolCall,
+    ToolDefinition, Usage,
+};
+use serde_json::Value as Json;
+
+use super::codec::{Codec, Decoded};
+use super::json::{
+    arr, blob, captured, completion, f, json_text, prompt_message, role, s, stream_reason,
+    stream_text, strings, text, u, usage,
+};
+
+/// Anthropic Claude bodies.
+#[derive(Debug)]
+pub(super) struct Anthropic;
+
+fn usage_of(v: &Json) -> Usage {
+    usage(
+        u(v, "input_tokens"),
+        u(v, "output_tokens"),
+        u(v, "cache_read_input_tokens"),
+        u(v, "cache_creation_input_tokens"),
+    )
+}
+
+/// One request message; `tool_result` blocks become `tool` messages of their own.
+fn message(m: &Json, capture: bool, out: &mut Vec<Message>) {
+    let mut message = Message::new(role(s(m, "role").unwrap_or("user")));
+    let mut has_rest = false;
+    match m.get("content") {
+        Some(Json::String(t)) => {
+            has_rest = true;
+            message.content.push(text(capture, t));
+        }
+        Some(Json::Array(blocks)) => {
+            for block in blocks {
+                match s(block, "type").unwrap_or_default() {
+                    "text" => {
+                        has_rest = true;
+                        message
+                            .content
+                            .push(text(capture, s(block, "text").unwrap_or_default()));
+                    }
+                    "tool_use" => {
+                        has_rest = true;
+                        message.tool_calls.push(ToolCall::function(
+                            s(block, "id").map(str::to_owned),
+                            s(block, "name").unwrap_or_default(),
+                            json_text(capture, block.get("input")),
+                        ));
+                    }
+                    "tool_result" => {
+                        let mut tool = Message::new(Role::Tool);
+                        tool.tool_call_id = s(block, "tool_use_id").map(str::to_owned);
+                        match block.get("content") {
+                            Some(Json::String(t)) => tool.content.push(text(capture, t)),
+                            Some(Json::Array(parts)) => {
+                                for part in parts {
+                                    if let Some(t) = s(part, "text") {
+                                        tool.content.push(text(capture, t));
+                                    }
+                                }
+                            }
+                            _ => {}
+                        }
+                        out.push(tool);
+                    }
+                    "image" => {
+                        has_rest = true;
+                        message.content.push(blob("image"));
+                    }
+                    "document" => {
+                        has_rest = true;
+                        message.content.push(blob("file"));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        _ => has_rest = true,
+    }
+    if has_rest {
+        out.push(message);
+    }
+}
+
+impl Codec for Anthropic {
+    fn model_prefixes(&self) -> &'static [&'static str] {
+        &["anthropic."]
+    }
+
+    fn has_shape(&self, body: &Json) -> bool {
+        body.get("anthropic_version").is_some()
+    }
+
+    fn request(&self, model: &str, body: &Json, capture: bool) -> Decoded {
+        let mut request = ChatRequest {
+            model: model.to_owned(),
+            max_tokens: u(body, "max_tokens").or_else(|| u(body, "max_tokens_to_sample")),
+            temperature: f(body, "temperature"),
+            top_p: f(body, "top_p"),
+            top_k: u(body, "top_k"),
+            stop_sequences: strings(body, "stop_sequences"),
+            ..ChatRequest::default()
+        };
+        if body.get("messages").is_none() {
+            prompt_message(body, "prompt", capture, &mut request);
+            return Decoded::Chat(Operation::TextCompletion, request);
+        }
+        match body.get("system") {
+            Some(Json::String(system)) => {
+                request.system_instructions.push(captured(capture, system));
+            }
+            Some(Json::Array(blocks)) => {
+                for block in blocks {
+                    if let Some(t) = s(block, "text") {
+                        request.system_instructions.push(captured(capture, t));
+                    }
+                }
+            }
+            _ => {}
+        }
+        for m in arr(body, "messages") {
+            message(m, capture, &mut request.messages);
+        }
+        for tool in arr(body, "tools") {
+            let mut def = ToolDefinition::function(s(tool, "name").unwrap_or_default());
+            def.description = s(tool, "description").map(str::to_owned);
+            def.parameters = tool.get("input_schema").map(Json::to_string);
+            request.tools.push(def);
+        }
+        Decoded::Chat(Operation::Chat, request)
+    }
+
+    fn response(&self, body: &Json, capture: bool) -> Response {
+        let mut message = Message::new(role(s(body, "role").unwrap_or("assistant")));
+        if let Some(t) = s(body, "completion") {
+            message.content.push(text(capture, t));
+        }
+        for block in arr(body, "content") {
+            match s(block, "type").unwrap_or_default() {
+                "text" => message
+                    .content
+                    .push(text(capture, s(block, "text").unwrap_or_default())),
+                "tool_use" => message.tool_calls.push(ToolCall::function(
+                    s(block, "id").map(str::to_owned),
+                    s(block, "name").unwrap_or_default(),
+                    json_text(capture, block.get("input")),
+                )),
+                _ => {}
+            }
+        }
+        Response::Chat(ChatResponse {
+            id: s(body, "id").map(str::to_owned),
+            model: s(body, "model").map(str::to_owned),
+            completions: vec![completion(message, s(body, "stop_reason"))],
+            usage: body.get("usage").map(usage_of).unwrap_or_default(),
+        })
+    }
+
+    fn stream_event(&self, chunk: &Json, usage: &mut Usage, acc: &mut ChunkAccumulator) -> bool {
+        let index = u(chunk, "index").unwrap_or(0);
+        match s(chunk, "type").unwrap_or_default() {
+            "message_start" => {
+                let message = chunk.get("message").unwrap_or(&Json::Null);
+                if let Some(id) = s(message, "id") {
+                    acc.set_id(id);
+                }
+                if let Some(model) = s(message, "model") {
+                    acc.set_model(model);
+                }
+                if let Some(counts) = message.get("usage") {
+                    *usage = usage_of(counts);
+                }
+                false
+            }
+            "content_block_start" => {
+                let block = chunk.get("content_block").unwrap_or(&Json::Null);
+                if s(block, "type") != Some("tool_use") {
+                    return false;
+                }
+                acc.tool_call(0, index, s(block, "id"), s(block, "name"));
+                true
+            }
+            "content_block_delta" => {
+                let delta = chunk.get("delta").unwrap_or(&Json::Null);
+                if let Some(t) = s(delta, "text") {
+                    acc.text(0, index, t);
+                    true
+                } else if let Some(part) = s(delta, "partial_json") {
+                    acc.tool_arguments(0, index, part);
+                    true
+                } else {
+                    false
+                }
+            }
+            "message_delta" => {
+                stream_reason(acc, chunk.get("delta").and_then(|d| s(d, "stop_reason")));
+                if let Some(output) = chunk.get("usage").and_then(|c| u(c, "output_tokens")) {
+                    usage.output_tokens = Some(output);
+                }
+                false
+            }
+            // Legacy text completions stream `{"completion": ..., "stop_reason": ...}`.
+            _ => {
+                stream_reason(acc, s(chunk, "stop_reason"));
+                stream_text(acc, s(chunk, "completion"))
+            }
+        }
+    }
+}
