@@ -239,7 +239,7 @@ fn digit_run(b: &[u8], p: usize) -> Option<usize> {
 
 /// Whether the digit groups from `p`, joined as `phone::joins` says, hold
 /// at least `phone::MIN_DIGITS` digits with at least one join.
-fn national_chain(b: &[u8], mut i: usize) -> bool {
+pub(super) fn national_chain(b: &[u8], mut i: usize) -> bool {
     let mut digits = 0;
     let mut joined = false;
     loop {

@@ -112,7 +112,7 @@ pub(super) fn at_digit_run(b: &[u8], p: usize, on: &Builtins) -> (Option<Match>,
     }
     // Last, as the costliest: national numbers of other regions.
     if on.is_on(BuiltinRule::Phone)
-        && (before == b'(' || joiner)
+        && (before == b'(' || (joiner && super::gate::national_chain(b, p)))
         && let Some((start, end)) = super::phone::national_at(b, p, |e| right_ok(b, e))
     {
         return hit(start, end, BuiltinRule::Phone);
