@@ -283,13 +283,12 @@ pub fn instrument_with(config: Config) -> Result<Guard, SetupError> {
                 })?;
         let propagator = crate::propagation::composite(config.propagation().propagators());
         // CoreSDK owns the whole subscriber here, so the internal targets are
-        // filtered out globally: their callsites are disabled once, and the
-        // layer is not wrapped in a per-layer filter, which would look every
-        // span up in the registry again in each callback.
+        // filtered out globally, by the layer itself: their callsites are
+        // disabled once, and no per-layer filter looks every span up in the
+        // registry again in each callback.
         let (layer, guard) = start(config, true)?;
         tracing_subscriber::registry()
             .with(filter)
-            .with(ExportFilter)
             .with(layer)
             .try_init()
             .map_err(|e| SetupError::SubscriberExists(e.to_string()))?;

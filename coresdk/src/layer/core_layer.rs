@@ -161,6 +161,26 @@ impl<S> Layer<S> for CoreLayer
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
+    // As its subscriber's only layer (`instrument()`), CoreLayer is also the
+    // global target filter: one `Layered` level less on every span callback
+    // than a separate filter layer. Beside other layers it filters nothing
+    // globally (`layer()` puts it behind a per-layer filter instead), so the
+    // application's own layers still see every target.
+    fn register_callsite(
+        &self,
+        meta: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        if self.shared.exclusive {
+            super::export_filter::interest(meta)
+        } else {
+            tracing::subscriber::Interest::always()
+        }
+    }
+
+    fn enabled(&self, meta: &tracing::Metadata<'_>, _ctx: Context<'_, S>) -> bool {
+        !self.shared.exclusive || super::export_filter::is_exported(meta)
+    }
+
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
         let parent = span.parent().and_then(|p| {

@@ -3,7 +3,7 @@
 
 use tracing::Metadata;
 use tracing::subscriber::Interest;
-use tracing_subscriber::layer::{self, Filter, Layer};
+use tracing_subscriber::layer::{self, Filter};
 
 /// Targets whose spans never reach CoreSDK's layer: the HTTP/gRPC stacks under
 /// our exporters and the provider SDKs, which emit their own `tracing` spans.
@@ -22,10 +22,10 @@ const INTERNAL_TARGETS: &[&str] = &[
     "aws_sigv4",
 ];
 
-/// CoreSDK's filter in front of its layer: a global filter under
-/// [`instrument`](crate::instrument) (the callsites are disabled once), a
-/// per-layer one in [`layer`](crate::layer), so the application's own layers
-/// still see those targets.
+/// CoreSDK's per-layer filter in [`layer`](crate::layer), so the
+/// application's own layers still see those targets. Under
+/// [`instrument`](crate::instrument) the layer applies the same rule as a
+/// global filter itself (the callsites are disabled once).
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct ExportFilter;
 
@@ -39,18 +39,8 @@ impl<S> Filter<S> for ExportFilter {
     }
 }
 
-impl<S: tracing::Subscriber> Layer<S> for ExportFilter {
-    fn enabled(&self, meta: &Metadata<'_>, _: layer::Context<'_, S>) -> bool {
-        is_exported(meta)
-    }
-
-    fn register_callsite(&self, meta: &'static Metadata<'static>) -> Interest {
-        interest(meta)
-    }
-}
-
 /// The decision depends on the metadata alone, so it is cached per callsite.
-fn interest(meta: &Metadata<'_>) -> Interest {
+pub(crate) fn interest(meta: &Metadata<'_>) -> Interest {
     if is_exported(meta) {
         Interest::always()
     } else {
