@@ -11,6 +11,7 @@ use opentelemetry_sdk::error::OTelSdkError;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
 use tracing::Subscriber;
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt as _;
@@ -18,9 +19,9 @@ use tracing_subscriber::{EnvFilter, Layer};
 
 use crate::config::{Config, ConfigError, SamplerConfig};
 use crate::genai::attributes as attr;
-use crate::layer::CoreLayer;
 use crate::layer::export_filter::ExportFilter;
 use crate::layer::sampler::HeadSampler;
+use crate::layer::{Composition, CoreLayer};
 use crate::pipeline::deadline::Deadline;
 use crate::pipeline::diagnostic::{DiagnosticError, LlmDiagnostic};
 use crate::pipeline::export::{ExportCore, ExportError};
@@ -271,27 +272,32 @@ pub fn instrument_with(config: Config) -> Result<Guard, SetupError> {
         return Err(SetupError::AlreadyInstalled);
     }
     let installed = (|| {
-        // Validated when the config was built; parsed again as `EnvFilter`
-        // is not `Clone`.
-        let filter =
-            EnvFilter::builder()
-                .parse(config.filter())
-                .map_err(|e| ConfigError::InvalidValue {
+        let propagator = crate::propagation::composite(config.propagation().propagators());
+        // A filter of targets and levels only (the usual case, `info` by
+        // default) is applied by the layer itself, with the internal targets:
+        // decided once per callsite, no filter layer on the span path.
+        // Span-field directives need `EnvFilter`, which follows every span.
+        // (Validated when the config was built; parsed again here.)
+        let targets = config.filter().parse::<Targets>().ok();
+        let dynamic = match &targets {
+            Some(_) => None,
+            None => Some(EnvFilter::builder().parse(config.filter()).map_err(|e| {
+                ConfigError::InvalidValue {
                     key: "filter".into(),
                     origin: config.origin("filter"),
                     reason: e.to_string(),
-                })?;
-        let propagator = crate::propagation::composite(config.propagation().propagators());
-        // CoreSDK owns the whole subscriber here, so the internal targets are
-        // filtered out globally, by the layer itself: their callsites are
-        // disabled once, and no per-layer filter looks every span up in the
-        // registry again in each callback.
-        let (layer, guard) = start(config, true)?;
-        tracing_subscriber::registry()
-            .with(filter)
-            .with(layer)
-            .try_init()
-            .map_err(|e| SetupError::SubscriberExists(e.to_string()))?;
+                }
+            })?),
+        };
+        let (layer, guard) = start(config, Composition::Exclusive(targets))?;
+        match dynamic {
+            Some(filter) => tracing_subscriber::registry()
+                .with(filter)
+                .with(layer)
+                .try_init(),
+            None => tracing_subscriber::registry().with(layer).try_init(),
+        }
+        .map_err(|e| SetupError::SubscriberExists(e.to_string()))?;
         opentelemetry::global::set_text_map_propagator(propagator);
         if let Some(running) = &guard.running {
             opentelemetry::global::set_tracer_provider(running.provider.clone());
@@ -339,14 +345,13 @@ where
     if config.sdk_disabled() {
         return Ok((None, Guard::disabled()));
     }
-    let (layer, guard) = start(config, false)?;
+    let (layer, guard) = start(config, Composition::Beside)?;
     Ok((Some(layer.with_filter(ExportFilter)), guard))
 }
 
 /// Starts the pipeline: its worker and stage chain, the layer that feeds it,
-/// and the guard that stops it. `exclusive`: the layer will be its
-/// subscriber's only one.
-fn start(config: Config, exclusive: bool) -> Result<(CoreLayer, Guard), SetupError> {
+/// and the guard that stops it.
+fn start(config: Config, composition: Composition) -> Result<(CoreLayer, Guard), SetupError> {
     let parts = ProviderParts::from(&config);
     crate::genai::set_settings(crate::genai::GenAiSettings::try_from_config(
         config.genai(),
@@ -383,7 +388,7 @@ fn start(config: Config, exclusive: bool) -> Result<(CoreLayer, Guard), SetupErr
         parts.attribute_limit,
         parts.value_limit,
         activation,
-        exclusive,
+        composition,
     );
     Ok((
         layer,

@@ -18,6 +18,7 @@ use opentelemetry::{Context as OtelContext, ContextGuard, KeyValue};
 use opentelemetry_sdk::trace::{IdGenerator as _, RandomIdGenerator};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event as TracingEvent, Level, Subscriber};
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
@@ -50,8 +51,22 @@ pub(crate) struct Shared {
     /// Whether entering a span also makes it the current OpenTelemetry context.
     activation: bool,
     /// Whether this layer is the subscriber's only one ([`instrument`](crate::instrument)):
-    /// then `#[trace]` labels can travel typed, as no other layer reads them.
+    /// then `#[trace]` labels can travel typed, as no other layer reads them,
+    /// and the layer is the subscriber's filter.
     exclusive: bool,
+    /// The configured filter, when it is one of targets and levels only and
+    /// the layer applies it (exclusive).
+    targets: Option<Targets>,
+}
+
+/// How the layer sits in its subscriber.
+#[derive(Debug)]
+pub(crate) enum Composition {
+    /// The subscriber's only layer (`instrument()`): it also filters,
+    /// internal targets always and the configured targets when given.
+    Exclusive(Option<Targets>),
+    /// Beside other layers (`layer()`): a per-layer filter is put in front.
+    Beside,
 }
 
 /// A span's parent as far as ids and sampling go.
@@ -76,8 +91,12 @@ impl CoreLayer {
         attribute_limit: u32,
         value_limit: u32,
         activation: bool,
-        exclusive: bool,
+        composition: Composition,
     ) -> Self {
+        let (exclusive, targets) = match composition {
+            Composition::Exclusive(targets) => (true, targets),
+            Composition::Beside => (false, None),
+        };
         Self {
             shared: Arc::new(Shared {
                 handoff,
@@ -87,6 +106,7 @@ impl CoreLayer {
                 value_limit,
                 activation,
                 exclusive,
+                targets,
             }),
         }
     }
@@ -95,6 +115,20 @@ impl CoreLayer {
     /// [`instrument`](crate::instrument)).
     pub(crate) fn is_exclusive(&self) -> bool {
         self.shared.exclusive
+    }
+
+    /// The layer's own filter decision for a callsite (exclusive only; beside
+    /// other layers everything passes, a per-layer filter decides).
+    fn passes(&self, meta: &tracing::Metadata<'_>) -> bool {
+        if !self.shared.exclusive {
+            return true;
+        }
+        super::export_filter::is_exported(meta)
+            && self
+                .shared
+                .targets
+                .as_ref()
+                .is_none_or(|t| t.would_enable(meta.target(), meta.level()))
     }
 
     /// The head sampler, for a parent set after the span started.
@@ -170,15 +204,20 @@ where
         &self,
         meta: &'static tracing::Metadata<'static>,
     ) -> tracing::subscriber::Interest {
-        if self.shared.exclusive {
-            super::export_filter::interest(meta)
-        } else {
+        if self.passes(meta) {
             tracing::subscriber::Interest::always()
+        } else {
+            tracing::subscriber::Interest::never()
         }
     }
 
     fn enabled(&self, meta: &tracing::Metadata<'_>, _ctx: Context<'_, S>) -> bool {
-        !self.shared.exclusive || super::export_filter::is_exported(meta)
+        self.passes(meta)
+    }
+
+    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
+        let targets = self.shared.targets.as_ref()?;
+        Layer::<S>::max_level_hint(targets)
     }
 
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {

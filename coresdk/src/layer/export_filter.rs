@@ -40,7 +40,7 @@ impl<S> Filter<S> for ExportFilter {
 }
 
 /// The decision depends on the metadata alone, so it is cached per callsite.
-pub(crate) fn interest(meta: &Metadata<'_>) -> Interest {
+fn interest(meta: &Metadata<'_>) -> Interest {
     if is_exported(meta) {
         Interest::always()
     } else {

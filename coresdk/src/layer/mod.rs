@@ -13,6 +13,7 @@ mod fields;
 pub(crate) mod sampler;
 mod span_ext;
 
+pub(crate) use core_layer::Composition;
 pub use core_layer::CoreLayer;
 pub use span_ext::{SetParentError, SpanExt};
 
