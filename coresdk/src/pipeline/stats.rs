@@ -30,7 +30,7 @@ pub struct Stats {
     /// are kept.
     pub attributes_truncated: u64,
     /// LLM diagnostic payloads built for failed (or slow) traces. Payload
-    /// counters are process-wide, in [`crate::stats`] and `Guard::stats` alike.
+    /// counters are process-wide, in [`crate::stats()`] and `Guard::stats` alike.
     pub payloads_built: u64,
     /// Payloads the egress policy allowed (or no policy was configured).
     pub payloads_allowed: u64,
