@@ -1,7 +1,7 @@
 //! The local socket between traced programs and the `core` CLI: who may
 //! listen, where, how many at once, and what survives when nobody reads.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
