@@ -3,6 +3,7 @@
 //! Drives the stage's `on_end` directly (as the worker thread does) with no
 //! listener on the socket, so the egress backlog is exercised too.
 
+#[path = "it/common.rs"]
 mod common;
 
 use std::time::Instant;

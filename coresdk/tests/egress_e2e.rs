@@ -2,6 +2,7 @@
 //! library code; and the opt-in external endpoint served by a local
 //! OpenAI-compatible server.
 
+#[path = "it/common.rs"]
 mod common;
 
 use std::io::Write;

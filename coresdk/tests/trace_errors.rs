@@ -1,6 +1,7 @@
 //! `#[trace]` error semantics: `Err` returns (RFC 9457 problem fields,
 //! exception event, recovery hint, status), panics and cancellation.
 
+#[path = "it/support.rs"]
 mod support;
 
 use std::fmt;

@@ -4,6 +4,7 @@
 //! recorded as `tracing` fields under any other subscriber, and never put on
 //! another span.
 
+#[path = "it/support.rs"]
 mod support;
 
 use coresdk::genai::attributes::{CODE_FUNCTION_NAME, CORESDK_INTENT};

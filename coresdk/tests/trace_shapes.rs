@@ -1,6 +1,7 @@
 //! `#[trace]` on every function shape: each one opens a span with the intent
 //! and the code location of the user's function, and nests correctly.
 
+#[path = "it/support.rs"]
 mod support;
 
 use std::fmt::Display;

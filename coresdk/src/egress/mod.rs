@@ -21,7 +21,9 @@
 //!   (`core trace tail`, `core llm tail`, side by side: every listener gets
 //!   every event); events wait in bounded backlogs while nobody listens
 //!   (payloads in their own), and only a listener running as the same user,
-//!   in a directory only that user can write, is used.
+//!   in a directory only that user can write, is used. Unix only: elsewhere
+//!   no local events are written and listening fails with
+//!   [`SocketError::Unsupported`].
 //! - **External LLM** ([`LlmClient`]): only with `CORESDK_LLM_ENDPOINT` /
 //!   `llm_export.endpoint`; an OpenAI-compatible chat-completions POST whose
 //!   user message is the payload JSON.
@@ -54,7 +56,9 @@ pub use sink::{DEFAULT_QUEUE, EgressCounts, MAX_REQUESTS_IN_FLIGHT};
 pub(crate) use sink::{EgressSink, SinkSettings};
 pub use socket::{
     DEFAULT_BACKLOG_EVENTS, DEFAULT_PAYLOAD_BACKLOG, RECONNECT_INTERVAL, SOCKET_FILE_NAME,
-    SocketError, bind_listener, bind_shared_listener, default_socket_path, resolve_socket_path,
+    SocketError, default_socket_path, resolve_socket_path,
 };
+#[cfg(unix)]
+pub use socket::{bind_listener, bind_shared_listener};
 pub use span_record::{SpanEventRecord, SpanRecord};
 pub use terminal::{escape_controls, escape_controls_multiline, escape_json_line};

@@ -191,6 +191,10 @@ impl EgressSink {
     /// Queues a span event for the viewer; drops and counts when the queue is
     /// three-quarters full (the last quarter is kept for payloads and control).
     pub(crate) fn send_span(&self, span: &SpanData) {
+        if cfg!(not(unix)) {
+            // No local socket to show it on.
+            return;
+        }
         if self.tx.capacity() <= self.reserve {
             bump(&self.stats.spans_dropped);
             return;

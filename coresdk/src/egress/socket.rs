@@ -17,19 +17,33 @@
 //! replays them when one appears; payload events (diagnostics, denials,
 //! analyses) have their own backlog, so a burst of span events never evicts
 //! them. Nothing here blocks the pipeline.
+//!
+//! Unix-domain sockets and their trust checks exist on Unix only: elsewhere
+//! the paths and errors stay available, a listener cannot bind
+//! ([`SocketError::Unsupported`]) and a traced program writes no local events.
 
+#[cfg(unix)]
 use std::collections::VecDeque;
+#[cfg(unix)]
 use std::fs::{self, DirBuilder, Permissions};
 use std::io;
+#[cfg(unix)]
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, PermissionsExt};
+#[cfg(unix)]
 use std::os::unix::net::{UnixListener, UnixStream as StdUnixStream};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+#[cfg(unix)]
+use std::sync::OnceLock;
+use std::time::Duration;
+#[cfg(unix)]
+use std::time::Instant;
 
 use opentelemetry_sdk::trace::SpanData;
 
+#[cfg(unix)]
 use tokio::io::AsyncWriteExt;
+#[cfg(unix)]
 use tokio::net::UnixStream;
 
 use super::cloudevent::{CloudEvent, TYPE_TRACE_SPAN};
@@ -45,8 +59,10 @@ pub const DEFAULT_PAYLOAD_BACKLOG: usize = 256;
 /// How often a writer looks for (new) listeners.
 pub const RECONNECT_INTERVAL: Duration = Duration::from_millis(250);
 /// Longest a single write to a slow listener may take before the connection is dropped.
+#[cfg(unix)]
 const WRITE_TIMEOUT: Duration = Duration::from_secs(1);
 /// Most listeners bound beside the configured path.
+#[cfg(unix)]
 const MAX_LISTENERS: usize = 64;
 
 /// A problem creating the listening socket.
@@ -91,6 +107,16 @@ pub enum SocketError {
         #[source]
         source: io::Error,
     },
+    /// This platform has no Unix-domain sockets, so there is no local
+    /// socket to listen on.
+    #[error(
+        "cannot listen on {}: the local socket needs Unix-domain sockets, which this platform lacks",
+        path.display()
+    )]
+    Unsupported {
+        /// The socket path asked for.
+        path: PathBuf,
+    },
 }
 
 /// The per-user default socket: `$XDG_RUNTIME_DIR/coresdk/core.sock`, else
@@ -100,7 +126,11 @@ pub fn default_socket_path() -> PathBuf {
         return PathBuf::from(dir).join("coresdk").join(SOCKET_FILE_NAME);
     }
     let user = current_uid().map_or_else(
-        || std::env::var("USER").unwrap_or_else(|_| "user".to_owned()),
+        || {
+            std::env::var("USER")
+                .or_else(|_| std::env::var("USERNAME"))
+                .unwrap_or_else(|_| "user".to_owned())
+        },
         |uid| uid.to_string(),
     );
     std::env::temp_dir()
@@ -114,13 +144,21 @@ pub fn resolve_socket_path(configured: Option<&Path>) -> PathBuf {
 }
 
 /// The uid of this process (Linux: the owner of `/proc/self`).
+#[cfg(unix)]
 fn current_uid() -> Option<u32> {
     static UID: OnceLock<Option<u32>> = OnceLock::new();
     *UID.get_or_init(|| fs::metadata("/proc/self").ok().map(|m| m.uid()))
 }
 
+/// No uids off Unix: the default path is named for the user instead.
+#[cfg(not(unix))]
+fn current_uid() -> Option<u32> {
+    None
+}
+
 /// Whether `path` is a socket (not a symlink to one) bound by this user
 /// (when the uid is unknown, e.g. without `/proc`, any socket is accepted).
+#[cfg(unix)]
 pub(crate) fn owned_by_current_user(path: &Path) -> bool {
     let Ok(meta) = fs::symlink_metadata(path) else {
         return false;
@@ -129,6 +167,7 @@ pub(crate) fn owned_by_current_user(path: &Path) -> bool {
 }
 
 /// The socket's directory (`.` for a bare file name).
+#[cfg(unix)]
 fn socket_dir(path: &Path) -> &Path {
     path.parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -138,6 +177,7 @@ fn socket_dir(path: &Path) -> &Path {
 /// Checks that `dir` is a real directory (never following a symlink), owned
 /// by this user and not writable by group or others; with `create`, a
 /// missing one is created with mode 0700 first.
+#[cfg(unix)]
 pub(crate) fn check_socket_dir(dir: &Path, create: bool) -> Result<(), SocketError> {
     let meta = match fs::symlink_metadata(dir) {
         Err(e) if e.kind() == io::ErrorKind::NotFound && create => {
@@ -187,12 +227,14 @@ pub(crate) fn check_socket_dir(dir: &Path, create: bool) -> Result<(), SocketErr
 
 /// Binds the listening socket at exactly `path`: checks (or creates, 0700)
 /// its directory, replaces a stale socket file, and sets the socket's mode
-/// to 0600. A live socket there is [`SocketError::InUse`].
+/// to 0600. A live socket there is [`SocketError::InUse`]. Unix only.
+#[cfg(unix)]
 pub fn bind_listener(path: &Path) -> Result<UnixListener, SocketError> {
     check_socket_dir(socket_dir(path), true)?;
     bind_in_checked_dir(path)
 }
 
+#[cfg(unix)]
 fn bind_in_checked_dir(path: &Path) -> Result<UnixListener, SocketError> {
     if let Ok(meta) = fs::symlink_metadata(path)
         && meta.file_type().is_socket()
@@ -215,7 +257,8 @@ fn bind_in_checked_dir(path: &Path) -> Result<UnixListener, SocketError> {
 
 /// Binds `path` or, when another listener serves it, `<path>.<pid>` (then
 /// `<path>.<pid>-<n>`): the socket every traced program writing to `path`
-/// also writes to. Returns the listener and the path bound.
+/// also writes to. Returns the listener and the path bound. Unix only.
+#[cfg(unix)]
 pub fn bind_shared_listener(path: &Path) -> Result<(UnixListener, PathBuf), SocketError> {
     check_socket_dir(socket_dir(path), true)?;
     match bind_in_checked_dir(path) {
@@ -243,6 +286,7 @@ pub fn bind_shared_listener(path: &Path) -> Result<(UnixListener, PathBuf), Sock
 
 /// Whether `name` is a listener of the socket called `base`: `base`,
 /// `base.<pid>` or `base.<pid>-<n>`.
+#[cfg(unix)]
 fn is_listener_name(name: &str, base: &str) -> bool {
     if name == base {
         return true;
@@ -256,6 +300,7 @@ fn is_listener_name(name: &str, base: &str) -> bool {
 
 /// The listener sockets of `path` in its directory, sockets only (a symlink
 /// is never followed).
+#[cfg(unix)]
 fn listener_paths(path: &Path) -> Vec<PathBuf> {
     let Some(base) = path.file_name().and_then(|n| n.to_str()) else {
         return Vec::new();
@@ -280,6 +325,7 @@ fn listener_paths(path: &Path) -> Vec<PathBuf> {
 
 /// One queued event: spans are kept unserialized while nobody listens.
 #[derive(Debug)]
+#[cfg_attr(not(unix), allow(dead_code))]
 pub(crate) enum Outgoing {
     /// A ready payload-class JSON line (diagnostic, denial, analysis).
     Line(String),
@@ -293,6 +339,7 @@ pub(crate) enum Outgoing {
 }
 
 impl Outgoing {
+    #[cfg_attr(not(unix), allow(dead_code))]
     fn into_line(self) -> String {
         match self {
             Outgoing::Line(l) | Outgoing::SpanLine(l) => l,
@@ -306,6 +353,7 @@ impl Outgoing {
 }
 
 /// A connected, verified listener.
+#[cfg(unix)]
 #[derive(Debug)]
 struct Listener {
     path: PathBuf,
@@ -314,6 +362,7 @@ struct Listener {
 
 /// The client side, on the egress thread: writes every event to every
 /// listener, or to bounded backlogs while there is none.
+#[cfg(unix)]
 #[derive(Debug)]
 pub(crate) struct SocketWriter {
     path: PathBuf,
@@ -331,6 +380,7 @@ pub(crate) struct SocketWriter {
     pub(crate) untrusted: u64,
 }
 
+#[cfg(unix)]
 impl SocketWriter {
     pub(crate) fn new(path: PathBuf, capacity: usize) -> Self {
         Self {
@@ -485,7 +535,49 @@ impl SocketWriter {
     }
 }
 
-#[cfg(test)]
+/// Off Unix there is no local socket: events are discarded, nothing is
+/// written or backlogged.
+#[cfg(not(unix))]
+#[derive(Debug)]
+pub(crate) struct SocketWriter {
+    pub(crate) dropped: u64,
+    pub(crate) payloads_dropped: u64,
+    pub(crate) written: u64,
+    pub(crate) untrusted: u64,
+}
+
+#[cfg(not(unix))]
+impl SocketWriter {
+    pub(crate) fn new(_path: PathBuf, _capacity: usize) -> Self {
+        Self {
+            dropped: 0,
+            payloads_dropped: 0,
+            written: 0,
+            untrusted: 0,
+        }
+    }
+
+    /// The payload backlog's capacity (there is none).
+    pub(crate) fn with_payload_capacity(self, _capacity: usize) -> Self {
+        self
+    }
+
+    /// Discards the event: no listener can exist.
+    #[allow(clippy::unused_async)]
+    pub(crate) async fn send(&mut self, event: Outgoing) {
+        drop(event);
+    }
+
+    /// Nothing to write.
+    #[allow(clippy::unused_async)]
+    pub(crate) async fn pump(&mut self) {}
+
+    /// Nothing to deliver.
+    #[allow(clippy::unused_async)]
+    pub(crate) async fn drain(&mut self, _deadline: std::time::Instant) {}
+}
+
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 

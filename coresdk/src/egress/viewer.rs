@@ -3,11 +3,18 @@
 //!
 //! The binary only parses arguments and maps errors to exit codes; everything
 //! here is library code so that it can be tested end to end.
+//!
+//! Listening needs a Unix-domain socket: off Unix [`Viewer::listen`] fails
+//! with [`SocketError::Unsupported`]; the renderers and `policy test` work
+//! everywhere.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::fmt::Write as _;
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, Write};
+#[cfg(unix)]
+use std::io::{BufRead, BufReader};
+#[cfg(unix)]
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -22,7 +29,9 @@ use super::cloudevent::{
     CloudEvent, TYPE_LLM_ANALYSIS, TYPE_LLM_DIAGNOSTIC, TYPE_LLM_EGRESS_DENIED, TYPE_TRACE_SPAN,
 };
 use super::policy::{EgressPolicy, PolicyDecision, PolicyError};
-use super::socket::{SocketError, bind_shared_listener};
+use super::socket::SocketError;
+#[cfg(unix)]
+use super::socket::bind_shared_listener;
 use super::span_record::SpanRecord;
 use super::terminal::{escape_controls as safe, escape_controls_multiline, escape_json_line};
 
@@ -65,6 +74,7 @@ impl Viewer {
     }
 
     /// [`Viewer::listen`] holding at most `queue` events for the reader.
+    #[cfg(unix)]
     pub fn listen_bounded(path: &Path, queue: usize) -> Result<Self, SocketError> {
         let (listener, path) = bind_shared_listener(path)?;
         let path = path.as_path();
@@ -94,6 +104,17 @@ impl Viewer {
             stop,
             dropped,
             accept: Some(accept),
+        })
+    }
+
+    /// [`Viewer::listen`] holding at most `queue` events for the reader;
+    /// this platform has no Unix-domain sockets, so it always fails with
+    /// [`SocketError::Unsupported`].
+    #[cfg(not(unix))]
+    pub fn listen_bounded(path: &Path, queue: usize) -> Result<Self, SocketError> {
+        let _ = queue;
+        Err(SocketError::Unsupported {
+            path: path.to_owned(),
         })
     }
 
@@ -148,6 +169,7 @@ impl Drop for Viewer {
     }
 }
 
+#[cfg(unix)]
 fn accept_loop(
     listener: &UnixListener,
     tx: &mpsc::SyncSender<CloudEvent>,

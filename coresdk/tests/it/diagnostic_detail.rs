@@ -3,7 +3,7 @@
 //! and wherever they sit; a typed `Problem` keeps its own detail; the local
 //! span keeps the (masked) full text.
 
-mod common;
+use crate::common;
 
 use std::fmt;
 

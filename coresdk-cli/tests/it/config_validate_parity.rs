@@ -1,17 +1,12 @@
 //! `core config validate` runs exactly what setup checks: for every setup
 //! error it exits non-zero with the same message, and it accepts what setup
 //! accepts.
-#![cfg(feature = "cli")]
-
-mod common;
 
 use std::path::Path;
 use std::process::Command;
 
-use common::SEED_POLICY;
+use crate::common::{CORE, SEED_POLICY};
 use coresdk::Config;
-
-const CORE: &str = env!("CARGO_BIN_EXE_core");
 
 /// The outcome of `core config validate --config <file>`: exit code and stderr.
 fn validate(file: &Path) -> (Option<i32>, String) {

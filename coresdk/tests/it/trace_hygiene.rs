@@ -2,7 +2,7 @@
 //! `#[no_implicit_prelude]`), `crate = path`, `__coresdk_` locals, and the
 //! callsite's field names are exactly the attribute constants.
 
-mod support;
+use crate::support;
 
 use std::sync::{Arc, Mutex};
 

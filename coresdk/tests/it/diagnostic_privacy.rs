@@ -2,7 +2,7 @@
 //! hold random secrets never leak them into a payload; every payload parses,
 //! has the seed's shape and fits `max_payload_bytes`.
 
-mod common;
+use crate::common;
 
 use common::{Stack, assert_seed_shape, builder, count, socket_in, wait_for};
 use coresdk::egress::viewer::Viewer;

@@ -1,7 +1,7 @@
 //! Payload content: what the diagnostic stage builds for failed traces, read
 //! back from the local socket as a `core llm tail` listener would.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! The diagnostic payload of spans opened by `#[trace]`,
 //! through the real pipeline (`coresdk::layer`).
 
-mod common;
+use crate::common;
 
 use std::fmt;
 use std::time::Duration;

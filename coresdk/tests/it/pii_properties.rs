@@ -3,7 +3,7 @@
 //! string, never survive masking; output is valid UTF-8; masking is
 //! idempotent; nothing panics on arbitrary input.
 
-mod pii_support;
+use crate::pii_support;
 
 use std::borrow::Cow;
 

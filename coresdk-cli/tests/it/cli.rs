@@ -1,18 +1,13 @@
-//! The `core` binary itself (feature `cli`): exit codes and output.
-#![cfg(feature = "cli")]
-
-mod common;
+//! The `core` binary itself: exit codes and output.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{SEED_POLICY, Stack, builder, socket_in};
+use crate::common::{CORE, SEED_POLICY, Stack, builder, socket_in};
 use coresdk::egress::{CloudEvent, TYPE_LLM_DIAGNOSTIC, TYPE_TRACE_SPAN};
 use coresdk::genai::attributes::{CORESDK_INTENT, CORESDK_PROBLEM_STATUS};
-
-const CORE: &str = env!("CARGO_BIN_EXE_core");
 
 fn payload_json(service: &str, status: u16) -> String {
     serde_json::json!({

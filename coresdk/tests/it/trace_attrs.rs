@@ -1,7 +1,7 @@
 //! Privacy by construction: argument values reach a span only through
 //! `attrs(...)`, and `attrs(...)` is evaluated only when the span is enabled.
 
-mod support;
+use crate::support;
 
 use std::cell::Cell;
 use std::collections::hash_map::RandomState;

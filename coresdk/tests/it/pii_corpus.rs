@@ -3,7 +3,7 @@
 //! assorted sentences. Prints recall and precision per kind and asserts the
 //! acceptance thresholds.
 
-mod pii_support;
+use crate::pii_support;
 
 use std::collections::BTreeMap;
 

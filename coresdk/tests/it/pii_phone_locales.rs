@@ -5,7 +5,7 @@
 //! recall per region and the share of look-alikes altered, and asserts
 //! recall >= 95 % and <= 1 % altered.
 
-mod pii_support;
+use crate::pii_support;
 
 use std::collections::BTreeMap;
 

@@ -1,0 +1,44 @@
+//! The integration tests of `coresdk` that can share a process: one test
+//! binary, a module per behaviour, so the workspace links one binary here
+//! instead of one per file.
+//!
+//! Every pipeline set up here uses the default GenAI and propagation
+//! settings, which a pipeline installs process-wide, and nothing here sets a
+//! global subscriber, reads process-wide counters or measures memory. Tests
+//! that do stay binaries of their own (`tests/*.rs`):
+//! - `app_context`: opts in baggage keys, process-wide propagation settings;
+//! - `genai_spans`, `pricing_file`, `quality`: install GenAI settings
+//!   (content capture, prices) that every GenAI span in the process reads;
+//! - `propagation`, `egress_e2e`: set the global default subscriber, and
+//!   `egress_e2e` compares process-wide payload counters before and after;
+//! - `switches`: `instrument_with` installs the global subscriber and
+//!   propagator (and `OTEL_SDK_DISABLED` a no-op);
+//! - `attribute_memory`, `diagnostic_soak`: measure the process's RSS;
+//! - `trace_errors`, `trace_labels`, `trace_shapes`: assert the
+//!   `code.function.name` and `code.file.path` of their own functions, which
+//!   name the test file as a crate root;
+//! - `ui`: trybuild compiles its own crates.
+
+mod common;
+mod pii_support;
+mod support;
+
+mod byte_bounds;
+mod config;
+mod diagnostic_detail;
+mod diagnostic_payload;
+mod diagnostic_privacy;
+mod diagnostic_trace_macro;
+mod export_retry;
+mod interop;
+mod local_socket;
+mod pii_corpus;
+mod pii_false_positives;
+mod pii_phone_locales;
+mod pii_pipeline;
+mod pii_properties;
+mod pipeline;
+mod tail_sampling;
+mod terminal_safety;
+mod trace_attrs;
+mod trace_hygiene;
