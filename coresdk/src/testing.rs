@@ -190,3 +190,36 @@ fn discarding_config() -> Result<crate::Config, crate::SetupError> {
         .with_exporter(crate::config::ExporterKind::None)
         .build()?)
 }
+
+/// Runs `f` with a fresh pipeline as this thread's subscriber (no masking, no
+/// exporter), shuts it down and returns every span it ended, in end order.
+///
+/// # Panics
+/// If the pipeline cannot start or stop (a test helper).
+#[allow(clippy::missing_panics_doc, clippy::expect_used)]
+pub fn capture_spans(f: impl FnOnce()) -> Vec<SpanData> {
+    use tracing_subscriber::layer::SubscriberExt as _;
+
+    let capture = SpanCapture::new();
+    let config = crate::Config::builder()
+        .without_env()
+        .without_config_file()
+        .with_exporter(crate::config::ExporterKind::None)
+        .with_pii_masking(false)
+        .with_processor(capture.clone())
+        .build()
+        .expect("a fixed test config is valid");
+    let (layer, guard) = crate::layer(config).expect("the pipeline starts");
+    let subscriber = tracing_subscriber::registry().with(layer);
+    tracing::subscriber::with_default(subscriber, f);
+    guard.shutdown().expect("the pipeline stops");
+    capture.spans()
+}
+
+/// A span's attributes as text, by key: for comparing exact attribute maps.
+pub fn attribute_map(span: &SpanData) -> std::collections::BTreeMap<String, String> {
+    span.attributes
+        .iter()
+        .map(|kv| (kv.key.as_str().to_owned(), kv.value.to_string()))
+        .collect()
+}

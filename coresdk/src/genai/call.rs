@@ -421,37 +421,19 @@ mod tests {
     use std::task::Waker;
 
     use opentelemetry_sdk::trace::SpanData;
-    use tracing_subscriber::layer::SubscriberExt;
 
     use super::*;
     use crate::genai::attributes::{
         CORESDK_CANCELLED, ERROR_TYPE, GEN_AI_RESPONSE_MODEL, HTTP_RESPONSE_STATUS_CODE,
         SERVER_ADDRESS, SERVER_PORT,
     };
-    use crate::testing::SpanCapture;
 
     fn capture<F: FnOnce()>(f: F) -> Vec<SpanData> {
-        let capture = SpanCapture::new();
-        let config = crate::Config::builder()
-            .without_env()
-            .without_config_file()
-            .with_exporter(crate::config::ExporterKind::None)
-            .with_pii_masking(false)
-            .with_processor(capture.clone())
-            .build()
-            .expect("config");
-        let (layer, guard) = crate::layer(config).expect("pipeline");
-        let subscriber = tracing_subscriber::registry().with(layer);
-        tracing::subscriber::with_default(subscriber, f);
-        guard.shutdown().expect("shutdown");
-        capture.spans()
+        crate::testing::capture_spans(f)
     }
 
     fn attrs(span: &SpanData) -> BTreeMap<String, String> {
-        span.attributes
-            .iter()
-            .map(|kv| (kv.key.as_str().to_owned(), kv.value.to_string()))
-            .collect()
+        crate::testing::attribute_map(span)
     }
 
     fn endpoint() -> Endpoint {

@@ -327,7 +327,6 @@ mod tests {
 
     use opentelemetry::trace::SpanKind;
     use opentelemetry_sdk::trace::SpanData;
-    use tracing_subscriber::layer::SubscriberExt;
 
     use super::*;
     use crate::config::MessageFormat;
@@ -339,32 +338,13 @@ mod tests {
     };
     use crate::genai::message::{ChatRequest, ChatResponse, Usage};
     use crate::genai::message::{Completion, FinishReason, Message, Role};
-    use crate::testing::SpanCapture;
 
-    /// Runs `f` under a CoreSDK pipeline (no masking, no exporter) and
-    /// returns the spans it ended, in end order.
     fn capture<F: FnOnce()>(f: F) -> Vec<SpanData> {
-        let capture = SpanCapture::new();
-        let config = crate::Config::builder()
-            .without_env()
-            .without_config_file()
-            .with_exporter(crate::config::ExporterKind::None)
-            .with_pii_masking(false)
-            .with_processor(capture.clone())
-            .build()
-            .expect("config");
-        let (layer, guard) = crate::layer(config).expect("pipeline");
-        let subscriber = tracing_subscriber::registry().with(layer);
-        tracing::subscriber::with_default(subscriber, f);
-        guard.shutdown().expect("shutdown");
-        capture.spans()
+        crate::testing::capture_spans(f)
     }
 
     fn attrs(span: &SpanData) -> BTreeMap<String, String> {
-        span.attributes
-            .iter()
-            .map(|kv| (kv.key.as_str().to_owned(), kv.value.to_string()))
-            .collect()
+        crate::testing::attribute_map(span)
     }
 
     fn settings(capture: bool) -> Arc<GenAiSettings> {
