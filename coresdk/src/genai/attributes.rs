@@ -3,17 +3,21 @@
 //! Keys follow the OpenTelemetry semantic conventions where one exists
 //! (`gen_ai.*`, `code.*`, `error.type`, `server.*`), the llm-tracekit /
 //! OpenLLMetry indexed message layout (`gen_ai.prompt.N.*`), and CoreSDK's own
-//! namespace (`coresdk.*`, `llm.*`) for the rest. No other module spells a key
-//! as a string literal: grep here to learn what the SDK can emit.
+//! namespace (`coresdk.*`, `llm.*`) for the rest. Keys the conventions define
+//! (and do not deprecate) are taken from `opentelemetry-semantic-conventions`.
+//! No other module spells a key as a string literal: grep here to learn what
+//! the SDK can emit.
+
+use opentelemetry_semantic_conventions::attribute as semconv;
 
 // --- Code location (OTel `code.*`) -------------------------------------------
 
 /// Fully qualified function name (`module::path::fn`).
-pub const CODE_FUNCTION_NAME: &str = "code.function.name";
+pub const CODE_FUNCTION_NAME: &str = semconv::CODE_FUNCTION_NAME;
 /// Source file path of the instrumented function.
-pub const CODE_FILE_PATH: &str = "code.file.path";
+pub const CODE_FILE_PATH: &str = semconv::CODE_FILE_PATH;
 /// Source line of the instrumented function.
-pub const CODE_LINE_NUMBER: &str = "code.line.number";
+pub const CODE_LINE_NUMBER: &str = semconv::CODE_LINE_NUMBER;
 /// Module path of the callsite.
 pub const CODE_MODULE_NAME: &str = "code.module.name";
 
@@ -26,9 +30,9 @@ pub const OTEL_NAME_FIELD: &str = "otel.name";
 /// The span field the span kind is taken from (`client`, `server`, …).
 pub const OTEL_KIND_FIELD: &str = "otel.kind";
 /// The span field the status code is taken from (`ok`, `error`).
-pub const OTEL_STATUS_CODE_FIELD: &str = "otel.status_code";
+pub const OTEL_STATUS_CODE_FIELD: &str = semconv::OTEL_STATUS_CODE;
 /// The span field an error status description is taken from.
-pub const OTEL_STATUS_DESCRIPTION_FIELD: &str = "otel.status_description";
+pub const OTEL_STATUS_DESCRIPTION_FIELD: &str = semconv::OTEL_STATUS_DESCRIPTION;
 /// Attribute of span events: the event's level (`INFO`, `ERROR`, …).
 pub const EVENT_LEVEL: &str = "level";
 /// Attribute of span events: the event's `tracing` target.
@@ -56,38 +60,38 @@ pub const CORESDK_PII_MASKED: &str = "coresdk.pii.masked";
 // --- General OTel -------------------------------------------------------------
 
 /// The class of error a span ended with.
-pub const ERROR_TYPE: &str = "error.type";
+pub const ERROR_TYPE: &str = semconv::ERROR_TYPE;
 /// Name of the exception event.
 pub const EXCEPTION_EVENT: &str = "exception";
 /// Exception type on the exception event.
-pub const EXCEPTION_TYPE: &str = "exception.type";
+pub const EXCEPTION_TYPE: &str = semconv::EXCEPTION_TYPE;
 /// Exception message on the exception event.
-pub const EXCEPTION_MESSAGE: &str = "exception.message";
+pub const EXCEPTION_MESSAGE: &str = semconv::EXCEPTION_MESSAGE;
 /// Host name of the server a client span talks to.
-pub const SERVER_ADDRESS: &str = "server.address";
+pub const SERVER_ADDRESS: &str = semconv::SERVER_ADDRESS;
 /// Port of the server a client span talks to.
-pub const SERVER_PORT: &str = "server.port";
+pub const SERVER_PORT: &str = semconv::SERVER_PORT;
 
 // --- Resource -----------------------------------------------------------------
 
 /// `service.name` resource attribute.
-pub const SERVICE_NAME: &str = "service.name";
+pub const SERVICE_NAME: &str = semconv::SERVICE_NAME;
 /// `service.version` resource attribute.
-pub const SERVICE_VERSION: &str = "service.version";
+pub const SERVICE_VERSION: &str = semconv::SERVICE_VERSION;
 /// `deployment.environment` resource attribute (legacy name, still read by most backends).
 pub const DEPLOYMENT_ENVIRONMENT: &str = "deployment.environment";
 /// `deployment.environment.name` resource attribute (current semantic conventions).
-pub const DEPLOYMENT_ENVIRONMENT_NAME: &str = "deployment.environment.name";
+pub const DEPLOYMENT_ENVIRONMENT_NAME: &str = semconv::DEPLOYMENT_ENVIRONMENT_NAME;
 /// `telemetry.sdk.name` resource attribute.
-pub const TELEMETRY_SDK_NAME: &str = "telemetry.sdk.name";
+pub const TELEMETRY_SDK_NAME: &str = semconv::TELEMETRY_SDK_NAME;
 /// `telemetry.sdk.language` resource attribute.
-pub const TELEMETRY_SDK_LANGUAGE: &str = "telemetry.sdk.language";
+pub const TELEMETRY_SDK_LANGUAGE: &str = semconv::TELEMETRY_SDK_LANGUAGE;
 /// `telemetry.sdk.version` resource attribute.
-pub const TELEMETRY_SDK_VERSION: &str = "telemetry.sdk.version";
+pub const TELEMETRY_SDK_VERSION: &str = semconv::TELEMETRY_SDK_VERSION;
 /// `telemetry.distro.name`: CoreSDK names itself as the distribution.
-pub const TELEMETRY_DISTRO_NAME: &str = "telemetry.distro.name";
+pub const TELEMETRY_DISTRO_NAME: &str = semconv::TELEMETRY_DISTRO_NAME;
 /// `telemetry.distro.version`: the CoreSDK version.
-pub const TELEMETRY_DISTRO_VERSION: &str = "telemetry.distro.version";
+pub const TELEMETRY_DISTRO_VERSION: &str = semconv::TELEMETRY_DISTRO_VERSION;
 
 // --- GenAI client spans (`coresdk::genai`, provider instrumentations) ----------
 //
@@ -219,7 +223,7 @@ pub const LLM_TIME_TO_FIRST_TOKEN_MS: &str = "llm.time_to_first_token_ms";
 pub const LLM_TRUNCATED: &str = "llm.truncated";
 
 /// HTTP status code of the provider's response.
-pub const HTTP_RESPONSE_STATUS_CODE: &str = "http.response.status_code";
+pub const HTTP_RESPONSE_STATUS_CODE: &str = semconv::HTTP_RESPONSE_STATUS_CODE;
 
 /// Event: the first streamed token arrived.
 pub const FIRST_TOKEN_RECEIVED_EVENT: &str = "first_token_received";
@@ -229,9 +233,9 @@ pub const RESPONSE_TRUNCATED_EVENT: &str = "response_truncated";
 // --- Application context (`coresdk::context`) ----------------------------------
 
 /// The end user on whose behalf the call was made.
-pub const USER_ID: &str = "user.id";
+pub const USER_ID: &str = semconv::USER_ID;
 /// The user's session (conversation) id.
-pub const SESSION_ID: &str = "session.id";
+pub const SESSION_ID: &str = semconv::SESSION_ID;
 /// The application feature that made the call.
 pub const APP_FEATURE: &str = "app.feature";
 /// Version of the prompt template the call used.
@@ -368,15 +372,15 @@ pub const GEN_AI_TOOL_CALL_RESULT: &str = "gen_ai.tool.call.result";
 // --- AWS Bedrock (`coresdk-instrument-bedrock`) --------------------------------
 
 /// The AWS request id of the call (`x-amzn-RequestId`).
-pub const AWS_REQUEST_ID: &str = "aws.request_id";
+pub const AWS_REQUEST_ID: &str = semconv::AWS_REQUEST_ID;
 /// The guardrail identifier configured on a Bedrock call.
-pub const AWS_BEDROCK_GUARDRAIL_ID: &str = "aws.bedrock.guardrail.id";
+pub const AWS_BEDROCK_GUARDRAIL_ID: &str = semconv::AWS_BEDROCK_GUARDRAIL_ID;
 /// The guardrail version configured on a Bedrock call.
 pub const AWS_BEDROCK_GUARDRAIL_VERSION: &str = "aws.bedrock.guardrail.version";
 /// Size in bytes of the request body (e.g. an `InvokeModel` body).
-pub const HTTP_REQUEST_BODY_SIZE: &str = "http.request.body.size";
+pub const HTTP_REQUEST_BODY_SIZE: &str = semconv::HTTP_REQUEST_BODY_SIZE;
 /// Size in bytes of the response body (e.g. an `InvokeModel` body).
-pub const HTTP_RESPONSE_BODY_SIZE: &str = "http.response.body.size";
+pub const HTTP_RESPONSE_BODY_SIZE: &str = semconv::HTTP_RESPONSE_BODY_SIZE;
 /// A request body the instrumentation could not decode (the decoder's message,
 /// never the body): the call itself is unaffected.
 pub const CORESDK_GENAI_REQUEST_BODY_ERROR: &str = "coresdk.genai.request.body_error";
