@@ -446,9 +446,10 @@ fn filter(raw: &Raw<'_>) -> Result<String, ConfigError> {
     Ok(text.trim().to_owned())
 }
 
-/// `tracecontext`, `baggage` (a list, or comma-separated text), or `none`.
-fn propagators(raw: &Raw<'_>) -> Result<Vec<Propagator>, ConfigError> {
-    let names = match raw.value {
+/// A list of names: a YAML list, or comma-separated text (as environment
+/// variables give them); empty entries are skipped.
+fn name_list(raw: &Raw<'_>) -> Result<Vec<String>, ConfigError> {
+    Ok(match raw.value {
         Value::String(s) => s
             .split(',')
             .map(str::trim)
@@ -456,7 +457,12 @@ fn propagators(raw: &Raw<'_>) -> Result<Vec<Propagator>, ConfigError> {
             .map(str::to_owned)
             .collect(),
         _ => raw.string_list()?,
-    };
+    })
+}
+
+/// `tracecontext`, `baggage` (a list, or comma-separated text), or `none`.
+fn propagators(raw: &Raw<'_>) -> Result<Vec<Propagator>, ConfigError> {
+    let names = name_list(raw)?;
     let mut out = Vec::new();
     for name in names {
         match name.to_ascii_lowercase().as_str() {
@@ -475,15 +481,7 @@ fn propagators(raw: &Raw<'_>) -> Result<Vec<Propagator>, ConfigError> {
 }
 
 fn baggage_keys(raw: &Raw<'_>) -> Result<Vec<String>, ConfigError> {
-    let keys = match raw.value {
-        Value::String(s) => s
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        _ => raw.string_list()?,
-    };
+    let keys = name_list(raw)?;
     for key in &keys {
         if !crate::context::KEYS.contains(&key.as_str()) {
             return Err(raw.invalid(format!(

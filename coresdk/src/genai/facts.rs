@@ -265,31 +265,24 @@ fn push_opt<T: Into<Value>>(out: &mut Vec<KeyValue>, key: &'static str, value: O
 
 fn record_usage(rec: &mut Recording, response_model: Option<&str>, usage: &Usage) {
     let core = &mut rec.core;
-    push_opt(
-        core,
-        GEN_AI_USAGE_INPUT_TOKENS,
-        usage.input_tokens.map(to_i64),
-    );
-    push_opt(
-        core,
-        GEN_AI_USAGE_OUTPUT_TOKENS,
-        usage.output_tokens.map(to_i64),
-    );
-    push_opt(
-        core,
-        GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
-        usage.cache_read_input_tokens.map(to_i64),
-    );
-    push_opt(
-        core,
-        GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
-        usage.cache_creation_input_tokens.map(to_i64),
-    );
-    push_opt(
-        core,
-        GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
-        usage.reasoning_output_tokens.map(to_i64),
-    );
+    for (key, tokens) in [
+        (GEN_AI_USAGE_INPUT_TOKENS, usage.input_tokens),
+        (GEN_AI_USAGE_OUTPUT_TOKENS, usage.output_tokens),
+        (
+            GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+            usage.cache_read_input_tokens,
+        ),
+        (
+            GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+            usage.cache_creation_input_tokens,
+        ),
+        (
+            GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+            usage.reasoning_output_tokens,
+        ),
+    ] {
+        push_opt(core, key, tokens.map(to_i64));
+    }
     let pricing = rec.settings.pricing();
     let cost = response_model
         .and_then(|m| pricing.cost(m, usage))
