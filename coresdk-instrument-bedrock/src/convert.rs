@@ -320,6 +320,7 @@ pub(crate) fn chat_response(
         model: None,
         completions,
         usage: output.usage.as_ref().map(usage).unwrap_or_default(),
+        conversation_id: None,
     }
 }
 

@@ -65,6 +65,8 @@ fn neutral() -> (ChatRequest, ChatResponse) {
             output_tokens: Some(8),
             ..Usage::default()
         },
+
+        conversation_id: None,
     };
     (request, response)
 }

@@ -218,6 +218,8 @@ fn benches(c: &mut Criterion) {
             output_tokens: Some(8),
             ..Usage::default()
         },
+
+        conversation_id: None,
     };
     let captured = std::sync::Arc::new(settings(true));
     let mut g = c.benchmark_group("genai_span");

@@ -21,7 +21,8 @@ use coresdk::genai::attributes::{
 };
 use coresdk::genai::{
     ChatRequest, ChatResponse, Completion, ContentPart, EmbeddingsRequest, FinishReason, Message,
-    Outcome, Request, RequestSummary, Response, Role, ToolCall, ToolDefinition, Usage, f32_param,
+    Outcome, OutputType, Request, RequestSummary, Response, Role, ToolCall, ToolDefinition, Usage,
+    f32_param,
 };
 use opentelemetry::KeyValue;
 use serde::Serialize;
@@ -265,6 +266,11 @@ pub(crate) fn chat_request(
         choice_count: request.n.map(u64::from),
         stream,
         user: request.user.clone(),
+        conversation_id: None,
+        output_type: request.response_format.as_ref().map(|format| match format {
+            ResponseFormat::Text => OutputType::Text,
+            ResponseFormat::JsonObject | ResponseFormat::JsonSchema { .. } => OutputType::Json,
+        }),
     };
     let mut attributes = Vec::new();
     if let Some(user) = &request.user {
@@ -356,6 +362,7 @@ pub(crate) fn chat_outcome(response: &CreateChatCompletionResponse, capture: boo
             .map(|c| completion(c, capture))
             .collect(),
         usage: response.usage.as_ref().map(usage).unwrap_or_default(),
+        conversation_id: None,
     };
     Outcome {
         attributes: response_extras(

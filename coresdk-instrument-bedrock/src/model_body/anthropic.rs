@@ -157,6 +157,7 @@ impl Codec for Anthropic {
             model: s(body, "model").map(str::to_owned),
             completions: vec![completion(message, s(body, "stop_reason"))],
             usage: body.get("usage").map(usage_of).unwrap_or_default(),
+            ..ChatResponse::default()
         })
     }
 

@@ -125,6 +125,8 @@ pub const GEN_AI_REQUEST_STOP_SEQUENCES: &str = "gen_ai.request.stop_sequences";
 pub const GEN_AI_REQUEST_SEED: &str = "gen_ai.request.seed";
 /// Number of choices requested (`n`).
 pub const GEN_AI_REQUEST_CHOICE_COUNT: &str = "gen_ai.request.choice.count";
+/// The kind of output requested (`text`, `json`, `image`, `speech`).
+pub const GEN_AI_OUTPUT_TYPE: &str = "gen_ai.output.type";
 /// Whether the response was requested as a stream.
 pub const GEN_AI_REQUEST_STREAM: &str = "gen_ai.request.stream";
 /// End-user identifier sent with the request.

@@ -11,11 +11,12 @@ use opentelemetry::{KeyValue, StringValue, Value};
 use super::attributes::{
     CORESDK_CANCELLED, CORESDK_PROBLEM_DETAIL, CORESDK_PROBLEM_STATUS, CORESDK_PROBLEM_TITLE,
     CORESDK_PROBLEM_TYPE, CORESDK_RECOVERY_HINT, ERROR_TYPE, EXCEPTION_EVENT, EXCEPTION_MESSAGE,
-    EXCEPTION_TYPE, FIRST_TOKEN_RECEIVED_EVENT, GEN_AI_EMBEDDINGS_DIMENSION_COUNT,
-    GEN_AI_EMBEDDINGS_INPUT_COUNT, GEN_AI_REQUEST_CHOICE_COUNT, GEN_AI_REQUEST_ENCODING_FORMATS,
-    GEN_AI_REQUEST_FREQUENCY_PENALTY, GEN_AI_REQUEST_MAX_TOKENS, GEN_AI_REQUEST_PRESENCE_PENALTY,
-    GEN_AI_REQUEST_SEED, GEN_AI_REQUEST_STOP_SEQUENCES, GEN_AI_REQUEST_STREAM,
-    GEN_AI_REQUEST_TEMPERATURE, GEN_AI_REQUEST_TOP_K, GEN_AI_REQUEST_TOP_P, GEN_AI_REQUEST_USER,
+    EXCEPTION_TYPE, FIRST_TOKEN_RECEIVED_EVENT, GEN_AI_CONVERSATION_ID,
+    GEN_AI_EMBEDDINGS_DIMENSION_COUNT, GEN_AI_EMBEDDINGS_INPUT_COUNT, GEN_AI_OUTPUT_TYPE,
+    GEN_AI_REQUEST_CHOICE_COUNT, GEN_AI_REQUEST_ENCODING_FORMATS, GEN_AI_REQUEST_FREQUENCY_PENALTY,
+    GEN_AI_REQUEST_MAX_TOKENS, GEN_AI_REQUEST_PRESENCE_PENALTY, GEN_AI_REQUEST_SEED,
+    GEN_AI_REQUEST_STOP_SEQUENCES, GEN_AI_REQUEST_STREAM, GEN_AI_REQUEST_TEMPERATURE,
+    GEN_AI_REQUEST_TOP_K, GEN_AI_REQUEST_TOP_P, GEN_AI_REQUEST_USER,
     GEN_AI_RESPONSE_FINISH_REASONS, GEN_AI_RESPONSE_ID, GEN_AI_RESPONSE_MODEL,
     GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
     GEN_AI_USAGE_INPUT_TOKENS, GEN_AI_USAGE_OUTPUT_TOKENS, GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
@@ -23,7 +24,10 @@ use super::attributes::{
     RESPONSE_TRUNCATED_EVENT,
 };
 use super::error::CallError;
-use super::message::{ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, Usage};
+use super::message::{
+    ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, FinishReason, OutputType,
+    Usage,
+};
 use super::operation::Provider;
 use super::recorder::{Recorder, finish_reason_value, string_array};
 use super::span::{GenAiSpan, Recording};
@@ -67,6 +71,16 @@ impl GenAiSpan {
         core.push(KeyValue::new(GEN_AI_REQUEST_STREAM, request.stream));
         if let Some(user) = &request.user {
             core.push(KeyValue::new(GEN_AI_REQUEST_USER, user.clone()));
+        }
+        if let Some(id) = &request.conversation_id {
+            core.push(KeyValue::new(GEN_AI_CONVERSATION_ID, id.clone()));
+        }
+        if let Some(kind) = &request.output_type {
+            let value = match kind {
+                OutputType::Other(name) => Value::from(name.clone()),
+                known => Value::from(known_output_type(known)),
+            };
+            core.push(KeyValue::new(GEN_AI_OUTPUT_TYPE, value));
         }
         let recorder = Recorder::new(&rec.settings);
         rec.messages.reserve(
@@ -150,15 +164,24 @@ impl GenAiSpan {
                 shared(model, &mut rec.summary.response_model),
             ));
         }
+        // The request's conversation id, when it had one, stands.
+        if let Some(id) = &response.conversation_id
+            && !core
+                .iter()
+                .any(|kv| kv.key.as_str() == GEN_AI_CONVERSATION_ID)
+        {
+            core.push(KeyValue::new(GEN_AI_CONVERSATION_ID, id.clone()));
+        }
         let reasons: Vec<StringValue> = response
             .completions
             .iter()
             .filter_map(|c| c.finish_reason.as_ref().map(finish_reason_value))
             .collect();
-        let truncated = response
-            .completions
-            .iter()
-            .any(|c| c.finish_reason == Some(super::message::FinishReason::Length));
+        let truncated = response.completions.iter().any(|c| {
+            c.finish_reason
+                .as_ref()
+                .is_some_and(FinishReason::is_length)
+        });
         if !reasons.is_empty() {
             core.push(KeyValue::new(
                 GEN_AI_RESPONSE_FINISH_REASONS,
@@ -250,6 +273,17 @@ impl GenAiSpan {
         if let Some(rec) = &mut self.rec {
             rec.core.push(KeyValue::new(CORESDK_CANCELLED, true));
         }
+    }
+}
+
+/// The spelling of a well-known output type, borrowed for the life of the program.
+fn known_output_type(kind: &OutputType) -> &'static str {
+    match kind {
+        OutputType::Text => "text",
+        OutputType::Json => "json",
+        OutputType::Image => "image",
+        OutputType::Speech => "speech",
+        OutputType::Other(_) => "",
     }
 }
 

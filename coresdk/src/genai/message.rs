@@ -61,10 +61,29 @@ pub enum ContentPart {
     Text(String),
     /// A refusal written by the model.
     Refusal(String),
-    /// Non-text content (image, audio, file): only its kind is recorded.
+    /// Non-text content (image, audio, file) whose data the instrumentation
+    /// did not keep: only its kind is recorded. Prefer [`ContentPart::Media`]
+    /// when the data, URI or file id is at hand.
     Blob {
-        /// The kind of content (`image`, `audio`, `file`).
+        /// The kind of content (`image`, `audio`, `video`, `file`).
         modality: String,
+    },
+    /// Media content (image, audio, video, document) with where it lives:
+    /// inline data, a URI, or a provider file id.
+    Media(Media),
+    /// The model's reasoning (thinking) text or summary.
+    Reasoning(String),
+    /// A tool call written inside the content, in order with the other parts
+    /// (e.g. a Responses API `function_call` item). Rendered like the
+    /// message's [`tool_calls`](Message::tool_calls).
+    ToolCall(ToolCall),
+    /// The result of a tool call written inside the content (e.g. a Responses
+    /// API `function_call_output` item).
+    ToolCallResponse {
+        /// The id of the call answered.
+        id: Option<String>,
+        /// The tool's output (content: captured only when enabled).
+        response: String,
     },
 }
 
@@ -72,6 +91,136 @@ impl ContentPart {
     /// A text part.
     pub fn text(text: impl Into<String>) -> Self {
         ContentPart::Text(text.into())
+    }
+
+    /// A reasoning part.
+    pub fn reasoning(text: impl Into<String>) -> Self {
+        ContentPart::Reasoning(text.into())
+    }
+
+    /// A media part referenced by URI (`https://…`, `gs://…`).
+    pub fn uri(modality: impl Into<String>, uri: impl Into<String>) -> Self {
+        ContentPart::Media(Media::new(modality, MediaSource::Uri(uri.into())))
+    }
+
+    /// A media part sent inline, its bytes base64-encoded.
+    pub fn blob(modality: impl Into<String>, base64: impl Into<String>) -> Self {
+        ContentPart::Media(Media::new(modality, MediaSource::Base64(base64.into())))
+    }
+
+    /// A media part referenced by a provider file id.
+    pub fn file(modality: impl Into<String>, file_id: impl Into<String>) -> Self {
+        ContentPart::Media(Media::new(modality, MediaSource::FileId(file_id.into())))
+    }
+
+    /// A tool call response part.
+    pub fn tool_call_response(id: Option<String>, response: impl Into<String>) -> Self {
+        ContentPart::ToolCallResponse {
+            id,
+            response: response.into(),
+        }
+    }
+
+    /// The part's type as the JSON message layout names it (`text`, `blob`,
+    /// `uri`, `file`, `reasoning`, `tool_call`, `tool_call_response`,
+    /// `refusal`).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            ContentPart::Text(_) => "text",
+            ContentPart::Refusal(_) => "refusal",
+            ContentPart::Blob { .. } => "blob",
+            ContentPart::Media(media) => media.source.type_name(),
+            ContentPart::Reasoning(_) => "reasoning",
+            ContentPart::ToolCall(_) => "tool_call",
+            ContentPart::ToolCallResponse { .. } => "tool_call_response",
+        }
+    }
+}
+
+/// Media content and where it lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Media {
+    /// The general kind (`image`, `audio`, `video`, or another word such as `document`).
+    pub modality: String,
+    /// The IANA MIME type, when known (`image/png`).
+    pub mime_type: Option<String>,
+    /// The data, URI or file id (content: captured only when enabled).
+    pub source: MediaSource,
+}
+
+impl Media {
+    /// Media of `modality` from `source`, MIME type unknown.
+    pub fn new(modality: impl Into<String>, source: MediaSource) -> Self {
+        Self {
+            modality: modality.into(),
+            mime_type: None,
+            source,
+        }
+    }
+
+    /// Sets the MIME type.
+    #[must_use]
+    pub fn with_mime_type(mut self, mime_type: impl Into<String>) -> Self {
+        self.mime_type = Some(mime_type.into());
+        self
+    }
+}
+
+/// Where media content lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MediaSource {
+    /// Inline bytes, base64-encoded (a JSON `blob` part).
+    Base64(String),
+    /// A URI the provider fetches (a JSON `uri` part).
+    Uri(String),
+    /// A file uploaded to the provider, by id (a JSON `file` part).
+    FileId(String),
+}
+
+impl MediaSource {
+    /// The JSON part type of this source (`blob`, `uri`, `file`).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            MediaSource::Base64(_) => "blob",
+            MediaSource::Uri(_) => "uri",
+            MediaSource::FileId(_) => "file",
+        }
+    }
+}
+
+/// What kind of output the caller asked for (`gen_ai.output.type`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OutputType {
+    /// Plain text.
+    Text,
+    /// JSON (a JSON object or a JSON schema response format).
+    Json,
+    /// Images.
+    Image,
+    /// Speech (audio).
+    Speech,
+    /// Another output type.
+    Other(String),
+}
+
+impl OutputType {
+    /// The type as written on spans.
+    pub fn as_str(&self) -> &str {
+        match self {
+            OutputType::Text => "text",
+            OutputType::Json => "json",
+            OutputType::Image => "image",
+            OutputType::Speech => "speech",
+            OutputType::Other(name) => name,
+        }
+    }
+}
+
+impl fmt::Display for OutputType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -166,7 +315,12 @@ impl Message {
     pub(crate) fn joined_text_cow(&self) -> Option<Cow<'_, str>> {
         let mut texts = self.content.iter().filter_map(|part| match part {
             ContentPart::Text(t) | ContentPart::Refusal(t) => Some(t.as_str()),
-            ContentPart::Blob { .. } => None,
+            // A tool's output is a tool message's content in the indexed layout.
+            ContentPart::ToolCallResponse { response, .. } => Some(response.as_str()),
+            ContentPart::Blob { .. }
+            | ContentPart::Media(_)
+            | ContentPart::Reasoning(_)
+            | ContentPart::ToolCall(_) => None,
         });
         let first = texts.next()?;
         let Some(second) = texts.next() else {
@@ -261,6 +415,41 @@ impl FinishReason {
     }
 }
 
+impl FinishReason {
+    /// The reason as the JSON message layout's enum names it (`stop`,
+    /// `length`, `content_filter`, `tool_call`, `error`). Provider words with
+    /// one of these meanings are mapped (`end_turn` → `stop`, `max_tokens` →
+    /// `length`, `tool_use` → `tool_call`, ...); other words are kept as sent.
+    pub fn convention_str(&self) -> &str {
+        match self {
+            FinishReason::Stop => "stop",
+            FinishReason::Length => "length",
+            FinishReason::ToolCalls => "tool_call",
+            FinishReason::ContentFilter => "content_filter",
+            FinishReason::Error => "error",
+            FinishReason::Other(word) => match word.as_str() {
+                "end_turn" | "stop_sequence" | "stop_sequences" | "STOP" | "FINISH"
+                | "COMPLETE" | "completed" => "stop",
+                "max_tokens" | "MAX_TOKENS" | "LENGTH" | "max_output_tokens" | "incomplete" => {
+                    "length"
+                }
+                "tool_use" | "tool_calls" | "TOOL_CALL" | "function_call" => "tool_call",
+                "content_filtered" | "guardrail_intervened" | "SAFETY" | "content_filter" => {
+                    "content_filter"
+                }
+                "failed" => "error",
+                other => other,
+            },
+        }
+    }
+
+    /// Whether generation stopped at the token limit (the output is truncated),
+    /// whatever word the provider used.
+    pub fn is_length(&self) -> bool {
+        self.convention_str() == "length"
+    }
+}
+
 impl fmt::Display for FinishReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -331,6 +520,11 @@ pub struct ChatRequest {
     pub stream: bool,
     /// End-user id sent to the provider.
     pub user: Option<String>,
+    /// The conversation (thread) the call continues, when the API has one
+    /// (`gen_ai.conversation.id`).
+    pub conversation_id: Option<String>,
+    /// The kind of output asked for (`gen_ai.output.type`), when the request says.
+    pub output_type: Option<OutputType>,
 }
 
 /// A chat response, provider-neutral.
@@ -344,6 +538,9 @@ pub struct ChatResponse {
     pub completions: Vec<Completion>,
     /// Token counts.
     pub usage: Usage,
+    /// The conversation the response belongs to, when the provider names one
+    /// and the request did not.
+    pub conversation_id: Option<String>,
 }
 
 /// An embeddings request, provider-neutral.
@@ -383,6 +580,51 @@ mod tests {
             .with_part(ContentPart::text("b"));
         assert_eq!(m.joined_text().as_deref(), Some("a\nb"));
         assert_eq!(Message::new(Role::Assistant).joined_text(), None);
+    }
+
+    #[test]
+    fn new_parts_name_their_json_type_and_tool_output_is_text() {
+        let m = Message::new(Role::Tool)
+            .with_part(ContentPart::reasoning("think"))
+            .with_part(ContentPart::uri("image", "https://x/y.png"))
+            .with_part(ContentPart::blob("image", "aGk="))
+            .with_part(ContentPart::file("document", "file-1"))
+            .with_part(ContentPart::ToolCall(ToolCall::function(None, "f", "{}")))
+            .with_part(ContentPart::tool_call_response(Some("c1".into()), "21C"));
+        let kinds: Vec<&str> = m.content.iter().map(ContentPart::type_name).collect();
+        assert_eq!(
+            kinds,
+            [
+                "reasoning",
+                "uri",
+                "blob",
+                "file",
+                "tool_call",
+                "tool_call_response"
+            ]
+        );
+        assert_eq!(m.joined_text().as_deref(), Some("21C"));
+        assert_eq!(OutputType::Json.to_string(), "json");
+    }
+
+    #[test]
+    fn provider_finish_words_map_to_the_convention_enum() {
+        let word = |w: &str| FinishReason::Other(w.to_owned());
+        assert_eq!(word("end_turn").convention_str(), "stop");
+        assert_eq!(word("max_tokens").convention_str(), "length");
+        assert_eq!(word("tool_use").convention_str(), "tool_call");
+        assert_eq!(
+            word("guardrail_intervened").convention_str(),
+            "content_filter"
+        );
+        assert_eq!(
+            word("malformed_tool_use").convention_str(),
+            "malformed_tool_use"
+        );
+        assert_eq!(FinishReason::ToolCalls.convention_str(), "tool_call");
+        assert_eq!(word("end_turn").as_str(), "end_turn");
+        assert!(word("max_tokens").is_length() && FinishReason::Length.is_length());
+        assert!(!FinishReason::Stop.is_length());
     }
 
     #[test]

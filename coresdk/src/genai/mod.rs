@@ -58,7 +58,7 @@ pub use capture::{TRUNCATION_MARKER, truncate_content};
 pub use error::{CallError, CallErrorKind, PROBLEM_TYPE_BASE, recovery};
 pub use message::{
     ChatRequest, ChatResponse, Completion, ContentPart, EmbeddingsRequest, EmbeddingsResponse,
-    FinishReason, Message, Role, ToolCall, ToolDefinition, Usage,
+    FinishReason, Media, MediaSource, Message, OutputType, Role, ToolCall, ToolDefinition, Usage,
 };
 pub use operation::{Operation, Provider};
 pub use param::f32_param;

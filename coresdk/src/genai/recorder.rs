@@ -19,7 +19,8 @@ use super::attributes::{
 use super::capture::truncate_content;
 use super::keys::{self, MessageKeys, ToolField, ToolKeys};
 use super::message::{
-    Completion, ContentPart, FinishReason, Message, Role, ToolCall, ToolDefinition,
+    Completion, ContentPart, FinishReason, Media, MediaSource, Message, Role, ToolCall,
+    ToolDefinition,
 };
 use super::settings::GenAiSettings;
 
@@ -225,10 +226,21 @@ impl<'a> Recorder<'a> {
         {
             self.push_content(out, || keys.content.get(index), text);
         }
-        if let Some(id) = &message.tool_call_id {
+        let answered = message.tool_call_id.as_ref().or_else(|| {
+            message.content.iter().find_map(|part| match part {
+                ContentPart::ToolCallResponse { id, .. } => id.as_ref(),
+                _ => None,
+            })
+        });
+        if let Some(id) = answered {
             out.push(KeyValue::new(keys.tool_call_id.get(index), id.clone()));
         }
-        for (m, call) in message.tool_calls.iter().enumerate() {
+        // Calls written as content parts follow the message's own calls.
+        let part_calls = message.content.iter().filter_map(|part| match part {
+            ContentPart::ToolCall(call) => Some(call),
+            _ => None,
+        });
+        for (m, call) in message.tool_calls.iter().chain(part_calls).enumerate() {
             self.indexed_tool_call(keys, index, m, call, out);
         }
     }
@@ -268,50 +280,106 @@ impl<'a> Recorder<'a> {
         Json::Object(part)
     }
 
+    /// A part holding `text` under `field` when content is captured.
+    fn content_part(self, kind: &'static str, field: &'static str, text: &str) -> Json {
+        let mut part = Map::new();
+        part.insert("type".into(), kind.into());
+        if let Some(content) = self.content(text) {
+            part.insert(field.into(), content.into_owned().into());
+        }
+        Json::Object(part)
+    }
+
+    fn tool_call_part(self, call: &ToolCall) -> Json {
+        let mut part = Map::new();
+        part.insert("type".into(), "tool_call".into());
+        if let Some(id) = &call.id {
+            part.insert("id".into(), id.clone().into());
+        }
+        part.insert("name".into(), call.name.clone().into());
+        if let Some(args) = self.content(&call.arguments) {
+            // Well-formed (untruncated) JSON arguments are embedded as JSON.
+            let value = serde_json::from_str::<Json>(&args)
+                .unwrap_or_else(|_| Json::String(args.into_owned()));
+            part.insert("arguments".into(), value);
+        }
+        Json::Object(part)
+    }
+
+    fn tool_call_response_part(self, id: Option<&String>, response: Option<&str>) -> Json {
+        let mut part = Map::new();
+        part.insert("type".into(), "tool_call_response".into());
+        if let Some(id) = id {
+            part.insert("id".into(), id.clone().into());
+        }
+        if let Some(content) = response.and_then(|text| self.content(text)) {
+            part.insert("response".into(), content.into_owned().into());
+        }
+        Json::Object(part)
+    }
+
+    fn media_part(self, media: &Media) -> Json {
+        let mut part = Map::new();
+        part.insert("type".into(), media.source.type_name().into());
+        part.insert("modality".into(), media.modality.clone().into());
+        if let Some(mime_type) = &media.mime_type {
+            part.insert("mime_type".into(), mime_type.clone().into());
+        }
+        match &media.source {
+            // A provider file id names an upload, it is not the content.
+            MediaSource::FileId(id) => {
+                part.insert("file_id".into(), id.clone().into());
+            }
+            MediaSource::Uri(uri) => {
+                if let Some(uri) = self.content(uri) {
+                    part.insert("uri".into(), uri.into_owned().into());
+                }
+            }
+            MediaSource::Base64(data) => {
+                if let Some(data) = self.content(data) {
+                    part.insert("content".into(), data.into_owned().into());
+                }
+            }
+        }
+        Json::Object(part)
+    }
+
+    fn json_part(self, part: &ContentPart) -> Json {
+        match part {
+            ContentPart::Text(text) => self.text_part(text),
+            ContentPart::Refusal(text) => self.content_part("refusal", "content", text),
+            ContentPart::Reasoning(text) => self.content_part("reasoning", "content", text),
+            // The data was not kept: the part says what it was.
+            ContentPart::Blob { modality } => json!({ "type": "blob", "modality": modality }),
+            ContentPart::Media(media) => self.media_part(media),
+            ContentPart::ToolCall(call) => self.tool_call_part(call),
+            ContentPart::ToolCallResponse { id, response } => {
+                self.tool_call_response_part(id.as_ref(), Some(response))
+            }
+        }
+    }
+
     /// One message in the OTel JSON form: `{"role", "parts": [...]}`.
     fn json_message(self, message: &Message) -> Json {
         let mut parts = Vec::with_capacity(message.content.len() + message.tool_calls.len());
-        if let (Role::Tool, Some(id)) = (&message.role, &message.tool_call_id) {
-            let mut part = Map::new();
-            part.insert("type".into(), "tool_call_response".into());
-            part.insert("id".into(), id.clone().into());
-            if let Some(text) = message.joined_text()
-                && let Some(content) = self.content(&text)
-            {
-                part.insert("response".into(), content.into_owned().into());
+        let has_response_parts = message
+            .content
+            .iter()
+            .any(|part| matches!(part, ContentPart::ToolCallResponse { .. }));
+        match (&message.role, &message.tool_call_id) {
+            // A chat-completions tool message: its text is the call's response.
+            (Role::Tool, Some(id)) if !has_response_parts => {
+                let text = message.joined_text_cow();
+                parts.push(self.tool_call_response_part(Some(id), text.as_deref()));
             }
-            parts.push(Json::Object(part));
-        } else {
-            for part in &message.content {
-                parts.push(match part {
-                    ContentPart::Text(text) => self.text_part(text),
-                    ContentPart::Refusal(text) => {
-                        let mut p = Map::new();
-                        p.insert("type".into(), "refusal".into());
-                        if let Some(content) = self.content(text) {
-                            p.insert("content".into(), content.into_owned().into());
-                        }
-                        Json::Object(p)
-                    }
-                    ContentPart::Blob { modality } => json!({ "type": modality }),
-                });
-            }
+            _ => parts.extend(message.content.iter().map(|part| self.json_part(part))),
         }
-        for call in &message.tool_calls {
-            let mut part = Map::new();
-            part.insert("type".into(), "tool_call".into());
-            if let Some(id) = &call.id {
-                part.insert("id".into(), id.clone().into());
-            }
-            part.insert("name".into(), call.name.clone().into());
-            if let Some(args) = self.content(&call.arguments) {
-                // Well-formed (untruncated) JSON arguments are embedded as JSON.
-                let value = serde_json::from_str::<Json>(&args)
-                    .unwrap_or_else(|_| Json::String(args.into_owned()));
-                part.insert("arguments".into(), value);
-            }
-            parts.push(Json::Object(part));
-        }
+        parts.extend(
+            message
+                .tool_calls
+                .iter()
+                .map(|call| self.tool_call_part(call)),
+        );
         json!({ "role": message.role.as_str(), "parts": parts })
     }
 }

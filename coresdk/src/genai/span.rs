@@ -387,6 +387,7 @@ mod tests {
                     output_tokens: Some(100),
                     ..Usage::default()
                 },
+                ..ChatResponse::default()
             });
             span.end();
         });

@@ -251,6 +251,7 @@ impl ChunkAccumulator {
             model: self.model.take(),
             completions,
             usage: self.usage,
+            conversation_id: None,
         }
     }
 
