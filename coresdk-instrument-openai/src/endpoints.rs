@@ -238,6 +238,7 @@ fn completion_outcome(response: &CreateCompletionResponse, capture: bool) -> Out
             model: Some(response.model.clone()),
             completions,
             usage: response.usage.as_ref().map(convert::usage).unwrap_or_default(),
+            conversation_id: None,
         }))
     }
 }

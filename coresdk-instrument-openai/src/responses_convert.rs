@@ -14,14 +14,14 @@ use async_openai::types::responses::{
     TextResponseFormatConfiguration, Tool,
 };
 use coresdk::genai::attributes::{
-    GEN_AI_CONVERSATION_ID, GEN_AI_OPENAI_REQUEST_PREVIOUS_RESPONSE_ID,
+    GEN_AI_OPENAI_REQUEST_PREVIOUS_RESPONSE_ID,
     GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT, GEN_AI_OPENAI_REQUEST_SERVICE_TIER,
     OPENAI_RESPONSE_SERVICE_TIER,
 };
 use coresdk::genai::{
     CallError, CallErrorKind, ChatRequest, ChatResponse, Completion, ContentPart, FinishReason,
-    Message, Outcome, Request, RequestSummary, Response, Role, ToolCall, ToolDefinition, Usage,
-    f32_param,
+    Media, MediaSource, Message, Outcome, OutputType, Request, RequestSummary, Response, Role,
+    ToolCall, ToolDefinition, Usage, f32_param,
 };
 use opentelemetry::KeyValue;
 
@@ -37,15 +37,44 @@ fn kept(text: &str, capture: bool) -> String {
     }
 }
 
+/// Media given by URL: a `data:` URL is inline data (its MIME type and
+/// base64 payload), any other URL a URI the provider fetches.
+fn media_url(modality: &str, url: &str, capture: bool) -> ContentPart {
+    if let Some((header, data)) = url
+        .strip_prefix("data:")
+        .and_then(|rest| rest.split_once(','))
+        && let Some(mime) = header.strip_suffix(";base64")
+    {
+        let media = Media::new(modality, MediaSource::Base64(kept(data, capture)));
+        return ContentPart::Media(if mime.is_empty() {
+            media
+        } else {
+            media.with_mime_type(mime)
+        });
+    }
+    ContentPart::uri(modality, kept(url, capture))
+}
+
 fn input_part(part: &InputContent, capture: bool) -> ContentPart {
     match part {
         InputContent::InputText(t) => ContentPart::Text(kept(&t.text, capture)),
-        InputContent::InputImage(_) => ContentPart::Blob {
-            modality: "image".to_owned(),
+        InputContent::InputImage(image) => match (&image.image_url, &image.file_id) {
+            (Some(url), _) => media_url("image", url, capture),
+            (None, Some(id)) => ContentPart::file("image", id.clone()),
+            (None, None) => ContentPart::Blob {
+                modality: "image".to_owned(),
+            },
         },
-        InputContent::InputFile(_) => ContentPart::Blob {
-            modality: "file".to_owned(),
-        },
+        InputContent::InputFile(file) => {
+            match (&file.file_data, &file.file_url, &file.file_id) {
+                (Some(data), _, _) => media_url("document", data, capture),
+                (None, Some(url), _) => media_url("document", url, capture),
+                (None, None, Some(id)) => ContentPart::file("document", id.clone()),
+                (None, None, None) => ContentPart::Blob {
+                    modality: "document".to_owned(),
+                },
+            }
+        }
     }
 }
 
@@ -184,6 +213,16 @@ fn input_item(item: &InputItem, capture: bool, messages: &mut Vec<Message>) {
             Some(&output.call_id),
             custom_output_parts(&output.output, capture),
         )),
+        // Reasoning sent back opens the assistant turn its calls follow.
+        Item::Reasoning(reasoning) => {
+            let text = reasoning_text(reasoning);
+            if !text.is_empty() {
+                messages.push(
+                    Message::new(Role::Assistant)
+                        .with_part(ContentPart::Reasoning(kept(&text, capture))),
+                );
+            }
+        }
         _ => {}
     }
 }
@@ -260,6 +299,12 @@ pub(crate) fn request(request: &CreateResponse, stream: bool, capture: bool) -> 
         temperature: request.temperature.map(f32_param),
         top_p: request.top_p.map(f32_param),
         stream,
+        conversation_id: conversation_id(request).map(str::to_owned),
+        output_type: request.text.as_ref().map(|text| match text.format {
+            TextResponseFormatConfiguration::Text => OutputType::Text,
+            TextResponseFormatConfiguration::JsonObject
+            | TextResponseFormatConfiguration::JsonSchema(_) => OutputType::Json,
+        }),
         ..ChatRequest::default()
     };
     let mut attributes = Vec::new();
@@ -273,9 +318,6 @@ pub(crate) fn request(request: &CreateResponse, stream: bool, capture: bool) -> 
             TextResponseFormatConfiguration::JsonSchema(_) => "json_schema",
         };
         attributes.push(KeyValue::new(GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT, name));
-    }
-    if let Some(id) = conversation_id(request) {
-        attributes.push(KeyValue::new(GEN_AI_CONVERSATION_ID, id.to_owned()));
     }
     if let Some(id) = &request.previous_response_id {
         attributes.push(KeyValue::new(
@@ -356,10 +398,14 @@ fn output_message(output: &[OutputItem], capture: bool) -> Message {
                 name: call.name.clone(),
                 arguments: kept(&call.input, capture),
             }),
+            // Only a reasoning summary is text: reasoning models send their
+            // reasoning encrypted unless a summary is asked for.
             OutputItem::Reasoning(reasoning) => {
                 let text = reasoning_text(reasoning);
                 if !text.is_empty() {
-                    message.content.push(ContentPart::Text(kept(&text, capture)));
+                    message
+                        .content
+                        .push(ContentPart::Reasoning(kept(&text, capture)));
                 }
             }
             // Built-in tool calls run by the server: no message content.
@@ -396,6 +442,7 @@ pub(crate) fn chat_response(response: &OaiResponse, capture: bool) -> ChatRespon
             finish_reason,
         }],
         usage: response.usage.as_ref().map(usage).unwrap_or_default(),
+        conversation_id: response.conversation.as_ref().map(|c| c.id.clone()),
     }
 }
 

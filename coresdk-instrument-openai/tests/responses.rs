@@ -12,9 +12,11 @@ mod support;
 use std::collections::BTreeMap;
 
 use async_openai::types::responses::{
-    CreateResponse, CreateResponseArgs, EasyInputContent, EasyInputMessage,
-    FunctionCallOutput, FunctionCallOutputItemParam, FunctionTool, FunctionToolCall, InputItem,
-    InputParam, Item, OutputItem, ResponseStreamEvent, Role, ServiceTierResponses, Tool,
+    ConversationParam, CreateResponse, CreateResponseArgs, EasyInputContent, EasyInputMessage,
+    FunctionCallOutput, FunctionCallOutputItemParam, FunctionTool, FunctionToolCall,
+    InputContent, InputFileContent, InputImageContent, InputItem, InputParam, InputTextContent,
+    Item, OutputItem, ReasoningItem, ResponseStreamEvent, ResponseTextParam, Role,
+    ServiceTierResponses, SummaryPart, SummaryTextContent, TextResponseFormatConfiguration, Tool,
 };
 use coresdk::config::MessageFormat;
 use coresdk_tests::openai_server::Canned;
@@ -189,6 +191,75 @@ async fn json_layout_records_input_and_output_messages() {
         ]}])
     );
     assert!(!map.keys().any(|k| k.starts_with("gen_ai.prompt.")));
+}
+
+#[tokio::test]
+async fn media_parts_reasoning_conversation_and_output_type() {
+    let h = Harness::new();
+    let client = h.client(settings(true, MessageFormat::Json));
+    let request = CreateResponseArgs::default()
+        .model("gpt-4o")
+        .conversation(ConversationParam::ConversationID("conv_123".into()))
+        .text(ResponseTextParam {
+            format: TextResponseFormatConfiguration::JsonObject,
+            verbosity: None,
+        })
+        .input(InputParam::Items(vec![
+            InputItem::Item(Item::Reasoning(ReasoningItem {
+                id: Some("rs_1".into()),
+                summary: vec![SummaryPart::SummaryText(SummaryTextContent {
+                    text: "The user wants a description.".into(),
+                })],
+                ..ReasoningItem::default()
+            })),
+            InputItem::EasyMessage(EasyInputMessage {
+                role: Role::User,
+                content: EasyInputContent::ContentList(vec![
+                    InputContent::InputText(InputTextContent {
+                        text: "Describe these.".into(),
+                        prompt_cache_breakpoint: None,
+                    }),
+                    InputContent::InputImage(InputImageContent {
+                        image_url: Some("https://example.com/cat.png".into()),
+                        ..InputImageContent::default()
+                    }),
+                    InputContent::InputImage(InputImageContent {
+                        image_url: Some("data:image/png;base64,iVBORw0KGgo=".into()),
+                        ..InputImageContent::default()
+                    }),
+                    InputContent::InputFile(InputFileContent {
+                        file_id: Some("file-abc".into()),
+                        ..InputFileContent::default()
+                    }),
+                ]),
+                ..EasyInputMessage::default()
+            }),
+        ]))
+        .build()
+        .unwrap();
+    client.responses().create(request).await.unwrap();
+    let port = h.port();
+    let spans = h.finish();
+    let map = attribute_map(span(&spans, "chat gpt-4o"), port);
+    assert_eq!(map["gen_ai.conversation.id"], "conv_123");
+    assert_eq!(map["gen_ai.output.type"], "json");
+    let input: serde_json::Value =
+        serde_json::from_str(&map["gen_ai.input.messages"]).expect("input JSON");
+    assert_eq!(
+        input,
+        serde_json::json!([
+            {"role": "assistant", "parts": [
+                {"type": "reasoning", "content": "The user wants a description."}
+            ]},
+            {"role": "user", "parts": [
+                {"type": "text", "content": "Describe these."},
+                {"type": "uri", "modality": "image", "uri": "https://example.com/cat.png"},
+                {"type": "blob", "modality": "image", "mime_type": "image/png",
+                 "content": "iVBORw0KGgo="},
+                {"type": "file", "modality": "document", "file_id": "file-abc"}
+            ]}
+        ])
+    );
 }
 
 #[tokio::test]
