@@ -237,7 +237,11 @@ fn completion_outcome(response: &CreateCompletionResponse, capture: bool) -> Out
             id: Some(response.id.clone()),
             model: Some(response.model.clone()),
             completions,
-            usage: response.usage.as_ref().map(convert::usage).unwrap_or_default(),
+            usage: response
+                .usage
+                .as_ref()
+                .map(convert::usage)
+                .unwrap_or_default(),
             conversation_id: None,
         }))
     }
@@ -251,11 +255,12 @@ impl<C: Config> TracedCompletions<'_, C> {
         &self,
         request: CreateCompletionRequest,
     ) -> Result<CreateCompletionResponse, OpenAIError> {
-        let call = self.client.endpoint().start(
-            Operation::TextCompletion,
-            &request.model,
-            |capture| completion_request(&request, capture),
-        );
+        let call =
+            self.client
+                .endpoint()
+                .start(Operation::TextCompletion, &request.model, |capture| {
+                    completion_request(&request, capture)
+                });
         let api = self.client.inner().completions();
         call.run(api.create(request), |result, capture| match result {
             Ok(response) => completion_outcome(response, capture),
@@ -397,7 +402,12 @@ impl<C: Config> TracedBatches<'_, C> {
     pub async fn retrieve(&self, batch_id: &str) -> Result<Batch, OpenAIError> {
         let api = self.client.inner().batches();
         self.client
-            .plain("batches.retrieve", None, api.retrieve(batch_id), batch_outcome)
+            .plain(
+                "batches.retrieve",
+                None,
+                api.retrieve(batch_id),
+                batch_outcome,
+            )
             .await
     }
 

@@ -32,9 +32,12 @@ impl<'c, C: Config> TracedResponses<'c, C> {
     /// status is `failed` ends the span with an error.
     pub async fn create(&self, request: CreateResponse) -> Result<Response, OpenAIError> {
         let model = request.model.as_deref().unwrap_or_default();
-        let call = self.client.endpoint().start(Operation::Chat, model, |capture| {
-            responses_convert::request(&request, false, capture)
-        });
+        let call = self
+            .client
+            .endpoint()
+            .start(Operation::Chat, model, |capture| {
+                responses_convert::request(&request, false, capture)
+            });
         let api = self.client.inner().responses();
         let future = api.create(request);
         call.run(future, |result, capture| match result {
@@ -55,9 +58,12 @@ impl<'c, C: Config> TracedResponses<'c, C> {
         request: CreateResponse,
     ) -> Result<TracedResponseStream, OpenAIError> {
         let model = request.model.as_deref().unwrap_or_default();
-        let call = self.client.endpoint().start(Operation::Chat, model, |capture| {
-            responses_convert::request(&request, true, capture)
-        });
+        let call = self
+            .client
+            .endpoint()
+            .start(Operation::Chat, model, |capture| {
+                responses_convert::request(&request, true, capture)
+            });
         let api = self.client.inner().responses();
         let future = api.create_stream(request);
         let (result, call) = call.open(future).await;

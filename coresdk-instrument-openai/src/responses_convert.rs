@@ -14,9 +14,8 @@ use async_openai::types::responses::{
     TextResponseFormatConfiguration, Tool,
 };
 use coresdk::genai::attributes::{
-    GEN_AI_OPENAI_REQUEST_PREVIOUS_RESPONSE_ID,
-    GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT, GEN_AI_OPENAI_REQUEST_SERVICE_TIER,
-    OPENAI_RESPONSE_SERVICE_TIER,
+    GEN_AI_OPENAI_REQUEST_PREVIOUS_RESPONSE_ID, GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT,
+    GEN_AI_OPENAI_REQUEST_SERVICE_TIER, OPENAI_RESPONSE_SERVICE_TIER,
 };
 use coresdk::genai::{
     CallError, CallErrorKind, ChatRequest, ChatResponse, Completion, ContentPart, FinishReason,
@@ -65,16 +64,14 @@ fn input_part(part: &InputContent, capture: bool) -> ContentPart {
                 modality: "image".to_owned(),
             },
         },
-        InputContent::InputFile(file) => {
-            match (&file.file_data, &file.file_url, &file.file_id) {
-                (Some(data), _, _) => media_url("document", data, capture),
-                (None, Some(url), _) => media_url("document", url, capture),
-                (None, None, Some(id)) => ContentPart::file("document", id.clone()),
-                (None, None, None) => ContentPart::Blob {
-                    modality: "document".to_owned(),
-                },
-            }
-        }
+        InputContent::InputFile(file) => match (&file.file_data, &file.file_url, &file.file_id) {
+            (Some(data), _, _) => media_url("document", data, capture),
+            (None, Some(url), _) => media_url("document", url, capture),
+            (None, None, Some(id)) => ContentPart::file("document", id.clone()),
+            (None, None, None) => ContentPart::Blob {
+                modality: "document".to_owned(),
+            },
+        },
     }
 }
 
@@ -374,7 +371,8 @@ pub(crate) fn response_error(error: Option<&ResponseError>) -> CallError {
     match error {
         Some(error) => {
             let code = wire_name(&error.code).unwrap_or_else(|| "failed".to_owned());
-            CallError::new(CallErrorKind::ProviderError, error.message.clone()).with_error_type(code)
+            CallError::new(CallErrorKind::ProviderError, error.message.clone())
+                .with_error_type(code)
         }
         None => CallError::new(CallErrorKind::ProviderError, "the response failed")
             .with_error_type("failed"),
@@ -510,7 +508,10 @@ mod tests {
         );
         assert_eq!(chat.messages[2].role, Role::Tool);
         assert_eq!(chat.messages[2].tool_call_id.as_deref(), Some("call_1"));
-        assert_eq!(chat.messages[2].joined_text().as_deref(), Some("Potato City"));
+        assert_eq!(
+            chat.messages[2].joined_text().as_deref(),
+            Some("Potato City")
+        );
 
         let Request::Chat(hidden) = super::request(&request, false, false).request else {
             panic!("a chat request");
@@ -526,7 +527,10 @@ mod tests {
             let details = detail.map(|r| IncompleteDetails { reason: r.into() });
             finish_reason(&status, details.as_ref(), tools)
         };
-        assert_eq!(reason(Status::Completed, None, false), Some(FinishReason::Stop));
+        assert_eq!(
+            reason(Status::Completed, None, false),
+            Some(FinishReason::Stop)
+        );
         assert_eq!(
             reason(Status::Completed, None, true),
             Some(FinishReason::ToolCalls)
@@ -539,7 +543,10 @@ mod tests {
             reason(Status::Incomplete, Some("content_filter"), false),
             Some(FinishReason::ContentFilter)
         );
-        assert_eq!(reason(Status::Failed, None, false), Some(FinishReason::Error));
+        assert_eq!(
+            reason(Status::Failed, None, false),
+            Some(FinishReason::Error)
+        );
         assert_eq!(reason(Status::InProgress, None, false), None);
     }
 }

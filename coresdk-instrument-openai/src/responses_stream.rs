@@ -120,9 +120,9 @@ impl StreamMapping for ResponseEvents {
 /// or an `error` event.
 fn event_error(event: &Event) -> Option<CallError> {
     match event {
-        Event::ResponseFailed(e) => Some(responses_convert::response_error(
-            e.response.error.as_ref(),
-        )),
+        Event::ResponseFailed(e) => {
+            Some(responses_convert::response_error(e.response.error.as_ref()))
+        }
         Event::ResponseError(e) => {
             let error = CallError::new(CallErrorKind::Stream, e.message.clone());
             Some(match &e.code {

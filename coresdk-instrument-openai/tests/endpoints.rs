@@ -123,7 +123,10 @@ async fn image_generation_and_moderation_spans() {
             "#]),
     );
     assert_attributes(
-        &attribute_map(span(&spans, "moderations.create omni-moderation-latest"), port),
+        &attribute_map(
+            span(&spans, "moderations.create omni-moderation-latest"),
+            port,
+        ),
         &want(&[r#"
             gen_ai.operation.name = moderations.create
             gen_ai.request.model = omni-moderation-latest

@@ -13,10 +13,10 @@ use std::collections::BTreeMap;
 
 use async_openai::types::responses::{
     ConversationParam, CreateResponse, CreateResponseArgs, EasyInputContent, EasyInputMessage,
-    FunctionCallOutput, FunctionCallOutputItemParam, FunctionTool, FunctionToolCall,
-    InputContent, InputFileContent, InputImageContent, InputItem, InputParam, InputTextContent,
-    Item, OutputItem, ReasoningItem, ResponseStreamEvent, ResponseTextParam, Role,
-    ServiceTierResponses, SummaryPart, SummaryTextContent, TextResponseFormatConfiguration, Tool,
+    FunctionCallOutput, FunctionCallOutputItemParam, FunctionTool, FunctionToolCall, InputContent,
+    InputFileContent, InputImageContent, InputItem, InputParam, InputTextContent, Item, OutputItem,
+    ReasoningItem, ResponseStreamEvent, ResponseTextParam, Role, ServiceTierResponses, SummaryPart,
+    SummaryTextContent, TextResponseFormatConfiguration, Tool,
 };
 use coresdk::config::MessageFormat;
 use coresdk_tests::openai_server::Canned;
@@ -51,8 +51,9 @@ fn user(text: &str) -> InputItem {
 
 fn capital_request(stream: bool) -> CreateResponse {
     let mut args = CreateResponseArgs::default();
-    args.model("gpt-4o")
-        .input(InputParam::Items(vec![user("What is the capital of France?")]));
+    args.model("gpt-4o").input(InputParam::Items(vec![user(
+        "What is the capital of France?",
+    )]));
     if stream {
         args.instructions("You are a helpful assistant.");
     }
@@ -620,9 +621,13 @@ async fn stream_without_content_capture() {
     let spans = h.finish();
     let map = attribute_map(span(&spans, "chat gpt-5"), port);
     assert!(
-        !map.keys().any(|k| k.ends_with(".content") || k.ends_with(".arguments")),
+        !map.keys()
+            .any(|k| k.ends_with(".content") || k.ends_with(".arguments")),
         "{map:#?}"
     );
-    assert_eq!(map["gen_ai.completion.0.tool_calls.0.function.name"], "final_result");
+    assert_eq!(
+        map["gen_ai.completion.0.tool_calls.0.function.name"],
+        "final_result"
+    );
     assert_eq!(map["gen_ai.usage.reasoning.output_tokens"], "448");
 }

@@ -494,7 +494,10 @@ mod tests {
             let (name, data) = e.trim().split_once('\n').unwrap_or_default();
             let json: Value =
                 serde_json::from_str(data.strip_prefix("data: ").unwrap_or_default()).expect(e);
-            assert_eq!(Some(json["type"].as_str().unwrap_or_default()), name.strip_prefix("event: "));
+            assert_eq!(
+                Some(json["type"].as_str().unwrap_or_default()),
+                name.strip_prefix("event: ")
+            );
         }
     }
 
