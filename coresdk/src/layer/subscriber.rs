@@ -157,7 +157,9 @@ impl Subscriber for CoreSubscriber {
         let _ = ENTERED.try_with(|entered| {
             let mut entered = entered.borrow_mut();
             // Spans exit in reverse order of entry; search in case they did not.
-            if let Some(at) = entered.iter().rposition(|e| e == span) {
+            if entered.last() == Some(span) {
+                entered.pop();
+            } else if let Some(at) = entered.iter().rposition(|e| e == span) {
                 entered.remove(at);
             }
         });
