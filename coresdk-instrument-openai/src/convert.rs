@@ -16,8 +16,8 @@ use async_openai::types::chat::{
 use async_openai::types::embeddings::{CreateEmbeddingRequest, EmbeddingInput, EncodingFormat};
 use coresdk::genai::attributes::{
     GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT, GEN_AI_OPENAI_REQUEST_SEED,
-    GEN_AI_OPENAI_REQUEST_SERVICE_TIER, GEN_AI_OPENAI_REQUEST_USER, OPENAI_RESPONSE_SERVICE_TIER,
-    OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
+    GEN_AI_OPENAI_REQUEST_SERVICE_TIER, GEN_AI_OPENAI_REQUEST_USER,
+    GEN_AI_OPENAI_RESPONSE_SERVICE_TIER, OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
 };
 use coresdk::genai::{
     ChatRequest, ChatResponse, Completion, ContentPart, EmbeddingsRequest, FinishReason, Message,
@@ -347,7 +347,7 @@ pub(crate) fn response_extras(
         fingerprint.map(|fp| KeyValue::new(OPENAI_RESPONSE_SYSTEM_FINGERPRINT, fp.clone()));
     let tier = service_tier
         .and_then(wire_name)
-        .map(|tier| KeyValue::new(OPENAI_RESPONSE_SERVICE_TIER, tier));
+        .map(|tier| KeyValue::new(GEN_AI_OPENAI_RESPONSE_SERVICE_TIER, tier));
     fingerprint.into_iter().chain(tier)
 }
 

@@ -13,8 +13,11 @@ use serde_json::{Map, Value as Json, json};
 use crate::config::MessageFormat;
 
 use super::attributes::{
-    GEN_AI_INPUT_MESSAGES, GEN_AI_OUTPUT_MESSAGES, GEN_AI_REQUEST_TOOLS,
-    GEN_AI_SYSTEM_INSTRUCTIONS, GEN_AI_TOOL_DEFINITIONS,
+    GEN_AI_INPUT_MESSAGES, GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT, GEN_AI_OPENAI_REQUEST_SEED,
+    GEN_AI_OPENAI_REQUEST_SERVICE_TIER, GEN_AI_OPENAI_REQUEST_USER,
+    GEN_AI_OPENAI_RESPONSE_SERVICE_TIER, GEN_AI_OUTPUT_MESSAGES, GEN_AI_REQUEST_TOOLS,
+    GEN_AI_SYSTEM_INSTRUCTIONS, GEN_AI_TOOL_DEFINITIONS, OPENAI_REQUEST_SERVICE_TIER,
+    OPENAI_RESPONSE_SERVICE_TIER,
 };
 use super::capture::truncate_content;
 use super::keys::{self, MessageKeys, ToolField, ToolKeys};
@@ -32,6 +35,9 @@ where
 {
     Value::Array(Array::String(items.into_iter().map(Into::into).collect()))
 }
+
+/// The JSON finish reason of a completion whose provider gave none.
+const UNKNOWN_FINISH_REASON: &str = "unknown";
 
 /// The kind of tool almost every call and definition has.
 const FUNCTION_KIND: &str = "function";
@@ -52,6 +58,15 @@ pub(crate) fn finish_reason_value(reason: &FinishReason) -> StringValue {
     }
 }
 
+/// A finish reason in the conventions' enum as a string value (not copied
+/// unless the provider's word has no enum value).
+pub(crate) fn convention_reason_value(reason: &FinishReason) -> StringValue {
+    match reason.convention_static() {
+        Some(word) => StringValue::from(word),
+        None => StringValue::from(reason.as_str().to_owned()),
+    }
+}
+
 /// A tool kind as an attribute value (`function` is not copied).
 fn kind_value(kind: &str) -> Value {
     if kind == FUNCTION_KIND {
@@ -59,6 +74,22 @@ fn kind_value(kind: &str) -> Value {
     } else {
         Value::from(kind.to_owned())
     }
+}
+
+/// A provider attribute under the latest conventions: legacy
+/// `gen_ai.openai.*` keys move to their current names, or are dropped when a
+/// neutral attribute already says the same (`gen_ai.request.seed`,
+/// `gen_ai.output.type`, ...).
+pub(crate) fn latest_attribute(kv: KeyValue) -> Option<KeyValue> {
+    let key = match kv.key.as_str() {
+        GEN_AI_OPENAI_REQUEST_SERVICE_TIER => OPENAI_REQUEST_SERVICE_TIER,
+        GEN_AI_OPENAI_RESPONSE_SERVICE_TIER => OPENAI_RESPONSE_SERVICE_TIER,
+        GEN_AI_OPENAI_REQUEST_USER
+        | GEN_AI_OPENAI_REQUEST_SEED
+        | GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT => return None,
+        _ => return Some(kv),
+    };
+    Some(KeyValue::new(key, kv.value))
 }
 
 /// Records messages, tools and completions per the settings.
@@ -74,14 +105,14 @@ impl<'a> Recorder<'a> {
 
     fn indexed_form(self) -> bool {
         matches!(
-            self.settings.message_format,
+            self.settings.effective_message_format(),
             MessageFormat::Indexed | MessageFormat::Both
         )
     }
 
     fn json_form(self) -> bool {
         matches!(
-            self.settings.message_format,
+            self.settings.effective_message_format(),
             MessageFormat::Json | MessageFormat::Both
         )
     }
@@ -151,7 +182,8 @@ impl<'a> Recorder<'a> {
             }
         }
         if self.json_form() {
-            if self.settings.capture_content && !system_instructions.is_empty() {
+            // Like messages, instructions keep their part types without capture.
+            if !system_instructions.is_empty() {
                 let parts: Vec<Json> = system_instructions
                     .iter()
                     .map(|t| self.text_part(t))
@@ -197,8 +229,15 @@ impl<'a> Recorder<'a> {
                 .iter()
                 .map(|c| {
                     let mut message = self.json_message(&c.message);
-                    if let (Some(reason), Json::Object(map)) = (&c.finish_reason, &mut message) {
-                        map.insert("finish_reason".into(), reason.as_str().into());
+                    // The JSON layout speaks the conventions' enum, whatever the
+                    // provider's word; the schema requires a reason, so a
+                    // completion without one (a cancelled stream) says `unknown`.
+                    if let Json::Object(map) = &mut message {
+                        let reason = c
+                            .finish_reason
+                            .as_ref()
+                            .map_or(UNKNOWN_FINISH_REASON, FinishReason::convention_str);
+                        map.insert("finish_reason".into(), reason.into());
                     }
                     message
                 })

@@ -154,11 +154,15 @@ impl GenAiSpan {
         if recording != Some(true) {
             return Self { span, rec: None };
         }
+        let settings = settings();
         let mut core = Vec::with_capacity(CORE_CAPACITY);
         core.push(KeyValue::new(GEN_AI_OPERATION_NAME, operation.as_str()));
         if let Some(provider) = provider {
             core.push(KeyValue::new(GEN_AI_PROVIDER_NAME, provider.name()));
-            core.push(KeyValue::new(GEN_AI_SYSTEM, provider.name()));
+            // The latest conventions dropped the legacy key.
+            if !settings.latest_conventions() {
+                core.push(KeyValue::new(GEN_AI_SYSTEM, provider.name()));
+            }
         }
         let mut request_model = None;
         if !model.is_empty() {
@@ -168,7 +172,7 @@ impl GenAiSpan {
         Self {
             span,
             rec: Some(Box::new(Recording {
-                settings: settings(),
+                settings,
                 start: Instant::now(),
                 max_tokens: None,
                 summary: CallSummary::new(operation, provider, request_model),
