@@ -47,11 +47,12 @@ impl TracedConverseStream {
         let Self { client, inner } = self;
         let input = inner.as_input();
         let model = input.get_model_id().as_deref().unwrap_or_default();
-        let call = client.endpoint().start(
-            Operation::Chat,
-            model,
-            |capture| converse_summary!(input, model, capture, stream: true),
-        );
+        // Copied only for a recorded span: the response model is this id.
+        let mut model_id = None;
+        let call = client.endpoint().start(Operation::Chat, model, |capture| {
+            model_id = Some(model.to_owned());
+            converse_summary!(input, model, capture, stream: true)
+        });
         let (result, call) = call.open(inner.send()).await;
         let outcome = if call.is_recording() {
             client.tap().outcome(&result).0
@@ -62,7 +63,7 @@ impl TracedConverseStream {
             Ok(output) => Ok(TracedConverseStreamOutput {
                 stream: ConverseEventStream {
                     inner: output.stream,
-                    call: call.stream(outcome, TextLayout::Blocks, ConverseEvents),
+                    call: call.stream(outcome, TextLayout::Blocks, ConverseEvents { model_id }),
                 },
             }),
             Err(error) => {
@@ -83,8 +84,11 @@ pub struct TracedConverseStreamOutput {
 }
 
 /// ConverseStream events → the accumulator: one choice of content blocks.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ConverseEvents;
+#[derive(Debug, Clone)]
+pub(crate) struct ConverseEvents {
+    /// The requested model id, the response model (taken at the first event).
+    pub(crate) model_id: Option<String>,
+}
 
 impl StreamMapping for ConverseEvents {
     type Event = ConverseStreamOutput;
@@ -93,6 +97,9 @@ impl StreamMapping for ConverseEvents {
         let block = |index: i32| u64::try_from(index).unwrap_or_default();
         match event {
             ConverseStreamOutput::MessageStart(start) => {
+                if let Some(model) = self.model_id.take() {
+                    acc.set_model(model);
+                }
                 acc.set_role(0, convert::role(&start.role));
                 false
             }

@@ -38,32 +38,22 @@ fn count(v: i32) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
 
-/// The neutral finish reason of a Bedrock stop reason: `end_turn` /
-/// `stop_sequence` → `stop`, `max_tokens` → `length`, `tool_use` →
-/// `tool_calls`, `content_filtered` / `guardrail_intervened` →
-/// `content_filter`; others keep Bedrock's name.
+/// The finish reason of a Bedrock stop reason, in Bedrock's word
+/// (`end_turn`, `max_tokens`, `tool_use`, ...) as llm-tracekit records it;
+/// the JSON layout maps it to the conventions' enum
+/// ([`FinishReason::convention_str`]).
 pub(crate) fn finish_reason(reason: &StopReason) -> FinishReason {
-    match reason {
-        StopReason::EndTurn | StopReason::StopSequence => FinishReason::Stop,
-        StopReason::MaxTokens => FinishReason::Length,
-        StopReason::ToolUse => FinishReason::ToolCalls,
-        StopReason::ContentFiltered | StopReason::GuardrailIntervened => {
-            FinishReason::ContentFilter
-        }
-        other => FinishReason::Other(other.as_str().to_owned()),
-    }
+    finish_reason_str(reason.as_str())
 }
 
-/// The same mapping for a stop reason given as text (InvokeModel bodies).
+/// The finish reason of a stop reason given as text (InvokeModel bodies),
+/// kept as the model wrote it; OpenAI's own words get their typed variants.
 pub(crate) fn finish_reason_str(reason: &str) -> FinishReason {
     match reason {
-        "end_turn" | "stop_sequence" | "stop" | "FINISH" | "COMPLETE" | "STOP_SEQUENCE"
-        | "stop_sequences" => FinishReason::Stop,
-        "max_tokens" | "length" | "LENGTH" | "MAX_TOKENS" => FinishReason::Length,
-        "tool_use" | "tool_calls" | "TOOL_CALL" => FinishReason::ToolCalls,
-        "content_filtered" | "guardrail_intervened" | "CONTENT_FILTERED" | "ERROR_TOXIC" => {
-            FinishReason::ContentFilter
-        }
+        "stop" => FinishReason::Stop,
+        "length" => FinishReason::Length,
+        "tool_calls" => FinishReason::ToolCalls,
+        "content_filter" => FinishReason::ContentFilter,
         other => FinishReason::Other(other.to_owned()),
     }
 }
@@ -293,8 +283,11 @@ pub(crate) fn chat_request(parts: &ConverseParts<'_>, capture: bool) -> ChatRequ
 }
 
 /// A Converse response in the neutral model.
+/// Converse responses name no model: like llm-tracekit, the response model
+/// is the requested model id.
 pub(crate) fn chat_response(
     output: &aws_sdk_bedrockruntime::operation::converse::ConverseOutput,
+    model_id: Option<String>,
     capture: bool,
 ) -> ChatResponse {
     let mut completions = Vec::with_capacity(1);
@@ -317,7 +310,7 @@ pub(crate) fn chat_response(
     }
     ChatResponse {
         id: None,
-        model: None,
+        model: model_id,
         completions,
         usage: output.usage.as_ref().map(usage).unwrap_or_default(),
         conversation_id: None,
@@ -347,14 +340,22 @@ mod tests {
     }
 
     #[test]
-    fn stop_reasons_are_normalised() {
-        assert_eq!(finish_reason(&StopReason::EndTurn), FinishReason::Stop);
-        assert_eq!(finish_reason(&StopReason::MaxTokens), FinishReason::Length);
-        assert_eq!(finish_reason(&StopReason::ToolUse), FinishReason::ToolCalls);
+    fn stop_reasons_keep_the_providers_word() {
+        let word = |w: &str| FinishReason::Other(w.into());
+        assert_eq!(finish_reason(&StopReason::EndTurn), word("end_turn"));
+        assert_eq!(finish_reason(&StopReason::MaxTokens), word("max_tokens"));
+        assert_eq!(finish_reason(&StopReason::ToolUse), word("tool_use"));
         assert_eq!(
             finish_reason(&StopReason::MalformedToolUse),
-            FinishReason::Other("malformed_tool_use".into())
+            word("malformed_tool_use")
         );
-        assert_eq!(finish_reason_str("FINISH"), FinishReason::Stop);
+        assert_eq!(finish_reason_str("FINISH"), word("FINISH"));
+        assert_eq!(finish_reason_str("stop"), FinishReason::Stop);
+        // The JSON layout and the truncation flag still understand them.
+        assert_eq!(
+            finish_reason(&StopReason::ToolUse).convention_str(),
+            "tool_call"
+        );
+        assert!(finish_reason(&StopReason::MaxTokens).is_length());
     }
 }

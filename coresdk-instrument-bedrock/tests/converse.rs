@@ -40,8 +40,10 @@ fn inference() -> InferenceConfiguration {
 }
 
 /// converse.json: `21`, end_turn, 2 input + 1322 cache-write tokens, 5 output.
+/// Converse names no model: the response model is the requested id.
 const FIXTURE_RESPONSE: &str = r#"
-    gen_ai.response.finish_reasons = ["stop"]
+    gen_ai.response.model = us.anthropic.claude-sonnet-4-5-20250929-v1:0
+    gen_ai.response.finish_reasons = ["end_turn"]
     gen_ai.usage.input_tokens = 1324
     gen_ai.usage.output_tokens = 5
     gen_ai.usage.cache_read.input_tokens = 0
@@ -105,7 +107,7 @@ async fn system_prompt_parameters_and_cache_usage_with_content() {
         gen_ai.prompt.1.content = What is 3 * 7?
         gen_ai.completion.0.role = assistant
         gen_ai.completion.0.content = 21
-        gen_ai.completion.0.finish_reason = stop
+        gen_ai.completion.0.finish_reason = end_turn
         "#,
     ]);
     assert_attributes(&attribute_map(s, port), &want);
@@ -139,7 +141,7 @@ async fn content_capture_off_keeps_roles_and_finish_reasons() {
         gen_ai.prompt.0.role = system
         gen_ai.prompt.1.role = user
         gen_ai.completion.0.role = assistant
-        gen_ai.completion.0.finish_reason = stop
+        gen_ai.completion.0.finish_reason = end_turn
         ",
     ]);
     assert_attributes(&attribute_map(s, port), &want);
@@ -212,7 +214,8 @@ async fn tool_use_response_and_tool_definitions() {
         gen_ai.bedrock.request.tools.0.type = function
         gen_ai.bedrock.request.tools.0.function.name = get_capital
         gen_ai.bedrock.request.tools.0.function.description = Returns the capital of a country
-        gen_ai.response.finish_reasons = ["tool_calls"]
+        gen_ai.response.finish_reasons = ["tool_use"]
+        gen_ai.response.model = us.amazon.nova-micro-v1:0
         gen_ai.usage.input_tokens = 426
         gen_ai.usage.output_tokens = 66
         llm.cost_usd = 0.00002415
@@ -222,7 +225,7 @@ async fn tool_use_response_and_tool_definitions() {
         gen_ai.completion.0.tool_calls.0.type = function
         gen_ai.completion.0.tool_calls.0.function.name = get_capital
         gen_ai.completion.0.tool_calls.0.function.arguments = {"country":"France"}
-        gen_ai.completion.0.finish_reason = tool_calls
+        gen_ai.completion.0.finish_reason = tool_use
         "#,
     ]);
     let mut got = attribute_map(s, port);
@@ -315,7 +318,7 @@ async fn tool_result_turn_becomes_a_tool_message() {
         gen_ai.prompt.2.tool_call_id = tooluse_Ze_bgl9CSqu8aJv7XD-_Dw
         gen_ai.completion.0.role = assistant
         gen_ai.completion.0.content = 21
-        gen_ai.completion.0.finish_reason = stop
+        gen_ai.completion.0.finish_reason = end_turn
         "#,
     ]);
     assert_attributes(&got, &want);

@@ -308,6 +308,9 @@ pub const PII_HASH_KEY_GLOBS: &[&str] = &[
     "gen_ai.request.user",
     "gen_ai.openai.request.user",
 ];
+/// Keys no rule masks, not even a user's key rule: they name infrastructure,
+/// not people, and masking them hides which server a call went to.
+pub const PII_NEVER_MASKED_KEYS: &[&str] = &[SERVER_ADDRESS];
 /// Keys the default key rules leave alone although they match one (token
 /// counts, limits and timings are not secrets).
 pub const PII_KEY_RULE_EXEMPT_GLOBS: &[&str] = &[
