@@ -419,3 +419,95 @@ async fn calls_after_the_first_record_the_same_wire_facts() {
     // An error without the tap, then one through it (a fresh client).
     assert_attributes(&maps[2], &maps[3]);
 }
+
+/// The core attributes under the latest conventions: no `gen_ai.system`.
+const LATEST_CORE: &str = r"
+    gen_ai.operation.name = chat
+    gen_ai.provider.name = aws.bedrock
+    server.address = 127.0.0.1
+    server.port = PORT
+    llm.latency_ms = *
+    http.response.status_code = 200
+";
+
+#[tokio::test]
+async fn latest_conventions_with_system_instructions_and_content() {
+    let h = Harness::new();
+    let client = h.client(support::latest(true));
+    client
+        .converse()
+        .model_id(MODEL)
+        .system(SystemContentBlock::Text(
+            "Answer with a number only.".into(),
+        ))
+        .messages(user("What is 3 * 7?"))
+        .inference_config(inference())
+        .send()
+        .await
+        .unwrap();
+    let port = h.port();
+    let spans = h.finish();
+    let want = expected(&[
+        LATEST_CORE,
+        SYNTHETIC_REQUEST_ID,
+        &format!("{GEN_AI_REQUEST_MODEL} = {MODEL}"),
+        r#"
+        gen_ai.request.max_tokens = 256
+        gen_ai.request.temperature = 0.7
+        gen_ai.request.top_p = 0.9
+        gen_ai.request.stop_sequences = ["END"]
+        gen_ai.system_instructions = [{"content":"Answer with a number only.","type":"text"}]
+        gen_ai.input.messages = [{"parts":[{"content":"What is 3 * 7?","type":"text"}],"role":"user"}]
+        gen_ai.response.model = us.anthropic.claude-sonnet-4-5-20250929-v1:0
+        gen_ai.response.finish_reasons = ["stop"]
+        gen_ai.usage.input_tokens = 1324
+        gen_ai.usage.output_tokens = 5
+        gen_ai.usage.cache_read.input_tokens = 0
+        gen_ai.usage.cache_creation.input_tokens = 1322
+        llm.cost_usd = 0.0050385
+        gen_ai.output.messages = [{"finish_reason":"stop","parts":[{"content":"21","type":"text"}],"role":"assistant"}]
+        "#,
+    ]);
+    assert_attributes(
+        &attribute_map(span(&spans, &format!("chat {MODEL}")), port),
+        &want,
+    );
+}
+
+#[tokio::test]
+async fn latest_conventions_tool_use_without_content() {
+    let h = Harness::new();
+    h.server.push(Canned::converse_tool_use());
+    let client = h.client(support::latest(false));
+    client
+        .converse()
+        .model_id(NOVA)
+        .system(SystemContentBlock::Text("Be brief.".into()))
+        .messages(user("What is the capital of France?"))
+        .tool_config(weather_tool())
+        .send()
+        .await
+        .unwrap();
+    let port = h.port();
+    let spans = h.finish();
+    let want = expected(&[
+        LATEST_CORE,
+        SYNTHETIC_REQUEST_ID,
+        &format!("{GEN_AI_REQUEST_MODEL} = {NOVA}"),
+        r#"
+        gen_ai.system_instructions = [{"type":"text"}]
+        gen_ai.input.messages = [{"parts":[{"type":"text"}],"role":"user"}]
+        gen_ai.tool.definitions = [{"description":"Returns the capital of a country","name":"get_capital","parameters":{"properties":{"country":{"type":"string"}},"type":"object"},"type":"function"}]
+        gen_ai.response.model = us.amazon.nova-micro-v1:0
+        gen_ai.response.finish_reasons = ["tool_call"]
+        gen_ai.usage.input_tokens = 426
+        gen_ai.usage.output_tokens = 66
+        llm.cost_usd = 0.00002415
+        gen_ai.output.messages = [{"finish_reason":"tool_call","parts":[{"type":"text"},{"id":"tooluse_Ze_bgl9CSqu8aJv7XD-_Dw","name":"get_capital","type":"tool_call"}],"role":"assistant"}]
+        "#,
+    ]);
+    assert_attributes(
+        &attribute_map(span(&spans, &format!("chat {NOVA}")), port),
+        &want,
+    );
+}
