@@ -1,9 +1,10 @@
-//! A streamed chat completion through the traced OpenAI client: tokens are
-//! printed as they arrive, and the `chat {model}` span stays open until the
-//! stream ends, with the time to first token and the final usage and cost.
+//! A streamed chat completion, then a streamed Responses API call, through the
+//! traced OpenAI client: tokens are printed as they arrive, and each
+//! `chat {model}` span stays open until its stream ends, with the time to
+//! first token and the final usage and cost.
 //!
-//! Offline by default (the embedded OpenAI-compatible server replays a
-//! recorded stream, one event every 30 ms); against the OpenAI API when
+//! Offline by default (the embedded OpenAI-compatible server replays
+//! recorded streams, one event every 30 ms); against the OpenAI API when
 //! `OPENAI_API_KEY` is set.
 //!
 //! ```text
@@ -17,6 +18,7 @@ use async_openai::config::OpenAIConfig;
 use async_openai::types::chat::{
     ChatCompletionRequestUserMessage, ChatCompletionStreamOptions, CreateChatCompletionRequestArgs,
 };
+use async_openai::types::responses::{CreateResponseArgs, InputParam, ResponseStreamEvent};
 use coresdk::config::ExporterKind;
 use coresdk_tests::openai_server::{Canned, OpenAiServer};
 use futures_util::StreamExt as _;
@@ -39,6 +41,7 @@ async fn main() -> Result<(), Error> {
             let server = OpenAiServer::start()?;
             // The recorded stream, paced like a real one.
             server.push(Canned::chat_stream().with_event_delay(Duration::from_millis(30)));
+            server.push(Canned::responses_stream().with_event_delay(Duration::from_millis(30)));
             let config = OpenAIConfig::new()
                 .with_api_base(server.base_url())
                 .with_api_key("sk-offline");
@@ -74,6 +77,33 @@ async fn main() -> Result<(), Error> {
     .instrument(tracing::info_span!(
         "ask",
         "coresdk.intent" = "stream an answer to the user"
+    ))
+    .await?;
+
+    // Export the first trace now, so its printout comes before the next answer.
+    guard.flush()?;
+
+    // The Responses API streams typed events; usage comes with `response.completed`.
+    let request = CreateResponseArgs::default()
+        .model(model)
+        .instructions("You are a helpful assistant.")
+        .input(InputParam::Text("What is the capital of France?".into()))
+        .build()?;
+    async {
+        let mut stream = client.responses().create_stream(request).await?;
+        print!("answer: ");
+        while let Some(event) = stream.next().await {
+            if let ResponseStreamEvent::ResponseOutputTextDelta(delta) = event? {
+                print!("{}", delta.delta);
+                std::io::stdout().flush()?;
+            }
+        }
+        println!("\n");
+        Ok::<_, Error>(())
+    }
+    .instrument(tracing::info_span!(
+        "ask-responses",
+        "coresdk.intent" = "stream an answer through the Responses API"
     ))
     .await?;
 

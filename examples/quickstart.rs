@@ -1,6 +1,7 @@
 //! CoreSDK quickstart: the RAG pipeline of "Tracing LLM Applications" —
 //! `rag-pipeline` → `embed-query`, `vector-retrieval`, `chat`,
-//! `quality-scoring` — plus a downstream call that fails, traced end to end.
+//! `quality-scoring`, `suggest-follow-up` (the Responses API) — plus a
+//! downstream call that fails, traced end to end.
 //!
 //! Offline by default: an embedded OpenAI-compatible server on 127.0.0.1
 //! answers every call in the recorded wire shapes. With `OPENAI_API_KEY` set,
@@ -26,6 +27,9 @@ use async_openai::types::chat::{
     CreateChatCompletionRequestArgs,
 };
 use async_openai::types::embeddings::CreateEmbeddingRequestArgs;
+use async_openai::types::responses::{
+    CreateResponseArgs, InputParam, OutputItem, OutputMessageContent,
+};
 use coresdk::config::ExporterKind;
 use coresdk::context::{self, AppContext};
 use coresdk::egress::viewer::Viewer;
@@ -137,12 +141,12 @@ async fn main() -> Result<(), Error> {
         .with_user_id("user-42")
         .with_session_id("sess-789")
         .with_feature("contract-qa");
-    let answer = context::scope(app, rag_pipeline(&client, &index, QUESTION, &root))
+    let (answer, follow_up) = context::scope(app, rag_pipeline(&client, &index, QUESTION, &root))
         .instrument(root.clone())
         .await?;
     let target = ScoreTarget::of(&root);
     drop(root);
-    println!("Q: {QUESTION}\nA: {answer}\n");
+    println!("Q: {QUESTION}\nA: {answer}\nfollow-up: {follow_up}\n");
 
     // Feedback that arrives after the trace ended: a thumbs-up from the user.
     if let Some(target) = target {
@@ -170,7 +174,7 @@ async fn rag_pipeline(
     index: &[IndexedDocument],
     question: &str,
     root: &tracing::Span,
-) -> Result<String, Error> {
+) -> Result<(String, String), Error> {
     let query = embed(client, &[question])
         .instrument(tracing::info_span!(
             "embed-query",
@@ -210,6 +214,13 @@ async fn rag_pipeline(
         Err(error) => tracing::warn!(%error, "answer not scored"),
     }
 
+    let follow_up = suggest_follow_up(client, question, &answer)
+        .instrument(tracing::info_span!(
+            "suggest-follow-up",
+            "coresdk.intent" = "offer the user a next question"
+        ))
+        .await?;
+
     // A downstream call that fails: logging the answer to the CRM.
     if let Err(error) = log_to_crm(&hits)
         .instrument(tracing::info_span!(
@@ -222,7 +233,36 @@ async fn rag_pipeline(
         root.record("otel.status_code", "error");
         root.record("otel.status_description", "CRM update failed");
     }
-    Ok(answer)
+    Ok((answer, follow_up))
+}
+
+/// One Responses API call (`POST /responses`): traced like a chat call, its
+/// `instructions` recorded as the system instructions.
+async fn suggest_follow_up(
+    client: &TracedClient<OpenAIConfig>,
+    question: &str,
+    answer: &str,
+) -> Result<String, Error> {
+    let request = CreateResponseArgs::default()
+        .model(CHAT_MODEL)
+        .instructions("Suggest one short follow-up question the user may ask next.")
+        .input(InputParam::Text(format!("Q: {question}\nA: {answer}")))
+        .max_output_tokens(60_u32)
+        .build()?;
+    let response = client.responses().create(request).await?; // span `chat gpt-4o-mini`
+    Ok(response
+        .output
+        .iter()
+        .filter_map(|item| match item {
+            OutputItem::Message(message) => Some(&message.content),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|part| match part {
+            OutputMessageContent::OutputText(text) => Some(text.text.as_str()),
+            OutputMessageContent::Refusal(_) => None,
+        })
+        .collect())
 }
 
 async fn generate_answer(
@@ -404,6 +444,17 @@ fn script_offline_answers(server: &OpenAiServer) {
     ));
     // quality-scoring: the judge's verdict.
     server.push(chat(r#"{"score": 0.92}"#));
+    // suggest-follow-up: the Responses API answer.
+    server.push(response("Does the Acme agreement renew automatically?"));
+}
+
+/// The recorded Responses API answer with its text and model replaced.
+fn response(text: &str) -> Canned {
+    let mut body: serde_json::Value =
+        serde_json::from_str(fixtures::RESPONSES_CREATE).unwrap_or_default();
+    body["model"] = "gpt-4o-mini-2024-07-18".into();
+    body["output"][0]["content"][0]["text"] = text.into();
+    Canned::json(200, body.to_string())
 }
 
 /// The recorded chat completion with its answer and model replaced.

@@ -9,11 +9,13 @@ use coresdk::genai::{Endpoint, GenAiSettings, Provider, Server};
 
 use crate::chat::TracedChat;
 use crate::embeddings::TracedEmbeddings;
+use crate::responses::TracedResponses;
 
-/// Wraps `client` so its chat and embeddings calls are traced.
+/// Wraps `client` so its calls are traced.
 ///
 /// The call shapes stay the same: `traced.chat().create(req)`,
-/// `traced.chat().create_stream(req)`, `traced.embeddings().create(req)`;
+/// `traced.chat().create_stream(req)`, `traced.responses().create(req)`,
+/// `traced.embeddings().create(req)`, `traced.files().create(req)`, ...;
 /// [`TracedClient::inner`] reaches the untraced client.
 pub fn instrument<C: Config>(client: Client<C>) -> TracedClient<C> {
     TracedClient::new(client)
@@ -63,6 +65,11 @@ impl<C: Config> TracedClient<C> {
     /// The chat completions API.
     pub fn chat(&self) -> TracedChat<'_, C> {
         TracedChat::new(self)
+    }
+
+    /// The Responses API.
+    pub fn responses(&self) -> TracedResponses<'_, C> {
+        TracedResponses::new(self)
     }
 
     /// The embeddings API.

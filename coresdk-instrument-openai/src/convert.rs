@@ -28,7 +28,7 @@ use opentelemetry::KeyValue;
 use serde::Serialize;
 
 /// The lowercase wire name of a serde enum (`ServiceTier::Flex` → `flex`).
-fn wire_name<T: Serialize>(value: &T) -> Option<String> {
+pub(crate) fn wire_name<T: Serialize>(value: &T) -> Option<String> {
     match serde_json::to_value(value).ok()? {
         serde_json::Value::String(s) => Some(s),
         _ => None,

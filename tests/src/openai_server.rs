@@ -5,7 +5,11 @@
 //! Each test scripts it with a queue of [`Canned`] responses and reads back the
 //! [`RecordedRequest`]s. With an empty queue it answers like a healthy API:
 //! the chat fixture (or the stream fixture when `"stream": true`) on
-//! `/v1/chat/completions` and the embeddings fixture on `/v1/embeddings`.
+//! `/v1/chat/completions`, the Responses fixture (or its event stream) on
+//! `/v1/responses`, the embeddings fixture on `/v1/embeddings`, and the
+//! recorded legacy completion, image generation, file upload and file
+//! deletion on `/v1/completions`, `/v1/images/generations`, `/v1/files`
+//! and `/v1/files/{id}`.
 //! It runs on its own thread and runtime, so it works from sync tests, any
 //! tokio runtime flavour, and benches.
 
@@ -48,6 +52,33 @@ pub mod fixtures {
     pub const ERROR_429: &str = include_str!("../fixtures/openai/error_429.json");
     /// Headers of the 429 (with `retry-after: 1`).
     pub const ERROR_429_HEADERS: &str = include_str!("../fixtures/openai/error_429.headers.txt");
+    /// `POST /v1/responses` (gpt-4o-2024-08-06, one output message).
+    pub const RESPONSES_CREATE: &str = include_str!("../fixtures/openai/responses_create.json");
+    /// A Responses `function_call` output item (gpt-4o).
+    pub const RESPONSES_TOOL_CALL: &str =
+        include_str!("../fixtures/openai/responses_tool_call.json");
+    /// The answer after the `function_call_output` went back.
+    pub const RESPONSES_TOOL_RESULT: &str =
+        include_str!("../fixtures/openai/responses_tool_result.json");
+    /// A streamed Responses call: instructions, a file search, text deltas, usage.
+    pub const RESPONSES_STREAM: &str = include_str!("../fixtures/openai/responses_stream.sse");
+    /// A streamed Responses call: reasoning, a function call, reasoning tokens.
+    pub const RESPONSES_STREAM_TOOL_USAGE: &str =
+        include_str!("../fixtures/openai/responses_stream_tool_usage.sse");
+    /// A Responses stream ending in `response.failed`.
+    pub const RESPONSES_STREAM_FAILED: &str =
+        include_str!("../fixtures/openai/responses_stream_failed.sse");
+    /// A Responses 400 (`decimal_below_min_value`).
+    pub const RESPONSES_ERROR_400: &str =
+        include_str!("../fixtures/openai/responses_error_400.json");
+    /// `POST /v1/completions` (babbage-002, `length`).
+    pub const COMPLETIONS: &str = include_str!("../fixtures/openai/completions.json");
+    /// `POST /v1/images/generations` (gpt-image-1-mini, a URL, no usage).
+    pub const IMAGES_GENERATE: &str = include_str!("../fixtures/openai/images_generate.json");
+    /// `POST /v1/files`.
+    pub const FILES_CREATE: &str = include_str!("../fixtures/openai/files_create.json");
+    /// `DELETE /v1/files/{id}`.
+    pub const FILES_DELETE: &str = include_str!("../fixtures/openai/files_delete.json");
 }
 
 #[derive(Debug, Clone)]
@@ -130,6 +161,34 @@ impl Canned {
     /// The 429 fixture, with its recorded headers (`retry-after: 1`).
     pub fn error_429() -> Self {
         Self::json(429, fixtures::ERROR_429).with_headers_file(fixtures::ERROR_429_HEADERS)
+    }
+    /// The Responses fixture.
+    pub fn responses_create() -> Self {
+        Self::json(200, fixtures::RESPONSES_CREATE)
+    }
+    /// The Responses `function_call` fixture.
+    pub fn responses_tool_call() -> Self {
+        Self::json(200, fixtures::RESPONSES_TOOL_CALL)
+    }
+    /// The Responses answer to a `function_call_output`.
+    pub fn responses_tool_result() -> Self {
+        Self::json(200, fixtures::RESPONSES_TOOL_RESULT)
+    }
+    /// The streamed Responses fixture (text deltas, usage).
+    pub fn responses_stream() -> Self {
+        Self::sse(fixtures::RESPONSES_STREAM)
+    }
+    /// The streamed Responses function call with reasoning tokens.
+    pub fn responses_stream_tool_usage() -> Self {
+        Self::sse(fixtures::RESPONSES_STREAM_TOOL_USAGE)
+    }
+    /// The Responses stream ending in `response.failed`.
+    pub fn responses_stream_failed() -> Self {
+        Self::sse(fixtures::RESPONSES_STREAM_FAILED)
+    }
+    /// The Responses 400.
+    pub fn responses_error_400() -> Self {
+        Self::json(400, fixtures::RESPONSES_ERROR_400)
     }
     /// A 500 with OpenAI's server-error body.
     pub fn error_500() -> Self {
@@ -232,6 +291,56 @@ pub fn synthetic_chat_stream(chunks: usize) -> String {
     out
 }
 
+/// A synthetic Responses event stream of `deltas` one-word
+/// `response.output_text.delta` events between the recorded stream's opening
+/// events and a `response.completed` with usage, in the fixture's shape.
+pub fn synthetic_responses_stream(deltas: usize) -> String {
+    const ID: &str = "resp_synthetic";
+    const ITEM: &str = "msg_synthetic";
+    let response = |status: &str, output: &str, usage: &str| {
+        format!(
+            r#"{{"id":"{ID}","object":"response","created_at":1764874070,"status":"{status}","background":false,"error":null,"incomplete_details":null,"instructions":null,"max_output_tokens":null,"max_tool_calls":null,"model":"gpt-4o-2024-08-06","output":[{output}],"parallel_tool_calls":true,"previous_response_id":null,"prompt_cache_key":null,"reasoning":{{"effort":null,"summary":null}},"safety_identifier":null,"service_tier":"default","store":true,"temperature":1.0,"text":{{"format":{{"type":"text"}},"verbosity":"medium"}},"tool_choice":"auto","tools":[],"top_logprobs":0,"top_p":1.0,"truncation":"disabled","usage":{usage},"user":null,"metadata":{{}}}}"#
+        )
+    };
+    let mut out = String::with_capacity(deltas * 240 + 4096);
+    let mut seq = 0;
+    let mut event = |out: &mut String, name: &str, body: &str| {
+        out.push_str(&format!(
+            "event: {name}\ndata: {{\"type\":\"{name}\",\"sequence_number\":{seq},{body}}}\n\n"
+        ));
+        seq += 1;
+    };
+    let created = format!(r#""response":{}"#, response("in_progress", "", "null"));
+    event(&mut out, "response.created", &created);
+    event(
+        &mut out,
+        "response.output_item.added",
+        &format!(
+            r#""output_index":0,"item":{{"id":"{ITEM}","type":"message","status":"in_progress","content":[],"role":"assistant"}}"#
+        ),
+    );
+    for _ in 0..deltas {
+        event(
+            &mut out,
+            "response.output_text.delta",
+            &format!(
+                r#""item_id":"{ITEM}","output_index":0,"content_index":0,"delta":" token","logprobs":[],"obfuscation":"ccp2zCh6hoV22""#
+            ),
+        );
+    }
+    let text = " token".repeat(deltas);
+    let message = format!(
+        r#"{{"id":"{ITEM}","type":"message","status":"completed","content":[{{"type":"output_text","annotations":[],"logprobs":[],"text":"{text}"}}],"role":"assistant"}}"#
+    );
+    let usage = format!(
+        r#"{{"input_tokens":14,"input_tokens_details":{{"cached_tokens":0}},"output_tokens":{deltas},"output_tokens_details":{{"reasoning_tokens":0}},"total_tokens":{}}}"#,
+        deltas + 14
+    );
+    let completed = format!(r#""response":{}"#, response("completed", &message, &usage));
+    event(&mut out, "response.completed", &completed);
+    out
+}
+
 /// One request the server received.
 #[derive(Debug, Clone)]
 pub struct RecordedRequest {
@@ -315,10 +424,25 @@ async fn handle(
 }
 
 fn default_for(path: &str, body: &Value) -> Canned {
+    let stream = body.get("stream").and_then(Value::as_bool) == Some(true);
     if path.ends_with("/embeddings") {
         Canned::embeddings()
+    } else if path.ends_with("/responses") {
+        if stream {
+            Canned::responses_stream()
+        } else {
+            Canned::responses_create()
+        }
+    } else if path.ends_with("/completions") && !path.ends_with("/chat/completions") {
+        Canned::json(200, fixtures::COMPLETIONS)
+    } else if path.ends_with("/images/generations") {
+        Canned::json(200, fixtures::IMAGES_GENERATE)
+    } else if path.ends_with("/files") {
+        Canned::json(200, fixtures::FILES_CREATE)
+    } else if path.contains("/files/") {
+        Canned::json(200, fixtures::FILES_DELETE)
     } else if path.ends_with("/chat/completions") {
-        if body.get("stream").and_then(Value::as_bool) == Some(true) {
+        if stream {
             Canned::chat_stream()
         } else {
             Canned::chat_completion()
@@ -358,6 +482,22 @@ mod tests {
         for e in &events[..events.len() - 1] {
             let json = e.trim().strip_prefix("data: ").unwrap_or_default();
             assert!(serde_json::from_str::<Value>(json).is_ok(), "{e}");
+        }
+    }
+
+    #[test]
+    fn synthetic_responses_stream_is_json_events() {
+        let s = synthetic_responses_stream(3);
+        let events: Vec<&str> = s.split_inclusive("\n\n").collect();
+        assert_eq!(events.len(), 3 + 3);
+        for e in events {
+            let (name, data) = e.trim().split_once('\n').unwrap_or_default();
+            let json: Value =
+                serde_json::from_str(data.strip_prefix("data: ").unwrap_or_default()).expect(e);
+            assert_eq!(
+                Some(json["type"].as_str().unwrap_or_default()),
+                name.strip_prefix("event: ")
+            );
         }
     }
 

@@ -146,12 +146,17 @@ pub const GEN_AI_OPENAI_REQUEST_SEED: &str = "gen_ai.openai.request.seed";
 pub const GEN_AI_OPENAI_REQUEST_SERVICE_TIER: &str = "gen_ai.openai.request.service_tier";
 /// OpenAI: requested response format (`text`, `json_object`, `json_schema`).
 pub const GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT: &str = "gen_ai.openai.request.response_format";
+/// OpenAI Responses API: the response a request continues (`previous_response_id`).
+pub const GEN_AI_OPENAI_REQUEST_PREVIOUS_RESPONSE_ID: &str =
+    "gen_ai.openai.request.previous_response_id";
 /// OpenAI: service tier that served the response (legacy key, llm-tracekit).
 pub const GEN_AI_OPENAI_RESPONSE_SERVICE_TIER: &str = "gen_ai.openai.response.service_tier";
 // The crate marks the two below deprecated only because the GenAI conventions
 // moved to their own repository; the names are current there.
 /// OpenAI: requested service tier (latest conventions).
 pub const OPENAI_REQUEST_SERVICE_TIER: &str = "openai.request.service_tier";
+/// OpenAI Responses API: the response a request continues (latest conventions).
+pub const OPENAI_REQUEST_PREVIOUS_RESPONSE_ID: &str = "openai.request.previous_response_id";
 /// OpenAI: service tier that served the response (latest conventions).
 pub const OPENAI_RESPONSE_SERVICE_TIER: &str = "openai.response.service_tier";
 /// OpenAI: backend configuration fingerprint of the response.

@@ -18,6 +18,9 @@ pub enum Operation {
     Retrieval,
     /// Execution of a tool the model asked for (see [`ToolSpan`](super::ToolSpan)).
     ExecuteTool,
+    /// A provider API call the conventions name no operation for, by the
+    /// provider's method name (`images.generate`, `files.create`, ...).
+    Other(&'static str),
 }
 
 impl Operation {
@@ -30,6 +33,7 @@ impl Operation {
             Operation::Embeddings => "embeddings",
             Operation::Retrieval => "retrieval",
             Operation::ExecuteTool => "execute_tool",
+            Operation::Other(name) => name,
         }
     }
 }
