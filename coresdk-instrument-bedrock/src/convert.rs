@@ -1,15 +1,15 @@
 //! Converse API types → the neutral [`coresdk::genai`] model.
 
 use aws_sdk_bedrockruntime::types::{
-    ContentBlock, ConversationRole, InferenceConfiguration, Message as BedrockMessage, StopReason,
-    SystemContentBlock, TokenUsage, Tool, ToolConfiguration, ToolInputSchema,
-    ToolResultContentBlock,
+    ContentBlock, ConversationRole, ImageBlock, ImageFormat, ImageSource, InferenceConfiguration,
+    Message as BedrockMessage, StopReason, SystemContentBlock, TokenUsage, Tool, ToolConfiguration,
+    ToolInputSchema, ToolResultContentBlock,
 };
 use aws_smithy_types::{Document, Number};
 use coresdk::genai::attributes::{AWS_BEDROCK_GUARDRAIL_ID, AWS_BEDROCK_GUARDRAIL_VERSION};
 use coresdk::genai::{
-    ChatRequest, ChatResponse, Completion, ContentPart, FinishReason, Message, Request,
-    RequestSummary, Role, ToolCall, ToolDefinition, Usage, f32_param,
+    ChatRequest, ChatResponse, Completion, ContentPart, FinishReason, Media, MediaSource, Message,
+    Request, RequestSummary, Role, ToolCall, ToolDefinition, Usage, f32_param,
 };
 use opentelemetry::KeyValue;
 use serde_json::Value as Json;
@@ -102,6 +102,35 @@ fn tool_result_text(blocks: &[ToolResultContentBlock]) -> Vec<ContentPart> {
         .collect()
 }
 
+/// An image block: its bytes (base64, only when content is captured: the
+/// encoding is not free) or its S3 URI, with its MIME type.
+fn image_part(image: &ImageBlock, capture: bool) -> ContentPart {
+    let source = match &image.source {
+        Some(ImageSource::Bytes(bytes)) => MediaSource::Base64(if capture {
+            aws_smithy_types::base64::encode(bytes.as_ref())
+        } else {
+            String::new()
+        }),
+        Some(ImageSource::S3Location(location)) => MediaSource::Uri(if capture {
+            location.uri.clone()
+        } else {
+            String::new()
+        }),
+        _ => {
+            return ContentPart::Blob {
+                modality: "image".into(),
+            };
+        }
+    };
+    let media = Media::new("image", source);
+    // Formats this SDK version does not know are left without a MIME type.
+    ContentPart::Media(if ImageFormat::values().contains(&image.format.as_str()) {
+        media.with_mime_type(format!("image/{}", image.format.as_str()))
+    } else {
+        media
+    })
+}
+
 /// One Bedrock message → neutral messages. Each `toolResult` block becomes its
 /// own `tool` message (with `tool_call_id`) ahead of the rest of the turn.
 /// Without `capture`, text is left out (roles, ids and names stay).
@@ -140,11 +169,9 @@ pub(crate) fn messages(message: &BedrockMessage, capture: bool, out: &mut Vec<Me
                 }
                 out.push(tool);
             }
-            ContentBlock::Image(_) => {
+            ContentBlock::Image(image) => {
                 has_rest = true;
-                rest.content.push(ContentPart::Blob {
-                    modality: "image".into(),
-                });
+                rest.content.push(image_part(image, capture));
             }
             ContentBlock::Video(_) => {
                 has_rest = true;

@@ -511,3 +511,37 @@ async fn latest_conventions_tool_use_without_content() {
         &want,
     );
 }
+
+#[tokio::test]
+async fn latest_conventions_image_bytes_are_a_blob_part() {
+    let h = Harness::new();
+    let client = h.client(support::latest(true));
+    let image = aws_sdk_bedrockruntime::types::ImageBlock::builder()
+        .format(aws_sdk_bedrockruntime::types::ImageFormat::Png)
+        .source(aws_sdk_bedrockruntime::types::ImageSource::Bytes(
+            aws_smithy_types::Blob::new(b"\x89PNG".to_vec()),
+        ))
+        .build()
+        .unwrap();
+    client
+        .converse()
+        .model_id(MODEL)
+        .messages(
+            Message::builder()
+                .role(ConversationRole::User)
+                .content(ContentBlock::Text("What is this?".into()))
+                .content(ContentBlock::Image(image))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let port = h.port();
+    let spans = h.finish();
+    let got = attribute_map(span(&spans, &format!("chat {MODEL}")), port);
+    assert_eq!(
+        got["gen_ai.input.messages"],
+        r#"[{"parts":[{"content":"What is this?","type":"text"},{"content":"iVBORw==","mime_type":"image/png","modality":"image","type":"blob"}],"role":"user"}]"#
+    );
+}

@@ -38,7 +38,7 @@ fn kept(text: &str, capture: bool) -> String {
 
 /// Media given by URL: a `data:` URL is inline data (its MIME type and
 /// base64 payload), any other URL a URI the provider fetches.
-fn media_url(modality: &str, url: &str, capture: bool) -> ContentPart {
+pub(crate) fn media_url(modality: &str, url: &str, capture: bool) -> ContentPart {
     if let Some((header, data)) = url
         .strip_prefix("data:")
         .and_then(|rest| rest.split_once(','))

@@ -538,3 +538,51 @@ async fn latest_conventions_tool_call_without_content() {
         &want,
     );
 }
+
+/// A user turn with every media kind chat completions take.
+fn media_request() -> CreateChatCompletionRequest {
+    serde_json::from_value(serde_json::json!({
+        "model": "gpt-4o",
+        "messages": [{"role": "user", "content": [
+            {"type": "text", "text": "Compare these."},
+            {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}},
+            {"type": "image_url", "image_url": {"url": "data:image/jpeg;base64,/9j/4AAQ"}},
+            {"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}},
+            {"type": "file", "file": {"file_id": "file-abc"}}
+        ]}]
+    }))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn latest_conventions_media_parts_with_and_without_content() {
+    for capture in [true, false] {
+        let h = Harness::new();
+        let client = h.client(support::latest(capture));
+        client.chat().create(media_request()).await.unwrap();
+        let port = h.port();
+        let spans = h.finish();
+        let got = attribute_map(span(&spans, "chat gpt-4o"), port);
+        let input: serde_json::Value = serde_json::from_str(&got["gen_ai.input.messages"]).unwrap();
+        let want = if capture {
+            serde_json::json!([{"role": "user", "parts": [
+                {"type": "text", "content": "Compare these."},
+                {"type": "uri", "modality": "image", "uri": "https://example.com/cat.png"},
+                {"type": "blob", "modality": "image", "mime_type": "image/jpeg",
+                 "content": "/9j/4AAQ"},
+                {"type": "blob", "modality": "audio", "mime_type": "audio/wav",
+                 "content": "UklGRg=="},
+                {"type": "file", "modality": "document", "file_id": "file-abc"}
+            ]}])
+        } else {
+            serde_json::json!([{"role": "user", "parts": [
+                {"type": "text"},
+                {"type": "uri", "modality": "image"},
+                {"type": "blob", "modality": "image", "mime_type": "image/jpeg"},
+                {"type": "blob", "modality": "audio", "mime_type": "audio/wav"},
+                {"type": "file", "modality": "document", "file_id": "file-abc"}
+            ]}])
+        };
+        assert_eq!(input, want, "capture {capture}");
+    }
+}
