@@ -681,4 +681,119 @@ mod tests {
         );
         assert_eq!(got, want);
     }
+
+    #[test]
+    fn tool_parts_render_in_both_layouts() {
+        // A Responses-style history: calls and outputs as content parts.
+        let messages = [
+            Message::new(Role::Assistant)
+                .with_part(ContentPart::reasoning("Look it up."))
+                .with_part(ContentPart::ToolCall(ToolCall::function(
+                    Some("c1".into()),
+                    "get_capital",
+                    r#"{"country":"FR"}"#,
+                ))),
+            Message::new(Role::Tool)
+                .with_part(ContentPart::tool_call_response(Some("c1".into()), "Paris")),
+        ];
+        let s = GenAiSettings::builder()
+            .with_capture_content(true)
+            .with_message_format(MessageFormat::Both)
+            .build();
+        let mut out = Vec::new();
+        Recorder::new(&s).request(&[], &messages, &[], None, &mut out);
+        let mut got = map(&out);
+        let input = json_of(&got, GEN_AI_INPUT_MESSAGES);
+        got.remove(GEN_AI_INPUT_MESSAGES);
+        assert_eq!(
+            input,
+            json!([
+                {"role": "assistant", "parts": [
+                    {"type": "reasoning", "content": "Look it up."},
+                    {"type": "tool_call", "id": "c1", "name": "get_capital",
+                     "arguments": {"country": "FR"}}]},
+                {"role": "tool", "parts": [
+                    {"type": "tool_call_response", "id": "c1", "response": "Paris"}]},
+            ])
+        );
+        let want = expected(
+            r#"
+            gen_ai.prompt.0.role = assistant
+            gen_ai.prompt.0.tool_calls.0.id = c1
+            gen_ai.prompt.0.tool_calls.0.type = function
+            gen_ai.prompt.0.tool_calls.0.function.name = get_capital
+            gen_ai.prompt.0.tool_calls.0.function.arguments = {"country":"FR"}
+            gen_ai.prompt.1.role = tool
+            gen_ai.prompt.1.content = Paris
+            gen_ai.prompt.1.tool_call_id = c1
+            "#,
+        );
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn latest_conventions_write_json_only_with_enum_finish_reasons() {
+        let s = GenAiSettings::builder()
+            .with_capture_content(false)
+            .with_message_format(MessageFormat::Both)
+            .with_conventions(crate::config::Conventions::Latest)
+            .build();
+        let mut out = Vec::new();
+        let r = Recorder::new(&s);
+        r.request(
+            &["Be brief.".to_owned()],
+            &[Message::text(Role::User, "hi")],
+            &[],
+            Some(GEN_AI_BEDROCK_REQUEST_TOOLS),
+            &mut out,
+        );
+        r.completions(
+            &[
+                Completion {
+                    message: Message::text(Role::Assistant, "a"),
+                    finish_reason: Some(FinishReason::Other("max_tokens".into())),
+                },
+                Completion {
+                    message: Message::new(Role::Assistant),
+                    finish_reason: None,
+                },
+            ],
+            &mut out,
+        );
+        let got = map(&out);
+        assert_eq!(
+            got.keys().map(String::as_str).collect::<Vec<_>>(),
+            [
+                GEN_AI_INPUT_MESSAGES,
+                GEN_AI_OUTPUT_MESSAGES,
+                GEN_AI_SYSTEM_INSTRUCTIONS
+            ]
+        );
+        assert_eq!(
+            json_of(&got, GEN_AI_SYSTEM_INSTRUCTIONS),
+            json!([{"type": "text"}])
+        );
+        assert_eq!(
+            json_of(&got, GEN_AI_OUTPUT_MESSAGES),
+            json!([
+                {"role": "assistant", "parts": [{"type": "text"}], "finish_reason": "length"},
+                {"role": "assistant", "parts": [], "finish_reason": "unknown"},
+            ])
+        );
+    }
+
+    #[test]
+    fn legacy_provider_keys_move_or_go_under_the_latest_conventions() {
+        let moved = latest_attribute(KeyValue::new(GEN_AI_OPENAI_REQUEST_SERVICE_TIER, "flex"));
+        assert_eq!(
+            moved.map(|kv| (kv.key.as_str().to_owned(), kv.value.to_string())),
+            Some((OPENAI_REQUEST_SERVICE_TIER.to_owned(), "flex".to_owned()))
+        );
+        assert!(latest_attribute(KeyValue::new(GEN_AI_OPENAI_REQUEST_SEED, 7_i64)).is_none());
+        let kept = latest_attribute(KeyValue::new("openai.response.system_fingerprint", "fp"));
+        assert_eq!(
+            kept.map(|kv| kv.key.as_str().to_owned()).as_deref(),
+            Some("openai.response.system_fingerprint")
+        );
+    }
 }
