@@ -21,7 +21,7 @@ use crate::config::{Config, ConfigError, SamplerConfig};
 use crate::genai::attributes as attr;
 use crate::layer::export_filter::ExportFilter;
 use crate::layer::sampler::HeadSampler;
-use crate::layer::{Composition, CoreLayer};
+use crate::layer::{Composition, CoreLayer, CoreSubscriber};
 use crate::pipeline::deadline::Deadline;
 use crate::pipeline::diagnostic::{DiagnosticError, LlmDiagnostic};
 use crate::pipeline::export::{ExportCore, ExportError};
@@ -294,10 +294,13 @@ pub fn instrument_with(config: Config) -> Result<Guard, SetupError> {
             Some(filter) => tracing_subscriber::registry()
                 .with(filter)
                 .with(layer)
-                .try_init(),
-            None => tracing_subscriber::registry().with(layer).try_init(),
+                .try_init()
+                .map_err(|e| e.to_string()),
+            // CoreSDK alone: its own subscriber, no registry underneath.
+            None => tracing::subscriber::set_global_default(CoreSubscriber::new(layer))
+                .map_err(|e| e.to_string()),
         }
-        .map_err(|e| SetupError::SubscriberExists(e.to_string()))?;
+        .map_err(SetupError::SubscriberExists)?;
         opentelemetry::global::set_text_map_propagator(propagator);
         if let Some(running) = &guard.running {
             opentelemetry::global::set_tracer_provider(running.provider.clone());

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use opentelemetry::trace::{
-    Event, Link, SpanId, Status, TraceContextExt as _, TraceId, TraceState,
+    Event, Link, SpanContext, SpanId, Status, TraceContextExt as _, TraceId, TraceState,
 };
 use opentelemetry::{Context as OtelContext, ContextGuard, KeyValue};
 use opentelemetry_sdk::trace::{IdGenerator as _, RandomIdGenerator};
@@ -70,7 +70,7 @@ pub(crate) enum Composition {
 }
 
 /// A span's parent as far as ids and sampling go.
-struct Parent {
+pub(super) struct Parent {
     trace_id: TraceId,
     span_id: SpanId,
     sampled: bool,
@@ -119,7 +119,7 @@ impl CoreLayer {
 
     /// The layer's own filter decision for a callsite (exclusive only; beside
     /// other layers everything passes, a per-layer filter decides).
-    fn passes(&self, meta: &tracing::Metadata<'_>) -> bool {
+    pub(super) fn passes(&self, meta: &tracing::Metadata<'_>) -> bool {
         if !self.shared.exclusive {
             return true;
         }
@@ -129,6 +129,24 @@ impl CoreLayer {
                 .targets
                 .as_ref()
                 .is_none_or(|t| t.would_enable(meta.target(), meta.level()))
+    }
+
+    /// The callsite's interest: always when it passes the layer's filter.
+    pub(super) fn interest(
+        &self,
+        meta: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        if self.passes(meta) {
+            tracing::subscriber::Interest::always()
+        } else {
+            tracing::subscriber::Interest::never()
+        }
+    }
+
+    /// The most verbose level the configured filter lets through.
+    pub(super) fn level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
+        let targets = self.shared.targets.as_ref()?;
+        tracing_subscriber::layer::Layer::<tracing_subscriber::Registry>::max_level_hint(targets)
     }
 
     /// The head sampler, for a parent set after the span started.
@@ -191,46 +209,26 @@ impl CoreLayer {
     }
 }
 
-impl<S> Layer<S> for CoreLayer
-where
-    S: Subscriber + for<'a> LookupSpan<'a>,
-{
-    // As its subscriber's only layer (`instrument()`), CoreLayer is also the
-    // global target filter: one `Layered` level less on every span callback
-    // than a separate filter layer. Beside other layers it filters nothing
-    // globally (`layer()` puts it behind a per-layer filter instead), so the
-    // application's own layers still see every target.
-    fn register_callsite(
-        &self,
-        meta: &'static tracing::Metadata<'static>,
-    ) -> tracing::subscriber::Interest {
-        if self.passes(meta) {
-            tracing::subscriber::Interest::always()
-        } else {
-            tracing::subscriber::Interest::never()
+/// What the layer does on each `tracing` callback, apart from where the
+/// records live: shared by the [`Layer`] (records in a registry's
+/// extensions) and by [`CoreSubscriber`](super::CoreSubscriber) (records in
+/// its own slab).
+impl CoreLayer {
+    /// A parent as far as ids and sampling go, from its record.
+    pub(super) fn parent_of(record: &SpanRecord) -> Parent {
+        Parent {
+            trace_id: record.trace_id,
+            span_id: record.span_id,
+            sampled: record.sampled,
+            trace_state: record.trace_state(),
+            remote: false,
         }
     }
 
-    fn enabled(&self, meta: &tracing::Metadata<'_>, _ctx: Context<'_, S>) -> bool {
-        self.passes(meta)
-    }
-
-    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
-        let targets = self.shared.targets.as_ref()?;
-        Layer::<S>::max_level_hint(targets)
-    }
-
-    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
-        let Some(span) = ctx.span(id) else { return };
-        let parent = span.parent().and_then(|p| {
-            p.extensions().get::<SpanRecord>().map(|r| Parent {
-                trace_id: r.trace_id,
-                span_id: r.span_id,
-                sampled: r.sampled,
-                trace_state: r.trace_state(),
-                remote: false,
-            })
-        });
+    /// The record of a new span: ids, sampling, and (when kept) its fields.
+    /// `parent` is the in-process parent; without one the current
+    /// OpenTelemetry context's span is the parent.
+    pub(super) fn open(&self, attrs: &Attributes<'_>, parent: Option<Parent>) -> SpanRecord {
         let parent = parent.or_else(Self::otel_parent);
         let mut record = self.new_record(attrs.metadata(), parent);
         // A root keeps its fields even when not sampled: `set_parent` may
@@ -245,43 +243,25 @@ where
             });
             attrs.record(&mut SpanFields(&mut record));
         }
-        span.extensions_mut().insert(record);
+        record
     }
 
-    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
-        let Some(span) = ctx.span(id) else { return };
-        let mut extensions = span.extensions_mut();
-        if let Some(record) = extensions.get_mut::<SpanRecord>()
-            && (record.sampled || record.parent_span_id == SpanId::INVALID)
-        {
+    /// Records values given after the span opened.
+    pub(super) fn record(record: &mut SpanRecord, values: &Record<'_>) {
+        if record.sampled || record.parent_span_id == SpanId::INVALID {
             values.record(&mut SpanFields(record));
         }
     }
 
-    fn on_follows_from(&self, id: &Id, follows: &Id, ctx: Context<'_, S>) {
-        let Some(other) = ctx.span(follows).and_then(|s| {
-            s.extensions()
-                .get::<SpanRecord>()
-                .map(SpanRecord::span_context)
-        }) else {
-            return;
-        };
-        let Some(span) = ctx.span(id) else { return };
-        if let Some(record) = span.extensions_mut().get_mut::<SpanRecord>()
-            && record.sampled
-        {
+    /// Links `record` to the span `other`.
+    pub(super) fn follows(record: &mut SpanRecord, other: SpanContext) {
+        if record.sampled {
             record.push_link(Link::with_context(other));
         }
     }
 
-    fn on_event(&self, event: &TracingEvent<'_>, ctx: Context<'_, S>) {
-        let Some(span) = ctx.event_span(event) else {
-            return;
-        };
-        let mut extensions = span.extensions_mut();
-        let Some(record) = extensions.get_mut::<SpanRecord>() else {
-            return;
-        };
+    /// Adds an event to its span's record.
+    pub(super) fn event(record: &mut SpanRecord, event: &TracingEvent<'_>) {
         if !record.sampled {
             return;
         }
@@ -313,26 +293,19 @@ where
         record.push_event(otel_event);
     }
 
-    fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
-        if !self.shared.activation {
-            return;
-        }
-        let Some(span) = ctx.span(id) else { return };
-        let Some(sc) = span
-            .extensions()
-            .get::<SpanRecord>()
-            .map(SpanRecord::span_context)
-        else {
-            return;
-        };
+    /// Whether entering a span also makes it the current OpenTelemetry context.
+    pub(super) fn activates(&self) -> bool {
+        self.shared.activation
+    }
+
+    /// Makes the entered span `id` the current OpenTelemetry context.
+    pub(super) fn activate(id: &Id, sc: SpanContext) {
         let guard = OtelContext::current().with_remote_span_context(sc).attach();
         let _ = ACTIVE.try_with(|active| active.borrow_mut().push((id.clone(), guard)));
     }
 
-    fn on_exit(&self, id: &Id, _ctx: Context<'_, S>) {
-        if !self.shared.activation {
-            return;
-        }
+    /// Restores the OpenTelemetry context from before span `id` was entered.
+    pub(super) fn deactivate(id: &Id) {
         let _ = ACTIVE.try_with(|active| {
             let mut active = active.borrow_mut();
             // Spans exit in reverse order of entry; search in case they did not.
@@ -344,15 +317,105 @@ where
         });
     }
 
-    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
-        let Some(span) = ctx.span(&id) else { return };
-        let Some(mut record) = span.extensions_mut().remove::<SpanRecord>() else {
-            return;
-        };
+    /// Ends a closed span's record and hands it to the worker.
+    pub(super) fn close(&self, mut record: SpanRecord) {
         if !record.sampled {
             return;
         }
         record.end.get_or_insert_with(SystemTime::now);
         self.shared.handoff.send_record(record);
+    }
+}
+
+impl<S> Layer<S> for CoreLayer
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    // As its subscriber's only layer, CoreLayer is also the global target
+    // filter: one `Layered` level less on every span callback than a
+    // separate filter layer. Beside other layers it filters nothing globally
+    // (`layer()` puts it behind a per-layer filter instead), so the
+    // application's own layers still see every target.
+    fn register_callsite(
+        &self,
+        meta: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        self.interest(meta)
+    }
+
+    fn enabled(&self, meta: &tracing::Metadata<'_>, _ctx: Context<'_, S>) -> bool {
+        self.passes(meta)
+    }
+
+    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
+        self.level_hint()
+    }
+
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        let parent = span
+            .parent()
+            .and_then(|p| p.extensions().get::<SpanRecord>().map(Self::parent_of));
+        let record = self.open(attrs, parent);
+        span.extensions_mut().insert(record);
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        if let Some(record) = span.extensions_mut().get_mut::<SpanRecord>() {
+            Self::record(record, values);
+        }
+    }
+
+    fn on_follows_from(&self, id: &Id, follows: &Id, ctx: Context<'_, S>) {
+        let Some(other) = ctx.span(follows).and_then(|s| {
+            s.extensions()
+                .get::<SpanRecord>()
+                .map(SpanRecord::span_context)
+        }) else {
+            return;
+        };
+        let Some(span) = ctx.span(id) else { return };
+        if let Some(record) = span.extensions_mut().get_mut::<SpanRecord>() {
+            Self::follows(record, other);
+        }
+    }
+
+    fn on_event(&self, event: &TracingEvent<'_>, ctx: Context<'_, S>) {
+        let Some(span) = ctx.event_span(event) else {
+            return;
+        };
+        if let Some(record) = span.extensions_mut().get_mut::<SpanRecord>() {
+            Self::event(record, event);
+        }
+    }
+
+    fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
+        if !self.activates() {
+            return;
+        }
+        let Some(span) = ctx.span(id) else { return };
+        let Some(sc) = span
+            .extensions()
+            .get::<SpanRecord>()
+            .map(SpanRecord::span_context)
+        else {
+            return;
+        };
+        Self::activate(id, sc);
+    }
+
+    fn on_exit(&self, id: &Id, _ctx: Context<'_, S>) {
+        if self.activates() {
+            Self::deactivate(id);
+        }
+    }
+
+    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(&id) else { return };
+        let Some(record) = span.extensions_mut().remove::<SpanRecord>() else {
+            return;
+        };
+        self.close(record);
     }
 }

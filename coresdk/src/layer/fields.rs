@@ -81,12 +81,13 @@ impl Visit for SpanFields<'_> {
             // Under this layer a `#[trace]` span's function name came with
             // its labels (`coresdk.intent`): nothing to copy.
             CODE_FUNCTION_NAME if self.0.labels.is_some() => {}
-            name => {
+            name if name.starts_with(OTEL_FIELD_PREFIX) => {
                 let text = self.0.text(value);
                 if !self.special(name, &text) {
                     self.0.push_attribute(KeyValue::new(key(field), text));
                 }
             }
+            name => self.0.push_text(name, value),
         }
     }
 

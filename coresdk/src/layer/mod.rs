@@ -12,9 +12,11 @@ pub(crate) mod export_filter;
 mod fields;
 pub(crate) mod sampler;
 mod span_ext;
+mod subscriber;
 
 pub(crate) use core_layer::Composition;
 pub use core_layer::CoreLayer;
 pub use span_ext::{SetParentError, SpanExt};
 
-pub(crate) use span_ext::with_record;
+pub(crate) use span_ext::{core_layer, with_record};
+pub(crate) use subscriber::CoreSubscriber;

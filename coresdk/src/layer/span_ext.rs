@@ -15,6 +15,7 @@ use tracing_subscriber::Registry;
 use tracing_subscriber::registry::{LookupSpan as _, SpanData as _};
 
 use super::core_layer::CoreLayer;
+use super::subscriber::CoreSubscriber;
 use crate::pipeline::record::SpanRecord;
 
 /// Why [`SpanExt::set_parent`] did not take the parent.
@@ -87,7 +88,7 @@ impl SpanExt for Span {
             return Err(SetParentError::InvalidContext);
         }
         self.with_subscriber(|(id, dispatch)| {
-            let layer = dispatch.downcast_ref::<CoreLayer>()?;
+            let layer = core_layer(dispatch)?;
             record_in(dispatch, id, |r| {
                 r.trace_id = parent.trace_id();
                 r.parent_span_id = parent.span_id();
@@ -134,12 +135,25 @@ pub(crate) fn with_sampled<R>(span: &Span, f: impl FnOnce(&mut SpanRecord) -> R)
     with_record(span, |r| r.sampled.then(|| f(r))).flatten()
 }
 
-/// Runs `f` on the record of span `id` in `dispatch`'s registry.
+/// CoreSDK's layer in `dispatch`: the one [`CoreSubscriber`] runs, or one on
+/// a registry.
+pub(crate) fn core_layer(dispatch: &Dispatch) -> Option<&CoreLayer> {
+    match dispatch.downcast_ref::<CoreSubscriber>() {
+        Some(subscriber) => Some(subscriber.layer()),
+        None => dispatch.downcast_ref::<CoreLayer>(),
+    }
+}
+
+/// Runs `f` on the record of span `id` in `dispatch`: in CoreSDK's own
+/// subscriber, or in a registry's extensions.
 pub(crate) fn record_in<R>(
     dispatch: &Dispatch,
     id: &Id,
     f: impl FnOnce(&mut SpanRecord) -> R,
 ) -> Option<R> {
+    if let Some(subscriber) = dispatch.downcast_ref::<CoreSubscriber>() {
+        return subscriber.with_record(id, f);
+    }
     let registry = dispatch.downcast_ref::<Registry>()?;
     let data = registry.span_data(id)?;
     let mut extensions = data.extensions_mut();

@@ -98,9 +98,7 @@ pub fn new_span<const N: usize>(
             _ => attrs.next().unwrap_or_else(|| intent.clone()),
         });
         let typed: &'static (dyn std::error::Error + 'static) = labels;
-        let typed_labels = dispatch
-            .downcast_ref::<CoreLayer>()
-            .is_some_and(CoreLayer::is_exclusive);
+        let typed_labels = crate::layer::core_layer(dispatch).is_some_and(CoreLayer::is_exclusive);
         let label_values: [Option<&dyn Value>; 2] = if typed_labels {
             [Some(&typed), None]
         } else {

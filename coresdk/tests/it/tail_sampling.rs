@@ -21,6 +21,10 @@ fn pipeline(
         .with_exporter(ExporterKind::None)
         .with_queue_size(1 << 17)
         .with_batch_delay(Duration::from_millis(20))
+        // 100,000 spans through an unoptimised build on a busy machine can
+        // take longer than the default flush budget; the budget is not what
+        // these tests pin.
+        .with_flush_timeout(Duration::from_secs(60))
         .with_tail_sampling(tail)
         .with_processor(capture.clone())
         .build()
