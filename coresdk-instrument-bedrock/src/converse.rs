@@ -39,17 +39,20 @@ impl TracedConverse {
         let Self { client, inner } = self;
         let input = inner.as_input();
         let model = input.get_model_id().as_deref().unwrap_or_default();
-        // Copied only for a recorded span: the response model is this id.
-        let mut model_id = None;
-        let call = client.endpoint().start(Operation::Chat, model, |capture| {
-            model_id = Some(model.to_owned());
-            converse_summary!(input, model, capture, stream: false)
-        });
-        call.run(inner.send(), move |result, capture| {
+        // Converse responses name no model: like llm-tracekit, the
+        // requested model id is the response model.
+        let call = client
+            .endpoint()
+            .start(
+                Operation::Chat,
+                model,
+                |capture| converse_summary!(input, model, capture, stream: false),
+            )
+            .with_request_model_as_response_model();
+        call.run(inner.send(), |result, capture| {
             let (mut outcome, _) = client.tap().outcome(result);
             if let Ok(output) = result {
-                outcome.response =
-                    Response::Chat(convert::chat_response(output, model_id, capture));
+                outcome.response = Response::Chat(convert::chat_response(output, capture));
             }
             outcome
         })

@@ -47,12 +47,16 @@ impl TracedConverseStream {
         let Self { client, inner } = self;
         let input = inner.as_input();
         let model = input.get_model_id().as_deref().unwrap_or_default();
-        // Copied only for a recorded span: the response model is this id.
-        let mut model_id = None;
-        let call = client.endpoint().start(Operation::Chat, model, |capture| {
-            model_id = Some(model.to_owned());
-            converse_summary!(input, model, capture, stream: true)
-        });
+        // Converse responses name no model: like llm-tracekit, the
+        // requested model id is the response model.
+        let call = client
+            .endpoint()
+            .start(
+                Operation::Chat,
+                model,
+                |capture| converse_summary!(input, model, capture, stream: true),
+            )
+            .with_request_model_as_response_model();
         let (result, call) = call.open(inner.send()).await;
         let outcome = if call.is_recording() {
             client.tap().outcome(&result).0
@@ -63,7 +67,7 @@ impl TracedConverseStream {
             Ok(output) => Ok(TracedConverseStreamOutput {
                 stream: ConverseEventStream {
                     inner: output.stream,
-                    call: call.stream(outcome, TextLayout::Blocks, ConverseEvents { model_id }),
+                    call: call.stream(outcome, TextLayout::Blocks, ConverseEvents),
                 },
             }),
             Err(error) => {
@@ -84,11 +88,8 @@ pub struct TracedConverseStreamOutput {
 }
 
 /// ConverseStream events → the accumulator: one choice of content blocks.
-#[derive(Debug, Clone)]
-pub(crate) struct ConverseEvents {
-    /// The requested model id, the response model (taken at the first event).
-    pub(crate) model_id: Option<String>,
-}
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ConverseEvents;
 
 impl StreamMapping for ConverseEvents {
     type Event = ConverseStreamOutput;
@@ -97,9 +98,6 @@ impl StreamMapping for ConverseEvents {
         let block = |index: i32| u64::try_from(index).unwrap_or_default();
         match event {
             ConverseStreamOutput::MessageStart(start) => {
-                if let Some(model) = self.model_id.take() {
-                    acc.set_model(model);
-                }
                 acc.set_role(0, convert::role(&start.role));
                 false
             }

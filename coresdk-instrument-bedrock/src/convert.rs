@@ -310,11 +310,8 @@ pub(crate) fn chat_request(parts: &ConverseParts<'_>, capture: bool) -> ChatRequ
 }
 
 /// A Converse response in the neutral model.
-/// Converse responses name no model: like llm-tracekit, the response model
-/// is the requested model id.
 pub(crate) fn chat_response(
     output: &aws_sdk_bedrockruntime::operation::converse::ConverseOutput,
-    model_id: Option<String>,
     capture: bool,
 ) -> ChatResponse {
     let mut completions = Vec::with_capacity(1);
@@ -337,7 +334,7 @@ pub(crate) fn chat_response(
     }
     ChatResponse {
         id: None,
-        model: model_id,
+        model: None,
         completions,
         usage: output.usage.as_ref().map(usage).unwrap_or_default(),
         conversation_id: None,

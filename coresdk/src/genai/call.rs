@@ -222,6 +222,14 @@ impl GenAiCall {
         self.span.is_recording()
     }
 
+    /// The provider's responses name no model: record the requested model
+    /// as the response model (see [`GenAiSpan::set_request_model_answers`]).
+    #[must_use]
+    pub fn with_request_model_as_response_model(mut self) -> Self {
+        self.span.set_request_model_answers();
+        self
+    }
+
     /// Whether message content is recorded.
     pub fn captures_content(&self) -> bool {
         self.span.captures_content()

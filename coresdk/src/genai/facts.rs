@@ -166,6 +166,14 @@ impl GenAiSpan {
                 GEN_AI_RESPONSE_MODEL,
                 shared(model, &mut rec.summary.response_model),
             ));
+        } else if rec.request_model_answers
+            && let Some(model) = rec.summary.request_model.clone()
+        {
+            core.push(KeyValue::new(
+                GEN_AI_RESPONSE_MODEL,
+                Value::String(model.clone()),
+            ));
+            rec.summary.response_model = Some(model);
         }
         // The request's conversation id, when it had one, stands.
         if let Some(id) = &response.conversation_id
