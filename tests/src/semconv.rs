@@ -57,6 +57,20 @@ const LEGACY_PREFIXES: [&str; 5] = [
     "gen_ai.bedrock.",
 ];
 
+/// Attributes the conventions type as integers: written as `I64`, never as
+/// a double (`top_k = 250`, not `250.0`).
+const INTEGER_KEYS: [&str; 9] = [
+    "gen_ai.request.top_k",
+    "gen_ai.request.max_tokens",
+    "gen_ai.request.seed",
+    "gen_ai.request.choice.count",
+    "gen_ai.usage.input_tokens",
+    "gen_ai.usage.output_tokens",
+    "gen_ai.usage.cache_read.input_tokens",
+    "gen_ai.usage.cache_creation.input_tokens",
+    "gen_ai.usage.reasoning.output_tokens",
+];
+
 struct Compiled {
     attribute: &'static str,
     document: Validator,
@@ -179,13 +193,22 @@ fn part_problems(compiled: &Compiled, part: &Value) -> Vec<String> {
 }
 
 /// Panics with every problem when a span's JSON message attributes do not
-/// follow the schemas, or when a span that follows the latest conventions (a
-/// provider span without `gen_ai.system`) still carries a legacy key.
+/// follow the schemas, when an integer attribute is not an integer, or when
+/// a span that follows the latest conventions (a provider span without
+/// `gen_ai.system`) still carries a legacy key.
 pub fn assert_spans_follow_schemas(spans: &[SpanData]) {
     let mut problems = Vec::new();
     for span in spans {
         for problem in schema_problems(span) {
             problems.push(format!("span `{}`: {problem}", span.name));
+        }
+        for kv in &span.attributes {
+            if INTEGER_KEYS.contains(&kv.key.as_str()) && !matches!(kv.value, OtelValue::I64(_)) {
+                problems.push(format!(
+                    "span `{}`: {} is not an integer: {:?}",
+                    span.name, kv.key, kv.value
+                ));
+            }
         }
         let latest = string_attribute(span, "gen_ai.provider.name").is_some()
             && string_attribute(span, "gen_ai.system").is_none();
@@ -254,5 +277,55 @@ mod tests {
         assert!(!check("gen_ai.output.messages", &output).is_empty());
         let instructions = json!({"type": "text"});
         assert!(!check("gen_ai.system_instructions", &instructions).is_empty());
+    }
+
+    fn span(attributes: Vec<opentelemetry::KeyValue>) -> SpanData {
+        use opentelemetry::trace::{SpanContext, SpanId, SpanKind, Status};
+        SpanData {
+            span_context: SpanContext::empty_context(),
+            parent_span_id: SpanId::INVALID,
+            parent_span_is_remote: false,
+            span_kind: SpanKind::Client,
+            name: "chat m".into(),
+            start_time: std::time::SystemTime::UNIX_EPOCH,
+            end_time: std::time::SystemTime::UNIX_EPOCH,
+            attributes,
+            dropped_attributes_count: 0,
+            events: opentelemetry_sdk::trace::SpanEvents::default(),
+            links: opentelemetry_sdk::trace::SpanLinks::default(),
+            status: Status::Unset,
+            instrumentation_scope: opentelemetry::InstrumentationScope::builder("t").build(),
+        }
+    }
+
+    fn fails(attributes: Vec<opentelemetry::KeyValue>) -> bool {
+        let spans = [span(attributes)];
+        std::panic::catch_unwind(|| assert_spans_follow_schemas(&spans)).is_err()
+    }
+
+    #[test]
+    fn span_checks_catch_doubles_legacy_keys_and_bad_json() {
+        use opentelemetry::KeyValue;
+        let provider = || KeyValue::new("gen_ai.provider.name", "openai");
+        assert!(!fails(vec![
+            provider(),
+            KeyValue::new("gen_ai.request.top_k", 250_i64),
+            KeyValue::new("gen_ai.system_instructions", r#"[{"type":"text"}]"#),
+        ]));
+        assert!(fails(vec![
+            provider(),
+            KeyValue::new("gen_ai.request.top_k", 250.0)
+        ]));
+        // A latest-convention span (no gen_ai.system) with an indexed key.
+        assert!(fails(vec![
+            provider(),
+            KeyValue::new("gen_ai.prompt.0.role", "user")
+        ]));
+        assert!(!fails(vec![
+            provider(),
+            KeyValue::new("gen_ai.system", "openai"),
+            KeyValue::new("gen_ai.prompt.0.role", "user"),
+        ]));
+        assert!(fails(vec![KeyValue::new("gen_ai.input.messages", "[{")]));
     }
 }
