@@ -39,11 +39,16 @@ impl TracedConverse {
         let Self { client, inner } = self;
         let input = inner.as_input();
         let model = input.get_model_id().as_deref().unwrap_or_default();
-        let call = client.endpoint().start(
-            Operation::Chat,
-            model,
-            |capture| converse_summary!(input, model, capture, stream: false),
-        );
+        // Converse responses name no model: like llm-tracekit, the
+        // requested model id is the response model.
+        let call = client
+            .endpoint()
+            .start(
+                Operation::Chat,
+                model,
+                |capture| converse_summary!(input, model, capture, stream: false),
+            )
+            .with_request_model_as_response_model();
         call.run(inner.send(), |result, capture| {
             let (mut outcome, _) = client.tap().outcome(result);
             if let Ok(output) = result {

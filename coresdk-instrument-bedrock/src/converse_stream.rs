@@ -47,11 +47,16 @@ impl TracedConverseStream {
         let Self { client, inner } = self;
         let input = inner.as_input();
         let model = input.get_model_id().as_deref().unwrap_or_default();
-        let call = client.endpoint().start(
-            Operation::Chat,
-            model,
-            |capture| converse_summary!(input, model, capture, stream: true),
-        );
+        // Converse responses name no model: like llm-tracekit, the
+        // requested model id is the response model.
+        let call = client
+            .endpoint()
+            .start(
+                Operation::Chat,
+                model,
+                |capture| converse_summary!(input, model, capture, stream: true),
+            )
+            .with_request_model_as_response_model();
         let (result, call) = call.open(inner.send()).await;
         let outcome = if call.is_recording() {
             client.tap().outcome(&result).0

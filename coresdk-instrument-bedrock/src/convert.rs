@@ -1,15 +1,15 @@
 //! Converse API types → the neutral [`coresdk::genai`] model.
 
 use aws_sdk_bedrockruntime::types::{
-    ContentBlock, ConversationRole, InferenceConfiguration, Message as BedrockMessage, StopReason,
-    SystemContentBlock, TokenUsage, Tool, ToolConfiguration, ToolInputSchema,
-    ToolResultContentBlock,
+    ContentBlock, ConversationRole, ImageBlock, ImageFormat, ImageSource, InferenceConfiguration,
+    Message as BedrockMessage, StopReason, SystemContentBlock, TokenUsage, Tool, ToolConfiguration,
+    ToolInputSchema, ToolResultContentBlock,
 };
 use aws_smithy_types::{Document, Number};
 use coresdk::genai::attributes::{AWS_BEDROCK_GUARDRAIL_ID, AWS_BEDROCK_GUARDRAIL_VERSION};
 use coresdk::genai::{
-    ChatRequest, ChatResponse, Completion, ContentPart, FinishReason, Message, Request,
-    RequestSummary, Role, ToolCall, ToolDefinition, Usage, f32_param,
+    ChatRequest, ChatResponse, Completion, ContentPart, FinishReason, Media, MediaSource, Message,
+    Request, RequestSummary, Role, ToolCall, ToolDefinition, Usage, f32_param,
 };
 use opentelemetry::KeyValue;
 use serde_json::Value as Json;
@@ -38,32 +38,22 @@ fn count(v: i32) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
 
-/// The neutral finish reason of a Bedrock stop reason: `end_turn` /
-/// `stop_sequence` → `stop`, `max_tokens` → `length`, `tool_use` →
-/// `tool_calls`, `content_filtered` / `guardrail_intervened` →
-/// `content_filter`; others keep Bedrock's name.
+/// The finish reason of a Bedrock stop reason, in Bedrock's word
+/// (`end_turn`, `max_tokens`, `tool_use`, ...) as llm-tracekit records it;
+/// the JSON layout maps it to the conventions' enum
+/// ([`FinishReason::convention_str`]).
 pub(crate) fn finish_reason(reason: &StopReason) -> FinishReason {
-    match reason {
-        StopReason::EndTurn | StopReason::StopSequence => FinishReason::Stop,
-        StopReason::MaxTokens => FinishReason::Length,
-        StopReason::ToolUse => FinishReason::ToolCalls,
-        StopReason::ContentFiltered | StopReason::GuardrailIntervened => {
-            FinishReason::ContentFilter
-        }
-        other => FinishReason::Other(other.as_str().to_owned()),
-    }
+    finish_reason_str(reason.as_str())
 }
 
-/// The same mapping for a stop reason given as text (InvokeModel bodies).
+/// The finish reason of a stop reason given as text (InvokeModel bodies),
+/// kept as the model wrote it; OpenAI's own words get their typed variants.
 pub(crate) fn finish_reason_str(reason: &str) -> FinishReason {
     match reason {
-        "end_turn" | "stop_sequence" | "stop" | "FINISH" | "COMPLETE" | "STOP_SEQUENCE"
-        | "stop_sequences" => FinishReason::Stop,
-        "max_tokens" | "length" | "LENGTH" | "MAX_TOKENS" => FinishReason::Length,
-        "tool_use" | "tool_calls" | "TOOL_CALL" => FinishReason::ToolCalls,
-        "content_filtered" | "guardrail_intervened" | "CONTENT_FILTERED" | "ERROR_TOXIC" => {
-            FinishReason::ContentFilter
-        }
+        "stop" => FinishReason::Stop,
+        "length" => FinishReason::Length,
+        "tool_calls" => FinishReason::ToolCalls,
+        "content_filter" => FinishReason::ContentFilter,
         other => FinishReason::Other(other.to_owned()),
     }
 }
@@ -112,6 +102,35 @@ fn tool_result_text(blocks: &[ToolResultContentBlock]) -> Vec<ContentPart> {
         .collect()
 }
 
+/// An image block: its bytes (base64, only when content is captured: the
+/// encoding is not free) or its S3 URI, with its MIME type.
+fn image_part(image: &ImageBlock, capture: bool) -> ContentPart {
+    let source = match &image.source {
+        Some(ImageSource::Bytes(bytes)) => MediaSource::Base64(if capture {
+            aws_smithy_types::base64::encode(bytes.as_ref())
+        } else {
+            String::new()
+        }),
+        Some(ImageSource::S3Location(location)) => MediaSource::Uri(if capture {
+            location.uri.clone()
+        } else {
+            String::new()
+        }),
+        _ => {
+            return ContentPart::Blob {
+                modality: "image".into(),
+            };
+        }
+    };
+    let media = Media::new("image", source);
+    // Formats this SDK version does not know are left without a MIME type.
+    ContentPart::Media(if ImageFormat::values().contains(&image.format.as_str()) {
+        media.with_mime_type(format!("image/{}", image.format.as_str()))
+    } else {
+        media
+    })
+}
+
 /// One Bedrock message → neutral messages. Each `toolResult` block becomes its
 /// own `tool` message (with `tool_call_id`) ahead of the rest of the turn.
 /// Without `capture`, text is left out (roles, ids and names stay).
@@ -150,11 +169,9 @@ pub(crate) fn messages(message: &BedrockMessage, capture: bool, out: &mut Vec<Me
                 }
                 out.push(tool);
             }
-            ContentBlock::Image(_) => {
+            ContentBlock::Image(image) => {
                 has_rest = true;
-                rest.content.push(ContentPart::Blob {
-                    modality: "image".into(),
-                });
+                rest.content.push(image_part(image, capture));
             }
             ContentBlock::Video(_) => {
                 has_rest = true;
@@ -347,14 +364,22 @@ mod tests {
     }
 
     #[test]
-    fn stop_reasons_are_normalised() {
-        assert_eq!(finish_reason(&StopReason::EndTurn), FinishReason::Stop);
-        assert_eq!(finish_reason(&StopReason::MaxTokens), FinishReason::Length);
-        assert_eq!(finish_reason(&StopReason::ToolUse), FinishReason::ToolCalls);
+    fn stop_reasons_keep_the_providers_word() {
+        let word = |w: &str| FinishReason::Other(w.into());
+        assert_eq!(finish_reason(&StopReason::EndTurn), word("end_turn"));
+        assert_eq!(finish_reason(&StopReason::MaxTokens), word("max_tokens"));
+        assert_eq!(finish_reason(&StopReason::ToolUse), word("tool_use"));
         assert_eq!(
             finish_reason(&StopReason::MalformedToolUse),
-            FinishReason::Other("malformed_tool_use".into())
+            word("malformed_tool_use")
         );
-        assert_eq!(finish_reason_str("FINISH"), FinishReason::Stop);
+        assert_eq!(finish_reason_str("FINISH"), word("FINISH"));
+        assert_eq!(finish_reason_str("stop"), FinishReason::Stop);
+        // The JSON layout and the truncation flag still understand them.
+        assert_eq!(
+            finish_reason(&StopReason::ToolUse).convention_str(),
+            "tool_call"
+        );
+        assert!(finish_reason(&StopReason::MaxTokens).is_length());
     }
 }

@@ -40,8 +40,10 @@ fn inference() -> InferenceConfiguration {
 }
 
 /// converse.json: `21`, end_turn, 2 input + 1322 cache-write tokens, 5 output.
+/// Converse names no model: the response model is the requested id.
 const FIXTURE_RESPONSE: &str = r#"
-    gen_ai.response.finish_reasons = ["stop"]
+    gen_ai.response.model = us.anthropic.claude-sonnet-4-5-20250929-v1:0
+    gen_ai.response.finish_reasons = ["end_turn"]
     gen_ai.usage.input_tokens = 1324
     gen_ai.usage.output_tokens = 5
     gen_ai.usage.cache_read.input_tokens = 0
@@ -105,7 +107,7 @@ async fn system_prompt_parameters_and_cache_usage_with_content() {
         gen_ai.prompt.1.content = What is 3 * 7?
         gen_ai.completion.0.role = assistant
         gen_ai.completion.0.content = 21
-        gen_ai.completion.0.finish_reason = stop
+        gen_ai.completion.0.finish_reason = end_turn
         "#,
     ]);
     assert_attributes(&attribute_map(s, port), &want);
@@ -139,7 +141,7 @@ async fn content_capture_off_keeps_roles_and_finish_reasons() {
         gen_ai.prompt.0.role = system
         gen_ai.prompt.1.role = user
         gen_ai.completion.0.role = assistant
-        gen_ai.completion.0.finish_reason = stop
+        gen_ai.completion.0.finish_reason = end_turn
         ",
     ]);
     assert_attributes(&attribute_map(s, port), &want);
@@ -212,7 +214,8 @@ async fn tool_use_response_and_tool_definitions() {
         gen_ai.bedrock.request.tools.0.type = function
         gen_ai.bedrock.request.tools.0.function.name = get_capital
         gen_ai.bedrock.request.tools.0.function.description = Returns the capital of a country
-        gen_ai.response.finish_reasons = ["tool_calls"]
+        gen_ai.response.finish_reasons = ["tool_use"]
+        gen_ai.response.model = us.amazon.nova-micro-v1:0
         gen_ai.usage.input_tokens = 426
         gen_ai.usage.output_tokens = 66
         llm.cost_usd = 0.00002415
@@ -222,7 +225,7 @@ async fn tool_use_response_and_tool_definitions() {
         gen_ai.completion.0.tool_calls.0.type = function
         gen_ai.completion.0.tool_calls.0.function.name = get_capital
         gen_ai.completion.0.tool_calls.0.function.arguments = {"country":"France"}
-        gen_ai.completion.0.finish_reason = tool_calls
+        gen_ai.completion.0.finish_reason = tool_use
         "#,
     ]);
     let mut got = attribute_map(s, port);
@@ -315,7 +318,7 @@ async fn tool_result_turn_becomes_a_tool_message() {
         gen_ai.prompt.2.tool_call_id = tooluse_Ze_bgl9CSqu8aJv7XD-_Dw
         gen_ai.completion.0.role = assistant
         gen_ai.completion.0.content = 21
-        gen_ai.completion.0.finish_reason = stop
+        gen_ai.completion.0.finish_reason = end_turn
         "#,
     ]);
     assert_attributes(&got, &want);
@@ -415,4 +418,130 @@ async fn calls_after_the_first_record_the_same_wire_facts() {
     assert_attributes(&maps[1], &maps[0]);
     // An error without the tap, then one through it (a fresh client).
     assert_attributes(&maps[2], &maps[3]);
+}
+
+/// The core attributes under the latest conventions: no `gen_ai.system`.
+const LATEST_CORE: &str = r"
+    gen_ai.operation.name = chat
+    gen_ai.provider.name = aws.bedrock
+    server.address = 127.0.0.1
+    server.port = PORT
+    llm.latency_ms = *
+    http.response.status_code = 200
+";
+
+#[tokio::test]
+async fn latest_conventions_with_system_instructions_and_content() {
+    let h = Harness::new();
+    let client = h.client(support::latest(true));
+    client
+        .converse()
+        .model_id(MODEL)
+        .system(SystemContentBlock::Text(
+            "Answer with a number only.".into(),
+        ))
+        .messages(user("What is 3 * 7?"))
+        .inference_config(inference())
+        .send()
+        .await
+        .unwrap();
+    let port = h.port();
+    let spans = h.finish();
+    let want = expected(&[
+        LATEST_CORE,
+        SYNTHETIC_REQUEST_ID,
+        &format!("{GEN_AI_REQUEST_MODEL} = {MODEL}"),
+        r#"
+        gen_ai.request.max_tokens = 256
+        gen_ai.request.temperature = 0.7
+        gen_ai.request.top_p = 0.9
+        gen_ai.request.stop_sequences = ["END"]
+        gen_ai.system_instructions = [{"content":"Answer with a number only.","type":"text"}]
+        gen_ai.input.messages = [{"parts":[{"content":"What is 3 * 7?","type":"text"}],"role":"user"}]
+        gen_ai.response.model = us.anthropic.claude-sonnet-4-5-20250929-v1:0
+        gen_ai.response.finish_reasons = ["stop"]
+        gen_ai.usage.input_tokens = 1324
+        gen_ai.usage.output_tokens = 5
+        gen_ai.usage.cache_read.input_tokens = 0
+        gen_ai.usage.cache_creation.input_tokens = 1322
+        llm.cost_usd = 0.0050385
+        gen_ai.output.messages = [{"finish_reason":"stop","parts":[{"content":"21","type":"text"}],"role":"assistant"}]
+        "#,
+    ]);
+    assert_attributes(
+        &attribute_map(span(&spans, &format!("chat {MODEL}")), port),
+        &want,
+    );
+}
+
+#[tokio::test]
+async fn latest_conventions_tool_use_without_content() {
+    let h = Harness::new();
+    h.server.push(Canned::converse_tool_use());
+    let client = h.client(support::latest(false));
+    client
+        .converse()
+        .model_id(NOVA)
+        .system(SystemContentBlock::Text("Be brief.".into()))
+        .messages(user("What is the capital of France?"))
+        .tool_config(weather_tool())
+        .send()
+        .await
+        .unwrap();
+    let port = h.port();
+    let spans = h.finish();
+    let want = expected(&[
+        LATEST_CORE,
+        SYNTHETIC_REQUEST_ID,
+        &format!("{GEN_AI_REQUEST_MODEL} = {NOVA}"),
+        r#"
+        gen_ai.system_instructions = [{"type":"text"}]
+        gen_ai.input.messages = [{"parts":[{"type":"text"}],"role":"user"}]
+        gen_ai.tool.definitions = [{"description":"Returns the capital of a country","name":"get_capital","parameters":{"properties":{"country":{"type":"string"}},"type":"object"},"type":"function"}]
+        gen_ai.response.model = us.amazon.nova-micro-v1:0
+        gen_ai.response.finish_reasons = ["tool_call"]
+        gen_ai.usage.input_tokens = 426
+        gen_ai.usage.output_tokens = 66
+        llm.cost_usd = 0.00002415
+        gen_ai.output.messages = [{"finish_reason":"tool_call","parts":[{"type":"text"},{"id":"tooluse_Ze_bgl9CSqu8aJv7XD-_Dw","name":"get_capital","type":"tool_call"}],"role":"assistant"}]
+        "#,
+    ]);
+    assert_attributes(
+        &attribute_map(span(&spans, &format!("chat {NOVA}")), port),
+        &want,
+    );
+}
+
+#[tokio::test]
+async fn latest_conventions_image_bytes_are_a_blob_part() {
+    let h = Harness::new();
+    let client = h.client(support::latest(true));
+    let image = aws_sdk_bedrockruntime::types::ImageBlock::builder()
+        .format(aws_sdk_bedrockruntime::types::ImageFormat::Png)
+        .source(aws_sdk_bedrockruntime::types::ImageSource::Bytes(
+            aws_smithy_types::Blob::new(b"\x89PNG".to_vec()),
+        ))
+        .build()
+        .unwrap();
+    client
+        .converse()
+        .model_id(MODEL)
+        .messages(
+            Message::builder()
+                .role(ConversationRole::User)
+                .content(ContentBlock::Text("What is this?".into()))
+                .content(ContentBlock::Image(image))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let port = h.port();
+    let spans = h.finish();
+    let got = attribute_map(span(&spans, &format!("chat {MODEL}")), port);
+    assert_eq!(
+        got["gen_ai.input.messages"],
+        r#"[{"parts":[{"content":"What is this?","type":"text"},{"content":"iVBORw==","mime_type":"image/png","modality":"image","type":"blob"}],"role":"user"}]"#
+    );
 }

@@ -73,12 +73,13 @@ async fn text_stream_accumulates_content_usage_and_time_to_first_token() {
         r#"
         gen_ai.prompt.0.role = user
         gen_ai.prompt.0.content = Hello, how are you?
-        gen_ai.response.finish_reasons = ["stop"]
+        gen_ai.response.finish_reasons = ["end_turn"]
+        gen_ai.response.model = anthropic.claude-3-5-sonnet-20240620-v1:0
         gen_ai.usage.input_tokens = 13
         gen_ai.usage.output_tokens = 35
         llm.cost_usd = 0.000564
         gen_ai.completion.0.role = assistant
-        gen_ai.completion.0.finish_reason = stop
+        gen_ai.completion.0.finish_reason = end_turn
         "#,
     ]);
     assert_attributes(&attribute_map(s, port), &want);
@@ -107,7 +108,8 @@ async fn tool_use_stream_assembles_the_tool_call() {
         r#"
         gen_ai.prompt.0.role = user
         gen_ai.prompt.0.content = What is the weather in Barcelona?
-        gen_ai.response.finish_reasons = ["tool_calls"]
+        gen_ai.response.finish_reasons = ["tool_use"]
+        gen_ai.response.model = anthropic.claude-3-5-sonnet-20240620-v1:0
         gen_ai.usage.input_tokens = 236
         gen_ai.usage.output_tokens = 58
         llm.cost_usd = 0.001578
@@ -117,7 +119,7 @@ async fn tool_use_stream_assembles_the_tool_call() {
         gen_ai.completion.0.tool_calls.0.type = function
         gen_ai.completion.0.tool_calls.0.function.name = get_weather
         gen_ai.completion.0.tool_calls.0.function.arguments = {"location": "Barcelona"}
-        gen_ai.completion.0.finish_reason = tool_calls
+        gen_ai.completion.0.finish_reason = tool_use
         "#,
     ]);
     assert_attributes(&attribute_map(s, port), &want);
@@ -146,6 +148,7 @@ async fn dropping_the_stream_early_marks_the_span_cancelled() {
     assert_eq!(s.status, Status::Unset);
     let want = expected(&[
         CORE,
+        "gen_ai.response.model = anthropic.claude-3-5-sonnet-20240620-v1:0",
         SYNTHETIC_REQUEST_ID,
         STREAMED,
         r"
@@ -197,6 +200,7 @@ async fn in_stream_exception_fails_the_span_with_the_aws_code() {
     );
     let want = expected(&[
         CORE,
+        "gen_ai.response.model = anthropic.claude-3-5-sonnet-20240620-v1:0",
         SYNTHETIC_REQUEST_ID,
         STREAMED,
         &format!("{CORESDK_PROBLEM_DETAIL} = {message}"),

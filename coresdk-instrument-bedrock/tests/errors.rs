@@ -236,14 +236,15 @@ async fn sdk_retries_stay_inside_one_span() {
         gen_ai.operation.name = chat
         gen_ai.request.stream = false
         gen_ai.prompt.0.role = user
-        gen_ai.response.finish_reasons = ["stop"]
+        gen_ai.response.finish_reasons = ["end_turn"]
+        gen_ai.response.model = us.anthropic.claude-sonnet-4-5-20250929-v1:0
         gen_ai.usage.input_tokens = 1324
         gen_ai.usage.output_tokens = 5
         gen_ai.usage.cache_read.input_tokens = 0
         gen_ai.usage.cache_creation.input_tokens = 1322
         llm.cost_usd = 0.0050385
         gen_ai.completion.0.role = assistant
-        gen_ai.completion.0.finish_reason = stop
+        gen_ai.completion.0.finish_reason = end_turn
         "#,
     ]);
     assert_attributes(&attribute_map(s, port), &want);

@@ -100,7 +100,7 @@ async fn anthropic_messages_body_with_prompt_cache() {
         gen_ai.prompt.1.content = How do I write js?
         gen_ai.response.id = msg_bdrk_01FmwvNC1ksCq1T8tjvgUdDB
         gen_ai.response.model = claude-3-5-haiku-20241022
-        gen_ai.response.finish_reasons = ["length"]
+        gen_ai.response.finish_reasons = ["max_tokens"]
         llm.truncated = true
         gen_ai.usage.input_tokens = 18135
         gen_ai.usage.output_tokens = 50
@@ -108,7 +108,7 @@ async fn anthropic_messages_body_with_prompt_cache() {
         gen_ai.usage.cache_creation.input_tokens = 18131
         llm.cost_usd = 0.0183342
         gen_ai.completion.0.role = assistant
-        gen_ai.completion.0.finish_reason = length
+        gen_ai.completion.0.finish_reason = max_tokens
         "#,
     ]);
     assert_attributes(&got, &want);
@@ -155,7 +155,7 @@ async fn anthropic_tool_use_body() {
         gen_ai.bedrock.request.tools.0.function.description = Get current weather for a location
         gen_ai.response.id = msg_bdrk_01UCkMJ9Yp7J1ZpAWtK8CdYN
         gen_ai.response.model = claude-3-5-sonnet-20240620
-        gen_ai.response.finish_reasons = ["tool_calls"]
+        gen_ai.response.finish_reasons = ["tool_use"]
         gen_ai.usage.input_tokens = 373
         gen_ai.usage.output_tokens = 94
         llm.cost_usd = 0.002529
@@ -165,7 +165,7 @@ async fn anthropic_tool_use_body() {
         gen_ai.completion.0.tool_calls.0.type = function
         gen_ai.completion.0.tool_calls.0.function.name = get_weather
         gen_ai.completion.0.tool_calls.0.function.arguments = {"location":"San Francisco, CA"}
-        gen_ai.completion.0.finish_reason = tool_calls
+        gen_ai.completion.0.finish_reason = tool_use
         "#,
     ]);
     assert_attributes(&got, &want);
@@ -188,14 +188,14 @@ async fn amazon_nova_body() {
         gen_ai.request.top_k = 20
         gen_ai.prompt.0.role = user
         gen_ai.prompt.0.content = Tell me a joke about OpenTelemetry
-        gen_ai.response.finish_reasons = ["stop"]
+        gen_ai.response.finish_reasons = ["end_turn"]
         gen_ai.usage.input_tokens = 7
         gen_ai.usage.output_tokens = 53
         gen_ai.usage.cache_read.input_tokens = 0
         gen_ai.usage.cache_creation.input_tokens = 0
         llm.cost_usd = 0.00001314
         gen_ai.completion.0.role = assistant
-        gen_ai.completion.0.finish_reason = stop
+        gen_ai.completion.0.finish_reason = end_turn
         "#,
     ]);
     assert_attributes(&got, &want);
@@ -213,12 +213,12 @@ async fn amazon_titan_text_body_is_a_text_completion() {
         gen_ai.request.max_tokens = 100
         gen_ai.request.temperature = 0.7
         gen_ai.prompt.0.role = user
-        gen_ai.response.finish_reasons = ["stop"]
+        gen_ai.response.finish_reasons = ["FINISH"]
         gen_ai.usage.input_tokens = 6
         gen_ai.usage.output_tokens = 26
         llm.cost_usd = 0.0000168
         gen_ai.completion.0.role = assistant
-        gen_ai.completion.0.finish_reason = stop
+        gen_ai.completion.0.finish_reason = FINISH
         "#,
     ]);
     assert_attributes(&got, &want);
@@ -309,12 +309,12 @@ async fn cohere_command_r_chat_history_and_preamble() {
         gen_ai.prompt.3.role = user
         gen_ai.prompt.3.content = When did he publish it?
         gen_ai.response.id = 0c9d451a-3951-4f78-8d71-d398d40ee299
-        gen_ai.response.finish_reasons = ["stop"]
+        gen_ai.response.finish_reasons = ["COMPLETE"]
         gen_ai.usage.input_tokens = 41
         gen_ai.usage.output_tokens = 22
         llm.cost_usd = 0.0000535
         gen_ai.completion.0.role = assistant
-        gen_ai.completion.0.finish_reason = stop
+        gen_ai.completion.0.finish_reason = COMPLETE
         "#,
     ]);
     assert_attributes(&got, &want);
@@ -492,13 +492,13 @@ async fn anthropic_response_stream_decodes_chunks() {
         llm.time_to_first_token_ms = *
         gen_ai.response.id = msg_bdrk_012fwxwrP37WDKPK1ShXbCNH
         gen_ai.response.model = claude-3-5-sonnet-20240620
-        gen_ai.response.finish_reasons = ["length"]
+        gen_ai.response.finish_reasons = ["max_tokens"]
         llm.truncated = true
         gen_ai.usage.input_tokens = 12
         gen_ai.usage.output_tokens = 100
         llm.cost_usd = 0.001536
         gen_ai.completion.0.role = assistant
-        gen_ai.completion.0.finish_reason = length
+        gen_ai.completion.0.finish_reason = max_tokens
         "#,
     ]);
     assert_attributes(&got, &want);

@@ -2,7 +2,9 @@
 
 use async_openai::config::Config;
 use async_openai::error::OpenAIError;
-use async_openai::types::chat::{CreateChatCompletionRequest, CreateChatCompletionResponse};
+use async_openai::types::chat::{
+    ChatCompletionStreamOptions, CreateChatCompletionRequest, CreateChatCompletionResponse,
+};
 use coresdk::genai::{Operation, Outcome, TextLayout};
 
 use crate::client::TracedClient;
@@ -19,6 +21,17 @@ impl<C: Config> std::fmt::Debug for TracedChat<'_, C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TracedChat").finish_non_exhaustive()
     }
+}
+
+/// Asks for the final usage chunk unless the request already decided.
+fn include_usage(request: &mut CreateChatCompletionRequest) {
+    let options = request
+        .stream_options
+        .get_or_insert_with(|| ChatCompletionStreamOptions {
+            include_usage: None,
+            include_obfuscation: None,
+        });
+    options.include_usage.get_or_insert(true);
 }
 
 impl<'c, C: Config> TracedChat<'c, C> {
@@ -52,10 +65,23 @@ impl<'c, C: Config> TracedChat<'c, C> {
     /// `coresdk.cancelled = true`). Deltas are accumulated per choice; usage is
     /// taken from the final chunk when the server sends one
     /// (`stream_options.include_usage`).
+    ///
+    /// With `genai.openai.stream_include_usage` on, a request that does not
+    /// say otherwise asks for the final usage chunk
+    /// (`stream_options.include_usage`), so the span gets token counts and
+    /// cost; the chunk still reaches the caller unchanged.
     pub async fn create_stream(
         &self,
-        request: CreateChatCompletionRequest,
+        mut request: CreateChatCompletionRequest,
     ) -> Result<TracedChatStream, OpenAIError> {
+        if self
+            .client
+            .endpoint()
+            .settings()
+            .openai_stream_include_usage()
+        {
+            include_usage(&mut request);
+        }
         let call = self
             .client
             .endpoint()

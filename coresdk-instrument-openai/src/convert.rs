@@ -10,19 +10,19 @@ use async_openai::types::chat::{
     ChatCompletionRequestToolMessageContent, ChatCompletionRequestToolMessageContentPart,
     ChatCompletionRequestUserMessageContent, ChatCompletionRequestUserMessageContentPart,
     ChatCompletionTools, CompletionUsage, CreateChatCompletionRequest,
-    CreateChatCompletionResponse, FinishReason as OaiFinishReason, ResponseFormat, Role as OaiRole,
-    StopConfiguration,
+    CreateChatCompletionResponse, FileObject, FinishReason as OaiFinishReason, InputAudioFormat,
+    ResponseFormat, Role as OaiRole, StopConfiguration,
 };
 use async_openai::types::embeddings::{CreateEmbeddingRequest, EmbeddingInput, EncodingFormat};
 use coresdk::genai::attributes::{
     GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT, GEN_AI_OPENAI_REQUEST_SEED,
-    GEN_AI_OPENAI_REQUEST_SERVICE_TIER, GEN_AI_OPENAI_REQUEST_USER, OPENAI_RESPONSE_SERVICE_TIER,
-    OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
+    GEN_AI_OPENAI_REQUEST_SERVICE_TIER, GEN_AI_OPENAI_REQUEST_USER,
+    GEN_AI_OPENAI_RESPONSE_SERVICE_TIER, OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
 };
 use coresdk::genai::{
-    ChatRequest, ChatResponse, Completion, ContentPart, EmbeddingsRequest, FinishReason, Message,
-    Outcome, OutputType, Request, RequestSummary, Response, Role, ToolCall, ToolDefinition, Usage,
-    f32_param,
+    ChatRequest, ChatResponse, Completion, ContentPart, EmbeddingsRequest, FinishReason, Media,
+    MediaSource, Message, Outcome, OutputType, Request, RequestSummary, Response, Role, ToolCall,
+    ToolDefinition, Usage, f32_param,
 };
 use opentelemetry::KeyValue;
 use serde::Serialize;
@@ -81,10 +81,37 @@ impl Parts {
         let text = if self.capture { text } else { "" };
         self.parts.push(ContentPart::Refusal(text.to_owned()));
     }
-    fn blob(&mut self, modality: &str) {
-        self.parts.push(ContentPart::Blob {
-            modality: modality.to_owned(),
-        });
+    /// Media given by URL (`data:` URLs are inline data).
+    fn media_url(&mut self, modality: &str, url: &str) {
+        self.parts.push(crate::responses_convert::media_url(
+            modality,
+            url,
+            self.capture,
+        ));
+    }
+    /// Inline base64 data of a known MIME type.
+    fn base64(&mut self, modality: &str, mime_type: &str, data: &str) {
+        let data = if self.capture { data } else { "" };
+        self.parts.push(ContentPart::Media(
+            Media::new(modality, MediaSource::Base64(data.to_owned())).with_mime_type(mime_type),
+        ));
+    }
+    /// A file by id or inline data, else only its kind.
+    fn file(&mut self, file: &FileObject) {
+        let part = match (&file.file_id, &file.file_data) {
+            (Some(id), _) => ContentPart::file("document", id.clone()),
+            (None, Some(data)) if data.starts_with("data:") => {
+                crate::responses_convert::media_url("document", data, self.capture)
+            }
+            (None, Some(data)) => {
+                let data = if self.capture { data.as_str() } else { "" };
+                ContentPart::blob("document", data)
+            }
+            (None, None) => ContentPart::Blob {
+                modality: "document".to_owned(),
+            },
+        };
+        self.parts.push(part);
     }
 }
 
@@ -149,14 +176,18 @@ fn message(m: &ChatCompletionRequestMessage, capture: bool) -> Message {
                             ChatCompletionRequestUserMessageContentPart::Text(t) => {
                                 parts.text(&t.text);
                             }
-                            ChatCompletionRequestUserMessageContentPart::ImageUrl(_) => {
-                                parts.blob("image");
+                            ChatCompletionRequestUserMessageContentPart::ImageUrl(image) => {
+                                parts.media_url("image", &image.image_url.url);
                             }
-                            ChatCompletionRequestUserMessageContentPart::InputAudio(_) => {
-                                parts.blob("audio");
+                            ChatCompletionRequestUserMessageContentPart::InputAudio(audio) => {
+                                let mime_type = match audio.input_audio.format {
+                                    InputAudioFormat::Wav => "audio/wav",
+                                    InputAudioFormat::Mp3 => "audio/mpeg",
+                                };
+                                parts.base64("audio", mime_type, &audio.input_audio.data);
                             }
-                            ChatCompletionRequestUserMessageContentPart::File(_) => {
-                                parts.blob("file");
+                            ChatCompletionRequestUserMessageContentPart::File(file) => {
+                                parts.file(&file.file);
                             }
                         }
                     }
@@ -347,7 +378,7 @@ pub(crate) fn response_extras(
         fingerprint.map(|fp| KeyValue::new(OPENAI_RESPONSE_SYSTEM_FINGERPRINT, fp.clone()));
     let tier = service_tier
         .and_then(wire_name)
-        .map(|tier| KeyValue::new(OPENAI_RESPONSE_SERVICE_TIER, tier));
+        .map(|tier| KeyValue::new(GEN_AI_OPENAI_RESPONSE_SERVICE_TIER, tier));
     fingerprint.into_iter().chain(tier)
 }
 

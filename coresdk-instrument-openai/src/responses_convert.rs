@@ -15,7 +15,7 @@ use async_openai::types::responses::{
 };
 use coresdk::genai::attributes::{
     GEN_AI_OPENAI_REQUEST_PREVIOUS_RESPONSE_ID, GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT,
-    GEN_AI_OPENAI_REQUEST_SERVICE_TIER, OPENAI_RESPONSE_SERVICE_TIER,
+    GEN_AI_OPENAI_REQUEST_SERVICE_TIER, GEN_AI_OPENAI_RESPONSE_SERVICE_TIER,
 };
 use coresdk::genai::{
     CallError, CallErrorKind, ChatRequest, ChatResponse, Completion, ContentPart, FinishReason,
@@ -38,7 +38,7 @@ fn kept(text: &str, capture: bool) -> String {
 
 /// Media given by URL: a `data:` URL is inline data (its MIME type and
 /// base64 payload), any other URL a URI the provider fetches.
-fn media_url(modality: &str, url: &str, capture: bool) -> ContentPart {
+pub(crate) fn media_url(modality: &str, url: &str, capture: bool) -> ContentPart {
     if let Some((header, data)) = url
         .strip_prefix("data:")
         .and_then(|rest| rest.split_once(','))
@@ -419,7 +419,7 @@ pub(crate) fn response_extras(response: &OaiResponse) -> Vec<KeyValue> {
         .service_tier
         .as_ref()
         .and_then(wire_name)
-        .map(|tier| KeyValue::new(OPENAI_RESPONSE_SERVICE_TIER, tier))
+        .map(|tier| KeyValue::new(GEN_AI_OPENAI_RESPONSE_SERVICE_TIER, tier))
         .into_iter()
         .collect()
 }

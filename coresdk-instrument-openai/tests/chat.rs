@@ -67,7 +67,7 @@ const FIXTURE_RESPONSE: &str = r#"
     gen_ai.response.model = gpt-4o-2024-08-06
     gen_ai.response.finish_reasons = ["stop"]
     openai.response.system_fingerprint = fp_cbf1785567
-    openai.response.service_tier = default
+    gen_ai.openai.response.service_tier = default
     gen_ai.usage.input_tokens = 14
     gen_ai.usage.output_tokens = 8
     gen_ai.usage.cache_read.input_tokens = 0
@@ -120,6 +120,7 @@ async fn system_and_user_chat_with_every_sampling_parameter() {
         gen_ai.openai.request.seed = 42
         gen_ai.openai.request.service_tier = default
         gen_ai.openai.request.response_format = text
+        gen_ai.output.type = text
         gen_ai.prompt.0.role = system
         gen_ai.prompt.0.content = You are a geography tutor.
         gen_ai.prompt.1.role = user
@@ -252,7 +253,7 @@ async fn tool_definition_tool_call_and_tool_result_turn() {
         gen_ai.response.model = gpt-4.1-mini-2025-04-14
         gen_ai.response.finish_reasons = ["tool_calls"]
         openai.response.system_fingerprint = fp_38647f5e19
-        openai.response.service_tier = default
+        gen_ai.openai.response.service_tier = default
         gen_ai.usage.input_tokens = 50
         gen_ai.usage.output_tokens = 15
         gen_ai.usage.cache_read.input_tokens = 0
@@ -327,7 +328,7 @@ async fn two_choices_one_cut_at_length() {
         gen_ai.response.finish_reasons = ["stop","length"]
         llm.truncated = true
         openai.response.system_fingerprint = fp_cbf1785567
-        openai.response.service_tier = default
+        gen_ai.openai.response.service_tier = default
         gen_ai.usage.input_tokens = 14
         gen_ai.usage.output_tokens = 20
         gen_ai.usage.cache_read.input_tokens = 0
@@ -368,14 +369,14 @@ async fn json_message_format() {
         gen_ai.response.model = gpt-4.1-mini-2025-04-14
         gen_ai.response.finish_reasons = ["tool_calls"]
         openai.response.system_fingerprint = fp_38647f5e19
-        openai.response.service_tier = default
+        gen_ai.openai.response.service_tier = default
         gen_ai.usage.input_tokens = 50
         gen_ai.usage.output_tokens = 15
         gen_ai.usage.cache_read.input_tokens = 0
         gen_ai.usage.reasoning.output_tokens = 0
         llm.cost_usd = 0.000044
         gen_ai.input.messages = [{"parts":[{"content":"You are a geography tutor.","type":"text"}],"role":"system"},{"parts":[{"content":"What is the capital of Mexico?","type":"text"}],"role":"user"}]
-        gen_ai.output.messages = [{"finish_reason":"tool_calls","parts":[{"arguments":{"city":"Tokyo"},"id":"call_bhZkmIKKItNGJ41whHUHB7p9","name":"get_temperature","type":"tool_call"}],"role":"assistant"}]
+        gen_ai.output.messages = [{"finish_reason":"tool_call","parts":[{"arguments":{"city":"Tokyo"},"id":"call_bhZkmIKKItNGJ41whHUHB7p9","name":"get_temperature","type":"tool_call"}],"role":"assistant"}]
         gen_ai.tool.definitions = [{"description":"Current temperature in a city","name":"get_temperature","parameters":{"properties":{"city":{"type":"string"}},"required":["city"],"type":"object"},"type":"function"}]
         "#]);
     assert_attributes(&got, &want);
@@ -448,4 +449,140 @@ async fn nests_under_the_caller_span_and_carries_app_context() {
     assert_eq!(got["app.prompt.version"], "tutor-v3");
     let other = attribute_map(span(&spans, "chat gpt-4o-mini"), port);
     assert!(!other.contains_key("user.id"));
+}
+
+const LATEST_CORE: &str = r#"
+    gen_ai.operation.name = chat
+    gen_ai.provider.name = openai
+    server.address = 127.0.0.1
+    server.port = PORT
+    llm.latency_ms = *
+"#;
+
+#[tokio::test]
+async fn latest_conventions_every_parameter() {
+    let h = Harness::new();
+    let client = h.client(support::latest(true));
+    client.chat().create(every_parameter()).await.unwrap();
+    let port = h.port();
+    let spans = h.finish();
+    let want = expected(&format!(
+        "{LATEST_CORE}{}",
+        r#"
+        gen_ai.request.model = gpt-4o
+        gen_ai.request.max_tokens = 256
+        gen_ai.request.temperature = 0.7
+        gen_ai.request.top_p = 0.9
+        gen_ai.request.frequency_penalty = 0.5
+        gen_ai.request.presence_penalty = 0.25
+        gen_ai.request.stop_sequences = ["END","STOP"]
+        gen_ai.request.seed = 42
+        gen_ai.request.choice.count = 1
+        gen_ai.request.user = user-1234
+        gen_ai.output.type = text
+        openai.request.service_tier = default
+        gen_ai.input.messages = [{"parts":[{"content":"You are a geography tutor.","type":"text"}],"role":"system"},{"parts":[{"content":"What is the capital of Mexico?","type":"text"}],"role":"user"}]
+        gen_ai.response.id = chatcmpl-CMKB2zKd9FIICG7iouTBKPCs0fLnL
+        gen_ai.response.model = gpt-4o-2024-08-06
+        gen_ai.response.finish_reasons = ["stop"]
+        openai.response.system_fingerprint = fp_cbf1785567
+        openai.response.service_tier = default
+        gen_ai.usage.input_tokens = 14
+        gen_ai.usage.output_tokens = 8
+        gen_ai.usage.cache_read.input_tokens = 0
+        gen_ai.usage.reasoning.output_tokens = 0
+        llm.cost_usd = 0.000115
+        gen_ai.output.messages = [{"finish_reason":"stop","parts":[{"content":"The capital of Mexico is Mexico City.","type":"text"}],"role":"assistant"}]
+        "#
+    ));
+    assert_attributes(&attribute_map(span(&spans, "chat gpt-4o"), port), &want);
+}
+
+#[tokio::test]
+async fn latest_conventions_tool_call_without_content() {
+    let h = Harness::new();
+    h.server.push(Canned::chat_completion_tool_call());
+    let client = h.client(support::latest(false));
+    let request = CreateChatCompletionRequestArgs::default()
+        .model("gpt-4.1-mini")
+        .messages(geography())
+        .tools(vec![weather_tool()])
+        .response_format(ResponseFormat::JsonObject)
+        .build()
+        .unwrap();
+    client.chat().create(request).await.unwrap();
+    let port = h.port();
+    let spans = h.finish();
+    let want = expected(&format!(
+        "{LATEST_CORE}{}",
+        r#"
+        gen_ai.request.model = gpt-4.1-mini
+        gen_ai.output.type = json
+        gen_ai.input.messages = [{"parts":[{"type":"text"}],"role":"system"},{"parts":[{"type":"text"}],"role":"user"}]
+        gen_ai.tool.definitions = [{"description":"Current temperature in a city","name":"get_temperature","parameters":{"properties":{"city":{"type":"string"}},"required":["city"],"type":"object"},"type":"function"}]
+        gen_ai.response.id = chatcmpl-BMxEwRA0p0gJ52oKS7806KAlfMhqq
+        gen_ai.response.model = gpt-4.1-mini-2025-04-14
+        gen_ai.response.finish_reasons = ["tool_call"]
+        openai.response.system_fingerprint = fp_38647f5e19
+        openai.response.service_tier = default
+        gen_ai.usage.input_tokens = 50
+        gen_ai.usage.output_tokens = 15
+        gen_ai.usage.cache_read.input_tokens = 0
+        gen_ai.usage.reasoning.output_tokens = 0
+        llm.cost_usd = 0.000044
+        gen_ai.output.messages = [{"finish_reason":"tool_call","parts":[{"id":"call_bhZkmIKKItNGJ41whHUHB7p9","name":"get_temperature","type":"tool_call"}],"role":"assistant"}]
+        "#
+    ));
+    assert_attributes(
+        &attribute_map(span(&spans, "chat gpt-4.1-mini"), port),
+        &want,
+    );
+}
+
+/// A user turn with every media kind chat completions take.
+fn media_request() -> CreateChatCompletionRequest {
+    serde_json::from_value(serde_json::json!({
+        "model": "gpt-4o",
+        "messages": [{"role": "user", "content": [
+            {"type": "text", "text": "Compare these."},
+            {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}},
+            {"type": "image_url", "image_url": {"url": "data:image/jpeg;base64,/9j/4AAQ"}},
+            {"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}},
+            {"type": "file", "file": {"file_id": "file-abc"}}
+        ]}]
+    }))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn latest_conventions_media_parts_with_and_without_content() {
+    for capture in [true, false] {
+        let h = Harness::new();
+        let client = h.client(support::latest(capture));
+        client.chat().create(media_request()).await.unwrap();
+        let port = h.port();
+        let spans = h.finish();
+        let got = attribute_map(span(&spans, "chat gpt-4o"), port);
+        let input: serde_json::Value = serde_json::from_str(&got["gen_ai.input.messages"]).unwrap();
+        let want = if capture {
+            serde_json::json!([{"role": "user", "parts": [
+                {"type": "text", "content": "Compare these."},
+                {"type": "uri", "modality": "image", "uri": "https://example.com/cat.png"},
+                {"type": "blob", "modality": "image", "mime_type": "image/jpeg",
+                 "content": "/9j/4AAQ"},
+                {"type": "blob", "modality": "audio", "mime_type": "audio/wav",
+                 "content": "UklGRg=="},
+                {"type": "file", "modality": "document", "file_id": "file-abc"}
+            ]}])
+        } else {
+            serde_json::json!([{"role": "user", "parts": [
+                {"type": "text"},
+                {"type": "uri", "modality": "image"},
+                {"type": "blob", "modality": "image", "mime_type": "image/jpeg"},
+                {"type": "blob", "modality": "audio", "mime_type": "audio/wav"},
+                {"type": "file", "modality": "document", "file_id": "file-abc"}
+            ]}])
+        };
+        assert_eq!(input, want, "capture {capture}");
+    }
 }

@@ -79,7 +79,7 @@ const PLAIN_RESPONSE: &str = r#"
     gen_ai.response.id = resp_68c2e8c147ac819491bcd667055eadbc02e845978fbbb592
     gen_ai.response.model = gpt-4o-2024-08-06
     gen_ai.response.finish_reasons = ["stop"]
-    openai.response.service_tier = default
+    gen_ai.openai.response.service_tier = default
     gen_ai.usage.input_tokens = 14
     gen_ai.usage.output_tokens = 8
     gen_ai.usage.cache_read.input_tokens = 0
@@ -336,7 +336,7 @@ async fn function_call_and_output_round_trip() {
             gen_ai.response.id = resp_04907f5d3de791830068fbaa19bb908195a91378279dba0f14
             gen_ai.response.model = gpt-4o-2024-08-06
             gen_ai.response.finish_reasons = ["tool_calls"]
-            openai.response.service_tier = default
+            gen_ai.openai.response.service_tier = default
             gen_ai.usage.input_tokens = 40
             gen_ai.usage.output_tokens = 18
             gen_ai.usage.cache_read.input_tokens = 0
@@ -371,7 +371,7 @@ async fn function_call_and_output_round_trip() {
             gen_ai.response.id = resp_0e9950da9eac6a780068fbaa1bc030819da585a6f85ddad1e6
             gen_ai.response.model = gpt-4o-2024-08-06
             gen_ai.response.finish_reasons = ["stop"]
-            openai.response.service_tier = default
+            gen_ai.openai.response.service_tier = default
             gen_ai.usage.input_tokens = 67
             gen_ai.usage.output_tokens = 11
             gen_ai.usage.cache_read.input_tokens = 0
@@ -426,7 +426,7 @@ async fn stream_with_instructions_and_usage() {
             gen_ai.response.id = resp_006dcb10dc68b990006931d756c6fc819ba28a90e19a504ee0
             gen_ai.response.model = gpt-4o-2024-08-06
             gen_ai.response.finish_reasons = ["stop"]
-            openai.response.service_tier = default
+            gen_ai.openai.response.service_tier = default
             gen_ai.usage.input_tokens = 1177
             gen_ai.usage.output_tokens = 37
             gen_ai.usage.cache_read.input_tokens = 0
@@ -468,7 +468,7 @@ async fn streamed_function_call_with_reasoning_tokens() {
             gen_ai.response.id = resp_0050471a34b36ae60068c97b94a480819587a9d70cf2979b33
             gen_ai.response.model = gpt-5-2025-08-07
             gen_ai.response.finish_reasons = ["tool_calls"]
-            openai.response.service_tier = flex
+            gen_ai.openai.response.service_tier = flex
             gen_ai.usage.input_tokens = 53
             gen_ai.usage.output_tokens = 469
             gen_ai.usage.cache_read.input_tokens = 0
@@ -523,7 +523,7 @@ async fn response_failed_event_fails_the_span() {
             gen_ai.response.id = resp_006dcb10dc68b990006931d756c6fc819ba28a90e19a504ee0
             gen_ai.response.model = gpt-4o-2024-08-06
             gen_ai.response.finish_reasons = ["error"]
-            openai.response.service_tier = auto
+            gen_ai.openai.response.service_tier = auto
             gen_ai.completion.0.role = assistant
             gen_ai.completion.0.content = The capital
             gen_ai.completion.0.finish_reason = error

@@ -88,7 +88,7 @@ async fn stream_with_include_usage() {
         gen_ai.response.model = gpt-4o-2024-08-06
         gen_ai.response.finish_reasons = ["stop"]
         openai.response.system_fingerprint = fp_cbf1785567
-        openai.response.service_tier = default
+        gen_ai.openai.response.service_tier = default
         gen_ai.usage.input_tokens = 14
         gen_ai.usage.output_tokens = 8
         gen_ai.usage.cache_read.input_tokens = 0
@@ -133,7 +133,7 @@ async fn stream_without_include_usage_has_no_usage_or_cost() {
         gen_ai.response.model = gpt-4o-2024-08-06
         gen_ai.response.finish_reasons = ["stop"]
         openai.response.system_fingerprint = fp_cbf1785567
-        openai.response.service_tier = default
+        gen_ai.openai.response.service_tier = default
         gen_ai.completion.0.role = assistant
         gen_ai.completion.0.content = The capital of Mexico is Mexico City.
         gen_ai.completion.0.finish_reason = stop
@@ -165,7 +165,7 @@ async fn streamed_tool_call_is_reassembled() {
         gen_ai.response.model = gpt-4o-2024-08-06
         gen_ai.response.finish_reasons = ["tool_calls"]
         openai.response.system_fingerprint = fp_ff25b2783a
-        openai.response.service_tier = default
+        gen_ai.openai.response.service_tier = default
         gen_ai.usage.input_tokens = 423
         gen_ai.usage.output_tokens = 15
         gen_ai.usage.cache_read.input_tokens = 0
@@ -208,7 +208,7 @@ async fn stream_dropped_half_way_is_cancelled_with_what_arrived() {
         gen_ai.response.id = chatcmpl-CMKB4CzjM9AbvNcftqEsFcWBSrZNT
         gen_ai.response.model = gpt-4o-2024-08-06
         openai.response.system_fingerprint = fp_cbf1785567
-        openai.response.service_tier = default
+        gen_ai.openai.response.service_tier = default
         gen_ai.completion.0.role = assistant
         gen_ai.completion.0.content = The capital
         "#]),
@@ -237,7 +237,7 @@ async fn stream_without_content_capture() {
         gen_ai.response.model = gpt-4o-2024-08-06
         gen_ai.response.finish_reasons = ["tool_calls"]
         openai.response.system_fingerprint = fp_ff25b2783a
-        openai.response.service_tier = default
+        gen_ai.openai.response.service_tier = default
         gen_ai.usage.input_tokens = 423
         gen_ai.usage.output_tokens = 15
         gen_ai.usage.cache_read.input_tokens = 0
@@ -251,4 +251,126 @@ async fn stream_without_content_capture() {
         "#]);
     want.retain(|k, _| !k.ends_with(".content"));
     assert_attributes(&attribute_map(span(&spans, "chat gpt-4o"), port), &want);
+}
+
+#[tokio::test]
+async fn stream_include_usage_setting_asks_for_usage_and_passes_the_chunk_on() {
+    let h = Harness::new();
+    let client = h.client(
+        coresdk::genai::GenAiSettings::builder()
+            .with_capture_content(true)
+            .with_openai_stream_include_usage(true)
+            .build(),
+    );
+    // The caller did not ask for usage: the setting does.
+    let mut stream = client
+        .chat()
+        .create_stream(request("gpt-4o", false))
+        .await
+        .unwrap();
+    let mut chunks = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        chunks.push(chunk.unwrap());
+    }
+    drop(stream);
+    let body = &h.server.requests()[0].body;
+    assert_eq!(body["stream_options"]["include_usage"], true);
+    // Every chunk reaches the caller, the usage-only one last and unchanged.
+    let sent = fixtures::CHAT_STREAM.matches("data: {").count();
+    assert_eq!(chunks.len(), sent);
+    let last = chunks.last().unwrap();
+    assert!(last.choices.is_empty());
+    assert_eq!(last.id, "chatcmpl-CMKB4CzjM9AbvNcftqEsFcWBSrZNT");
+    let usage = last.usage.as_ref().unwrap();
+    assert_eq!(
+        (
+            usage.prompt_tokens,
+            usage.completion_tokens,
+            usage.total_tokens
+        ),
+        (14, 8, 22)
+    );
+    let port = h.port();
+    let spans = h.finish();
+    assert_attributes(
+        &attribute_map(span(&spans, "chat gpt-4o"), port),
+        &want(&[r#"
+        gen_ai.request.model = gpt-4o
+        gen_ai.response.id = chatcmpl-CMKB4CzjM9AbvNcftqEsFcWBSrZNT
+        gen_ai.response.model = gpt-4o-2024-08-06
+        gen_ai.response.finish_reasons = ["stop"]
+        openai.response.system_fingerprint = fp_cbf1785567
+        gen_ai.openai.response.service_tier = default
+        gen_ai.usage.input_tokens = 14
+        gen_ai.usage.output_tokens = 8
+        gen_ai.usage.cache_read.input_tokens = 0
+        gen_ai.usage.reasoning.output_tokens = 0
+        llm.cost_usd = 0.000115
+        gen_ai.completion.0.role = assistant
+        gen_ai.completion.0.content = The capital of Mexico is Mexico City.
+        gen_ai.completion.0.finish_reason = stop
+        "#]),
+    );
+}
+
+#[tokio::test]
+async fn stream_include_usage_setting_off_leaves_the_request_alone() {
+    let h = Harness::new();
+    let client = h.client(settings(false, MessageFormat::Indexed));
+    let mut stream = client
+        .chat()
+        .create_stream(request("gpt-4o", false))
+        .await
+        .unwrap();
+    while let Some(chunk) = stream.next().await {
+        chunk.unwrap();
+    }
+    drop(stream);
+    assert!(h.server.requests()[0].body.get("stream_options").is_none());
+    h.finish();
+}
+
+#[tokio::test]
+async fn latest_conventions_stream() {
+    let h = Harness::new();
+    let client = h.client(support::latest(true));
+    let mut stream = client
+        .chat()
+        .create_stream(request("gpt-4o", true))
+        .await
+        .unwrap();
+    while let Some(chunk) = stream.next().await {
+        chunk.unwrap();
+    }
+    drop(stream);
+    let port = h.port();
+    let spans = h.finish();
+    assert_attributes(
+        &attribute_map(span(&spans, "chat gpt-4o"), port),
+        &expected(
+            r#"
+        gen_ai.operation.name = chat
+        gen_ai.provider.name = openai
+        server.address = 127.0.0.1
+        server.port = PORT
+        llm.latency_ms = *
+        gen_ai.response.time_to_first_chunk = *
+        llm.time_to_first_token_ms = *
+        gen_ai.request.model = gpt-4o
+        gen_ai.request.stream = true
+        gen_ai.input.messages = [{"parts":[{"content":"What is the capital of Mexico?","type":"text"}],"role":"user"}]
+        gen_ai.response.id = chatcmpl-CMKB4CzjM9AbvNcftqEsFcWBSrZNT
+        gen_ai.response.model = gpt-4o-2024-08-06
+        gen_ai.response.finish_reasons = ["stop"]
+        openai.response.system_fingerprint = fp_cbf1785567
+        openai.response.service_tier = default
+        gen_ai.usage.input_tokens = 14
+        gen_ai.usage.output_tokens = 8
+        gen_ai.usage.cache_read.input_tokens = 0
+        gen_ai.usage.reasoning.output_tokens = 0
+        llm.cost_usd = 0.000115
+        gen_ai.output.messages = [{"finish_reason":"stop","parts":[{"content":"The capital of Mexico is Mexico City.","type":"text"}],"role":"assistant"}]
+        "#,
+        ),
+    );
 }

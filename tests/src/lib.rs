@@ -9,3 +9,4 @@ pub mod bedrock_server;
 pub mod openai_server;
 pub mod otlp;
 pub mod scripted;
+pub mod semconv;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use aws_sdk_bedrockruntime::config::retry::RetryConfig;
 use aws_sdk_bedrockruntime::config::{BehaviorVersion, Credentials, Region};
-use coresdk::config::{ExporterKind, MessageFormat};
+use coresdk::config::{Conventions, ExporterKind, MessageFormat};
 use coresdk::genai::GenAiSettings;
 use coresdk::genai::attributes::{
     GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, LLM_COST_USD, LLM_LATENCY_MS, LLM_TIME_TO_FIRST_TOKEN_MS,
@@ -85,12 +85,15 @@ impl Harness {
             .with_settings(settings)
     }
 
-    /// Flushes the pipeline and returns every exported span.
+    /// Flushes the pipeline and returns every exported span, each checked
+    /// against the semantic-conventions JSON schemas.
     pub(crate) fn finish(mut self) -> Vec<SpanData> {
         if let Some(guard) = self.guard.take() {
             guard.shutdown().expect("shutdown");
         }
-        self.capture.wait_for(1, Duration::from_secs(2))
+        let spans = self.capture.wait_for(1, Duration::from_secs(2));
+        coresdk_tests::semconv::assert_spans_follow_schemas(&spans);
+        spans
     }
 
     pub(crate) fn port(&self) -> u16 {
@@ -102,6 +105,14 @@ pub(crate) fn settings(capture: bool, format: MessageFormat) -> GenAiSettings {
     GenAiSettings::builder()
         .with_capture_content(capture)
         .with_message_format(format)
+        .build()
+}
+
+/// Settings following the latest GenAI conventions only.
+pub(crate) fn latest(capture: bool) -> GenAiSettings {
+    GenAiSettings::builder()
+        .with_capture_content(capture)
+        .with_conventions(Conventions::Latest)
         .build()
 }
 

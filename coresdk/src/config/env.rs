@@ -80,6 +80,58 @@ pub const OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: &str = "OTEL_SPAN_ATTRIBUTE_VA
 /// OTel GenAI: whether message content is captured.
 pub const OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: &str =
     "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT";
+/// Standard OTel: comma-separated semantic-convention opt-ins;
+/// `gen_ai_latest_experimental` sets `genai.conventions` to `latest`. Values
+/// for other domains (`http`, `database/dup`, ...) are left to the
+/// instrumentations they name; unknown values are reported, not fatal.
+pub const OTEL_SEMCONV_STABILITY_OPT_IN: &str = "OTEL_SEMCONV_STABILITY_OPT_IN";
+
+/// The `OTEL_SEMCONV_STABILITY_OPT_IN` value that opts GenAI spans in to the
+/// latest experimental conventions.
+pub const GEN_AI_LATEST_EXPERIMENTAL: &str = "gen_ai_latest_experimental";
+
+/// Opt-in values the OTel specification defines for other domains: accepted
+/// silently, since other instrumentations in the process read them.
+const OTHER_DOMAIN_OPT_INS: &[&str] = &[
+    "http",
+    "http/dup",
+    "database",
+    "database/dup",
+    "messaging",
+    "messaging/dup",
+    "rpc",
+    "rpc/dup",
+    "code",
+    "code/dup",
+    "k8s",
+    "k8s/dup",
+];
+
+/// A parsed `OTEL_SEMCONV_STABILITY_OPT_IN` list.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct SemconvOptIn {
+    /// Whether `gen_ai_latest_experimental` is in the list.
+    pub(crate) gen_ai_latest: bool,
+    /// Values no domain defines, as written.
+    pub(crate) unknown: Vec<String>,
+}
+
+impl SemconvOptIn {
+    /// Parses the comma-separated list: items are trimmed, empty items
+    /// skipped, and matched case-insensitively.
+    pub(crate) fn parse(list: &str) -> Self {
+        let mut parsed = Self::default();
+        for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let lower = item.to_ascii_lowercase();
+            if lower == GEN_AI_LATEST_EXPERIMENTAL {
+                parsed.gen_ai_latest = true;
+            } else if !OTHER_DOMAIN_OPT_INS.contains(&lower.as_str()) {
+                parsed.unknown.push(item.to_owned());
+            }
+        }
+        parsed
+    }
+}
 
 /// Environment variable → configuration key. Later entries win over earlier
 /// ones for the same key, so signal-specific variables follow generic ones.

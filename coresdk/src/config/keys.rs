@@ -12,8 +12,8 @@ use url::Url;
 
 use super::error::{ConfigError, Origin};
 use super::model::{
-    ExporterKind, KeepCondition, KeepRule, MIN_MESSAGE_BYTES, MessageFormat, OtlpProtocol,
-    PiiAction, PiiRule, PiiValidator, Propagator, Secret,
+    Conventions, ExporterKind, KeepCondition, KeepRule, MIN_MESSAGE_BYTES, MessageFormat,
+    OtlpProtocol, PiiAction, PiiRule, PiiValidator, Propagator, Secret,
 };
 use super::settings::{Config, SamplerName};
 
@@ -26,6 +26,7 @@ const SECTIONS: &[&str] = &[
     "sampling.tail",
     "pipeline",
     "genai",
+    "genai.openai",
     "propagation",
     "pii",
     "llm_export",
@@ -69,6 +70,8 @@ pub(crate) const KEYS: &[&str] = &[
     "genai.capture_content",
     "genai.content_max_chars",
     "genai.message_format",
+    "genai.conventions",
+    "genai.openai.stream_include_usage",
     "genai.pricing_file",
     "propagation.propagators",
     "propagation.baggage_keys",
@@ -367,6 +370,15 @@ pub(crate) fn apply(cfg: &mut Config, raw: &Raw<'_>) -> Result<(), ConfigError> 
                 ("json", MessageFormat::Json),
                 ("both", MessageFormat::Both),
             ])?;
+        }
+        "genai.conventions" => {
+            cfg.genai.conventions = raw.one_of(&[
+                ("compat", Conventions::Compat),
+                ("latest", Conventions::Latest),
+            ])?;
+        }
+        "genai.openai.stream_include_usage" => {
+            cfg.genai.openai_stream_include_usage = raw.bool()?;
         }
         "genai.pricing_file" => {
             cfg.genai.pricing_file = optional_string(raw)?.map(PathBuf::from);

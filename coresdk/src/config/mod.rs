@@ -17,9 +17,10 @@ pub use env::*;
 pub use error::{ConfigError, Origin};
 pub use model::DEFAULT_MAX_MESSAGE_BYTES;
 pub use model::{
-    ExporterKind, GenAiConfig, KeepCondition, KeepRule, LlmExportConfig, MessageFormat,
-    MetricsConfig, OtlpConfig, OtlpProtocol, PiiAction, PiiConfig, PiiRule, PiiValidator,
-    PipelineConfig, PropagationConfig, Propagator, SamplerConfig, Secret, TailSamplingConfig,
+    Conventions, ExporterKind, GenAiConfig, KeepCondition, KeepRule, LlmExportConfig,
+    MessageFormat, MetricsConfig, OtlpConfig, OtlpProtocol, PiiAction, PiiConfig, PiiRule,
+    PiiValidator, PipelineConfig, PropagationConfig, Propagator, SamplerConfig, Secret,
+    TailSamplingConfig,
 };
 pub use notice::ConfigNotice;
 pub use redact::{redact_url, redact_url_text};

@@ -64,6 +64,29 @@ pub enum MessageFormat {
     Both,
 }
 
+/// Which generation of the GenAI semantic conventions spans follow
+/// (`genai.conventions`, or `OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental`).
+///
+/// The conventions' transition plan asks instrumentations to keep their
+/// existing output by default and to switch when the user opts in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Conventions {
+    /// The output CoreSDK has always written, the one llm-tracekit and
+    /// OpenLLMetry backends read: `gen_ai.system` beside
+    /// `gen_ai.provider.name`, provider words as finish reasons, and messages
+    /// in the layout [`MessageFormat`] chooses (indexed by default).
+    #[default]
+    Compat,
+    /// The latest experimental GenAI conventions only: messages as JSON
+    /// (`gen_ai.input.messages`, `gen_ai.output.messages`,
+    /// `gen_ai.system_instructions`) whatever [`MessageFormat`] says, no
+    /// `gen_ai.system`, no indexed keys or legacy `gen_ai.openai.*` aliases,
+    /// finish reasons in the conventions' enum, `gen_ai.request.stream` only
+    /// on streams.
+    Latest,
+}
+
 /// What the PII stage does with a match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -354,7 +377,11 @@ pub struct GenAiConfig {
     pub(crate) capture_content: bool,
     pub(crate) content_max_chars: usize,
     pub(crate) message_format: MessageFormat,
+    pub(crate) conventions: Conventions,
+    pub(crate) openai_stream_include_usage: bool,
     pub(crate) pricing_file: Option<PathBuf>,
+    /// `OTEL_SEMCONV_STABILITY_OPT_IN` values CoreSDK does not know (reported, ignored).
+    pub(crate) unknown_opt_in: Vec<String>,
 }
 
 impl Default for GenAiConfig {
@@ -363,7 +390,10 @@ impl Default for GenAiConfig {
             capture_content: false,
             content_max_chars: 4000,
             message_format: MessageFormat::Indexed,
+            conventions: Conventions::Compat,
+            openai_stream_include_usage: false,
             pricing_file: None,
+            unknown_opt_in: Vec::new(),
         }
     }
 }
@@ -377,9 +407,19 @@ impl GenAiConfig {
     pub fn content_max_chars(&self) -> usize {
         self.content_max_chars
     }
-    /// Layout of message attributes.
+    /// Layout of message attributes under [`Conventions::Compat`]; the
+    /// latest conventions always write JSON messages.
     pub fn message_format(&self) -> MessageFormat {
         self.message_format
+    }
+    /// Which GenAI semantic conventions spans follow.
+    pub fn conventions(&self) -> Conventions {
+        self.conventions
+    }
+    /// Whether traced OpenAI chat streams ask for a final usage chunk
+    /// (`stream_options.include_usage`), so streams get token counts and cost.
+    pub fn openai_stream_include_usage(&self) -> bool {
+        self.openai_stream_include_usage
     }
     /// A YAML or JSON file of model prices merged over the built-in table
     /// (`genai.pricing_file`, `CORESDK_PRICING_FILE`).

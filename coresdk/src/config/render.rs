@@ -6,7 +6,7 @@ use std::fmt;
 use super::error::Origin;
 use super::keys::{KEYS, SECRET_KEYS};
 use super::model::{
-    ExporterKind, KeepCondition, MessageFormat, OtlpProtocol, PiiAction, Propagator,
+    Conventions, ExporterKind, KeepCondition, MessageFormat, OtlpProtocol, PiiAction, Propagator,
 };
 use super::redact::{redact_url, redact_url_text};
 use super::settings::{Config, SamplerName};
@@ -164,6 +164,14 @@ impl Config {
                 MessageFormat::Both => "both",
             }
             .to_owned(),
+            "genai.conventions" => match self.genai.conventions {
+                Conventions::Compat => "compat",
+                Conventions::Latest => "latest",
+            }
+            .to_owned(),
+            "genai.openai.stream_include_usage" => {
+                self.genai.openai_stream_include_usage.to_string()
+            }
             "genai.pricing_file" => opt(self.genai.pricing_file.as_ref().map(|p| p.display())),
             "propagation.propagators" => {
                 let names: Vec<&str> = self

@@ -7,13 +7,13 @@ use std::time::Duration;
 use opentelemetry_sdk::trace::SpanProcessor;
 use serde_json::Value;
 
-use super::env::{CORESDK_CONFIG, ENV_KEYS};
+use super::env::{CORESDK_CONFIG, ENV_KEYS, OTEL_SEMCONV_STABILITY_OPT_IN, SemconvOptIn};
 use super::error::{ConfigError, Origin};
 use super::keys::{Raw, apply};
 use super::model::{
-    ExporterKind, GenAiConfig, LlmExportConfig, MessageFormat, MetricsConfig, OtlpConfig,
-    OtlpProtocol, PiiAction, PiiConfig, PiiRule, PipelineConfig, PropagationConfig, Propagator,
-    SamplerConfig, TailSamplingConfig,
+    Conventions, ExporterKind, GenAiConfig, LlmExportConfig, MessageFormat, MetricsConfig,
+    OtlpConfig, OtlpProtocol, PiiAction, PiiConfig, PiiRule, PipelineConfig, PropagationConfig,
+    Propagator, SamplerConfig, TailSamplingConfig,
 };
 use super::yaml;
 
@@ -436,6 +436,20 @@ impl ConfigBuilder {
     pub fn with_content_max_chars(self, chars: usize) -> Self {
         self.set("genai.content_max_chars", chars)
     }
+    /// Which GenAI semantic conventions spans follow (default
+    /// [`Conventions::Compat`]).
+    pub fn with_conventions(self, conventions: Conventions) -> Self {
+        let name = match conventions {
+            Conventions::Compat => "compat",
+            Conventions::Latest => "latest",
+        };
+        self.set("genai.conventions", name)
+    }
+    /// Whether traced OpenAI chat streams ask for a final usage chunk
+    /// (`stream_options.include_usage`, default `false`).
+    pub fn with_openai_stream_include_usage(self, include: bool) -> Self {
+        self.set("genai.openai.stream_include_usage", include)
+    }
     /// Layout of GenAI message attributes.
     pub fn with_message_format(self, format: MessageFormat) -> Self {
         let name = match format {
@@ -502,7 +516,11 @@ impl ConfigBuilder {
         let env: Vec<(String, String)> = match self.env {
             EnvSource::Process => std::env::vars_os()
                 .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-                .filter(|(k, _)| k == CORESDK_CONFIG || ENV_KEYS.iter().any(|(n, _)| n == k))
+                .filter(|(k, _)| {
+                    k == CORESDK_CONFIG
+                        || k == OTEL_SEMCONV_STABILITY_OPT_IN
+                        || ENV_KEYS.iter().any(|(n, _)| n == k)
+                })
                 .collect(),
             EnvSource::Vars(vars) => vars,
             EnvSource::Disabled => Vec::new(),
@@ -550,6 +568,19 @@ impl ConfigBuilder {
             if let Some(value) = lookup(var) {
                 cfg.set(key, &Value::String(value), Origin::Env(var))?;
             }
+        }
+        // A list shared with other domains' instrumentations: only our value
+        // sets the key, so `http/dup` alone leaves the file's choice alone.
+        if let Some(list) = lookup(OTEL_SEMCONV_STABILITY_OPT_IN) {
+            let opt_in = SemconvOptIn::parse(&list);
+            if opt_in.gen_ai_latest {
+                cfg.set(
+                    "genai.conventions",
+                    &Value::from("latest"),
+                    Origin::Env(OTEL_SEMCONV_STABILITY_OPT_IN),
+                )?;
+            }
+            cfg.genai.unknown_opt_in = opt_in.unknown;
         }
 
         for (key, value) in &self.overrides {

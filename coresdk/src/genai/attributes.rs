@@ -149,7 +149,15 @@ pub const GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT: &str = "gen_ai.openai.request.r
 /// OpenAI Responses API: the response a request continues (`previous_response_id`).
 pub const GEN_AI_OPENAI_REQUEST_PREVIOUS_RESPONSE_ID: &str =
     "gen_ai.openai.request.previous_response_id";
-/// OpenAI: service tier that served the response.
+/// OpenAI: service tier that served the response (legacy key, llm-tracekit).
+pub const GEN_AI_OPENAI_RESPONSE_SERVICE_TIER: &str = "gen_ai.openai.response.service_tier";
+// The crate marks the two below deprecated only because the GenAI conventions
+// moved to their own repository; the names are current there.
+/// OpenAI: requested service tier (latest conventions).
+pub const OPENAI_REQUEST_SERVICE_TIER: &str = "openai.request.service_tier";
+/// OpenAI Responses API: the response a request continues (latest conventions).
+pub const OPENAI_REQUEST_PREVIOUS_RESPONSE_ID: &str = "openai.request.previous_response_id";
+/// OpenAI: service tier that served the response (latest conventions).
 pub const OPENAI_RESPONSE_SERVICE_TIER: &str = "openai.response.service_tier";
 /// OpenAI: backend configuration fingerprint of the response.
 pub const OPENAI_RESPONSE_SYSTEM_FINGERPRINT: &str = "openai.response.system_fingerprint";
@@ -305,6 +313,9 @@ pub const PII_HASH_KEY_GLOBS: &[&str] = &[
     "gen_ai.request.user",
     "gen_ai.openai.request.user",
 ];
+/// Keys no rule masks, not even a user's key rule: they name infrastructure,
+/// not people, and masking them hides which server a call went to.
+pub const PII_NEVER_MASKED_KEYS: &[&str] = &[SERVER_ADDRESS];
 /// Keys the default key rules leave alone although they match one (token
 /// counts, limits and timings are not secrets).
 pub const PII_KEY_RULE_EXEMPT_GLOBS: &[&str] = &[

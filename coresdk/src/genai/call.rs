@@ -17,6 +17,7 @@ use super::attributes::HTTP_RESPONSE_STATUS_CODE;
 use super::error::CallError;
 use super::message::{ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse};
 use super::operation::{Operation, Provider};
+use super::recorder::latest_attribute;
 use super::settings::GenAiSettings;
 use super::span::GenAiSpan;
 use super::stream::{StreamCall, StreamMapping, TextLayout};
@@ -221,6 +222,14 @@ impl GenAiCall {
         self.span.is_recording()
     }
 
+    /// The provider's responses name no model: record the requested model
+    /// as the response model (see [`GenAiSpan::set_request_model_answers`]).
+    #[must_use]
+    pub fn with_request_model_as_response_model(mut self) -> Self {
+        self.span.set_request_model_answers();
+        self
+    }
+
     /// Whether message content is recorded.
     pub fn captures_content(&self) -> bool {
         self.span.captures_content()
@@ -281,8 +290,23 @@ fn record_request(span: &mut GenAiSpan, summary: RequestSummary) {
         Request::Embeddings(request) => span.record_embeddings_request(request),
         Request::Opaque => {}
     }
-    for kv in summary.attributes {
-        span.push_attribute(kv);
+    push_provider_attributes(span, summary.attributes);
+}
+
+/// Records provider attributes, under their latest names when the span
+/// follows the latest conventions.
+fn push_provider_attributes(span: &mut GenAiSpan, attributes: Vec<KeyValue>) {
+    let latest = span
+        .recording_settings()
+        .is_some_and(GenAiSettings::latest_conventions);
+    for kv in attributes {
+        if latest {
+            if let Some(kv) = latest_attribute(kv) {
+                span.push_attribute(kv);
+            }
+        } else {
+            span.push_attribute(kv);
+        }
     }
 }
 
@@ -301,9 +325,7 @@ pub(crate) fn record_outcome(span: &mut GenAiSpan, outcome: Outcome) {
     if let Some(server) = server {
         span.set_server_address(server.address, server.port);
     }
-    for kv in attributes {
-        span.push_attribute(kv);
-    }
+    push_provider_attributes(span, attributes);
     if let Some(status) = http_status
         && error.as_ref().is_none_or(|e| e.status().is_none())
     {

@@ -29,7 +29,7 @@ use super::message::{
     Usage,
 };
 use super::operation::Provider;
-use super::recorder::{Recorder, finish_reason_value, string_array};
+use super::recorder::{Recorder, convention_reason_value, finish_reason_value, string_array};
 use super::span::{GenAiSpan, Recording};
 
 impl GenAiSpan {
@@ -68,7 +68,10 @@ impl GenAiSpan {
             GEN_AI_REQUEST_CHOICE_COUNT,
             request.choice_count.map(to_i64),
         );
-        core.push(KeyValue::new(GEN_AI_REQUEST_STREAM, request.stream));
+        // The latest conventions set the flag on streams only.
+        if request.stream || !rec.settings.latest_conventions() {
+            core.push(KeyValue::new(GEN_AI_REQUEST_STREAM, request.stream));
+        }
         if let Some(user) = &request.user {
             core.push(KeyValue::new(GEN_AI_REQUEST_USER, user.clone()));
         }
@@ -163,6 +166,14 @@ impl GenAiSpan {
                 GEN_AI_RESPONSE_MODEL,
                 shared(model, &mut rec.summary.response_model),
             ));
+        } else if rec.request_model_answers
+            && let Some(model) = rec.summary.request_model.clone()
+        {
+            core.push(KeyValue::new(
+                GEN_AI_RESPONSE_MODEL,
+                Value::String(model.clone()),
+            ));
+            rec.summary.response_model = Some(model);
         }
         // The request's conversation id, when it had one, stands.
         if let Some(id) = &response.conversation_id
@@ -172,10 +183,18 @@ impl GenAiSpan {
         {
             core.push(KeyValue::new(GEN_AI_CONVERSATION_ID, id.clone()));
         }
+        let latest = rec.settings.latest_conventions();
         let reasons: Vec<StringValue> = response
             .completions
             .iter()
-            .filter_map(|c| c.finish_reason.as_ref().map(finish_reason_value))
+            .filter_map(|c| c.finish_reason.as_ref())
+            .map(|reason| {
+                if latest {
+                    convention_reason_value(reason)
+                } else {
+                    finish_reason_value(reason)
+                }
+            })
             .collect();
         let truncated = response.completions.iter().any(|c| {
             c.finish_reason

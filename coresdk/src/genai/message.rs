@@ -421,7 +421,16 @@ impl FinishReason {
     /// one of these meanings are mapped (`end_turn` → `stop`, `max_tokens` →
     /// `length`, `tool_use` → `tool_call`, ...); other words are kept as sent.
     pub fn convention_str(&self) -> &str {
-        match self {
+        match (self.convention_static(), self) {
+            (Some(word), _) => word,
+            (None, reason) => reason.as_str(),
+        }
+    }
+
+    /// The conventions' enum word of this reason, `None` for a provider word
+    /// with no enum meaning.
+    pub(crate) fn convention_static(&self) -> Option<&'static str> {
+        Some(match self {
             FinishReason::Stop => "stop",
             FinishReason::Length => "length",
             FinishReason::ToolCalls => "tool_call",
@@ -438,9 +447,9 @@ impl FinishReason {
                     "content_filter"
                 }
                 "failed" => "error",
-                other => other,
+                _ => return None,
             },
-        }
+        })
     }
 
     /// Whether generation stopped at the token limit (the output is truncated),

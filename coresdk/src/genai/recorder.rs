@@ -13,8 +13,12 @@ use serde_json::{Map, Value as Json, json};
 use crate::config::MessageFormat;
 
 use super::attributes::{
-    GEN_AI_INPUT_MESSAGES, GEN_AI_OUTPUT_MESSAGES, GEN_AI_REQUEST_TOOLS,
-    GEN_AI_SYSTEM_INSTRUCTIONS, GEN_AI_TOOL_DEFINITIONS,
+    GEN_AI_INPUT_MESSAGES, GEN_AI_OPENAI_REQUEST_PREVIOUS_RESPONSE_ID,
+    GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT, GEN_AI_OPENAI_REQUEST_SEED,
+    GEN_AI_OPENAI_REQUEST_SERVICE_TIER, GEN_AI_OPENAI_REQUEST_USER,
+    GEN_AI_OPENAI_RESPONSE_SERVICE_TIER, GEN_AI_OUTPUT_MESSAGES, GEN_AI_REQUEST_TOOLS,
+    GEN_AI_SYSTEM_INSTRUCTIONS, GEN_AI_TOOL_DEFINITIONS, OPENAI_REQUEST_PREVIOUS_RESPONSE_ID,
+    OPENAI_REQUEST_SERVICE_TIER, OPENAI_RESPONSE_SERVICE_TIER,
 };
 use super::capture::truncate_content;
 use super::keys::{self, MessageKeys, ToolField, ToolKeys};
@@ -32,6 +36,9 @@ where
 {
     Value::Array(Array::String(items.into_iter().map(Into::into).collect()))
 }
+
+/// The JSON finish reason of a completion whose provider gave none.
+const UNKNOWN_FINISH_REASON: &str = "unknown";
 
 /// The kind of tool almost every call and definition has.
 const FUNCTION_KIND: &str = "function";
@@ -52,6 +59,15 @@ pub(crate) fn finish_reason_value(reason: &FinishReason) -> StringValue {
     }
 }
 
+/// A finish reason in the conventions' enum as a string value (not copied
+/// unless the provider's word has no enum value).
+pub(crate) fn convention_reason_value(reason: &FinishReason) -> StringValue {
+    match reason.convention_static() {
+        Some(word) => StringValue::from(word),
+        None => StringValue::from(reason.as_str().to_owned()),
+    }
+}
+
 /// A tool kind as an attribute value (`function` is not copied).
 fn kind_value(kind: &str) -> Value {
     if kind == FUNCTION_KIND {
@@ -59,6 +75,23 @@ fn kind_value(kind: &str) -> Value {
     } else {
         Value::from(kind.to_owned())
     }
+}
+
+/// A provider attribute under the latest conventions: legacy
+/// `gen_ai.openai.*` keys move to their current names, or are dropped when a
+/// neutral attribute already says the same (`gen_ai.request.seed`,
+/// `gen_ai.output.type`, ...).
+pub(crate) fn latest_attribute(kv: KeyValue) -> Option<KeyValue> {
+    let key = match kv.key.as_str() {
+        GEN_AI_OPENAI_REQUEST_SERVICE_TIER => OPENAI_REQUEST_SERVICE_TIER,
+        GEN_AI_OPENAI_RESPONSE_SERVICE_TIER => OPENAI_RESPONSE_SERVICE_TIER,
+        GEN_AI_OPENAI_REQUEST_PREVIOUS_RESPONSE_ID => OPENAI_REQUEST_PREVIOUS_RESPONSE_ID,
+        GEN_AI_OPENAI_REQUEST_USER
+        | GEN_AI_OPENAI_REQUEST_SEED
+        | GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT => return None,
+        _ => return Some(kv),
+    };
+    Some(KeyValue::new(key, kv.value))
 }
 
 /// Records messages, tools and completions per the settings.
@@ -74,14 +107,14 @@ impl<'a> Recorder<'a> {
 
     fn indexed_form(self) -> bool {
         matches!(
-            self.settings.message_format,
+            self.settings.effective_message_format(),
             MessageFormat::Indexed | MessageFormat::Both
         )
     }
 
     fn json_form(self) -> bool {
         matches!(
-            self.settings.message_format,
+            self.settings.effective_message_format(),
             MessageFormat::Json | MessageFormat::Both
         )
     }
@@ -151,7 +184,8 @@ impl<'a> Recorder<'a> {
             }
         }
         if self.json_form() {
-            if self.settings.capture_content && !system_instructions.is_empty() {
+            // Like messages, instructions keep their part types without capture.
+            if !system_instructions.is_empty() {
                 let parts: Vec<Json> = system_instructions
                     .iter()
                     .map(|t| self.text_part(t))
@@ -197,8 +231,15 @@ impl<'a> Recorder<'a> {
                 .iter()
                 .map(|c| {
                     let mut message = self.json_message(&c.message);
-                    if let (Some(reason), Json::Object(map)) = (&c.finish_reason, &mut message) {
-                        map.insert("finish_reason".into(), reason.as_str().into());
+                    // The JSON layout speaks the conventions' enum, whatever the
+                    // provider's word; the schema requires a reason, so a
+                    // completion without one (a cancelled stream) says `unknown`.
+                    if let Json::Object(map) = &mut message {
+                        let reason = c
+                            .finish_reason
+                            .as_ref()
+                            .map_or(UNKNOWN_FINISH_REASON, FinishReason::convention_str);
+                        map.insert("finish_reason".into(), reason.into());
                     }
                     message
                 })
@@ -639,5 +680,120 @@ mod tests {
             "#,
         );
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn tool_parts_render_in_both_layouts() {
+        // A Responses-style history: calls and outputs as content parts.
+        let messages = [
+            Message::new(Role::Assistant)
+                .with_part(ContentPart::reasoning("Look it up."))
+                .with_part(ContentPart::ToolCall(ToolCall::function(
+                    Some("c1".into()),
+                    "get_capital",
+                    r#"{"country":"FR"}"#,
+                ))),
+            Message::new(Role::Tool)
+                .with_part(ContentPart::tool_call_response(Some("c1".into()), "Paris")),
+        ];
+        let s = GenAiSettings::builder()
+            .with_capture_content(true)
+            .with_message_format(MessageFormat::Both)
+            .build();
+        let mut out = Vec::new();
+        Recorder::new(&s).request(&[], &messages, &[], None, &mut out);
+        let mut got = map(&out);
+        let input = json_of(&got, GEN_AI_INPUT_MESSAGES);
+        got.remove(GEN_AI_INPUT_MESSAGES);
+        assert_eq!(
+            input,
+            json!([
+                {"role": "assistant", "parts": [
+                    {"type": "reasoning", "content": "Look it up."},
+                    {"type": "tool_call", "id": "c1", "name": "get_capital",
+                     "arguments": {"country": "FR"}}]},
+                {"role": "tool", "parts": [
+                    {"type": "tool_call_response", "id": "c1", "response": "Paris"}]},
+            ])
+        );
+        let want = expected(
+            r#"
+            gen_ai.prompt.0.role = assistant
+            gen_ai.prompt.0.tool_calls.0.id = c1
+            gen_ai.prompt.0.tool_calls.0.type = function
+            gen_ai.prompt.0.tool_calls.0.function.name = get_capital
+            gen_ai.prompt.0.tool_calls.0.function.arguments = {"country":"FR"}
+            gen_ai.prompt.1.role = tool
+            gen_ai.prompt.1.content = Paris
+            gen_ai.prompt.1.tool_call_id = c1
+            "#,
+        );
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn latest_conventions_write_json_only_with_enum_finish_reasons() {
+        let s = GenAiSettings::builder()
+            .with_capture_content(false)
+            .with_message_format(MessageFormat::Both)
+            .with_conventions(crate::config::Conventions::Latest)
+            .build();
+        let mut out = Vec::new();
+        let r = Recorder::new(&s);
+        r.request(
+            &["Be brief.".to_owned()],
+            &[Message::text(Role::User, "hi")],
+            &[],
+            Some(GEN_AI_BEDROCK_REQUEST_TOOLS),
+            &mut out,
+        );
+        r.completions(
+            &[
+                Completion {
+                    message: Message::text(Role::Assistant, "a"),
+                    finish_reason: Some(FinishReason::Other("max_tokens".into())),
+                },
+                Completion {
+                    message: Message::new(Role::Assistant),
+                    finish_reason: None,
+                },
+            ],
+            &mut out,
+        );
+        let got = map(&out);
+        assert_eq!(
+            got.keys().map(String::as_str).collect::<Vec<_>>(),
+            [
+                GEN_AI_INPUT_MESSAGES,
+                GEN_AI_OUTPUT_MESSAGES,
+                GEN_AI_SYSTEM_INSTRUCTIONS
+            ]
+        );
+        assert_eq!(
+            json_of(&got, GEN_AI_SYSTEM_INSTRUCTIONS),
+            json!([{"type": "text"}])
+        );
+        assert_eq!(
+            json_of(&got, GEN_AI_OUTPUT_MESSAGES),
+            json!([
+                {"role": "assistant", "parts": [{"type": "text"}], "finish_reason": "length"},
+                {"role": "assistant", "parts": [], "finish_reason": "unknown"},
+            ])
+        );
+    }
+
+    #[test]
+    fn legacy_provider_keys_move_or_go_under_the_latest_conventions() {
+        let moved = latest_attribute(KeyValue::new(GEN_AI_OPENAI_REQUEST_SERVICE_TIER, "flex"));
+        assert_eq!(
+            moved.map(|kv| (kv.key.as_str().to_owned(), kv.value.to_string())),
+            Some((OPENAI_REQUEST_SERVICE_TIER.to_owned(), "flex".to_owned()))
+        );
+        assert!(latest_attribute(KeyValue::new(GEN_AI_OPENAI_REQUEST_SEED, 7_i64)).is_none());
+        let kept = latest_attribute(KeyValue::new("openai.response.system_fingerprint", "fp"));
+        assert_eq!(
+            kept.map(|kv| kv.key.as_str().to_owned()).as_deref(),
+            Some("openai.response.system_fingerprint")
+        );
     }
 }

@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 
-use crate::config::{GenAiConfig, MessageFormat};
+use crate::config::{Conventions, GenAiConfig, MessageFormat};
 
 use super::pricing::{ModelPrice, PricingTable};
 use super::pricing_file::PricingFileError;
@@ -19,6 +19,8 @@ pub struct GenAiSettings {
     pub(crate) capture_content: bool,
     pub(crate) content_max_chars: usize,
     pub(crate) message_format: MessageFormat,
+    pub(crate) conventions: Conventions,
+    pub(crate) openai_stream_include_usage: bool,
     pub(crate) pricing: PricingTable,
 }
 
@@ -28,6 +30,8 @@ impl Default for GenAiSettings {
             capture_content: false,
             content_max_chars: DEFAULT_CONTENT_MAX_CHARS,
             message_format: MessageFormat::Indexed,
+            conventions: Conventions::Compat,
+            openai_stream_include_usage: false,
             pricing: PricingTable::builtin(),
         }
     }
@@ -47,6 +51,8 @@ impl GenAiSettings {
             capture_content: config.capture_content(),
             content_max_chars: config.content_max_chars(),
             message_format: config.message_format(),
+            conventions: config.conventions(),
+            openai_stream_include_usage: config.openai_stream_include_usage(),
             pricing: PricingTable::builtin(),
         }
     }
@@ -68,9 +74,32 @@ impl GenAiSettings {
     pub fn content_max_chars(&self) -> usize {
         self.content_max_chars
     }
-    /// Layout of message attributes.
+    /// Layout of message attributes as configured; see
+    /// [`effective_message_format`](Self::effective_message_format).
     pub fn message_format(&self) -> MessageFormat {
         self.message_format
+    }
+    /// Which GenAI semantic conventions spans follow.
+    pub fn conventions(&self) -> Conventions {
+        self.conventions
+    }
+    /// Whether spans follow the latest experimental conventions only.
+    pub fn latest_conventions(&self) -> bool {
+        self.conventions == Conventions::Latest
+    }
+    /// The layout messages are written in: JSON under the latest
+    /// conventions, the configured format otherwise.
+    pub fn effective_message_format(&self) -> MessageFormat {
+        if self.latest_conventions() {
+            MessageFormat::Json
+        } else {
+            self.message_format
+        }
+    }
+    /// Whether traced OpenAI chat streams ask for a final usage chunk
+    /// (`stream_options.include_usage`).
+    pub fn openai_stream_include_usage(&self) -> bool {
+        self.openai_stream_include_usage
     }
     /// The model prices behind `llm.cost_usd`.
     pub fn pricing(&self) -> &PricingTable {
@@ -106,6 +135,16 @@ impl GenAiSettingsBuilder {
     /// Message attribute layout (default [`MessageFormat::Indexed`]).
     pub fn with_message_format(mut self, format: MessageFormat) -> Self {
         self.settings.message_format = format;
+        self
+    }
+    /// Which GenAI semantic conventions spans follow (default [`Conventions::Compat`]).
+    pub fn with_conventions(mut self, conventions: Conventions) -> Self {
+        self.settings.conventions = conventions;
+        self
+    }
+    /// Ask traced OpenAI chat streams for a final usage chunk (default `false`).
+    pub fn with_openai_stream_include_usage(mut self, include: bool) -> Self {
+        self.settings.openai_stream_include_usage = include;
         self
     }
     /// Adds or overrides one model's price.

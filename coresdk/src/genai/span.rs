@@ -37,6 +37,8 @@ pub(super) struct Recording {
     pub(super) messages: Vec<KeyValue>,
     pub(super) events: Vec<Event>,
     pub(super) error: Option<String>,
+    /// The provider's responses name no model: the requested one answers.
+    pub(super) request_model_answers: bool,
 }
 
 /// What a GenAI span is: its name, kind, operation and provider.
@@ -154,11 +156,15 @@ impl GenAiSpan {
         if recording != Some(true) {
             return Self { span, rec: None };
         }
+        let settings = settings();
         let mut core = Vec::with_capacity(CORE_CAPACITY);
         core.push(KeyValue::new(GEN_AI_OPERATION_NAME, operation.as_str()));
         if let Some(provider) = provider {
             core.push(KeyValue::new(GEN_AI_PROVIDER_NAME, provider.name()));
-            core.push(KeyValue::new(GEN_AI_SYSTEM, provider.name()));
+            // The latest conventions dropped the legacy key.
+            if !settings.latest_conventions() {
+                core.push(KeyValue::new(GEN_AI_SYSTEM, provider.name()));
+            }
         }
         let mut request_model = None;
         if !model.is_empty() {
@@ -168,7 +174,7 @@ impl GenAiSpan {
         Self {
             span,
             rec: Some(Box::new(Recording {
-                settings: settings(),
+                settings,
                 start: Instant::now(),
                 max_tokens: None,
                 summary: CallSummary::new(operation, provider, request_model),
@@ -176,6 +182,7 @@ impl GenAiSpan {
                 messages: Vec::new(),
                 events: Vec::new(),
                 error: None,
+                request_model_answers: false,
             })),
         }
     }
@@ -218,6 +225,16 @@ impl GenAiSpan {
             if let Some(port) = port {
                 rec.core.push(KeyValue::new(SERVER_PORT, i64::from(port)));
             }
+        }
+    }
+
+    /// Declares that the provider's responses name no model, so the requested
+    /// model is recorded as `gen_ai.response.model` when a response has none
+    /// (Bedrock Converse, as llm-tracekit records it). Costs no copy: the
+    /// request model's value is shared.
+    pub fn set_request_model_answers(&mut self) {
+        if let Some(rec) = &mut self.rec {
+            rec.request_model_answers = true;
         }
     }
 

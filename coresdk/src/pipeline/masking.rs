@@ -20,7 +20,7 @@ use opentelemetry_sdk::trace::SpanData;
 use super::stage::{Stage, Verdict};
 
 use crate::config::{PiiAction, PiiConfig};
-use crate::genai::attributes::CORESDK_PII_MASKED;
+use crate::genai::attributes::{CORESDK_PII_MASKED, PII_NEVER_MASKED_KEYS};
 use crate::pipeline::pii::PiiMasker;
 
 /// A problem with the PII configuration, found at setup.
@@ -158,7 +158,7 @@ fn mask_attributes(masker: &PiiMasker, attributes: &mut Vec<KeyValue>) -> u32 {
 /// Masks one attribute; `None` means drop it.
 fn mask_key_value(masker: &PiiMasker, kv: &mut KeyValue) -> Option<u32> {
     let key = kv.key.as_str();
-    if key == CORESDK_PII_MASKED {
+    if key == CORESDK_PII_MASKED || PII_NEVER_MASKED_KEYS.contains(&key) {
         return Some(0);
     }
     if let Some(action) = masker.key_action(key) {

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use coresdk::config::{
-    ConfigError, ExporterKind, MessageFormat, Origin, OtlpProtocol, PiiAction, SamplerConfig,
+    ConfigError, Conventions, ExporterKind, MessageFormat, OTEL_SEMCONV_STABILITY_OPT_IN, Origin,
+    OtlpProtocol, PiiAction, SamplerConfig,
 };
 use coresdk::{Config, ConfigBuilder};
 
@@ -332,6 +333,12 @@ fn bad_file_values_name_key_and_line() {
             2,
         ),
         ("genai:\n  message_format: xml\n", "genai.message_format", 2),
+        ("genai:\n  conventions: newest\n", "genai.conventions", 2),
+        (
+            "genai:\n  openai: { stream_include_usage: maybe }\n",
+            "genai.openai.stream_include_usage",
+            2,
+        ),
         (
             "sampler: { name: traceidratio, arg: 2 }\n",
             "sampler.arg",
@@ -566,4 +573,54 @@ fn attribute_value_length_limit_and_queue_bytes() {
         err.to_string().contains("pipeline.queue_max_bytes"),
         "{err}"
     );
+}
+
+#[test]
+fn genai_conventions_and_stream_usage_from_file_env_and_builder() {
+    let yaml = "genai:\n  conventions: latest\n  openai:\n    stream_include_usage: true\n";
+    let c = base().with_config_yaml(yaml).build().expect("valid file");
+    assert_eq!(c.genai().conventions(), Conventions::Latest);
+    assert!(c.genai().openai_stream_include_usage());
+    // `config validate` lists both keys with their origin.
+    let shown: Vec<String> = c
+        .resolved_values()
+        .iter()
+        .filter(|v| v.key().starts_with("genai.conventions") || v.key().contains("include_usage"))
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            "genai.conventions = latest  (<inline>:2)",
+            "genai.openai.stream_include_usage = true  (<inline>:4)",
+        ]
+    );
+
+    // The variable opts in over the file; another domain's value alone does not opt out.
+    let env = |value: &str| {
+        Config::builder()
+            .without_config_file()
+            .with_env_vars([(OTEL_SEMCONV_STABILITY_OPT_IN, value)])
+            .with_config_yaml("genai: { conventions: compat }\n")
+            .build()
+            .expect("valid")
+    };
+    assert_eq!(
+        env("http,gen_ai_latest_experimental").genai().conventions(),
+        Conventions::Latest
+    );
+    assert_eq!(env("http/dup").genai().conventions(), Conventions::Compat);
+    // A builder call wins over both.
+    let built = Config::builder()
+        .without_config_file()
+        .with_env_vars([(OTEL_SEMCONV_STABILITY_OPT_IN, "gen_ai_latest_experimental")])
+        .with_conventions(Conventions::Compat)
+        .build()
+        .expect("valid");
+    assert_eq!(built.genai().conventions(), Conventions::Compat);
+    assert_eq!(built.origin("genai.conventions"), Origin::Builder);
+    // Off by default.
+    let d = base().build().expect("defaults");
+    assert_eq!(d.genai().conventions(), Conventions::Compat);
+    assert!(!d.genai().openai_stream_include_usage());
 }

@@ -299,6 +299,32 @@ fn masking_a_span_twice_changes_nothing_more() {
 }
 
 #[test]
+fn server_address_is_never_masked() {
+    // It names the server a client span talks to, not a person: an IP or a
+    // host name that looks like an e-mail stays, even under a key rule.
+    let stage = PiiMasking::from_config(
+        builder()
+            .with_pii_key("server.*", PiiAction::Redact)
+            .build()
+            .expect("config builds")
+            .pii(),
+    )
+    .expect("valid");
+    for address in [IP, "2001:db8::1", "bedrock-runtime.us-east-1.amazonaws.com"] {
+        let mut span = SpanData {
+            attributes: vec![
+                KeyValue::new("server.address", address),
+                KeyValue::new("peer.note", format!("from {IP}")),
+            ],
+            ..empty_span()
+        };
+        assert_eq!(stage.mask_span(&mut span), 1, "{address}");
+        assert_eq!(attr(&span, "server.address"), Some(&Value::from(address)));
+        assert_eq!(attr(&span, "peer.note"), Some(&Value::from("from <IPV4>")));
+    }
+}
+
+#[test]
 fn hash_key_from_environment_is_stable_across_pipelines() {
     let build = || {
         Config::builder()
