@@ -9,6 +9,8 @@ use serde_json::Value as Json;
 
 /// A decoded request body.
 #[derive(Debug)]
+// Not boxed: one value per call, moved once into the request summary.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Decoded {
     /// A chat or text-completion request.
     Chat(Operation, ChatRequest),

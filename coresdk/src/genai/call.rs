@@ -117,6 +117,9 @@ impl Endpoint {
 }
 
 /// What was asked, in the neutral model.
+// Not boxed: one value per call, moved once into the recorder; a box would
+// add an allocation to every call.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub enum Request {
@@ -224,7 +227,6 @@ impl GenAiCall {
 
     /// The provider's responses name no model: record the requested model
     /// as the response model (see [`GenAiSpan::set_request_model_answers`]).
-    #[must_use]
     pub fn with_request_model_as_response_model(mut self) -> Self {
         self.span.set_request_model_answers();
         self

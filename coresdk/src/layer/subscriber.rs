@@ -70,12 +70,15 @@ impl CoreSubscriber {
         let slot = self.spans.get(key(id)?)?;
         // A panic while a record was borrowed (in a visitor of the user's
         // values) leaves a record that is still whole: keep using it.
-        let mut record = slot.record.lock().unwrap_or_else(|e| e.into_inner());
+        let mut record = slot
+            .record
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         record.as_mut().map(f)
     }
 
     /// The innermost span entered on this thread.
-    fn current(&self) -> Option<Id> {
+    fn current() -> Option<Id> {
         ENTERED
             .try_with(|entered| entered.borrow().last().cloned())
             .ok()
@@ -103,7 +106,7 @@ impl Subscriber for CoreSubscriber {
 
     fn new_span(&self, attrs: &Attributes<'_>) -> Id {
         let parent = if attrs.is_contextual() {
-            self.current()
+            Self::current()
         } else {
             attrs.parent().cloned()
         };
@@ -135,7 +138,7 @@ impl Subscriber for CoreSubscriber {
 
     fn event(&self, event: &Event<'_>) {
         let span = if event.is_contextual() {
-            self.current()
+            Self::current()
         } else {
             event.parent().cloned()
         };
@@ -186,7 +189,10 @@ impl Subscriber for CoreSubscriber {
             if slot.refs.fetch_sub(1, Ordering::AcqRel) != 1 {
                 return false;
             }
-            let mut record = slot.record.lock().unwrap_or_else(|e| e.into_inner());
+            let mut record = slot
+                .record
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             record.take()
         };
         // Freed now, or when the last concurrent reader lets go.
@@ -198,7 +204,7 @@ impl Subscriber for CoreSubscriber {
     }
 
     fn current_span(&self) -> Current {
-        match self.current() {
+        match Self::current() {
             Some(id) => match key(&id).and_then(|k| self.spans.get(k)) {
                 Some(slot) => Current::new(id, slot.meta),
                 None => Current::none(),
