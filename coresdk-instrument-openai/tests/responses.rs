@@ -532,6 +532,46 @@ async fn response_failed_event_fails_the_span() {
 }
 
 #[tokio::test]
+async fn error_event_fails_the_span() {
+    let h = Harness::new();
+    // The recorded stream's first event, then an `error` event in the shape
+    // of the API reference's `ResponseErrorEvent`; the server then closes.
+    let first = coresdk_tests::openai_server::fixtures::RESPONSES_STREAM
+        .split_inclusive("\n\n")
+        .next()
+        .unwrap();
+    h.server.push(Canned::sse(&format!(
+        "{first}event: error\ndata: {{\"type\":\"error\",\"sequence_number\":1,\"code\":\"ERR_SOMETHING\",\"message\":\"Something went wrong\",\"param\":null}}\n\n"
+    )));
+    let client = h.client(settings(true, MessageFormat::Indexed));
+    let mut stream = client
+        .responses()
+        .create_stream(capital_request(true))
+        .await
+        .unwrap();
+    let mut errors = 0;
+    while let Some(event) = stream.next().await {
+        if matches!(event.unwrap(), ResponseStreamEvent::ResponseError(_)) {
+            errors += 1;
+        }
+    }
+    assert_eq!(errors, 1);
+    drop(stream);
+    let port = h.port();
+    let spans = h.finish();
+    let s = span(&spans, "chat gpt-4o");
+    assert!(matches!(s.status, Status::Error { .. }), "{:?}", s.status);
+    let map = attribute_map(s, port);
+    assert_eq!(map["error.type"], "ERR_SOMETHING");
+    assert_eq!(map["coresdk.problem.detail"], "Something went wrong");
+    assert_eq!(
+        map["gen_ai.response.id"],
+        "resp_006dcb10dc68b990006931d756c6fc819ba28a90e19a504ee0"
+    );
+    assert!(!map.contains_key("gen_ai.response.finish_reasons"));
+}
+
+#[tokio::test]
 async fn http_error_on_create_and_on_stream() {
     let h = Harness::new();
     h.server.push(Canned::responses_error_400());
