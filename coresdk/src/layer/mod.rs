@@ -12,6 +12,7 @@ pub(crate) mod export_filter;
 mod fields;
 pub(crate) mod sampler;
 mod span_ext;
+mod span_store;
 mod subscriber;
 
 pub(crate) use core_layer::Composition;
