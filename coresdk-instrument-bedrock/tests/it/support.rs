@@ -154,7 +154,7 @@ pub(crate) fn expected(blocks: &[&str]) -> BTreeMap<String, String> {
     coresdk_tests::attrs::expected_lines(blocks.iter().flat_map(|b| b.lines()))
 }
 
-// Each test binary uses a different subset of the shared helpers.
+// Each test module uses a different subset of the shared helpers.
 #[allow(unused_imports)]
 pub(crate) use coresdk_tests::attrs::{assert_attributes, span};
 

@@ -6,8 +6,7 @@
     clippy::needless_raw_string_hashes
 )]
 
-mod support;
-
+use crate::support::{Harness, assert_attributes, attribute_map, expected, settings, span};
 use async_openai::types::chat::{
     ChatCompletionRequestUserMessage, ChatCompletionStreamOptions, CreateChatCompletionRequestArgs,
 };
@@ -15,7 +14,6 @@ use coresdk::config::MessageFormat;
 use coresdk_tests::openai_server::{Canned, fixtures};
 use futures_util::StreamExt as _;
 use opentelemetry::trace::Status;
-use support::{Harness, assert_attributes, attribute_map, expected, settings, span};
 
 fn request(
     model: &str,

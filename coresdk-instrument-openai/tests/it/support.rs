@@ -122,6 +122,6 @@ pub(crate) fn expected(block: &str) -> BTreeMap<String, String> {
     coresdk_tests::attrs::expected_lines(block.lines())
 }
 
-// Each test binary uses a different subset of the shared helpers.
+// Each test module uses a different subset of the shared helpers.
 #[allow(unused_imports)]
 pub(crate) use coresdk_tests::attrs::{assert_attributes, span};

@@ -7,8 +7,7 @@
     clippy::needless_raw_string_hashes
 )] // `seed`, `user`
 
-mod support;
-
+use crate::support::{Harness, assert_attributes, attribute_map, expected, settings, span};
 use async_openai::types::chat::{
     ChatCompletionMessageToolCall, ChatCompletionMessageToolCalls,
     ChatCompletionRequestAssistantMessageArgs, ChatCompletionRequestMessage,
@@ -21,7 +20,6 @@ use coresdk::config::MessageFormat;
 use coresdk::context::{self, AppContext};
 use coresdk_tests::openai_server::Canned;
 use opentelemetry::trace::{SpanKind, Status};
-use support::{Harness, assert_attributes, attribute_map, expected, settings, span};
 use tracing::Instrument as _;
 
 fn geography() -> Vec<ChatCompletionRequestMessage> {
