@@ -91,9 +91,12 @@ pub(super) fn may_match(b: &[u8]) -> bool {
     may_match_masks(b, &masks(b))
 }
 
-/// `:` and `=` bits of a short value's masks.
+/// `:` and `=` bits of a short value's masks where a secret pair's key can
+/// end: not right after a digit, `-`, `.` or `:` (a key's last three bytes
+/// are letters, or a quote or blank comes between, see `pairs::pair_at`).
+/// Times, ratios and URLs (`12:34`, `:5432`, `::`) are dropped here.
 pub(super) fn separators(m: &Masks) -> u64 {
-    m[COLON] | m[EQUALS]
+    (m[COLON] | m[EQUALS]) & !((m[DIGIT] | m[DASH] | m[DOT] | m[COLON]) << 1)
 }
 
 /// [`may_match`] on masks already computed.
