@@ -99,7 +99,9 @@ pub(super) fn separators(m: &Masks) -> u64 {
     (m[COLON] | m[EQUALS]) & !((m[DIGIT] | m[DASH] | m[DOT] | m[COLON]) << 1)
 }
 
-/// [`may_match`] on masks already computed.
+/// [`may_match`] on masks already computed (inlined into its one caller,
+/// which shares the masks with the pair scan).
+#[inline]
 pub(super) fn may_match_masks(b: &[u8], m: &Masks) -> bool {
     debug_assert!(b.len() <= MAX_LEN);
     let (d, w, u) = (m[DIGIT], m[WORD], m[UPPER]);
