@@ -170,6 +170,7 @@ impl CoreLayer {
         })
     }
 
+    #[inline]
     fn new_record(
         &self,
         meta: &'static tracing::Metadata<'static>,
@@ -228,6 +229,7 @@ impl CoreLayer {
     /// The record of a new span: ids, sampling, and (when kept) its fields.
     /// `parent` is the in-process parent; without one the current
     /// OpenTelemetry context's span is the parent.
+    #[inline]
     pub(super) fn open(&self, attrs: &Attributes<'_>, parent: Option<Parent>) -> SpanRecord {
         let parent = parent.or_else(Self::otel_parent);
         let mut record = self.new_record(attrs.metadata(), parent);
@@ -318,6 +320,7 @@ impl CoreLayer {
     }
 
     /// Ends a closed span's record and hands it to the worker.
+    #[inline]
     pub(super) fn close(&self, mut record: SpanRecord) {
         if !record.sampled {
             return;

@@ -160,6 +160,7 @@ impl SpanStore {
 
     /// Keeps a new span's record; `None` only when a shard has no slot
     /// number left (2³² spans open at once).
+    #[inline]
     pub(super) fn insert(
         &self,
         meta: &'static Metadata<'static>,
@@ -229,6 +230,7 @@ impl SpanStore {
 
     /// Counts one handle less; when it was the last, frees the slot and
     /// returns the record (`Some(None)`: still open; `None`: unknown id).
+    #[inline]
     pub(super) fn release(&self, id: &Id) -> Option<Option<SpanRecord>> {
         let key = Key::of(id)?;
         let mut shard = self.lock(key.shard)?;
