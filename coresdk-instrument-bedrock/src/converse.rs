@@ -44,13 +44,14 @@ impl TracedConverse {
             model,
             |capture| converse_summary!(input, model, capture, stream: false),
         );
-        call.run(inner.send(), |result, capture| {
-            let (mut outcome, _) = client.tap().outcome(result);
-            if let Ok(output) = result {
-                outcome.response = Response::Chat(convert::chat_response(output, capture));
-            }
-            outcome
-        })
-        .await
+        call.watch_wire()
+            .run(inner.send(), |result, capture| {
+                let mut outcome = client.tap().outcome(result);
+                if let Ok(output) = result {
+                    outcome.response = Response::Chat(convert::chat_response(output, capture));
+                }
+                outcome
+            })
+            .await
     }
 }
