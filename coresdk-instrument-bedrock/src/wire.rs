@@ -24,10 +24,13 @@ use opentelemetry::KeyValue;
 use crate::convert::usage;
 use crate::error::call_error;
 
-const INPUT_TOKENS: &str = "x-amzn-bedrock-input-token-count";
-const OUTPUT_TOKENS: &str = "x-amzn-bedrock-output-token-count";
-const CACHE_READ_TOKENS: &str = "x-amzn-bedrock-cache-read-input-token-count";
-const CACHE_WRITE_TOKENS: &str = "x-amzn-bedrock-cache-write-input-token-count";
+/// Bedrock's token-count headers (`http` keeps header names lowercase):
+/// this prefix, then one of the names below.
+const TOKEN_COUNT_PREFIX: &str = "x-amzn-bedrock-";
+const INPUT_TOKENS: &str = "input-token-count";
+const OUTPUT_TOKENS: &str = "output-token-count";
+const CACHE_READ_TOKENS: &str = "cache-read-input-token-count";
+const CACHE_WRITE_TOKENS: &str = "cache-write-input-token-count";
 
 /// The interceptor; clones share the server it observed.
 #[derive(Debug, Default, Clone)]
@@ -84,13 +87,6 @@ fn host_port(uri: &str) -> Option<(&str, Option<u16>)> {
     (!host.is_empty()).then_some((host, port))
 }
 
-fn header_count(response: &HttpResponse, name: &str) -> Option<u64> {
-    response
-        .headers()
-        .get(name)
-        .and_then(|v| v.trim().parse().ok())
-}
-
 impl Intercept for WireTap {
     fn name(&self) -> &'static str {
         "CoreSdkWireTap"
@@ -117,14 +113,27 @@ impl Intercept for WireTap {
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let response = context.response();
-        observe_response(|| WireObservation {
-            status: Some(response.status().as_u16()),
-            usage: usage(
-                header_count(response, INPUT_TOKENS),
-                header_count(response, OUTPUT_TOKENS),
-                header_count(response, CACHE_READ_TOKENS),
-                header_count(response, CACHE_WRITE_TOKENS),
-            ),
+        observe_response(|| {
+            // One pass over the headers: a lookup by name parses and hashes
+            // the name, four of them cost more than the whole walk.
+            let [mut input, mut output, mut read, mut write] = [None; 4];
+            for (name, value) in response.headers() {
+                let Some(count) = name.strip_prefix(TOKEN_COUNT_PREFIX) else {
+                    continue;
+                };
+                let slot = match count {
+                    INPUT_TOKENS => &mut input,
+                    OUTPUT_TOKENS => &mut output,
+                    CACHE_READ_TOKENS => &mut read,
+                    CACHE_WRITE_TOKENS => &mut write,
+                    _ => continue,
+                };
+                *slot = value.trim().parse().ok();
+            }
+            WireObservation {
+                status: Some(response.status().as_u16()),
+                usage: usage(input, output, read, write),
+            }
         });
         Ok(())
     }
