@@ -134,6 +134,15 @@ thread_local! {
     static WATCHED: Cell<Option<WireObservation>> = const { Cell::new(None) };
 }
 
+/// Puts the outer call's observation back, also when a poll unwinds.
+struct RestoreWatched(Option<WireObservation>);
+
+impl Drop for RestoreWatched {
+    fn drop(&mut self) {
+        WATCHED.set(self.0);
+    }
+}
+
 /// For a provider's transport hook (an HTTP interceptor or middleware that
 /// runs inside the request future): notes what the response showed for the
 /// call being polled on this thread, if it [watches the
@@ -244,6 +253,7 @@ impl fmt::Debug for GenAiCall {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GenAiCall")
             .field("span", &self.span)
+            .field("wire", &self.wire)
             .finish()
     }
 }
@@ -269,7 +279,6 @@ impl GenAiCall {
     /// [`observe_response`] while the driver polls the call's future (only
     /// when the call is recorded). The observed status is recorded unless the
     /// outcome or its error gives one; [`wire`](Self::wire) reads the rest.
-    #[must_use]
     pub fn watch_wire(mut self) -> Self {
         if self.span.is_recording() {
             self.wire = Some(WireObservation::default());
@@ -424,9 +433,10 @@ impl<F: Future> Future for Open<F> {
                     // This call's observation is the thread's while its
                     // future runs (the previous one is put back: an outer
                     // call may be polling this one).
-                    let outer = WATCHED.replace(Some(wire));
+                    let outer = RestoreWatched(WATCHED.replace(Some(wire)));
                     let poll = inner.poll(cx);
-                    call.wire = WATCHED.replace(outer).or(call.wire);
+                    call.wire = WATCHED.get().or(call.wire);
+                    drop(outer);
                     poll
                 }
             };
