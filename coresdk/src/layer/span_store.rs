@@ -20,7 +20,7 @@
 use std::cell::Cell;
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use tracing::Metadata;
 use tracing::span::Id;
@@ -142,7 +142,7 @@ impl SpanStore {
         }
         // A panic while a record was borrowed (in a visitor of the user's
         // values) leaves the slots whole: keep using them.
-        Some(Locked(shard.lock().unwrap_or_else(|e| e.into_inner())))
+        Some(Locked(shard.lock().unwrap_or_else(PoisonError::into_inner)))
     }
 
     fn own_shard(&self) -> usize {
@@ -173,21 +173,18 @@ impl SpanStore {
             meta,
             record,
         });
-        let slot = match slots.free.pop() {
-            Some(free) => {
-                let slot = free as usize;
-                slots.slots.get_mut(slot)?.span = span;
-                slot
-            }
-            None => {
-                let slot = slots.slots.len();
-                u32::try_from(slot).ok()?;
-                slots.slots.push(Slot {
-                    generation: 0,
-                    span,
-                });
-                slot
-            }
+        let slot = if let Some(free) = slots.free.pop() {
+            let slot = free as usize;
+            slots.slots.get_mut(slot)?.span = span;
+            slot
+        } else {
+            let slot = slots.slots.len();
+            u32::try_from(slot).ok()?;
+            slots.slots.push(Slot {
+                generation: 0,
+                span,
+            });
+            slot
         };
         let generation = slots.slots.get(slot)?.generation;
         Key {
@@ -229,9 +226,10 @@ impl SpanStore {
     }
 
     /// Counts one handle less; when it was the last, frees the slot and
-    /// returns the record (`Some(None)`: still open; `None`: unknown id).
+    /// returns the record (`None`: the span stays open, or the id is
+    /// unknown).
     #[inline]
-    pub(super) fn release(&self, id: &Id) -> Option<Option<SpanRecord>> {
+    pub(super) fn release(&self, id: &Id) -> Option<SpanRecord> {
         let key = Key::of(id)?;
         let mut shard = self.lock(key.shard)?;
         let slot = shard.slots.get_mut(key.slot)?;
@@ -241,7 +239,7 @@ impl SpanStore {
         let span = slot.span.as_mut()?;
         span.refs = span.refs.saturating_sub(1);
         if span.refs > 0 {
-            return Some(None);
+            return None;
         }
         let span = slot.span.take()?;
         slot.generation = (slot.generation + 1) & GENERATION_MASK;
@@ -249,6 +247,6 @@ impl SpanStore {
         if let Ok(free) = u32::try_from(key.slot) {
             shard.free.push(free);
         }
-        Some(Some(span.record))
+        Some(span.record)
     }
 }

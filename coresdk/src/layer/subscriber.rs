@@ -56,14 +56,14 @@ impl CoreSubscriber {
     ) -> Option<R> {
         self.spans.with_record(id, f)
     }
+}
 
-    /// The innermost span entered on this thread.
-    fn current(&self) -> Option<Id> {
-        ENTERED
-            .try_with(|entered| entered.borrow().last().cloned())
-            .ok()
-            .flatten()
-    }
+/// The innermost span entered on this thread.
+fn current() -> Option<Id> {
+    ENTERED
+        .try_with(|entered| entered.borrow().last().cloned())
+        .ok()
+        .flatten()
 }
 
 impl Subscriber for CoreSubscriber {
@@ -81,7 +81,7 @@ impl Subscriber for CoreSubscriber {
 
     fn new_span(&self, attrs: &Attributes<'_>) -> Id {
         let parent = if attrs.is_contextual() {
-            self.current()
+            current()
         } else {
             attrs.parent().cloned()
         };
@@ -105,7 +105,7 @@ impl Subscriber for CoreSubscriber {
 
     fn event(&self, event: &Event<'_>) {
         let span = if event.is_contextual() {
-            self.current()
+            current()
         } else {
             event.parent().cloned()
         };
@@ -145,16 +145,16 @@ impl Subscriber for CoreSubscriber {
 
     fn try_close(&self, id: Id) -> bool {
         match self.spans.release(&id) {
-            Some(Some(record)) => {
+            Some(record) => {
                 self.layer.close(record);
                 true
             }
-            Some(None) | None => false,
+            None => false,
         }
     }
 
     fn current_span(&self) -> Current {
-        self.current()
+        current()
             .and_then(|id| self.spans.meta(&id).map(|meta| Current::new(id, meta)))
             .unwrap_or_else(Current::none)
     }

@@ -118,7 +118,7 @@ fn attrs_are_evaluated_only_when_the_span_is_enabled() {
     // while this thread has none; a registered no-op subscriber keeps the
     // interest "sometimes" so this thread's own answer counts.)
     tracing::subscriber::with_default(tracing::subscriber::NoSubscriber::default(), || {
-        assert_eq!(observed(1), 2)
+        assert_eq!(observed(1), 2);
     });
     assert_eq!(EVALUATIONS.with(Cell::get), 0);
 
