@@ -11,7 +11,9 @@
 //! - `converse_interceptor`: the raw client with a no-op per-call interceptor
 //!   (the price of the wire tap's mechanism alone);
 //! - `converse_traced` / `converse_capture`: through `TracedClient`, content
-//!   capture off / on.
+//!   capture off / on;
+//! - `invoke_raw` / `invoke_traced`: one `InvokeModel` call (an Anthropic
+//!   messages body) through the raw client / `TracedClient`, capture off.
 //!
 //! ```text
 //! cargo bench -p coresdk-instrument-bedrock --bench instructions --no-run
@@ -32,7 +34,9 @@ use std::hint::black_box;
 
 use aws_sdk_bedrockruntime::Client;
 use coresdk_instrument_bedrock::TracedClient;
-use support::{Clients, converse_interceptor, converse_raw, converse_traced};
+use support::{
+    Clients, converse_interceptor, converse_raw, converse_traced, invoke_raw, invoke_traced,
+};
 use tokio::runtime::Runtime;
 
 #[inline(never)]
@@ -63,6 +67,20 @@ fn converse_capture_loop(iters: u64, rt: &Runtime, traced: &TracedClient) {
     }
 }
 
+#[inline(never)]
+fn invoke_raw_loop(iters: u64, rt: &Runtime, raw: &Client) {
+    for _ in 0..iters {
+        black_box(rt.block_on(invoke_raw(raw)));
+    }
+}
+
+#[inline(never)]
+fn invoke_traced_loop(iters: u64, rt: &Runtime, traced: &TracedClient) {
+    for _ in 0..iters {
+        black_box(rt.block_on(invoke_traced(traced)));
+    }
+}
+
 fn main() {
     let iters = std::env::var("CORESDK_ITERS")
         .ok()
@@ -88,6 +106,8 @@ fn main() {
             "converse_interceptor" => drop(rt.block_on(converse_interceptor(&raw))),
             "converse_traced" => drop(rt.block_on(converse_traced(&traced))),
             "converse_capture" => drop(rt.block_on(converse_traced(&capture))),
+            "invoke_raw" => drop(rt.block_on(invoke_raw(&raw))),
+            "invoke_traced" => drop(rt.block_on(invoke_traced(&traced))),
             other => panic!("unknown CORESDK_BENCH {other:?}"),
         }
     }
@@ -105,6 +125,8 @@ fn main() {
         "converse_raw" => converse_raw_loop(iters, &rt, &raw),
         "converse_interceptor" => converse_interceptor_loop(iters, &rt, &raw),
         "converse_traced" => converse_traced_loop(iters, &rt, &traced),
+        "invoke_raw" => invoke_raw_loop(iters, &rt, &raw),
+        "invoke_traced" => invoke_traced_loop(iters, &rt, &traced),
         _ => converse_capture_loop(iters, &rt, &capture),
     }
     let per_call = start.elapsed() / u32::try_from(iters.max(1)).unwrap_or(u32::MAX);

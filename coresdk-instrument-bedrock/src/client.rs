@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use aws_sdk_bedrockruntime::Client;
+use aws_sdk_bedrockruntime::config::SharedInterceptor;
 use coresdk::genai::{Endpoint, GenAiSettings, Provider};
 
 use crate::converse::TracedConverse;
@@ -47,13 +48,12 @@ impl TracedClient {
     /// Wraps `client`.
     pub fn new(client: Client) -> Self {
         let tap = WireTap::default();
-        let tapped = Client::from_conf(
-            client
-                .config()
-                .to_builder()
-                .interceptor(tap.clone())
-                .build(),
-        );
+        let mut config = client.config().to_builder();
+        // Permanent: the SDK then skips the per-hook lookup of a
+        // `DisableInterceptor` in the config bag (which cost a traced call
+        // more than the tap's own work).
+        config.push_interceptor(SharedInterceptor::permanent(tap.clone()));
+        let tapped = Client::from_conf(config.build());
         Self {
             inner: client,
             tapped,

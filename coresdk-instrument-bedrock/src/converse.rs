@@ -32,10 +32,17 @@ impl TracedConverse {
         GuardrailConfiguration
     );
 
-    /// Sends the request. The span covers the whole call (the SDK's retries
-    /// included) and ends when this returns; dropping the future before that
-    /// ends it with `coresdk.cancelled = true`.
-    pub async fn send(self) -> Result<ConverseOutput, SdkError<ConverseError, HttpResponse>> {
+    /// Sends the request. The span starts here and covers the whole call
+    /// (the SDK's retries included); it ends when the returned future
+    /// completes, or, dropped before that, with `coresdk.cancelled = true`.
+    ///
+    /// Not an `async fn`: an `async fn` keeps its arguments (this builder,
+    /// the whole request) in its future beside the SDK's own, and futures
+    /// are copied whole each time they move.
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<ConverseOutput, SdkError<ConverseError, HttpResponse>>> + Send
+    {
         let Self { client, inner } = self;
         let input = inner.as_input();
         let model = input.get_model_id().as_deref().unwrap_or_default();
@@ -49,13 +56,12 @@ impl TracedConverse {
                 |capture| converse_summary!(input, model, capture, stream: false),
             )
             .with_request_model_as_response_model();
-        call.run(inner.send(), |result, capture| {
-            let (mut outcome, _) = client.tap().outcome(result);
+        call.watch_wire().run(inner.send(), move |result, capture| {
+            let mut outcome = client.tap().outcome(result);
             if let Ok(output) = result {
                 outcome.response = Response::Chat(convert::chat_response(output, capture));
             }
             outcome
         })
-        .await
     }
 }

@@ -57,9 +57,9 @@ impl TracedConverseStream {
                 |capture| converse_summary!(input, model, capture, stream: true),
             )
             .with_request_model_as_response_model();
-        let (result, call) = call.open(inner.send()).await;
+        let (result, call) = call.watch_wire().open(inner.send()).await;
         let outcome = if call.is_recording() {
-            client.tap().outcome(&result).0
+            client.tap().outcome(&result)
         } else {
             Outcome::default()
         };
@@ -127,7 +127,7 @@ impl StreamMapping for ConverseEvents {
             }
             ConverseStreamOutput::Metadata(metadata) => {
                 if let Some(usage) = &metadata.usage {
-                    acc.set_usage(convert::usage(usage));
+                    acc.set_usage(convert::token_usage(usage));
                 }
                 false
             }

@@ -58,17 +58,47 @@ pub(crate) fn finish_reason_str(reason: &str) -> FinishReason {
     }
 }
 
-/// Bedrock usage: `inputTokens` excludes cache reads and writes; the neutral
+/// Bedrock's token counts (in usage objects, invocation metrics and headers
+/// alike) report input tokens apart from cache reads and writes; the neutral
 /// `input_tokens` includes them.
-pub(crate) fn usage(usage: &TokenUsage) -> Usage {
-    let read = usage.cache_read_input_tokens.map(count);
-    let write = usage.cache_write_input_tokens.map(count);
+pub(crate) fn usage(
+    input: Option<u64>,
+    output: Option<u64>,
+    read: Option<u64>,
+    write: Option<u64>,
+) -> Usage {
     Usage {
-        input_tokens: Some(count(usage.input_tokens) + read.unwrap_or(0) + write.unwrap_or(0)),
-        output_tokens: Some(count(usage.output_tokens)),
+        input_tokens: input.map(|i| i + read.unwrap_or(0) + write.unwrap_or(0)),
+        output_tokens: output,
         cache_read_input_tokens: read,
         cache_creation_input_tokens: write,
         reasoning_output_tokens: None,
+    }
+}
+
+/// The usage of a Converse response or stream.
+pub(crate) fn token_usage(u: &TokenUsage) -> Usage {
+    usage(
+        Some(count(u.input_tokens)),
+        Some(count(u.output_tokens)),
+        u.cache_read_input_tokens.map(count),
+        u.cache_write_input_tokens.map(count),
+    )
+}
+
+/// `text`, or nothing when content is not captured.
+pub(crate) fn captured(capture: bool, text: &str) -> String {
+    if capture {
+        text.to_owned()
+    } else {
+        String::new()
+    }
+}
+
+/// A content part that is not text (`image`, `video`, `audio`, `file`).
+pub(crate) fn blob(modality: &str) -> ContentPart {
+    ContentPart::Blob {
+        modality: modality.to_owned(),
     }
 }
 
@@ -89,15 +119,9 @@ fn tool_result_text(blocks: &[ToolResultContentBlock]) -> Vec<ContentPart> {
             ToolResultContentBlock::Json(doc) => {
                 ContentPart::Text(document_to_json(doc).to_string())
             }
-            ToolResultContentBlock::Image(_) => ContentPart::Blob {
-                modality: "image".into(),
-            },
-            ToolResultContentBlock::Video(_) => ContentPart::Blob {
-                modality: "video".into(),
-            },
-            _ => ContentPart::Blob {
-                modality: "file".into(),
-            },
+            ToolResultContentBlock::Image(_) => blob("image"),
+            ToolResultContentBlock::Video(_) => blob("video"),
+            _ => blob("file"),
         })
         .collect()
 }
@@ -138,19 +162,12 @@ pub(crate) fn messages(message: &BedrockMessage, capture: bool, out: &mut Vec<Me
     let mut rest = Message::new(role(&message.role));
     // Sized once: nearly every block is a content part.
     rest.content.reserve_exact(message.content.len());
-    let mut has_rest = false;
     for block in &message.content {
         match block {
-            ContentBlock::Text(text) => {
-                has_rest = true;
-                rest.content.push(ContentPart::Text(if capture {
-                    text.clone()
-                } else {
-                    String::new()
-                }));
-            }
+            ContentBlock::Text(text) => rest
+                .content
+                .push(ContentPart::Text(captured(capture, text))),
             ContentBlock::ToolUse(tool_use) => {
-                has_rest = true;
                 let arguments = if capture {
                     document_to_json(&tool_use.input).to_string()
                 } else {
@@ -169,33 +186,15 @@ pub(crate) fn messages(message: &BedrockMessage, capture: bool, out: &mut Vec<Me
                 }
                 out.push(tool);
             }
-            ContentBlock::Image(image) => {
-                has_rest = true;
-                rest.content.push(image_part(image, capture));
-            }
-            ContentBlock::Video(_) => {
-                has_rest = true;
-                rest.content.push(ContentPart::Blob {
-                    modality: "video".into(),
-                });
-            }
-            ContentBlock::Audio(_) => {
-                has_rest = true;
-                rest.content.push(ContentPart::Blob {
-                    modality: "audio".into(),
-                });
-            }
-            ContentBlock::Document(_) => {
-                has_rest = true;
-                rest.content.push(ContentPart::Blob {
-                    modality: "file".into(),
-                });
-            }
+            ContentBlock::Image(image) => rest.content.push(image_part(image, capture)),
+            ContentBlock::Video(_) => rest.content.push(blob("video")),
+            ContentBlock::Audio(_) => rest.content.push(blob("audio")),
+            ContentBlock::Document(_) => rest.content.push(blob("file")),
             // Cache points, reasoning, guard content, citations: no message content.
             _ => {}
         }
     }
-    if has_rest || message.content.is_empty() {
+    if !rest.content.is_empty() || !rest.tool_calls.is_empty() || message.content.is_empty() {
         out.push(rest);
     }
 }
@@ -205,9 +204,7 @@ pub(crate) fn system(blocks: &[SystemContentBlock], capture: bool) -> Vec<String
     blocks
         .iter()
         .filter_map(|block| match block {
-            SystemContentBlock::Text(text) => {
-                Some(if capture { text.clone() } else { String::new() })
-            }
+            SystemContentBlock::Text(text) => Some(captured(capture, text)),
             _ => None,
         })
         .collect()
@@ -336,7 +333,7 @@ pub(crate) fn chat_response(
         id: None,
         model: None,
         completions,
-        usage: output.usage.as_ref().map(usage).unwrap_or_default(),
+        usage: output.usage.as_ref().map(token_usage).unwrap_or_default(),
         conversation_id: None,
     }
 }

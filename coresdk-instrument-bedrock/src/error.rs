@@ -93,41 +93,26 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug + 'static,
 {
-    match error {
+    let kind = match error {
         SdkError::ServiceError(service) => {
             let err = service.err();
             let code = err.code().unwrap_or_default();
             let message = err.message().unwrap_or(code);
-            aws_error(code, message, status(service.raw()))
+            return aws_error(code, message, status(service.raw()));
         }
-        SdkError::ResponseError(response) => {
-            let message = source_message(error);
-            match status(response.raw()) {
-                Some(status) => finish(CallError::http(status, message), ""),
-                None => finish(CallError::new(CallErrorKind::Deserialization, message), ""),
+        SdkError::ResponseError(response) => match status(response.raw()) {
+            Some(status) => {
+                return finish(CallError::http(status, source_message(error)), "");
             }
-        }
-        SdkError::TimeoutError(_) => finish(
-            CallError::new(CallErrorKind::Timeout, source_message(error)),
-            "",
-        ),
-        SdkError::DispatchFailure(failure) => {
-            let kind = if failure.is_timeout() {
-                CallErrorKind::Timeout
-            } else {
-                CallErrorKind::Connection
-            };
-            finish(CallError::new(kind, source_message(error)), "")
-        }
-        SdkError::ConstructionFailure(_) => finish(
-            CallError::new(CallErrorKind::InvalidArgument, source_message(error)),
-            "",
-        ),
-        _ => finish(
-            CallError::new(CallErrorKind::Other, source_message(error)),
-            "",
-        ),
-    }
+            None => CallErrorKind::Deserialization,
+        },
+        SdkError::TimeoutError(_) => CallErrorKind::Timeout,
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => CallErrorKind::Timeout,
+        SdkError::DispatchFailure(_) => CallErrorKind::Connection,
+        SdkError::ConstructionFailure(_) => CallErrorKind::InvalidArgument,
+        _ => CallErrorKind::Other,
+    };
+    finish(CallError::new(kind, source_message(error)), "")
 }
 
 /// An in-stream error. Exception frames carry no code in their payload, so

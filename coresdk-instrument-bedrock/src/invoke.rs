@@ -82,6 +82,8 @@ pub(crate) fn start(
             attributes,
         }
     });
+    // The status, and the token-count headers some families' bodies lack.
+    let call = call.watch_wire();
     Started {
         call,
         codec,
@@ -112,21 +114,18 @@ impl TracedInvokeModel {
             ),
             false,
         );
-        call.run(inner.send(), |result, capture| {
-            let (mut outcome, header_usage) = client.tap().outcome(result);
-            if let Ok(output) = result {
-                output_outcome(
-                    &mut outcome,
-                    codec,
-                    embeddings,
-                    output,
-                    header_usage,
-                    capture,
-                );
+        let (result, call) = call.open(inner.send()).await;
+        let mut outcome = Outcome::default();
+        if call.is_recording() {
+            outcome = client.tap().outcome(&result);
+            if let Ok(output) = &result {
+                let capture = call.captures_content();
+                let usage = call.wire().usage;
+                output_outcome(&mut outcome, codec, embeddings, output, usage, capture);
             }
-            outcome
-        })
-        .await
+        }
+        call.finish(outcome);
+        result
     }
 }
 

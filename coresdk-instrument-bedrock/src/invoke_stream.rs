@@ -24,6 +24,7 @@ use opentelemetry::KeyValue;
 use serde_json::Value as Json;
 
 use crate::builder::traced_builder;
+use crate::convert;
 use crate::error::stream_error;
 use crate::invoke::{Started, start};
 use crate::model_body::Codec;
@@ -65,7 +66,7 @@ impl TracedInvokeModelWithResponseStream {
         );
         let (result, call) = call.open(inner.send()).await;
         let outcome = if call.is_recording() {
-            client.tap().outcome(&result).0
+            client.tap().outcome(&result)
         } else {
             Outcome::default()
         };
@@ -137,15 +138,12 @@ impl InvokeChunks {
 fn invocation_metrics(chunk: &Json) -> Option<Usage> {
     let metrics = chunk.get("amazon-bedrock-invocationMetrics")?;
     let count = |key: &str| metrics.get(key).and_then(Json::as_u64);
-    let read = count("cacheReadInputTokenCount");
-    let write = count("cacheWriteInputTokenCount");
-    Some(Usage {
-        input_tokens: count("inputTokenCount").map(|i| i + read.unwrap_or(0) + write.unwrap_or(0)),
-        output_tokens: count("outputTokenCount"),
-        cache_read_input_tokens: read,
-        cache_creation_input_tokens: write,
-        reasoning_output_tokens: None,
-    })
+    Some(convert::usage(
+        count("inputTokenCount"),
+        count("outputTokenCount"),
+        count("cacheReadInputTokenCount"),
+        count("cacheWriteInputTokenCount"),
+    ))
 }
 
 impl StreamMapping for InvokeChunks {

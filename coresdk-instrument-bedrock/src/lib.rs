@@ -36,8 +36,8 @@
 //! driver. The traced client registers one read-only smithy interceptor for
 //! what only the wire shows: the endpoint the signed requests go to, each
 //! response's HTTP status and the `X-Amzn-Bedrock-*-Token-Count` headers
-//! (the only usage some InvokeModel families report), matched to calls by
-//! `x-amzn-RequestId`.
+//! (the only usage some InvokeModel families report), handed to the call
+//! whose request future it runs in.
 //!
 //! Streams ([`ConverseEventStream`], [`InvokeEventStream`]) keep their span
 //! open until the stream ends; dropping one early ends the span with

@@ -3,12 +3,12 @@
 //! signed requests go to, each response's HTTP status and Bedrock's
 //! `X-Amzn-Bedrock-*` token-count headers — for the calls' spans.
 //!
-//! Responses are matched to calls by their request id (`x-amzn-RequestId`,
-//! which the SDK also hands back with every output and error), so a call
-//! records the status that was observed, never one it assumes.
+//! The interceptor runs inside the poll of the call's own request future,
+//! so it hands the response to that call through the GenAI driver
+//! ([`observe_response`]): a call records the status that was observed,
+//! never one it assumes, and only recorded calls pay for reading it.
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, OnceLock};
 
 use aws_sdk_bedrockruntime::config::http::HttpResponse;
 use aws_sdk_bedrockruntime::config::interceptors::{
@@ -18,86 +18,50 @@ use aws_sdk_bedrockruntime::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_bedrockruntime::error::{BoxError, ProvideErrorMetadata, SdkError};
 use aws_sdk_bedrockruntime::operation::RequestId;
 use coresdk::genai::attributes::AWS_REQUEST_ID;
-use coresdk::genai::{Outcome, Server, Usage};
+use coresdk::genai::{Outcome, Server, WireObservation, observe_response};
 use opentelemetry::KeyValue;
 
+use crate::convert::usage;
 use crate::error::call_error;
 
-const INPUT_TOKENS: &str = "x-amzn-bedrock-input-token-count";
-const OUTPUT_TOKENS: &str = "x-amzn-bedrock-output-token-count";
-const CACHE_READ_TOKENS: &str = "x-amzn-bedrock-cache-read-input-token-count";
-const CACHE_WRITE_TOKENS: &str = "x-amzn-bedrock-cache-write-input-token-count";
-const REQUEST_ID: &str = "x-amzn-requestid";
-/// Responses kept for their calls to collect. Entries nobody collects
-/// (earlier attempts of a retried call, calls through an untraced clone of
-/// the client) fall out once this many newer ones arrived.
-const KEPT_RESPONSES: usize = 32;
+/// Bedrock's token-count headers (`http` keeps header names lowercase):
+/// this prefix, then one of the names below.
+const TOKEN_COUNT_PREFIX: &str = "x-amzn-bedrock-";
+const INPUT_TOKENS: &str = "input-token-count";
+const OUTPUT_TOKENS: &str = "output-token-count";
+const CACHE_READ_TOKENS: &str = "cache-read-input-token-count";
+const CACHE_WRITE_TOKENS: &str = "cache-write-input-token-count";
 
-/// What one response showed.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Seen {
-    pub(crate) status: u16,
-    /// The token counts of the response headers.
-    pub(crate) usage: Usage,
-}
-
-#[derive(Debug, Default)]
-struct Observed {
-    server: OnceLock<Server>,
-    responses: Mutex<VecDeque<(String, Seen)>>,
-}
-
-/// The interceptor; clones share what it observed.
+/// The interceptor; clones share the server it observed.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct WireTap {
-    observed: Arc<Observed>,
+    server: Arc<OnceLock<Server>>,
 }
 
 impl WireTap {
-    /// The server requests go to, once one was sent.
-    ///
-    /// The endpoint follows from the client's configuration (region,
-    /// `endpoint_url`, FIPS / dual-stack), which traced calls do not
-    /// override, so one request's server is every request's.
-    pub(crate) fn server(&self) -> Option<Server> {
-        self.observed.server.get().cloned()
-    }
-
-    /// Takes what the response with `request_id` showed.
-    fn take(&self, request_id: &str) -> Option<Seen> {
-        let mut responses = self
-            .observed
-            .responses
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let pos = responses.iter().rposition(|(id, _)| id == request_id)?;
-        responses.remove(pos).map(|(_, seen)| seen)
-    }
-
-    /// What a finished call showed on the wire: server, request id, the
-    /// observed status, and the error; plus the header token counts.
-    pub(crate) fn outcome<O, E>(
-        &self,
-        result: &Result<O, SdkError<E, HttpResponse>>,
-    ) -> (Outcome, Usage)
+    /// What a finished call showed: the server, the request id the SDK
+    /// hands back with every output and error, and the error. The status
+    /// comes from the driver's wire observation.
+    pub(crate) fn outcome<O, E>(&self, result: &Result<O, SdkError<E, HttpResponse>>) -> Outcome
     where
         O: RequestId,
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
-        let request_id = result.request_id();
-        let seen = request_id.and_then(|id| self.take(id));
-        let mut outcome = Outcome {
-            server: self.server(),
-            http_status: seen.map(|s| s.status),
-            attributes: request_id
+        Outcome {
+            // The endpoint follows from the client's configuration (region,
+            // `endpoint_url`, FIPS / dual-stack), which traced calls do not
+            // override, so one request's server is every request's.
+            server: self.server.get().cloned(),
+            attributes: result
+                .request_id()
                 .map(|id| vec![KeyValue::new(AWS_REQUEST_ID, id.to_owned())])
                 .unwrap_or_default(),
+            error: result
+                .as_ref()
+                .err()
+                .map(|error| call_error(error, |raw| Some(raw.status().as_u16()))),
             ..Outcome::default()
-        };
-        if let Err(error) = result {
-            outcome.error = Some(call_error(error, |raw| Some(raw.status().as_u16())));
         }
-        (outcome, seen.map(|s| s.usage).unwrap_or_default())
     }
 }
 
@@ -123,13 +87,6 @@ fn host_port(uri: &str) -> Option<(&str, Option<u16>)> {
     (!host.is_empty()).then_some((host, port))
 }
 
-fn header_count(response: &HttpResponse, name: &str) -> Option<u64> {
-    response
-        .headers()
-        .get(name)
-        .and_then(|v| v.trim().parse().ok())
-}
-
 impl Intercept for WireTap {
     fn name(&self) -> &'static str {
         "CoreSdkWireTap"
@@ -141,10 +98,10 @@ impl Intercept for WireTap {
         _runtime_components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        if self.observed.server.get().is_none()
+        if self.server.get().is_none()
             && let Some((host, port)) = host_port(context.request().uri())
         {
-            let _ = self.observed.server.set(Server::new(host, port));
+            let _ = self.server.set(Server::new(host, port));
         }
         Ok(())
     }
@@ -156,31 +113,28 @@ impl Intercept for WireTap {
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let response = context.response();
-        let Some(request_id) = response.headers().get(REQUEST_ID) else {
-            return Ok(());
-        };
-        let input = header_count(response, INPUT_TOKENS);
-        let read = header_count(response, CACHE_READ_TOKENS);
-        let write = header_count(response, CACHE_WRITE_TOKENS);
-        let seen = Seen {
-            status: response.status().as_u16(),
-            usage: Usage {
-                input_tokens: input.map(|i| i + read.unwrap_or(0) + write.unwrap_or(0)),
-                output_tokens: header_count(response, OUTPUT_TOKENS),
-                cache_read_input_tokens: read,
-                cache_creation_input_tokens: write,
-                reasoning_output_tokens: None,
-            },
-        };
-        let mut responses = self
-            .observed
-            .responses
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if responses.len() == KEPT_RESPONSES {
-            responses.pop_front();
-        }
-        responses.push_back((request_id.to_owned(), seen));
+        observe_response(|| {
+            // One pass over the headers: a lookup by name parses and hashes
+            // the name, four of them cost more than the whole walk.
+            let [mut input, mut output, mut read, mut write] = [None; 4];
+            for (name, value) in response.headers() {
+                let Some(count) = name.strip_prefix(TOKEN_COUNT_PREFIX) else {
+                    continue;
+                };
+                let slot = match count {
+                    INPUT_TOKENS => &mut input,
+                    OUTPUT_TOKENS => &mut output,
+                    CACHE_READ_TOKENS => &mut read,
+                    CACHE_WRITE_TOKENS => &mut write,
+                    _ => continue,
+                };
+                *slot = value.trim().parse().ok();
+            }
+            WireObservation {
+                status: Some(response.status().as_u16()),
+                usage: usage(input, output, read, write),
+            }
+        });
         Ok(())
     }
 }

@@ -11,7 +11,7 @@ use async_openai::types::chat::{
     ChatCompletionRequestUserMessageContent, ChatCompletionRequestUserMessageContentPart,
     ChatCompletionTools, CompletionUsage, CreateChatCompletionRequest,
     CreateChatCompletionResponse, FileObject, FinishReason as OaiFinishReason, InputAudioFormat,
-    ResponseFormat, Role as OaiRole, StopConfiguration,
+    ResponseFormat, Role as OaiRole, ServiceTier, StopConfiguration,
 };
 use async_openai::types::embeddings::{CreateEmbeddingRequest, EmbeddingInput, EncodingFormat};
 use coresdk::genai::attributes::{
@@ -27,11 +27,24 @@ use coresdk::genai::{
 use opentelemetry::KeyValue;
 use serde::Serialize;
 
-/// The lowercase wire name of a serde enum (`ServiceTier::Flex` → `flex`).
+/// The lowercase wire name of a serde enum (`ServiceTierResponses::Flex` →
+/// `flex`), for the Responses and endpoint types read once per call.
 pub(crate) fn wire_name<T: Serialize>(value: &T) -> Option<String> {
     match serde_json::to_value(value).ok()? {
         serde_json::Value::String(s) => Some(s),
         _ => None,
+    }
+}
+
+/// A service tier's wire name (a static string: no serializer, no copy).
+fn tier_name(tier: &ServiceTier) -> &'static str {
+    match tier {
+        ServiceTier::Auto => "auto",
+        ServiceTier::Default => "default",
+        ServiceTier::Flex => "flex",
+        ServiceTier::Scale => "scale",
+        ServiceTier::Priority => "priority",
+        ServiceTier::Fast => "fast",
     }
 }
 
@@ -310,8 +323,11 @@ pub(crate) fn chat_request(
     if let Some(seed) = request.seed {
         attributes.push(KeyValue::new(GEN_AI_OPENAI_REQUEST_SEED, seed));
     }
-    if let Some(tier) = request.service_tier.as_ref().and_then(wire_name) {
-        attributes.push(KeyValue::new(GEN_AI_OPENAI_REQUEST_SERVICE_TIER, tier));
+    if let Some(tier) = &request.service_tier {
+        attributes.push(KeyValue::new(
+            GEN_AI_OPENAI_REQUEST_SERVICE_TIER,
+            tier_name(tier),
+        ));
     }
     if let Some(format) = &request.response_format {
         let name = match format {
@@ -372,13 +388,12 @@ fn completion(choice: &ChatChoice, capture: bool) -> Completion {
 /// The OpenAI response-only attributes.
 pub(crate) fn response_extras(
     fingerprint: Option<&String>,
-    service_tier: Option<&async_openai::types::chat::ServiceTier>,
+    service_tier: Option<&ServiceTier>,
 ) -> impl Iterator<Item = KeyValue> {
     let fingerprint =
         fingerprint.map(|fp| KeyValue::new(OPENAI_RESPONSE_SYSTEM_FINGERPRINT, fp.clone()));
     let tier = service_tier
-        .and_then(wire_name)
-        .map(|tier| KeyValue::new(GEN_AI_OPENAI_RESPONSE_SERVICE_TIER, tier));
+        .map(|tier| KeyValue::new(GEN_AI_OPENAI_RESPONSE_SERVICE_TIER, tier_name(tier)));
     fingerprint.into_iter().chain(tier)
 }
 

@@ -10,7 +10,7 @@ use async_openai::types::responses::{
     ConversationParam, CreateResponse, CustomToolCallOutputOutput, EasyInputContent,
     FunctionCallOutput, IncompleteDetails, InputContent, InputItem, InputParam, InputRole, Item,
     MessageItem, OutputItem, OutputMessageContent, ReasoningItem, Response as OaiResponse,
-    ResponseError, ResponseUsage, Role as OaiRole, Status, SummaryPart,
+    ResponseError, ResponseUsage, Role as OaiRole, ServiceTierResponses, Status, SummaryPart,
     TextResponseFormatConfiguration, Tool,
 };
 use coresdk::genai::attributes::{
@@ -305,8 +305,11 @@ pub(crate) fn request(request: &CreateResponse, stream: bool, capture: bool) -> 
         ..ChatRequest::default()
     };
     let mut attributes = Vec::new();
-    if let Some(tier) = request.service_tier.as_ref().and_then(wire_name) {
-        attributes.push(KeyValue::new(GEN_AI_OPENAI_REQUEST_SERVICE_TIER, tier));
+    if let Some(tier) = &request.service_tier {
+        attributes.push(KeyValue::new(
+            GEN_AI_OPENAI_REQUEST_SERVICE_TIER,
+            tier_name(tier),
+        ));
     }
     if let Some(text) = &request.text {
         let name = match text.format {
@@ -418,10 +421,22 @@ pub(crate) fn response_extras(response: &OaiResponse) -> Vec<KeyValue> {
     response
         .service_tier
         .as_ref()
-        .and_then(wire_name)
-        .map(|tier| KeyValue::new(GEN_AI_OPENAI_RESPONSE_SERVICE_TIER, tier))
+        .map(|tier| KeyValue::new(GEN_AI_OPENAI_RESPONSE_SERVICE_TIER, tier_name(tier)))
         .into_iter()
         .collect()
+}
+
+/// A service tier's wire name (a static string: no serializer, no copy).
+fn tier_name(tier: &ServiceTierResponses) -> &'static str {
+    match tier {
+        ServiceTierResponses::Auto => "auto",
+        ServiceTierResponses::Default => "default",
+        ServiceTierResponses::Flex => "flex",
+        ServiceTierResponses::Scale => "scale",
+        ServiceTierResponses::Priority => "priority",
+        ServiceTierResponses::Fast => "fast",
+        ServiceTierResponses::Ultrafast => "ultrafast",
+    }
 }
 
 /// The neutral response of a finished Responses call.

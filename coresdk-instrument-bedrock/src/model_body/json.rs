@@ -1,9 +1,10 @@
 //! JSON access and neutral-model helpers shared by the codecs.
 
-use coresdk::genai::{ChatRequest, Completion, ContentPart, Message, Role, Usage};
+use coresdk::genai::{ChatRequest, Completion, ContentPart, Message, Role};
 use serde_json::Value as Json;
 
 use crate::convert::finish_reason_str;
+pub(super) use crate::convert::{blob, captured, usage};
 
 pub(super) fn s<'a>(v: &'a Json, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Json::as_str)
@@ -45,37 +46,10 @@ pub(super) fn text(capture: bool, t: &str) -> ContentPart {
     ContentPart::Text(captured(capture, t))
 }
 
-/// `t`, or nothing when content is not captured.
-pub(super) fn captured(capture: bool, t: &str) -> String {
-    if capture { t.to_owned() } else { String::new() }
-}
-
 pub(super) fn json_text(capture: bool, v: Option<&Json>) -> String {
     match (capture, v) {
         (true, Some(v)) => v.to_string(),
         _ => String::new(),
-    }
-}
-
-pub(super) fn blob(kind: &str) -> ContentPart {
-    ContentPart::Blob {
-        modality: kind.to_owned(),
-    }
-}
-
-/// Input tokens including cache reads and writes (Bedrock reports them apart).
-pub(super) fn usage(
-    input: Option<u64>,
-    output: Option<u64>,
-    read: Option<u64>,
-    write: Option<u64>,
-) -> Usage {
-    Usage {
-        input_tokens: input.map(|i| i + read.unwrap_or(0) + write.unwrap_or(0)),
-        output_tokens: output,
-        cache_read_input_tokens: read,
-        cache_creation_input_tokens: write,
-        reasoning_output_tokens: None,
     }
 }
 

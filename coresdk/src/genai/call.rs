@@ -5,6 +5,7 @@
 //! outcome and ends it, or records `coresdk.cancelled` when the caller drops
 //! the call first. Streams continue in a [`StreamCall`](super::StreamCall).
 
+use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -15,7 +16,7 @@ use opentelemetry::{KeyValue, StringValue};
 
 use super::attributes::HTTP_RESPONSE_STATUS_CODE;
 use super::error::CallError;
-use super::message::{ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse};
+use super::message::{ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, Usage};
 use super::operation::{Operation, Provider};
 use super::recorder::latest_attribute;
 use super::settings::GenAiSettings;
@@ -112,8 +113,48 @@ impl Endpoint {
             let summary = request(span.captures_content());
             record_request(&mut span, summary);
         }
-        GenAiCall { span }
+        GenAiCall { span, wire: None }
     }
+}
+
+/// What a provider's transport hook saw of the response to the call being
+/// polled (of its last attempt, when the client retried).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WireObservation {
+    /// The response's HTTP status.
+    pub status: Option<u16>,
+    /// Token counts the response headers carried.
+    pub usage: Usage,
+}
+
+thread_local! {
+    /// The observation of the wire-watching call being polled on this thread.
+    /// Calls are matched to responses by where the hook runs — inside the
+    /// poll of the call's own future — so nothing is allocated, locked or
+    /// looked up per call, and calls that do not watch pay nothing.
+    static WATCHED: Cell<Option<WireObservation>> = const { Cell::new(None) };
+}
+
+/// Puts the outer call's observation back, also when a poll unwinds.
+struct RestoreWatched(Option<WireObservation>);
+
+impl Drop for RestoreWatched {
+    fn drop(&mut self) {
+        WATCHED.set(self.0);
+    }
+}
+
+/// For a provider's transport hook (an HTTP interceptor or middleware that
+/// runs inside the request future): notes what the response showed for the
+/// call being polled on this thread, if it [watches the
+/// wire](GenAiCall::watch_wire). `observe` runs only then, so responses of
+/// untraced or unrecorded calls cost one thread-local read.
+pub fn observe_response(observe: impl FnOnce() -> WireObservation) {
+    WATCHED.with(|slot| {
+        if slot.get().is_some() {
+            slot.set(Some(observe()));
+        }
+    });
 }
 
 /// What was asked, in the neutral model.
@@ -208,12 +249,15 @@ impl Outcome {
 #[must_use = "the call's span ends when dropped"]
 pub struct GenAiCall {
     span: GenAiSpan,
+    /// `Some` while the call watches the wire: what the transport hook saw.
+    wire: Option<WireObservation>,
 }
 
 impl fmt::Debug for GenAiCall {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GenAiCall")
             .field("span", &self.span)
+            .field("wire", &self.wire)
             .finish()
     }
 }
@@ -242,6 +286,23 @@ impl GenAiCall {
         self.span.span()
     }
 
+    /// Collects what the provider's transport hook reports with
+    /// [`observe_response`] while the driver polls the call's future (only
+    /// when the call is recorded). The observed status is recorded unless the
+    /// outcome or its error gives one; [`wire`](Self::wire) reads the rest.
+    pub fn watch_wire(mut self) -> Self {
+        if self.span.is_recording() {
+            self.wire = Some(WireObservation::default());
+        }
+        self
+    }
+
+    /// What the transport hook observed so far (nothing unless the call
+    /// [watches the wire](Self::watch_wire)).
+    pub fn wire(&self) -> WireObservation {
+        self.wire.unwrap_or_default()
+    }
+
     /// Polls `future` inside the call's span, then records what `outcome`
     /// makes of its result (asked only when recording; its `bool` says
     /// whether content is captured) and ends the call.
@@ -266,8 +327,17 @@ impl GenAiCall {
         }
     }
 
+    /// The outcome with the observed status when it has none of its own.
+    fn observed(&self, mut outcome: Outcome) -> Outcome {
+        if outcome.http_status.is_none() {
+            outcome.http_status = self.wire.and_then(|w| w.status);
+        }
+        outcome
+    }
+
     /// Records `outcome` and ends the call.
     pub fn finish(mut self, outcome: Outcome) {
+        let outcome = self.observed(outcome);
         record_outcome(&mut self.span, outcome);
         self.span.end();
     }
@@ -281,6 +351,7 @@ impl GenAiCall {
         layout: TextLayout,
         mapping: M,
     ) -> StreamCall<M> {
+        let outcome = self.observed(outcome);
         record_outcome(&mut self.span, outcome);
         StreamCall::new(self.span, layout, mapping)
     }
@@ -374,13 +445,26 @@ impl<F: Future> Future for Open<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         // Polled again after completion: nothing more will come.
-        let (Some(inner), Some(call)) = (this.inner.as_mut().as_pin_mut(), this.call.as_ref())
+        let (Some(inner), Some(call)) = (this.inner.as_mut().as_pin_mut(), this.call.as_mut())
         else {
             return Poll::Pending;
         };
         let output = {
-            let _entered = call.span().enter();
-            let output = ready!(inner.poll(cx));
+            let _entered = call.span.span().enter();
+            let poll = match call.wire {
+                None => inner.poll(cx),
+                Some(wire) => {
+                    // This call's observation is the thread's while its
+                    // future runs (the previous one is put back: an outer
+                    // call may be polling this one).
+                    let outer = RestoreWatched(WATCHED.replace(Some(wire)));
+                    let poll = inner.poll(cx);
+                    call.wire = WATCHED.get().or(call.wire);
+                    drop(outer);
+                    poll
+                }
+            };
+            let output = ready!(poll);
             this.inner.set(None);
             output
         };
@@ -505,6 +589,39 @@ mod tests {
         assert_eq!(a[HTTP_RESPONSE_STATUS_CODE], "503");
         assert_eq!(a[ERROR_TYPE], "other");
         assert!(!a.contains_key(CORESDK_CANCELLED));
+    }
+
+    #[test]
+    fn a_watching_call_gets_what_the_transport_hook_saw_in_its_future() {
+        let seen = WireObservation {
+            status: Some(201),
+            usage: Usage {
+                input_tokens: Some(7),
+                ..Usage::default()
+            },
+        };
+        let spans = capture(|| {
+            // Outside any watching call the hook's closure is not even run.
+            observe_response(|| panic!("no call watches the wire"));
+            let call = endpoint().start(Operation::Chat, "m", |_| RequestSummary::default());
+            let future = call.watch_wire().open(async move {
+                observe_response(|| seen);
+                Ok::<_, ()>(())
+            });
+            let mut future = pin!(future);
+            let Poll::Ready((result, call)) = future
+                .as_mut()
+                .poll(&mut Context::from_waker(Waker::noop()))
+            else {
+                panic!("the future is ready");
+            };
+            assert_eq!(result, Ok(()));
+            assert_eq!(call.wire(), seen);
+            call.finish(Outcome::default());
+            // The slot was handed back: nothing watches any more.
+            observe_response(|| panic!("the call has finished"));
+        });
+        assert_eq!(attrs(&spans[0])[HTTP_RESPONSE_STATUS_CODE], "201");
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub const TRUNCATION_MARKER: &str = "…[truncated]";
 /// assert_eq!(truncate_content("héllo wörld", 5), "héllo…[truncated]");
 /// assert_eq!(truncate_content("short", 5), "short");
 /// ```
+#[inline]
 pub fn truncate_content(text: &str, max_chars: usize) -> Cow<'_, str> {
     // Fast path: a string with no more bytes than the limit has no more chars.
     if text.len() <= max_chars {

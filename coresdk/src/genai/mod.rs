@@ -20,6 +20,11 @@
 //!    the provider's stream type passes events to the [`StreamCall`] and
 //!    calls [`StreamCall::end`] or [`StreamCall::fail`].
 //!
+//! A provider whose HTTP layer has a hook (an interceptor, a middleware)
+//! can let the driver record the status it observed: the call
+//! [watches the wire](GenAiCall::watch_wire) and the hook, which runs inside
+//! the call's future, reports with [`observe_response`].
+//!
 //! A new provider API is therefore a request translation, an outcome
 //! translation, and for streams one event mapping: no span calls.
 //! [`GenAiSpan`] remains for calls that fit no driver shape.
@@ -53,6 +58,7 @@ mod tool;
 
 pub use call::{
     Endpoint, GenAiCall, Open, Outcome, Request, RequestSummary, Response, Run, Server,
+    WireObservation, observe_response,
 };
 pub use capture::{TRUNCATION_MARKER, truncate_content};
 pub use error::{CallError, CallErrorKind, PROBLEM_TYPE_BASE, recovery};

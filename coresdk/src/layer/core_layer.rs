@@ -1,5 +1,7 @@
 //! [`CoreLayer`]: CoreSDK's `tracing` layer. It records each span into a
-//! compact [`SpanRecord`] in the registry's extensions and hands the record
+//! compact [`SpanRecord`] — in a registry's extensions when it is a layer
+//! ([`layer`](crate::layer)), in [`CoreSubscriber`](super::CoreSubscriber)'s
+//! own store under [`instrument`](crate::instrument) — and hands the record
 //! to the pipeline's worker when the span closes.
 //!
 //! Everything here runs on the application's threads, so it does the least
@@ -28,8 +30,9 @@ use crate::genai::attributes::{EVENT_LEVEL, EVENT_TARGET};
 use crate::pipeline::handoff::Handoff;
 use crate::pipeline::record::SpanRecord;
 
-/// CoreSDK's `tracing` layer. [`instrument`](crate::instrument) installs it;
-/// [`layer`](crate::layer) returns it (behind CoreSDK's target filter) for a
+/// CoreSDK's `tracing` layer. [`instrument`](crate::instrument) runs it in
+/// CoreSDK's own subscriber (no `Registry` underneath: nothing else reads the
+/// spans); [`layer`](crate::layer) returns it (behind CoreSDK's target filter) for a
 /// subscriber you assemble yourself.
 ///
 /// Every span it records goes through PII masking, the diagnostic stage and
@@ -170,6 +173,7 @@ impl CoreLayer {
         })
     }
 
+    #[inline]
     fn new_record(
         &self,
         meta: &'static tracing::Metadata<'static>,
@@ -228,6 +232,7 @@ impl CoreLayer {
     /// The record of a new span: ids, sampling, and (when kept) its fields.
     /// `parent` is the in-process parent; without one the current
     /// OpenTelemetry context's span is the parent.
+    #[inline]
     pub(super) fn open(&self, attrs: &Attributes<'_>, parent: Option<Parent>) -> SpanRecord {
         let parent = parent.or_else(Self::otel_parent);
         let mut record = self.new_record(attrs.metadata(), parent);
@@ -318,6 +323,7 @@ impl CoreLayer {
     }
 
     /// Ends a closed span's record and hands it to the worker.
+    #[inline]
     pub(super) fn close(&self, mut record: SpanRecord) {
         if !record.sampled {
             return;

@@ -87,7 +87,7 @@ impl Visit for SpanFields<'_> {
                     self.0.push_attribute(KeyValue::new(key(field), text));
                 }
             }
-            name => self.0.push_text(name, value),
+            _ => self.0.push_text(field, value),
         }
     }
 

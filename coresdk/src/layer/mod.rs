@@ -1,9 +1,12 @@
-//! The application side: [`CoreLayer`], CoreSDK's own `tracing` layer, and
-//! [`SpanExt`], the OpenTelemetry view of its spans.
+//! The application side: [`CoreLayer`], CoreSDK's own `tracing` layer, the
+//! subscriber `instrument()` runs it in (`CoreSubscriber`, records in a
+//! `SpanStore` of locked shards), and [`SpanExt`], the OpenTelemetry view of
+//! its spans.
 //!
 //! ```text
 //! #[trace] fn / GenAI call / any tracing span
-//!    │  CoreLayer: ids, parent, start, &'static metadata, typed fields → SpanRecord
+//!    │  CoreSubscriber (instrument) or Registry + CoreLayer (layer):
+//!    │  ids, parent, start, &'static metadata, typed fields → SpanRecord
 //!    ▼  on close: the record goes to the pipeline's handoff queue
 //! ```
 
@@ -12,6 +15,7 @@ pub(crate) mod export_filter;
 mod fields;
 pub(crate) mod sampler;
 mod span_ext;
+mod span_store;
 mod subscriber;
 
 pub(crate) use core_layer::Composition;

@@ -23,7 +23,8 @@ use crate::pipeline::record::SpanRecord;
 #[non_exhaustive]
 pub enum SetParentError {
     /// The span is not recorded by CoreSDK's layer: it is disabled, or the
-    /// subscriber has no [`CoreLayer`](super::CoreLayer) on a `Registry`.
+    /// subscriber is neither the one [`instrument`](crate::instrument)
+    /// installs nor a `Registry` with a [`CoreLayer`](super::CoreLayer).
     #[error("the span is not recorded by CoreSDK's layer")]
     NotRecorded,
     /// The context carries no valid span context.

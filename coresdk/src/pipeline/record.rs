@@ -17,6 +17,7 @@ use opentelemetry::trace::{
 use opentelemetry::{InstrumentationScope, Key, KeyValue};
 use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
 use tracing_core::Metadata;
+use tracing_core::field::Field;
 
 use super::value_limit::{self, LimitedText};
 use crate::genai::attributes::{
@@ -61,6 +62,8 @@ const MAX_EVENTS: usize = 128;
 
 /// The first capacity of a span's string-field buffer, in bytes.
 const TEXT_START: usize = 64;
+/// A string field value's header in a record's text: field index and length.
+const TEXT_HEADER: usize = 5;
 /// Most links a span keeps (the OpenTelemetry SDK's default).
 const MAX_LINKS: usize = 128;
 
@@ -82,13 +85,14 @@ pub(crate) struct SpanRecord {
     /// the call).
     pub(crate) end: Option<SystemTime>,
     pub(crate) attributes: Vec<KeyValue>,
-    /// String field values, end to end: one allocation for all of a span's
-    /// `&str` fields instead of one per value, copied into attributes on
-    /// the worker.
-    pub(crate) text: String,
-    /// Each string field's key and where its value ends in `text`, in
-    /// recording order (after `attributes` when the span is built).
-    pub(crate) texts: Vec<(&'static str, usize)>,
+    /// String field values, end to end, each behind a header naming its
+    /// field (its index in the callsite's field set) and its length: one
+    /// allocation for all of a span's `&str` fields instead of two per
+    /// value (the text and its attribute's slot). Copied into attributes on
+    /// the worker, after `attributes`.
+    pub(crate) text: Vec<u8>,
+    /// How many values `text` holds.
+    pub(crate) texts: u32,
     pub(crate) labels: Option<Labels>,
     pub(crate) extras: Option<Box<Extras>>,
     /// Most attributes the span keeps (`OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`).
@@ -144,8 +148,8 @@ impl SpanRecord {
             start: SystemTime::now(),
             end: None,
             attributes: Vec::new(),
-            text: String::new(),
-            texts: Vec::new(),
+            text: Vec::new(),
+            texts: 0,
             labels: None,
             extras: None,
             attribute_limit,
@@ -199,7 +203,7 @@ impl SpanRecord {
     /// Attributes kept so far, string fields included.
     #[inline]
     fn attribute_count(&self) -> usize {
-        self.attributes.len() + self.texts.len()
+        self.attributes.len() + self.texts as usize
     }
 
     /// Adds an attribute unless the span is full (then it is counted).
@@ -242,7 +246,7 @@ impl SpanRecord {
     /// Adds a string field's value (cut at the value length limit first,
     /// counted towards the byte budget) unless the span is full.
     #[inline]
-    pub(crate) fn push_text(&mut self, key: &'static str, value: &str) {
+    pub(crate) fn push_text(&mut self, field: &Field, value: &str) {
         if self.attribute_count() >= self.attribute_limit() {
             self.dropped_attributes = self.dropped_attributes.saturating_add(1);
             return;
@@ -251,14 +255,27 @@ impl SpanRecord {
         if matches!(limited, Cow::Owned(_)) {
             self.add_truncated(1);
         }
-        self.add_value_bytes(limited.len());
+        // Counted towards the byte budget as the buffer's capacity.
+        let (Ok(index), Ok(len)) = (u8::try_from(field.index()), u32::try_from(limited.len()))
+        else {
+            // Not within a header (over 4 GiB, or a field set larger than
+            // tracing allows): an attribute of its own.
+            self.add_value_bytes(limited.len());
+            let value = limited.into_owned();
+            self.attributes
+                .push(KeyValue::new(Key::from_static_str(field.name()), value));
+            return;
+        };
         if self.text.capacity() == 0 {
             // Room for a few short values at once: most spans then
             // allocate the buffer once.
-            self.text.reserve(limited.len().max(TEXT_START));
+            self.text
+                .reserve((limited.len() + TEXT_HEADER).max(TEXT_START));
         }
-        self.text.push_str(&limited);
-        self.texts.push((key, self.text.len()));
+        self.text.push(index);
+        self.text.extend_from_slice(&len.to_le_bytes());
+        self.text.extend_from_slice(limited.as_bytes());
+        self.texts += 1;
     }
 
     /// An owned copy of `text`, cut at the value length limit first (so a
@@ -313,7 +330,7 @@ impl SpanRecord {
             kvs.truncate(room);
         }
         self.limit_list(&mut kvs);
-        if self.attributes.is_empty() && self.texts.is_empty() {
+        if self.attributes.is_empty() && self.texts == 0 {
             // A list built elsewhere (a GenAI call's) moves in whole.
             self.attributes = kvs;
         } else {
@@ -376,7 +393,7 @@ impl SpanRecord {
     pub(crate) fn heap_bytes(&self) -> usize {
         let mut bytes = std::mem::size_of::<Self>()
             + self.attributes.capacity() * std::mem::size_of::<KeyValue>()
-            + self.texts.capacity() * std::mem::size_of::<(&str, usize)>()
+            + self.text.capacity()
             + self.value_bytes as usize;
         if let Some(extras) = &self.extras {
             bytes += std::mem::size_of::<Extras>()
@@ -404,13 +421,13 @@ impl SpanRecord {
             0
         };
         let mut dropped_attributes_count = self.dropped_attributes;
-        let attributes = if labels + location + self.texts.len() == 0 {
+        let texts = self.texts as usize;
+        let attributes = if labels + location + texts == 0 {
             self.attributes
         } else {
             let limit = self.attribute_limit as usize;
-            let mut attributes = Vec::with_capacity(
-                (labels + location + self.attributes.len() + self.texts.len()).min(limit),
-            );
+            let mut attributes =
+                Vec::with_capacity((labels + location + self.attributes.len() + texts).min(limit));
             if let Some(labels) = self.labels {
                 attributes.push(KeyValue::new(CORESDK_INTENT, labels.intent));
                 attributes.push(KeyValue::new(CODE_FUNCTION_NAME, labels.function));
@@ -427,15 +444,10 @@ impl SpanRecord {
                 }
             }
             let room = limit.saturating_sub(attributes.len());
-            let mut over = (self.attributes.len() + self.texts.len()).saturating_sub(room);
+            let mut over = (self.attributes.len() + texts).saturating_sub(room);
             let kept = self.attributes.len().min(room);
             attributes.extend(self.attributes.into_iter().take(room));
-            let mut start = 0;
-            for &(key, end) in self.texts.iter().take(room - kept) {
-                let value = self.text.get(start..end).unwrap_or_default().to_owned();
-                attributes.push(KeyValue::new(Key::from_static_str(key), value));
-                start = end;
-            }
+            attributes.extend(text_fields(&self.text, self.meta).take(room - kept));
             // A limit below the leading attributes' count cuts them too.
             if attributes.len() > limit {
                 over += attributes.len() - limit;
@@ -467,6 +479,26 @@ impl SpanRecord {
             instrumentation_scope: scope.clone(),
         }
     }
+}
+
+/// The string field values in a record's `text`: key and value, in order.
+fn text_fields<'a>(
+    text: &'a [u8],
+    meta: &'static Metadata<'static>,
+) -> impl Iterator<Item = KeyValue> + 'a {
+    let fields = meta.fields();
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let (&index, after) = rest.split_first()?;
+        let (len, after) = after.split_first_chunk::<4>()?;
+        let len = usize::try_from(u32::from_le_bytes(*len)).ok()?;
+        let (value, after) = after.split_at_checked(len)?;
+        rest = after;
+        let name = fields.iter().nth(usize::from(index))?.name();
+        // Written from a `&str`: always UTF-8, so this never replaces.
+        let value = String::from_utf8_lossy(value).into_owned();
+        Some(KeyValue::new(Key::from_static_str(name), value))
+    })
 }
 
 #[cfg(test)]
@@ -503,11 +535,11 @@ mod tests {
 
     #[test]
     fn the_record_stays_small() {
-        // It is moved into a slab slot and through the queue per span. (The
-        // string-field buffer added 48 bytes and saves two allocations per
-        // span with three string fields.)
+        // It is moved into a span store slot and through the queue per span.
+        // (The string-field buffer added 32 bytes and saves three
+        // allocations per span with three string fields.)
         assert!(
-            std::mem::size_of::<SpanRecord>() <= 208,
+            std::mem::size_of::<SpanRecord>() <= 192,
             "{}",
             std::mem::size_of::<SpanRecord>()
         );

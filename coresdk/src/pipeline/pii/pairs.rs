@@ -28,6 +28,7 @@ pub(super) fn scan(b: &[u8], out: &mut Vec<Match>) {
 
 /// [`scan`] for a short value whose `:`/`=` positions are the bits of
 /// `separators` (from the clean-value gate's masks, computed once).
+#[inline]
 pub(super) fn scan_separators(b: &[u8], mut separators: u64, out: &mut Vec<Match>) {
     while separators != 0 {
         let sep = separators.trailing_zeros() as usize;
@@ -301,6 +302,8 @@ mod tests {
             ("Authorization: Basic dXNlcjpwYXNz", "Basic dXNlcjpwYXNz"),
             ("access_token => tok", "tok"),
             ("PWD=abc", "abc"),
+            ("pass_word=abc", "abc"),
+            ("user.auth-orization=xyz", "xyz"),
         ];
         for (text, want) in cases {
             let found = scan(text);
@@ -320,6 +323,8 @@ mod tests {
             "Key: {\"a\": 1}",
             "reset your password, then log in",
             "token_count=3",
+            "duration=2.31s",
+            "migration: done",
         ] {
             assert!(scan(clean).is_empty(), "{clean}: {:?}", scan(clean));
         }

@@ -91,12 +91,17 @@ pub(super) fn may_match(b: &[u8]) -> bool {
     may_match_masks(b, &masks(b))
 }
 
-/// `:` and `=` bits of a short value's masks.
+/// `:` and `=` bits of a short value's masks where a secret pair's key can
+/// end: not right after a digit, `-`, `.` or `:` (a key's last three bytes
+/// are letters, or a quote or blank comes between, see `pairs::pair_at`).
+/// Times, ratios and URLs (`12:34`, `:5432`, `::`) are dropped here.
 pub(super) fn separators(m: &Masks) -> u64 {
-    m[COLON] | m[EQUALS]
+    (m[COLON] | m[EQUALS]) & !((m[DIGIT] | m[DASH] | m[DOT] | m[COLON]) << 1)
 }
 
-/// [`may_match`] on masks already computed.
+/// [`may_match`] on masks already computed (inlined into its one caller,
+/// which shares the masks with the pair scan).
+#[inline]
 pub(super) fn may_match_masks(b: &[u8], m: &Masks) -> bool {
     debug_assert!(b.len() <= MAX_LEN);
     let (d, w, u) = (m[DIGIT], m[WORD], m[UPPER]);

@@ -7,10 +7,9 @@
     clippy::needless_raw_string_hashes
 )]
 
-mod support;
-
 use std::collections::BTreeMap;
 
+use crate::support::{Harness, assert_attributes, attribute_map, expected, settings, span};
 use async_openai::types::responses::{
     ConversationParam, CreateResponse, CreateResponseArgs, EasyInputContent, EasyInputMessage,
     FunctionCallOutput, FunctionCallOutputItemParam, FunctionTool, FunctionToolCall, InputContent,
@@ -22,7 +21,6 @@ use coresdk::config::MessageFormat;
 use coresdk_tests::openai_server::Canned;
 use futures_util::StreamExt as _;
 use opentelemetry::trace::{SpanKind, Status};
-use support::{Harness, assert_attributes, attribute_map, expected, settings, span};
 
 const CORE: &str = r#"
     gen_ai.operation.name = chat

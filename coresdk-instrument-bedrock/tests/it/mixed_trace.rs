@@ -4,8 +4,7 @@
 //! this acceptance test waits for those features to land on main.)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
+use crate::support::{self, Harness, settings};
 use async_openai::config::OpenAIConfig;
 use async_openai::types::chat::{
     ChatCompletionRequestUserMessage, CreateChatCompletionRequestArgs,
@@ -14,7 +13,6 @@ use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, Message};
 use coresdk::config::MessageFormat;
 use coresdk_tests::openai_server::OpenAiServer;
 use opentelemetry::trace::{SpanKind, Status};
-use support::{Harness, settings};
 use tracing::Instrument as _;
 
 const MODEL: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";

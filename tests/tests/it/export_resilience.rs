@@ -191,7 +191,12 @@ fn report_child() {
 fn child_stderr(endpoint: &str, http: bool) -> String {
     let mut child = Command::new(std::env::current_exe().expect("test binary"));
     child
-        .args(["--exact", "report_child", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "export_resilience::report_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(REPORT_CHILD, endpoint);
     if http {
         child.env(REPORT_OVER_HTTP, "1");
@@ -380,7 +385,12 @@ fn soak_a_million_spans_with_the_collector_killed_and_restarted() {
     let endpoint = format!("http://{addr}");
     let first = OtlpReceiver::start_on(Transport::Grpc, addr).expect("bind");
     let mut child = Command::new(std::env::current_exe().expect("test binary"))
-        .args(["--exact", "soak_child", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "export_resilience::soak_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(SOAK_CHILD, &endpoint)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

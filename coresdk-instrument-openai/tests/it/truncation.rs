@@ -6,8 +6,7 @@
     clippy::needless_raw_string_hashes
 )]
 
-mod support;
-
+use crate::support::{Harness, attribute_map, span};
 use async_openai::types::chat::{
     ChatCompletionRequestUserMessage, CreateChatCompletionRequestArgs,
 };
@@ -16,7 +15,6 @@ use coresdk::genai::attributes::{
     GEN_AI_COMPLETION, GEN_AI_INPUT_MESSAGES, GEN_AI_PROMPT, SUFFIX_CONTENT, SUFFIX_ROLE,
 };
 use coresdk::genai::{GenAiSettings, TRUNCATION_MARKER};
-use support::{Harness, attribute_map, span};
 
 #[tokio::test]
 async fn unicode_prompt_is_cut_on_a_char_boundary() {

@@ -8,8 +8,7 @@
     clippy::needless_raw_string_hashes
 )]
 
-mod support;
-
+use crate::support::{Harness, assert_attributes, attribute_map, expected, latest, span};
 use async_openai::types::responses::{
     ConversationParam, CreateResponseArgs, EasyInputContent, EasyInputMessage, FunctionCallOutput,
     FunctionCallOutputItemParam, FunctionTool, FunctionToolCall, InputContent, InputImageContent,
@@ -18,7 +17,6 @@ use async_openai::types::responses::{
 };
 use coresdk_tests::openai_server::Canned;
 use futures_util::StreamExt as _;
-use support::{Harness, assert_attributes, attribute_map, expected, latest, span};
 
 const CORE: &str = r#"
     gen_ai.operation.name = chat

@@ -4,10 +4,11 @@
 //! exact exported attribute map.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
 use std::collections::BTreeMap;
 
+use crate::support::{
+    self, CORE, Harness, assert_attributes, attribute_map, expected, settings, span,
+};
 use aws_sdk_bedrockruntime::primitives::Blob;
 use aws_sdk_bedrockruntime::types::ResponseStream;
 use coresdk::config::MessageFormat;
@@ -15,7 +16,6 @@ use coresdk::genai::attributes::GEN_AI_REQUEST_MODEL;
 use coresdk_tests::bedrock_server::{Canned, fixtures};
 use opentelemetry::trace::Status;
 use serde_json::Value;
-use support::{CORE, Harness, assert_attributes, attribute_map, expected, settings, span};
 
 struct Fixture {
     model: String,

@@ -6,8 +6,7 @@
     clippy::needless_raw_string_hashes
 )]
 
-mod support;
-
+use crate::support::{Harness, assert_attributes, attribute_map, expected, settings, span};
 use async_openai::types::chat::{
     ChatCompletionRequestUserMessage, ChatCompletionStreamOptions, CreateChatCompletionRequestArgs,
 };
@@ -15,7 +14,6 @@ use coresdk::config::MessageFormat;
 use coresdk_tests::openai_server::{Canned, fixtures};
 use futures_util::StreamExt as _;
 use opentelemetry::trace::Status;
-use support::{Harness, assert_attributes, attribute_map, expected, settings, span};
 
 fn request(
     model: &str,
@@ -333,7 +331,7 @@ async fn stream_include_usage_setting_off_leaves_the_request_alone() {
 #[tokio::test]
 async fn latest_conventions_stream() {
     let h = Harness::new();
-    let client = h.client(support::latest(true));
+    let client = h.client(crate::support::latest(true));
     let mut stream = client
         .chat()
         .create_stream(request("gpt-4o", true))

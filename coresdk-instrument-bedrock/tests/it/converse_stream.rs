@@ -2,8 +2,10 @@
 //! local server; each test asserts the exact exported attribute map.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
+use crate::support::{
+    self, CORE, Harness, SYNTHETIC_REQUEST_ID, assert_attributes, attribute_map, expected,
+    settings, span,
+};
 use aws_sdk_bedrockruntime::types::{
     ContentBlock, ConversationRole, ConverseStreamOutput, Message,
 };
@@ -11,9 +13,6 @@ use coresdk::config::MessageFormat;
 use coresdk::genai::attributes::CORESDK_PROBLEM_DETAIL;
 use coresdk_tests::bedrock_server::{Canned, Frame, converse_frames, fixtures};
 use opentelemetry::trace::Status;
-use support::{
-    CORE, Harness, SYNTHETIC_REQUEST_ID, assert_attributes, attribute_map, expected, settings, span,
-};
 
 const SONNET: &str = "anthropic.claude-3-5-sonnet-20240620-v1:0";
 

@@ -8,8 +8,7 @@
     clippy::needless_raw_string_hashes
 )]
 
-mod support;
-
+use crate::support::{Harness, assert_attributes, attribute_map, expected, settings, span};
 use async_openai::types::InputSource;
 use async_openai::types::chat::Prompt;
 use async_openai::types::completions::CreateCompletionRequestArgs;
@@ -19,7 +18,6 @@ use async_openai::types::moderations::{CreateModerationRequestArgs, ModerationIn
 use coresdk::config::MessageFormat;
 use coresdk_tests::openai_server::Canned;
 use opentelemetry::trace::{SpanKind, Status};
-use support::{Harness, assert_attributes, attribute_map, expected, settings, span};
 
 const PLAIN: &str = r#"
     gen_ai.provider.name = openai

@@ -2,10 +2,12 @@
 //! test asserts the exact exported attribute map.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
 use std::collections::HashMap;
 
+use crate::support::{
+    self, CORE, Harness, SYNTHETIC_REQUEST_ID, assert_attributes, attribute_map, expected,
+    settings, span,
+};
 use aws_sdk_bedrockruntime::types::{
     ContentBlock, ConversationRole, GuardrailConfiguration, InferenceConfiguration, Message,
     SystemContentBlock, Tool, ToolConfiguration, ToolInputSchema, ToolResultBlock,
@@ -16,9 +18,6 @@ use coresdk::config::MessageFormat;
 use coresdk::genai::attributes::GEN_AI_REQUEST_MODEL;
 use coresdk_tests::bedrock_server::Canned;
 use opentelemetry::trace::{SpanKind, Status};
-use support::{
-    CORE, Harness, SYNTHETIC_REQUEST_ID, assert_attributes, attribute_map, expected, settings, span,
-};
 
 const MODEL: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
 

@@ -141,11 +141,16 @@ fn run_child(scenario: &str, envs: &[(&str, String)]) -> ChildRun {
     )
     .expect("write config");
     let mut cmd = Command::new(std::env::current_exe().expect("test binary"));
-    cmd.args(["--exact", "child", "--nocapture", "--test-threads=1"])
-        .env(SCENARIO, scenario)
-        .env("CORESDK_CONFIG", &config)
-        .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-        .env_remove("OTEL_SERVICE_NAME");
+    cmd.args([
+        "--exact",
+        "pipeline_e2e::child",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env(SCENARIO, scenario)
+    .env("CORESDK_CONFIG", &config)
+    .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    .env_remove("OTEL_SERVICE_NAME");
     for (k, v) in envs {
         cmd.env(k, v);
     }

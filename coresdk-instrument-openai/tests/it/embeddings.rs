@@ -5,12 +5,10 @@
     clippy::needless_raw_string_hashes
 )]
 
-mod support;
-
+use crate::support::{Harness, assert_attributes, attribute_map, expected, settings, span};
 use async_openai::types::embeddings::{CreateEmbeddingRequestArgs, EncodingFormat};
 use coresdk::config::MessageFormat;
 use opentelemetry::trace::SpanKind;
-use support::{Harness, assert_attributes, attribute_map, expected, settings, span};
 
 #[tokio::test]
 async fn embeddings_span() {

@@ -2,10 +2,12 @@
 //! body from the fixtures), a transport error, and retries inside one span.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::{
+    self, CORE, Harness, SYNTHETIC_REQUEST_ID, assert_attributes, attribute_map, expected,
+    settings, span,
+};
 use aws_sdk_bedrockruntime::config::retry::RetryConfig;
 use aws_sdk_bedrockruntime::error::ProvideErrorMetadata;
 use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, Message};
@@ -13,9 +15,6 @@ use coresdk::config::MessageFormat;
 use coresdk::genai::attributes::GEN_AI_REQUEST_MODEL;
 use coresdk_tests::bedrock_server::Canned;
 use opentelemetry::trace::Status;
-use support::{
-    CORE, Harness, SYNTHETIC_REQUEST_ID, assert_attributes, attribute_map, expected, settings, span,
-};
 
 const MODEL: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
 

@@ -6,8 +6,7 @@
     clippy::needless_raw_string_hashes
 )]
 
-mod support;
-
+use crate::support::{Harness, assert_attributes, attribute_map, expected, settings, span};
 use async_openai::error::OpenAIError;
 use async_openai::types::chat::{
     ChatCompletionRequestUserMessage, CreateChatCompletionRequestArgs,
@@ -15,7 +14,6 @@ use async_openai::types::chat::{
 use coresdk::config::MessageFormat;
 use coresdk_tests::openai_server::Canned;
 use opentelemetry::trace::Status;
-use support::{Harness, assert_attributes, attribute_map, expected, settings, span};
 
 fn request() -> async_openai::types::chat::CreateChatCompletionRequest {
     CreateChatCompletionRequestArgs::default()

@@ -3,14 +3,12 @@
 //! each records on the scored span.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::float_cmp)] // scores are parsed exactly
 
-mod support;
-
+use crate::support::{Harness, settings, span};
 use coresdk::config::MessageFormat;
 use coresdk_instrument_openai::{JudgeError, JudgeSample, LlmJudge};
 use coresdk_tests::openai_server::{Canned, fixtures};
 use opentelemetry::trace::Status;
 use opentelemetry_sdk::trace::SpanData;
-use support::{Harness, settings, span};
 use tracing::Instrument as _;
 
 /// The chat fixture with its answer replaced by `content`.

@@ -7,8 +7,7 @@
     clippy::needless_raw_string_hashes
 )] // `seed`, `user`
 
-mod support;
-
+use crate::support::{Harness, assert_attributes, attribute_map, expected, settings, span};
 use async_openai::types::chat::{
     ChatCompletionMessageToolCall, ChatCompletionMessageToolCalls,
     ChatCompletionRequestAssistantMessageArgs, ChatCompletionRequestMessage,
@@ -21,7 +20,6 @@ use coresdk::config::MessageFormat;
 use coresdk::context::{self, AppContext};
 use coresdk_tests::openai_server::Canned;
 use opentelemetry::trace::{SpanKind, Status};
-use support::{Harness, assert_attributes, attribute_map, expected, settings, span};
 use tracing::Instrument as _;
 
 fn geography() -> Vec<ChatCompletionRequestMessage> {
@@ -462,7 +460,7 @@ const LATEST_CORE: &str = r#"
 #[tokio::test]
 async fn latest_conventions_every_parameter() {
     let h = Harness::new();
-    let client = h.client(support::latest(true));
+    let client = h.client(crate::support::latest(true));
     client.chat().create(every_parameter()).await.unwrap();
     let port = h.port();
     let spans = h.finish();
@@ -502,7 +500,7 @@ async fn latest_conventions_every_parameter() {
 async fn latest_conventions_tool_call_without_content() {
     let h = Harness::new();
     h.server.push(Canned::chat_completion_tool_call());
-    let client = h.client(support::latest(false));
+    let client = h.client(crate::support::latest(false));
     let request = CreateChatCompletionRequestArgs::default()
         .model("gpt-4.1-mini")
         .messages(geography())
@@ -558,7 +556,7 @@ fn media_request() -> CreateChatCompletionRequest {
 async fn latest_conventions_media_parts_with_and_without_content() {
     for capture in [true, false] {
         let h = Harness::new();
-        let client = h.client(support::latest(capture));
+        let client = h.client(crate::support::latest(capture));
         client.chat().create(media_request()).await.unwrap();
         let port = h.port();
         let spans = h.finish();
