@@ -96,6 +96,11 @@ fn pair_at(b: &[u8], sep: usize) -> Option<(usize, usize)> {
     if ke < 3 || !is_secret_ending(b[ke - 3], b[ke - 2], b[ke - 1]) {
         return None;
     }
+    // Keys sharing an ending with a name (`duration`, `subtotal`) are
+    // turned away letter by letter before the key is split into words.
+    if !letters_end_with_secret(b, ke) {
+        return None;
+    }
     let mut ks = ke;
     while ks > 0 && is_key_byte(b[ks - 1]) {
         ks -= 1;
@@ -203,6 +208,29 @@ fn is_secret_ending(a: u8, b: u8, c: u8) -> bool {
     SECRET_ENDINGS
         .iter()
         .any(|e| u32::from_le_bytes([e[0], e[1], e[2], 0]) == word)
+}
+
+/// Whether the key ending at `ke` ends, case-insensitively and with `_`,
+/// `-`, `.` left out, with a name in [`SECRET_KEYS`]: what [`names_secret`]
+/// needs of it, checked from the end, where most keys differ from every
+/// name within a byte or two.
+#[inline]
+fn letters_end_with_secret(b: &[u8], ke: usize) -> bool {
+    SECRET_KEYS.iter().any(|name| {
+        let mut i = ke;
+        name.bytes().rev().all(|want| {
+            loop {
+                if i == 0 {
+                    return false;
+                }
+                i -= 1;
+                let c = b[i];
+                if !matches!(c, b'_' | b'-' | b'.') {
+                    return c.to_ascii_lowercase() == want;
+                }
+            }
+        })
+    })
 }
 
 /// A byte of a key: ASCII letters, digits, `_`, `-`, `.`.
