@@ -353,6 +353,45 @@ mod tests {
     }
 
     #[test]
+    fn letter_check_passes_every_key_that_names_a_secret() {
+        // Keys whose last words spell a name, cased and split every way,
+        // behind the bytes a pair puts before a key.
+        let mut keys = Vec::new();
+        for name in SECRET_KEYS {
+            for i in 0..name.len() {
+                for sep in ["", "_", "-", "."] {
+                    let split = format!("{}{sep}{}", &name[..i], &name[i..]);
+                    keys.push(split.clone());
+                    keys.push(split.to_ascii_uppercase());
+                    for prefix in ["db_", "x-", "my.", "a", "Client", "very_long_prefix_"] {
+                        keys.push(format!("{prefix}{split}"));
+                    }
+                }
+            }
+            let mut camel = name.to_string();
+            camel[..1].make_ascii_uppercase();
+            keys.push(format!("db{camel}"));
+        }
+        let mut passed = 0;
+        for key in &keys {
+            for before in ["", " ", "\"", "{\"", "x=1&", "__", "-."] {
+                let text = format!("{before}{key}");
+                let b = text.as_bytes();
+                let ks = before.len();
+                if names_secret(&b[ks..]) {
+                    passed += 1;
+                    assert!(letters_end_with_secret(b, b.len()), "{text}");
+                }
+            }
+        }
+        assert!(passed > 1000, "{passed}");
+        // And it turns away keys that only share an ending.
+        for key in ["duration", "subtotal", "ticket_price_key2", "broken", "records"] {
+            assert!(!letters_end_with_secret(key.as_bytes(), key.len()), "{key}");
+        }
+    }
+
+    #[test]
     fn every_secret_key_ending_is_listed() {
         for key in SECRET_KEYS {
             let b = key.as_bytes();
