@@ -386,7 +386,13 @@ mod tests {
         }
         assert!(passed > 1000, "{passed}");
         // And it turns away keys that only share an ending.
-        for key in ["duration", "subtotal", "ticket_price_key2", "broken", "records"] {
+        for key in [
+            "duration",
+            "subtotal",
+            "ticket_price_key2",
+            "broken",
+            "records",
+        ] {
             assert!(!letters_end_with_secret(key.as_bytes(), key.len()), "{key}");
         }
     }
