@@ -183,6 +183,12 @@ pub(super) fn may_match_masks(b: &[u8], m: &Masks) -> bool {
     // digit-or-join bytes holding a join whose left digit is not glued to
     // a word (digits glued to a letter, up to 8 of them, are marked).
     let sep = space | dash | dot;
+    // First without the glued and date-dash exclusions, which only remove
+    // joins: no run here, no run below (most values stop here).
+    let loose = d | (sep & (d << 1) & (d >> 1) & (d >> 2));
+    if !has_run9(loose) {
+        return false;
+    }
     let mut glued = d & ((w & !d) << 1);
     glued |= (glued << 1) & d;
     glued |= (glued << 2) & d & (d << 1);
@@ -192,15 +198,27 @@ pub(super) fn may_match_masks(b: &[u8], m: &Masks) -> bool {
     let date_dash = dash & exactly_four_before & first_group;
     let join = sep & (d << 1) & !(glued << 1) & (d >> 1) & (d >> 2) & !date_dash;
     let c = d | join;
-    let c2 = c & (c >> 1);
-    let c4 = c2 & (c2 >> 2);
-    let c8 = c4 & (c4 >> 4);
-    let run9 = c8 & (c >> 8);
+    let run9 = run9_starts(c);
     let j2 = join | (join >> 1);
     let j4 = j2 | (j2 >> 2);
     let j8 = j4 | (j4 >> 4);
     let join_within9 = j8 | (join >> 8);
     run9 & join_within9 != 0
+}
+
+/// Bits of `c` that start a run of 9 or more set bits.
+#[inline]
+fn run9_starts(c: u64) -> u64 {
+    let c2 = c & (c >> 1);
+    let c4 = c2 & (c2 >> 2);
+    let c8 = c4 & (c4 >> 4);
+    c8 & (c >> 8)
+}
+
+/// Whether `c` holds 9 set bits in a row.
+#[inline]
+fn has_run9(c: u64) -> bool {
+    run9_starts(c) != 0
 }
 
 #[cfg(test)]
