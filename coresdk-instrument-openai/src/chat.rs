@@ -27,7 +27,7 @@ impl<C: Config> std::fmt::Debug for TracedChat<'_, C> {
 fn include_usage(request: &mut CreateChatCompletionRequest) {
     let options = request
         .stream_options
-        .get_or_insert_with(|| ChatCompletionStreamOptions {
+        .get_or_insert(ChatCompletionStreamOptions {
             include_usage: None,
             include_obfuscation: None,
         });

@@ -13,6 +13,7 @@
 //! It runs on its own thread and runtime, so it works from sync tests, any
 //! tokio runtime flavour, and benches.
 
+use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -305,9 +306,11 @@ pub fn synthetic_responses_stream(deltas: usize) -> String {
     let mut out = String::with_capacity(deltas * 240 + 4096);
     let mut seq = 0;
     let mut event = |out: &mut String, name: &str, body: &str| {
-        out.push_str(&format!(
+        // Writing to a String cannot fail.
+        let _ = write!(
+            out,
             "event: {name}\ndata: {{\"type\":\"{name}\",\"sequence_number\":{seq},{body}}}\n\n"
-        ));
+        );
         seq += 1;
     };
     let created = format!(r#""response":{}"#, response("in_progress", "", "null"));

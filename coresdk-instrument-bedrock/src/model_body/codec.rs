@@ -9,6 +9,9 @@ use serde_json::Value as Json;
 
 /// A decoded request body.
 #[derive(Debug)]
+// Decoded once per call and consumed at once: boxing the chat request would
+// add an allocation to every call.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Decoded {
     /// A chat or text-completion request.
     Chat(Operation, ChatRequest),

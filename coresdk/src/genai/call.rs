@@ -119,6 +119,9 @@ impl Endpoint {
 /// What was asked, in the neutral model.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
+// Built once per call and moved into the span's recording: boxing the chat
+// request would add an allocation to every call for a size nobody copies.
+#[allow(clippy::large_enum_variant)]
 pub enum Request {
     /// A chat or text-completion request.
     Chat(ChatRequest),
@@ -224,7 +227,6 @@ impl GenAiCall {
 
     /// The provider's responses name no model: record the requested model
     /// as the response model (see [`GenAiSpan::set_request_model_answers`]).
-    #[must_use]
     pub fn with_request_model_as_response_model(mut self) -> Self {
         self.span.set_request_model_answers();
         self

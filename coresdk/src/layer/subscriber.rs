@@ -70,11 +70,17 @@ impl CoreSubscriber {
         let slot = self.spans.get(key(id)?)?;
         // A panic while a record was borrowed (in a visitor of the user's
         // values) leaves a record that is still whole: keep using it.
-        let mut record = slot.record.lock().unwrap_or_else(|e| e.into_inner());
+        let mut record = slot
+            .record
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         record.as_mut().map(f)
     }
 
     /// The innermost span entered on this thread.
+    // A method although it reads only the thread's stack: every caller
+    // asks the subscriber, as `tracing`'s `Subscriber::current_span` does.
+    #[allow(clippy::unused_self)]
     fn current(&self) -> Option<Id> {
         ENTERED
             .try_with(|entered| entered.borrow().last().cloned())
@@ -186,7 +192,10 @@ impl Subscriber for CoreSubscriber {
             if slot.refs.fetch_sub(1, Ordering::AcqRel) != 1 {
                 return false;
             }
-            let mut record = slot.record.lock().unwrap_or_else(|e| e.into_inner());
+            let mut record = slot
+                .record
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             record.take()
         };
         // Freed now, or when the last concurrent reader lets go.

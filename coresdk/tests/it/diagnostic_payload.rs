@@ -354,7 +354,7 @@ fn deep_payload(frames: usize, max_payload_bytes: usize) {
         // Ten thousand spans and the viewer's events through an unoptimised
         // build on a busy machine can outlast the default shutdown budget,
         // which is not what this test pins.
-        .with_shutdown_timeout(Duration::from_secs(60))
+        .with_shutdown_timeout(Duration::from_mins(1))
         .with_max_payload_bytes(max_payload_bytes);
     let stack = Stack::new(cfg);
     stack.run(|| deep_chain(frames - 1));

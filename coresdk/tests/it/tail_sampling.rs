@@ -24,7 +24,7 @@ fn pipeline(
         // 100,000 spans through an unoptimised build on a busy machine can
         // take longer than the default flush budget; the budget is not what
         // these tests pin.
-        .with_flush_timeout(Duration::from_secs(60))
+        .with_flush_timeout(Duration::from_mins(1))
         .with_tail_sampling(tail)
         .with_processor(capture.clone())
         .build()
