@@ -11,7 +11,10 @@
 //!   traced client to the local server, on a `current_thread` runtime so the
 //!   client side runs on the counted thread; traced − raw is the added cost;
 //! - `stream_raw` / `stream_traced`: a 500-chunk stream read to the end;
-//!   (traced − raw) / 500 is the per-chunk cost (plus the per-call cost / 500).
+//!   (traced − raw) / 500 is the per-chunk cost (plus the per-call cost / 500);
+//! - `responses_raw` / `responses_traced`: one Responses API call;
+//! - `rstream_raw` / `rstream_traced`: a 500-delta Responses event stream
+//!   (503 events) read to the end.
 //!
 //! ```text
 //! cargo bench -p coresdk-instrument-openai --bench instructions --no-run
@@ -32,13 +35,19 @@ use async_openai::types::chat::{
     ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
     ChatCompletionStreamOptions, CreateChatCompletionRequest, CreateChatCompletionRequestArgs,
 };
+use async_openai::types::responses::{
+    CreateResponse, CreateResponseArgs, EasyInputContent, EasyInputMessage, InputItem, InputParam,
+    Role as ResponsesRole,
+};
 use coresdk::config::MessageFormat;
 use coresdk::genai::{
     ChatRequest, ChatResponse, Completion, FinishReason, GenAiSettings, GenAiSpan, Message,
     Operation, Provider, Role, Usage,
 };
 use coresdk_instrument_openai::TracedClient;
-use coresdk_tests::openai_server::{Canned, OpenAiServer, synthetic_chat_stream};
+use coresdk_tests::openai_server::{
+    Canned, OpenAiServer, synthetic_chat_stream, synthetic_responses_stream,
+};
 use futures_util::StreamExt as _;
 use tokio::runtime::Runtime;
 
@@ -149,6 +158,87 @@ async fn stream_traced(traced: &TracedClient<OpenAIConfig>) {
     }
 }
 
+fn responses_request() -> CreateResponse {
+    CreateResponseArgs::default()
+        .model("gpt-4o")
+        .instructions("You are a geography tutor.")
+        .input(InputParam::Items(vec![InputItem::EasyMessage(
+            EasyInputMessage {
+                role: ResponsesRole::User,
+                content: EasyInputContent::Text("What is the capital of France?".into()),
+                ..EasyInputMessage::default()
+            },
+        )]))
+        .temperature(0.7)
+        .max_output_tokens(256_u32)
+        .build()
+        .unwrap()
+}
+
+async fn responses_raw(raw: &Client<OpenAIConfig>) {
+    black_box(raw.responses().create(responses_request()).await.unwrap());
+}
+
+async fn responses_traced(traced: &TracedClient<OpenAIConfig>) {
+    black_box(
+        traced
+            .responses()
+            .create(responses_request())
+            .await
+            .unwrap(),
+    );
+}
+
+async fn rstream_raw(raw: &Client<OpenAIConfig>) {
+    let mut s = raw
+        .responses()
+        .create_stream(responses_request())
+        .await
+        .unwrap();
+    while let Some(event) = s.next().await {
+        black_box(event.unwrap());
+    }
+}
+
+async fn rstream_traced(traced: &TracedClient<OpenAIConfig>) {
+    let mut s = traced
+        .responses()
+        .create_stream(responses_request())
+        .await
+        .unwrap();
+    while let Some(event) = s.next().await {
+        black_box(event.unwrap());
+    }
+}
+
+#[inline(never)]
+fn responses_raw_loop(iters: u64, rt: &Runtime, raw: &Client<OpenAIConfig>) {
+    for _ in 0..iters {
+        rt.block_on(responses_raw(raw));
+    }
+}
+
+#[inline(never)]
+fn responses_traced_loop(iters: u64, rt: &Runtime, traced: &TracedClient<OpenAIConfig>) {
+    for _ in 0..iters {
+        rt.block_on(responses_traced(traced));
+    }
+}
+
+#[inline(never)]
+fn rstream_raw_loop(iters: u64, rt: &Runtime, raw: &Client<OpenAIConfig>) {
+    for _ in 0..iters {
+        rt.block_on(rstream_raw(raw));
+    }
+}
+
+#[inline(never)]
+fn rstream_traced_loop(iters: u64, rt: &Runtime, traced: &TracedClient<OpenAIConfig>) {
+    for _ in 0..iters {
+        rt.block_on(rstream_traced(traced));
+    }
+}
+
 #[inline(never)]
 fn chat_raw_loop(iters: u64, rt: &Runtime, raw: &Client<OpenAIConfig>) {
     for _ in 0..iters {
@@ -187,6 +277,8 @@ fn network(mode: &str, iters: u64, settings: &GenAiSettings) {
     server.set_record_requests(false);
     if mode.starts_with("stream") {
         server.set_default(Canned::sse(&synthetic_chat_stream(500)));
+    } else if mode.starts_with("rstream") {
+        server.set_default(Canned::sse(&synthetic_responses_stream(500)));
     }
     let raw = client(&server);
     let traced = coresdk_instrument_openai::instrument(raw.clone()).with_settings(settings.clone());
@@ -197,6 +289,10 @@ fn network(mode: &str, iters: u64, settings: &GenAiSettings) {
             "chat_traced" => rt.block_on(chat_traced(&traced)),
             "stream_raw" => rt.block_on(stream_raw(&raw)),
             "stream_traced" => rt.block_on(stream_traced(&traced)),
+            "responses_raw" => rt.block_on(responses_raw(&raw)),
+            "responses_traced" => rt.block_on(responses_traced(&traced)),
+            "rstream_raw" => rt.block_on(rstream_raw(&raw)),
+            "rstream_traced" => rt.block_on(rstream_traced(&traced)),
             other => panic!("unknown CORESDK_BENCH {other:?}"),
         }
     }
@@ -205,7 +301,11 @@ fn network(mode: &str, iters: u64, settings: &GenAiSettings) {
         "chat_raw" => chat_raw_loop(iters, &rt, &raw),
         "chat_traced" => chat_traced_loop(iters, &rt, &traced),
         "stream_raw" => stream_raw_loop(iters, &rt, &raw),
-        _ => stream_traced_loop(iters, &rt, &traced),
+        "stream_traced" => stream_traced_loop(iters, &rt, &traced),
+        "responses_raw" => responses_raw_loop(iters, &rt, &raw),
+        "responses_traced" => responses_traced_loop(iters, &rt, &traced),
+        "rstream_raw" => rstream_raw_loop(iters, &rt, &raw),
+        _ => rstream_traced_loop(iters, &rt, &traced),
     }
     let per_call = start.elapsed() / u32::try_from(iters.max(1)).unwrap_or(u32::MAX);
     eprintln!("{mode}: {iters} calls, {per_call:?} per call (wall clock)");

@@ -8,7 +8,10 @@
 //! - paired runs (interleaved calls, medians printed) of both, which load
 //!   from other processes distorts far less than the sequential groups;
 //! - `genai_span/chat_record`: the instrumentation alone (span + request +
-//!   response attributes), no network.
+//!   response attributes), no network;
+//! - `responses_create/{raw,traced}` and `responses_stream_500/{raw,traced}`:
+//!   the same for the Responses API (a 500-delta event stream), with paired
+//!   runs.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::hint::black_box;
@@ -19,12 +22,18 @@ use async_openai::types::chat::{
     ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
     ChatCompletionStreamOptions, CreateChatCompletionRequest, CreateChatCompletionRequestArgs,
 };
+use async_openai::types::responses::{
+    CreateResponse, CreateResponseArgs, EasyInputContent, EasyInputMessage, InputItem, InputParam,
+    Role as ResponsesRole,
+};
 use coresdk::config::MessageFormat;
 use coresdk::genai::{
     ChatRequest, ChatResponse, Completion, FinishReason, GenAiSettings, GenAiSpan, Message,
     Operation, Provider, Role, Usage,
 };
-use coresdk_tests::openai_server::{Canned, OpenAiServer, synthetic_chat_stream};
+use coresdk_tests::openai_server::{
+    Canned, OpenAiServer, synthetic_chat_stream, synthetic_responses_stream,
+};
 use criterion::{Criterion, criterion_group, criterion_main};
 use futures_util::StreamExt as _;
 
@@ -110,10 +119,6 @@ fn benches(c: &mut Criterion) {
             black_box(out);
         }
     });
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
     let [raw_t, traced_t, capture_t] = &mut times;
     let (raw_m, traced_m, capture_m) = (median(raw_t), median(traced_t), median(capture_t));
     eprintln!(
@@ -239,9 +244,157 @@ fn benches(c: &mut Criterion) {
     });
     g.finish();
 
+    responses(c, &rt);
+
     drop(server);
     drop(stream_server);
     let _ = guard.shutdown();
+}
+
+fn responses_request() -> CreateResponse {
+    CreateResponseArgs::default()
+        .model("gpt-4o")
+        .instructions("You are a geography tutor.")
+        .input(InputParam::Items(vec![InputItem::EasyMessage(
+            EasyInputMessage {
+                role: ResponsesRole::User,
+                content: EasyInputContent::Text("What is the capital of France?".into()),
+                ..EasyInputMessage::default()
+            },
+        )]))
+        .temperature(0.7)
+        .max_output_tokens(256_u32)
+        .build()
+        .unwrap()
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// The Responses API: one call, and a 500-delta event stream (under the
+/// pipeline `benches` installed).
+fn responses(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
+    let server = OpenAiServer::start().unwrap();
+    server.set_record_requests(false);
+    let raw = client(&server);
+    let traced = coresdk_instrument_openai::instrument(raw.clone()).with_settings(settings(false));
+    let traced_capture =
+        coresdk_instrument_openai::instrument(raw.clone()).with_settings(settings(true));
+
+    let mut g = c.benchmark_group("responses_create");
+    g.bench_function("raw", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                black_box(raw.responses().create(responses_request()).await.unwrap())
+            })
+        });
+    });
+    g.bench_function("traced", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                black_box(
+                    traced
+                        .responses()
+                        .create(responses_request())
+                        .await
+                        .unwrap(),
+                )
+            })
+        });
+    });
+    g.finish();
+
+    // Paired: raw, traced and traced_capture calls interleaved.
+    let mut times: [Vec<f64>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+    rt.block_on(async {
+        for i in 0..6000 {
+            let which = i % 3;
+            let start = std::time::Instant::now();
+            let out = match which {
+                0 => raw.responses().create(responses_request()).await.unwrap(),
+                1 => traced
+                    .responses()
+                    .create(responses_request())
+                    .await
+                    .unwrap(),
+                _ => traced_capture
+                    .responses()
+                    .create(responses_request())
+                    .await
+                    .unwrap(),
+            };
+            times[which].push(start.elapsed().as_secs_f64() * 1e6);
+            black_box(out);
+        }
+    });
+    let [raw_t, traced_t, capture_t] = &mut times;
+    let (raw_m, traced_m, capture_m) = (median(raw_t), median(traced_t), median(capture_t));
+    eprintln!(
+        "responses_create paired medians (2000 calls each): raw {raw_m:.1} µs, traced {traced_m:.1} µs (+{:.1}), traced_capture {capture_m:.1} µs (+{:.1})",
+        traced_m - raw_m,
+        capture_m - raw_m
+    );
+
+    let stream_server = OpenAiServer::start().unwrap();
+    stream_server.set_record_requests(false);
+    stream_server.set_default(Canned::sse(&synthetic_responses_stream(500)));
+    let raw_s = client(&stream_server);
+    let traced_s =
+        coresdk_instrument_openai::instrument(raw_s.clone()).with_settings(settings(true));
+    let read = |traced: bool| {
+        let (raw_s, traced_s) = (&raw_s, &traced_s);
+        async move {
+            let mut n = 0;
+            if traced {
+                let mut s = traced_s
+                    .responses()
+                    .create_stream(responses_request())
+                    .await
+                    .unwrap();
+                while let Some(event) = s.next().await {
+                    black_box(event.unwrap());
+                    n += 1;
+                }
+            } else {
+                let mut s = raw_s
+                    .responses()
+                    .create_stream(responses_request())
+                    .await
+                    .unwrap();
+                while let Some(event) = s.next().await {
+                    black_box(event.unwrap());
+                    n += 1;
+                }
+            }
+            assert_eq!(n, 503);
+        }
+    };
+    let mut g = c.benchmark_group("responses_stream_500");
+    g.bench_function("raw", |b| b.iter(|| rt.block_on(read(false))));
+    g.bench_function("traced", |b| b.iter(|| rt.block_on(read(true))));
+    g.finish();
+
+    // Paired 500-delta streams: (traced − raw) / 503 per event.
+    let mut times: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    rt.block_on(async {
+        for i in 0..200 {
+            let which = i % 2;
+            let start = std::time::Instant::now();
+            read(which == 1).await;
+            times[which].push(start.elapsed().as_secs_f64() * 1e6);
+        }
+    });
+    let [raw_t, traced_t] = &mut times;
+    let (raw_m, traced_m) = (median(raw_t), median(traced_t));
+    eprintln!(
+        "responses_stream_500 paired medians (100 streams each): raw {raw_m:.1} µs, traced {traced_m:.1} µs ({:.0} ns per event)",
+        (traced_m - raw_m) * 1000.0 / 503.0
+    );
+
+    drop(server);
+    drop(stream_server);
 }
 
 criterion_group!(overhead, benches);

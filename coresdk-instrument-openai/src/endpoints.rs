@@ -59,10 +59,12 @@ impl<C: Config> TracedClient<C> {
     /// ```no_run
     /// # async fn demo(client: coresdk_instrument_openai::TracedClient<async_openai::config::OpenAIConfig>)
     /// # -> Result<(), async_openai::error::OpenAIError> {
-    /// let models = client
-    ///     .call("models.list", None, |c| async move { c.models().list().await })
+    /// let bytes = client
+    ///     .call("files.content", None, |c| async move {
+    ///         c.files().content("file-abc").await
+    ///     })
     ///     .await?;
-    /// # let _ = models;
+    /// # let _ = bytes;
     /// # Ok(())
     /// # }
     /// ```

@@ -4,7 +4,7 @@
 //! span, with the llm-tracekit attribute layout and the OTel GenAI
 //! conventions (see [`coresdk::genai`]). Legacy completions, images, audio,
 //! moderations, files and batches (feature `endpoints`, on by default) get
-//! client spans too, and [`TracedClient::call`] traces any other call; the
+//! client spans too, and `TracedClient::call` traces any other call; the
 //! `endpoints` module docs say why these are wrappers rather than an HTTP
 //! middleware.
 //!

@@ -9,8 +9,7 @@ use serde_json::Value as Json;
 
 /// A decoded request body.
 #[derive(Debug)]
-// Decoded once per call and consumed at once: boxing the chat request would
-// add an allocation to every call.
+// Not boxed: one value per call, moved once into the request summary.
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Decoded {
     /// A chat or text-completion request.

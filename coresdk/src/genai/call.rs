@@ -117,6 +117,9 @@ impl Endpoint {
 }
 
 /// What was asked, in the neutral model.
+// Not boxed: one value per call, moved once into the recorder; a box would
+// add an allocation to every call.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 // Built once per call and moved into the span's recording: boxing the chat

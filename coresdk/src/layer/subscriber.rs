@@ -78,10 +78,7 @@ impl CoreSubscriber {
     }
 
     /// The innermost span entered on this thread.
-    // A method although it reads only the thread's stack: every caller
-    // asks the subscriber, as `tracing`'s `Subscriber::current_span` does.
-    #[allow(clippy::unused_self)]
-    fn current(&self) -> Option<Id> {
+    fn current() -> Option<Id> {
         ENTERED
             .try_with(|entered| entered.borrow().last().cloned())
             .ok()
@@ -109,7 +106,7 @@ impl Subscriber for CoreSubscriber {
 
     fn new_span(&self, attrs: &Attributes<'_>) -> Id {
         let parent = if attrs.is_contextual() {
-            self.current()
+            Self::current()
         } else {
             attrs.parent().cloned()
         };
@@ -141,7 +138,7 @@ impl Subscriber for CoreSubscriber {
 
     fn event(&self, event: &Event<'_>) {
         let span = if event.is_contextual() {
-            self.current()
+            Self::current()
         } else {
             event.parent().cloned()
         };
@@ -207,7 +204,7 @@ impl Subscriber for CoreSubscriber {
     }
 
     fn current_span(&self) -> Current {
-        match self.current() {
+        match Self::current() {
             Some(id) => match key(&id).and_then(|k| self.spans.get(k)) {
                 Some(slot) => Current::new(id, slot.meta),
                 None => Current::none(),
