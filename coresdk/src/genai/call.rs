@@ -122,9 +122,6 @@ impl Endpoint {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
-// Built once per call and moved into the span's recording: boxing the chat
-// request would add an allocation to every call for a size nobody copies.
-#[allow(clippy::large_enum_variant)]
 pub enum Request {
     /// A chat or text-completion request.
     Chat(ChatRequest),
