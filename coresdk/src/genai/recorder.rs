@@ -267,22 +267,34 @@ impl<'a> Recorder<'a> {
         {
             self.push_content(out, || keys.content.get(index), text);
         }
-        let answered = message.tool_call_id.as_ref().or_else(|| {
-            message.content.iter().find_map(|part| match part {
-                ContentPart::ToolCallResponse { id, .. } => id.as_ref(),
-                _ => None,
-            })
-        });
+        // One pass over the parts finds what tool parts there are: most
+        // messages have none, and pay only this loop.
+        let mut answered = message.tool_call_id.as_ref();
+        let mut part_calls = false;
+        for part in &message.content {
+            match part {
+                ContentPart::ToolCallResponse { id: Some(id), .. } if answered.is_none() => {
+                    answered = Some(id);
+                }
+                ContentPart::ToolCall(_) => part_calls = true,
+                _ => {}
+            }
+        }
         if let Some(id) = answered {
             out.push(KeyValue::new(keys.tool_call_id.get(index), id.clone()));
         }
-        // Calls written as content parts follow the message's own calls.
-        let part_calls = message.content.iter().filter_map(|part| match part {
-            ContentPart::ToolCall(call) => Some(call),
-            _ => None,
-        });
-        for (m, call) in message.tool_calls.iter().chain(part_calls).enumerate() {
+        for (m, call) in message.tool_calls.iter().enumerate() {
             self.indexed_tool_call(keys, index, m, call, out);
+        }
+        // Calls written as content parts follow the message's own calls.
+        if part_calls {
+            let calls = message.content.iter().filter_map(|part| match part {
+                ContentPart::ToolCall(call) => Some(call),
+                _ => None,
+            });
+            for (m, call) in calls.enumerate() {
+                self.indexed_tool_call(keys, index, message.tool_calls.len() + m, call, out);
+            }
         }
     }
 
