@@ -301,11 +301,7 @@ pub(crate) fn chat_request(
         top_k: None,
         frequency_penalty: request.frequency_penalty.map(f32_param),
         presence_penalty: request.presence_penalty.map(f32_param),
-        stop_sequences: match &request.stop {
-            Some(StopConfiguration::String(s)) => vec![s.clone()],
-            Some(StopConfiguration::StringArray(v)) => v.clone(),
-            None => Vec::new(),
-        },
+        stop_sequences: stop_sequences(request.stop.as_ref()),
         seed: request.seed,
         choice_count: request.n.map(u64::from),
         stream,
@@ -439,6 +435,15 @@ pub(crate) fn embeddings_request(request: &CreateEmbeddingRequest) -> Embeddings
             .to_owned()
         }),
         user: request.user.clone(),
+    }
+}
+
+/// A request's stop sequences (chat and legacy completions say it alike).
+pub(crate) fn stop_sequences(stop: Option<&StopConfiguration>) -> Vec<String> {
+    match stop {
+        Some(StopConfiguration::String(s)) => vec![s.clone()],
+        Some(StopConfiguration::StringArray(v)) => v.clone(),
+        None => Vec::new(),
     }
 }
 

@@ -34,7 +34,7 @@ use async_openai::types::audio::{
     CreateTranscriptionResponseJson,
 };
 use async_openai::types::batches::{Batch, BatchRequest, ListBatchesResponse};
-use async_openai::types::chat::{CompletionFinishReason, Prompt, StopConfiguration};
+use async_openai::types::chat::{CompletionFinishReason, Prompt};
 use async_openai::types::completions::{CreateCompletionRequest, CreateCompletionResponse};
 use async_openai::types::files::{
     CreateFileRequest, DeleteFileResponse, ListFilesResponse, OpenAIFile,
@@ -204,11 +204,7 @@ fn completion_request(request: &CreateCompletionRequest, capture: bool) -> Reque
         top_p: request.top_p.map(f32_param),
         frequency_penalty: request.frequency_penalty.map(f32_param),
         presence_penalty: request.presence_penalty.map(f32_param),
-        stop_sequences: match &request.stop {
-            Some(StopConfiguration::String(s)) => vec![s.clone()],
-            Some(StopConfiguration::StringArray(v)) => v.clone(),
-            None => Vec::new(),
-        },
+        stop_sequences: convert::stop_sequences(request.stop.as_ref()),
         seed: request.seed,
         choice_count: request.n.map(u64::from),
         user: request.user.clone(),
