@@ -29,16 +29,24 @@ pub(super) fn scan(b: &[u8], out: &mut Vec<Match>) {
 /// [`scan`] for a short value whose `:`/`=` positions are the bits of
 /// `separators` (from the clean-value gate's masks, computed once).
 #[inline]
-pub(super) fn scan_separators(b: &[u8], mut separators: u64, out: &mut Vec<Match>) {
+pub(super) fn scan_separators(b: &[u8], separators: u64, out: &mut Vec<Match>) {
+    // A key has three bytes or more: separators at 0..3 end none.
+    let mut separators = separators & !0b111;
     while separators != 0 {
         let sep = separators.trailing_zeros() as usize;
-        if sep >= 3
-            && ends_like_secret(b[sep - 2], b[sep - 1])
+        separators &= separators - 1;
+        let Some(&[x, y, z]) = b.get(sep - 3..sep) else {
+            continue;
+        };
+        // Right after a letter the key's last three bytes are known here:
+        // `subtotal:` stops without a call (a quote or blank before the
+        // separator leaves the key's end to `pair_at`).
+        if ends_like_secret(y, z)
+            && (!z.is_ascii_alphabetic() || is_secret_ending(x, y, z))
             && let Some((s, e)) = pair_at(b, sep)
         {
             out.push(Match::builtin(s, e, BuiltinRule::SecretPair));
         }
-        separators &= separators - 1;
     }
 }
 
