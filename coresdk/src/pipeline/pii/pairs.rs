@@ -30,12 +30,15 @@ pub(super) fn scan(b: &[u8], out: &mut Vec<Match>) {
 /// `separators` (from the clean-value gate's masks, computed once).
 #[inline]
 pub(super) fn scan_separators(b: &[u8], separators: u64, out: &mut Vec<Match>) {
-    // A key has three bytes or more: separators at 0..3 end none.
-    let mut separators = separators & !0b111;
-    while separators != 0 {
-        let sep = separators.trailing_zeros() as usize;
-        separators &= separators - 1;
-        let Some(&[x, y, z]) = b.get(sep - 3..sep) else {
+    // Bit `i` here is the separator at `i + 3`, after the key's last three
+    // bytes `b[i..i + 3]` (a key has three bytes or more: separators at
+    // 0..3 end none). Counting from the key keeps the slice in bounds
+    // without an underflow check.
+    let mut keys = separators >> 3;
+    while keys != 0 {
+        let i = keys.trailing_zeros() as usize;
+        keys &= keys - 1;
+        let Some(&[x, y, z]) = b.get(i..i + 3) else {
             continue;
         };
         // Right after a letter the key's last three bytes are known here:
@@ -43,7 +46,7 @@ pub(super) fn scan_separators(b: &[u8], separators: u64, out: &mut Vec<Match>) {
         // separator leaves the key's end to `pair_at`).
         if ends_like_secret(y, z)
             && (!z.is_ascii_alphabetic() || is_secret_ending(x, y, z))
-            && let Some((s, e)) = pair_at(b, sep)
+            && let Some((s, e)) = pair_at(b, i + 3)
         {
             out.push(Match::builtin(s, e, BuiltinRule::SecretPair));
         }
