@@ -38,14 +38,14 @@ pub(super) fn scan_separators(b: &[u8], separators: u64, out: &mut Vec<Match>) {
     while keys != 0 {
         let i = keys.trailing_zeros() as usize;
         keys &= keys - 1;
-        let Some(&[x, y, z]) = b.get(i..i + 3) else {
+        let Some(&[third, second, last]) = b.get(i..i + 3) else {
             continue;
         };
         // Right after a letter the key's last three bytes are known here:
         // `subtotal:` stops without a call (a quote or blank before the
         // separator leaves the key's end to `pair_at`).
-        if ends_like_secret(y, z)
-            && (!z.is_ascii_alphabetic() || is_secret_ending(x, y, z))
+        if ends_like_secret(second, last)
+            && (!last.is_ascii_alphabetic() || is_secret_ending(third, second, last))
             && let Some((s, e)) = pair_at(b, i + 3)
         {
             out.push(Match::builtin(s, e, BuiltinRule::SecretPair));

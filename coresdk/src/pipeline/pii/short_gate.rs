@@ -87,7 +87,7 @@ pub(super) fn masks(b: &[u8]) -> Masks {
         lanes.copy_from_slice(&b[48..64]);
         add_chunk(&mut masks, lanes, 48);
     }
-    if n % 16 != 0 {
+    if !n.is_multiple_of(16) {
         lanes.copy_from_slice(&b[n - 16..]);
         add_chunk(&mut masks, lanes, n - 16);
     }
