@@ -29,16 +29,27 @@ pub(super) fn scan(b: &[u8], out: &mut Vec<Match>) {
 /// [`scan`] for a short value whose `:`/`=` positions are the bits of
 /// `separators` (from the clean-value gate's masks, computed once).
 #[inline]
-pub(super) fn scan_separators(b: &[u8], mut separators: u64, out: &mut Vec<Match>) {
-    while separators != 0 {
-        let sep = separators.trailing_zeros() as usize;
-        if sep >= 3
-            && ends_like_secret(b[sep - 2], b[sep - 1])
-            && let Some((s, e)) = pair_at(b, sep)
+pub(super) fn scan_separators(b: &[u8], separators: u64, out: &mut Vec<Match>) {
+    // Bit `i` here is the separator at `i + 3`, after the key's last three
+    // bytes `b[i..i + 3]` (a key has three bytes or more: separators at
+    // 0..3 end none). Counting from the key keeps the slice in bounds
+    // without an underflow check.
+    let mut keys = separators >> 3;
+    while keys != 0 {
+        let i = keys.trailing_zeros() as usize;
+        keys &= keys - 1;
+        let Some(&[third, second, last]) = b.get(i..i + 3) else {
+            continue;
+        };
+        // Right after a letter the key's last three bytes are known here:
+        // `subtotal:` stops without a call (a quote or blank before the
+        // separator leaves the key's end to `pair_at`).
+        if ends_like_secret(second, last)
+            && (!last.is_ascii_alphabetic() || is_secret_ending(third, second, last))
+            && let Some((s, e)) = pair_at(b, i + 3)
         {
             out.push(Match::builtin(s, e, BuiltinRule::SecretPair));
         }
-        separators &= separators - 1;
     }
 }
 
