@@ -16,8 +16,10 @@
 //! - `attribute_memory`, `diagnostic_soak`: measure the process's RSS;
 //! - `trace_errors`, `trace_labels`, `trace_shapes`: assert the
 //!   `code.function.name` and `code.file.path` of their own functions, which
-//!   name the test file as a crate root;
-//! - `ui`: trybuild compiles its own crates.
+//!   name the test file as a crate root.
+//!
+//! The compile-time (trybuild) tests of `#[trace]` are in `coresdk-macros`,
+//! whose dev-dependencies keep trybuild's own build small.
 
 mod common;
 mod pii_support;
