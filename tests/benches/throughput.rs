@@ -75,7 +75,7 @@ fn probe() {
         let _ = guard.flush();
         let stats = guard.stats();
         let _ = guard.shutdown();
-        let received = receiver.spans().len() as u64 - 1_000;
+        let received = receiver.span_count() as u64 - 1_000;
         eprintln!(
             "throughput probe: {rate} spans/s offered: sent {sent}, dropped {}, exported {}, received {received}, app thread {ns:.0} ns/span",
             stats.dropped, stats.exported
