@@ -135,6 +135,55 @@ pub(super) fn separators(m: &Masks) -> u64 {
     m[PAIR_SEP] & !((m[DIGIT] | m[DASH] | m[DOT] | m[COLON]) << 1)
 }
 
+/// Whether a rule of [`super::secrets`] might match in the short value
+/// whose masks are `m`; `false` proves that the literal search finds
+/// nothing, so most values skip it. Each family's match holds one of:
+/// - 15 or more bytes in a row of letters, digits, `_` and `-` (`sk-` and
+///   20, `AKIA` and 16, `xoxb-` and 10, Stripe's `sk_live_` and 16, the
+///   GitHub and Google keys are longer still);
+/// - a JWT: 10 or more of them right before a `.` (`eyJ…` up to the header's
+///   end);
+/// - a PEM block: five `-` in a row (`-----BEGIN `);
+/// - `Bearer `: six word bytes, a space, then a blank or a byte outside
+///   that class (where the credential may start after more blanks, or with
+///   `.`, `/`, `~`, `+`), or 8 bytes that are no space (the credential's
+///   least).
+#[inline]
+pub(super) fn may_hold_literal_secret(m: &Masks) -> bool {
+    let (w, dash, dot, space) = (m[WORD], m[DASH], m[DOT], m[SPACE]);
+    // `x`: base64url bytes; `xk` marks `k` of them in a row from each bit.
+    let x = w | dash;
+    let x2 = x & (x >> 1);
+    let x4 = x2 & (x2 >> 2);
+    let x8 = x4 & (x4 >> 4);
+    if x8 & (x8 >> 7) != 0 {
+        return true;
+    }
+    let x10 = x8 & (x2 >> 8);
+    if x10 & (dot >> 10) != 0 {
+        return true;
+    }
+    let dash2 = dash & (dash >> 1);
+    if dash2 & (dash2 >> 2) & (dash >> 4) != 0 {
+        return true;
+    }
+    // `w6` marks word bytes ending a run of six or more; `after`, spaces
+    // right after one.
+    let w2 = w & (w << 1);
+    let w4 = w2 & (w2 << 2);
+    let w6 = w4 & (w2 << 4);
+    let after = space & (w6 << 1);
+    if after == 0 {
+        return false;
+    }
+    // Past the end `!space` and `!x` are set: that only lets more through.
+    let solid = !space;
+    let solid2 = solid & (solid >> 1);
+    let solid4 = solid2 & (solid2 >> 2);
+    let solid8 = solid4 & (solid4 >> 4);
+    after & ((solid8 | !x) >> 1) != 0
+}
+
 /// [`may_match`] on masks already computed (inlined into its one caller,
 /// which shares the masks with the pair scan).
 #[inline]
