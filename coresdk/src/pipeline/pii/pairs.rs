@@ -41,11 +41,13 @@ pub(super) fn scan_separators(b: &[u8], separators: u64, out: &mut Vec<Match>) {
         let Some(&[third, second, last]) = b.get(i..i + 3) else {
             continue;
         };
-        // Right after a letter the key's last three bytes are known here:
-        // `subtotal:` stops without a call (a quote or blank before the
+        // Right after a letter the key ends at the separator, and its last
+        // letters are checked here as `pair_at` would: `subtotal:` and
+        // `duration=` stop without a call (a quote or blank before the
         // separator leaves the key's end to `pair_at`).
         if ends_like_secret(second, last)
-            && (!last.is_ascii_alphabetic() || is_secret_ending(third, second, last))
+            && (!last.is_ascii_alphabetic()
+                || (is_secret_ending(third, second, last) && letters_end_with_secret(b, i + 3)))
             && let Some((s, e)) = pair_at(b, i + 3)
         {
             out.push(Match::builtin(s, e, BuiltinRule::SecretPair));

@@ -213,6 +213,26 @@ mod tests {
             ]
             .map(String::from),
         );
+        // Each family at its least.
+        let least = [
+                "sk-abcdefghij0123456789",
+                "sk-ant-abcdefghij01234567",
+                "ASIA0123456789ABCDEF",
+                "xoxp-0123456789",
+                "ghp_abcdefghij0123456789ABCDEFGHIJ",
+                "github_pat_abcdefghij0123456789AB",
+                "AIza0123456789abcdefghij0123456789",
+                "AIza-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_",
+                "sk_test_0123456789abcdef",
+                "eyJabcdefg.12.",
+                "Bearer 1234abcd",
+        ];
+        for value in least {
+            let mut out = Vec::new();
+            literals.scan(value.as_bytes(), &on, &mut out);
+            assert!(!out.is_empty(), "{value}");
+        }
+        values.extend(least.map(String::from));
         let mut found = 0;
         for value in &values {
             let b = value.as_bytes();
@@ -232,6 +252,8 @@ mod tests {
             "2024-05-01T12:34:56.789Z INFO order 12345 shipped to warehouse 7",
             "db.query took 12.5ms rows=250 pool=3/10 host=db-primary:5432 ok",
             "Bearer auth ok",
+            "trace=4bf92f3577b34da6a3ce929d0e0e4736 span=00f067aa0ba902b7 ok",
+            "550e8400-e29b-41d4-a716-446655440000 retry 2 of 5 after 1500ms.",
         ] {
             let b = clean.as_bytes();
             assert!(!short_gate::may_hold_literal_secret(&short_gate::masks(b)), "{clean}");
