@@ -163,10 +163,36 @@ mod tests {
     /// Short values built from pieces of every literal family's shape.
     fn short_values(count: usize) -> Vec<String> {
         const PIECES: [&str; 30] = [
-            "sk-", "sk_live_", "rk_test_", "AKIA", "eyJ", "ghp_", "github_pat_", "xoxb-", "AIza",
-            "Bearer ", "bearer ", "-----BEGIN ", " PRIVATE KEY-----", "-----END ", " ", "  ",
-            "\t", ".", "-", "_", "=", "/", "~", "abcdefgh", "Z9", "0123456789", "QRSTUVWXYZ",
-            "é", "\"", "x",
+            "sk-",
+            "sk_live_",
+            "rk_test_",
+            "AKIA",
+            "eyJ",
+            "ghp_",
+            "github_pat_",
+            "xoxb-",
+            "AIza",
+            "Bearer ",
+            "bearer ",
+            "-----BEGIN ",
+            " PRIVATE KEY-----",
+            "-----END ",
+            " ",
+            "  ",
+            "\t",
+            ".",
+            "-",
+            "_",
+            "=",
+            "/",
+            "~",
+            "abcdefgh",
+            "Z9",
+            "0123456789",
+            "QRSTUVWXYZ",
+            "é",
+            "\"",
+            "x",
         ];
         let mut state = 0x9E37_79B9_7F4A_7C15_u64;
         let mut next = |bound: usize| {
@@ -215,17 +241,17 @@ mod tests {
         );
         // Each family at its least.
         let least = [
-                "sk-abcdefghij0123456789",
-                "sk-ant-abcdefghij01234567",
-                "ASIA0123456789ABCDEF",
-                "xoxp-0123456789",
-                "ghp_abcdefghij0123456789ABCDEFGHIJ",
-                "github_pat_abcdefghij0123456789AB",
-                "AIza0123456789abcdefghij0123456789",
-                "AIza-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_",
-                "sk_test_0123456789abcdef",
-                "eyJabcdefg.12.",
-                "Bearer 1234abcd",
+            "sk-abcdefghij0123456789",
+            "sk-ant-abcdefghij01234567",
+            "ASIA0123456789ABCDEF",
+            "xoxp-0123456789",
+            "ghp_abcdefghij0123456789ABCDEFGHIJ",
+            "github_pat_abcdefghij0123456789AB",
+            "AIza0123456789abcdefghij0123456789",
+            "AIza-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_",
+            "sk_test_0123456789abcdef",
+            "eyJabcdefg.12.",
+            "Bearer 1234abcd",
         ];
         for value in least {
             let mut out = Vec::new();
@@ -256,7 +282,10 @@ mod tests {
             "550e8400-e29b-41d4-a716-446655440000 retry 2 of 5 after 1500ms.",
         ] {
             let b = clean.as_bytes();
-            assert!(!short_gate::may_hold_literal_secret(&short_gate::masks(b)), "{clean}");
+            assert!(
+                !short_gate::may_hold_literal_secret(&short_gate::masks(b)),
+                "{clean}"
+            );
         }
     }
 
