@@ -41,11 +41,13 @@ pub(super) fn scan_separators(b: &[u8], separators: u64, out: &mut Vec<Match>) {
         let Some(&[third, second, last]) = b.get(i..i + 3) else {
             continue;
         };
-        // Right after a letter the key's last three bytes are known here:
-        // `subtotal:` stops without a call (a quote or blank before the
+        // Right after a letter the key ends at the separator, and its last
+        // letters are checked here as `pair_at` would: `subtotal:` and
+        // `duration=` stop without a call (a quote or blank before the
         // separator leaves the key's end to `pair_at`).
         if ends_like_secret(second, last)
-            && (!last.is_ascii_alphabetic() || is_secret_ending(third, second, last))
+            && (!last.is_ascii_alphabetic()
+                || (is_secret_ending(third, second, last) && letters_end_with_secret(b, i + 3)))
             && let Some((s, e)) = pair_at(b, i + 3)
         {
             out.push(Match::builtin(s, e, BuiltinRule::SecretPair));
@@ -264,27 +266,68 @@ fn letters_end_with_secret(b: &[u8], ke: usize) -> bool {
             tail
         }
     };
-    SECRET_TAILS
+    // Only the names with the key's last letter: `duration` meets
+    // `token` and `authorization`, not all fifteen.
+    let (from, to) = TAIL_GROUPS[tail_group(tail)];
+    SECRET_TAILS[usize::from(from)..usize::from(to)]
         .iter()
         .any(|&(name, mask)| (tail ^ name) & mask == 0)
 }
 
+/// The group in [`TAIL_GROUPS`] of a packed tail: its last letter's low five
+/// bits (digits share groups with letters; the compare tells them apart).
+#[inline]
+const fn tail_group(tail: u64) -> usize {
+    // Five bits kept: no truncation.
+    #[allow(clippy::cast_possible_truncation)]
+    let group = (tail >> 56 & 31) as usize;
+    group
+}
+
 /// Each name of [`SECRET_KEYS`] as [`letters_end_with_secret`] packs a key
-/// (last letter in the high byte, at most eight), with the mask of its bytes.
+/// (last letter in the high byte, at most eight), with the mask of its
+/// bytes; ordered by [`tail_group`], so each group is one range.
 static SECRET_TAILS: [(u64, u64); SECRET_KEYS.len()] = {
     let mut tails = [(0u64, 0u64); SECRET_KEYS.len()];
-    let mut k = 0;
-    while k < SECRET_KEYS.len() {
-        let name = SECRET_KEYS[k].as_bytes();
-        let mut n = 0;
-        while n < 8 && n < name.len() {
-            tails[k].0 |= (name[name.len() - 1 - n] as u64) << (56 - 8 * n);
-            tails[k].1 |= 0xFF << (56 - 8 * n);
-            n += 1;
+    let mut at = 0;
+    let mut group = 0;
+    while group < 32 {
+        let mut k = 0;
+        while k < SECRET_KEYS.len() {
+            let name = SECRET_KEYS[k].as_bytes();
+            let mut tail = (0u64, 0u64);
+            let mut n = 0;
+            while n < 8 && n < name.len() {
+                tail.0 |= (name[name.len() - 1 - n] as u64) << (56 - 8 * n);
+                tail.1 |= 0xFF << (56 - 8 * n);
+                n += 1;
+            }
+            if tail_group(tail.0) == group {
+                tails[at] = tail;
+                at += 1;
+            }
+            k += 1;
         }
-        k += 1;
+        group += 1;
     }
     tails
+};
+
+/// The range of [`SECRET_TAILS`] holding each [`tail_group`].
+// Indices below `SECRET_KEYS.len()`, far from `u8::MAX`.
+#[allow(clippy::cast_possible_truncation)]
+static TAIL_GROUPS: [(u8, u8); 32] = {
+    let mut groups = [(0u8, 0u8); 32];
+    let mut k = 0;
+    while k < SECRET_TAILS.len() {
+        let group = tail_group(SECRET_TAILS[k].0);
+        if groups[group].1 == 0 {
+            groups[group].0 = k as u8;
+        }
+        groups[group].1 = k as u8 + 1;
+        k += 1;
+    }
+    groups
 };
 
 /// A byte of a key: ASCII letters, digits, `_`, `-`, `.`.

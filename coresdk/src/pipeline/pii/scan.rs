@@ -95,15 +95,18 @@ pub(crate) fn find_builtins(
     out: &mut Vec<Match>,
 ) {
     let b = text.as_bytes();
-    if let Some(literals) = literals {
-        literals.scan(b, on, out);
-    }
     let pairs_on = on.is_on(BuiltinRule::SecretPair);
     let bytes_on = on.any_on(&BYTE_RULES);
     if b.len() <= short_gate::MAX_LEN {
-        // One set of class masks serves the gate and the pair separators.
-        if pairs_on || bytes_on {
+        // One set of class masks serves the three gates: the literal
+        // search's, the pair separators and the byte scan's.
+        if literals.is_some() || pairs_on || bytes_on {
             let masks = short_gate::masks(b);
+            if let Some(literals) = literals
+                && short_gate::may_hold_literal_secret(&masks)
+            {
+                literals.scan(b, on, out);
+            }
             if pairs_on {
                 pairs::scan_separators(b, short_gate::separators(&masks), out);
             }
@@ -112,6 +115,9 @@ pub(crate) fn find_builtins(
             }
         }
         return;
+    }
+    if let Some(literals) = literals {
+        literals.scan(b, on, out);
     }
     if pairs_on {
         pairs::scan(b, out);
@@ -153,6 +159,135 @@ pub(super) fn byte_scan(b: &[u8], on: &Builtins, out: &mut Vec<Match>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Short values built from pieces of every literal family's shape.
+    fn short_values(count: usize) -> Vec<String> {
+        const PIECES: [&str; 30] = [
+            "sk-",
+            "sk_live_",
+            "rk_test_",
+            "AKIA",
+            "eyJ",
+            "ghp_",
+            "github_pat_",
+            "xoxb-",
+            "AIza",
+            "Bearer ",
+            "bearer ",
+            "-----BEGIN ",
+            " PRIVATE KEY-----",
+            "-----END ",
+            " ",
+            "  ",
+            "\t",
+            ".",
+            "-",
+            "_",
+            "=",
+            "/",
+            "~",
+            "abcdefgh",
+            "Z9",
+            "0123456789",
+            "QRSTUVWXYZ",
+            "é",
+            "\"",
+            "x",
+        ];
+        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % bound as u64).expect("small")
+        };
+        (0..count)
+            .map(|_| {
+                let len = 1 + next(short_gate::MAX_LEN);
+                let mut value = String::new();
+                while value.len() < len {
+                    value.push_str(PIECES[next(PIECES.len())]);
+                }
+                let mut end = len;
+                while !value.is_char_boundary(end) {
+                    end -= 1;
+                }
+                value.truncate(end);
+                value
+            })
+            .collect()
+    }
+
+    #[test]
+    fn literal_gate_passes_every_short_value_with_a_literal_secret() {
+        let on = Builtins::default();
+        let literals = Literals::new(&on).expect("literals");
+        let mut values = short_values(200_000);
+        values.extend(
+            [
+                "key=sk-proj-abcdefghij0123456789XYZ",
+                "id AKIAIOSFODNN7EXAMPLE.",
+                "xoxb-1234567890-abcdefghij",
+                "Authorization: Bearer abc123DEF456ghi=",
+                "Bearer \t  abc123DEF456ghi",
+                "bearer abc.def/ghi~jkl+mno",
+                "jwt eyJhbGciOi.eyJzdWIiOiIxIn0.sig",
+                "eyJhbGciOi.ab.",
+                "sk_live_51H8zQ2eZvKYlo2C",
+                "rk_test_4eC39HqLyjWDarjt",
+                "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg",
+            ]
+            .map(String::from),
+        );
+        // Each family at its least.
+        let least = [
+            "sk-abcdefghij0123456789",
+            "sk-ant-abcdefghij01234567",
+            "ASIA0123456789ABCDEF",
+            "xoxp-0123456789",
+            "ghp_abcdefghij0123456789ABCDEFGHIJ",
+            "github_pat_abcdefghij0123456789AB",
+            "AIza0123456789abcdefghij0123456789",
+            "AIza-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_",
+            "sk_test_0123456789abcdef",
+            "eyJabcdefg.12.",
+            "Bearer 1234abcd",
+        ];
+        for value in least {
+            let mut out = Vec::new();
+            literals.scan(value.as_bytes(), &on, &mut out);
+            assert!(!out.is_empty(), "{value}");
+        }
+        values.extend(least.map(String::from));
+        let mut found = 0;
+        for value in &values {
+            let b = value.as_bytes();
+            let mut out = Vec::new();
+            literals.scan(b, &on, &mut out);
+            if !out.is_empty() {
+                found += 1;
+                assert!(
+                    short_gate::may_hold_literal_secret(&short_gate::masks(b)),
+                    "{value:?}: {out:?}"
+                );
+            }
+        }
+        assert!(found > 10_000, "{found}");
+        // And it turns clean values away.
+        for clean in [
+            "2024-05-01T12:34:56.789Z INFO order 12345 shipped to warehouse 7",
+            "db.query took 12.5ms rows=250 pool=3/10 host=db-primary:5432 ok",
+            "Bearer auth ok",
+            "trace=4bf92f3577b34da6a3ce929d0e0e4736 span=00f067aa0ba902b7 ok",
+            "550e8400-e29b-41d4-a716-446655440000 retry 2 of 5 after 1500ms.",
+        ] {
+            let b = clean.as_bytes();
+            assert!(
+                !short_gate::may_hold_literal_secret(&short_gate::masks(b)),
+                "{clean}"
+            );
+        }
+    }
 
     #[test]
     fn trigger_lanes_is_exact_for_the_lowest_lane() {

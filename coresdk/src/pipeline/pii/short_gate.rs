@@ -135,6 +135,86 @@ pub(super) fn separators(m: &Masks) -> u64 {
     m[PAIR_SEP] & !((m[DIGIT] | m[DASH] | m[DOT] | m[COLON]) << 1)
 }
 
+/// Whether a rule of [`super::secrets`] might match in the short value
+/// whose masks are `m`; `false` proves that the literal search finds
+/// nothing, so most values skip it. Below, "letters" are word bytes other
+/// than digits (`_` included) and "base64url bytes" word bytes and `-`.
+/// Each family's match holds its own of:
+/// - `sk-`: two letters, `-`, 20 base64url bytes;
+/// - `AKIA`/`ASIA`: two capitals starting 20 capitals or digits;
+/// - `xoxb-`: four letters, `-`, 10 base64url bytes;
+/// - GitHub (`ghp_`, `github_pat_`): four letters, then 22 word bytes;
+/// - `AIza`: two capitals, two bytes, then 30 base64url bytes;
+/// - Stripe (`sk_live_`): eight letters, then 16 word bytes;
+/// - a JWT: 10 base64url bytes right before a `.` (`eyJ…` to the header's
+///   end);
+/// - a PEM block: five `-` in a row (`-----BEGIN `);
+/// - `Bearer `: six letters, a space, then a byte that is no base64url byte
+///   (a blank before the credential, or its `.`, `/`, `~`, `+`) or 8 bytes
+///   that are no space (the credential's least).
+///
+/// All but the last three hold 15 base64url bytes in a row, so values
+/// without such a run skip their checks.
+#[inline]
+pub(super) fn may_hold_literal_secret(m: &Masks) -> bool {
+    let (d, w, u) = (m[DIGIT], m[WORD], m[UPPER]);
+    let (dash, dot, space) = (m[DASH], m[DOT], m[SPACE]);
+    // `xk` marks `k` base64url bytes in a row from each bit; `wk`, `lk`,
+    // `udk` the same for word bytes, letters, capitals or digits.
+    let x = w | dash;
+    let x2 = x & (x >> 1);
+    let x4 = x2 & (x2 >> 2);
+    let x8 = x4 & (x4 >> 4);
+    let l = w & !d;
+    let l2 = l & (l >> 1);
+    let l4 = l2 & (l2 >> 2);
+    if x8 & (x8 >> 7) != 0 {
+        let x10 = x8 & (x2 >> 8);
+        let x16 = x8 & (x8 >> 8);
+        let x20 = x16 & (x4 >> 16);
+        let x30 = x16 & (x16 >> 14);
+        let w2 = w & (w >> 1);
+        let w4 = w2 & (w2 >> 2);
+        let w8 = w4 & (w4 >> 4);
+        let w16 = w8 & (w8 >> 8);
+        let w22 = w16 & (w4 >> 16) & (w2 >> 20);
+        let ud = u | d;
+        let ud2 = ud & (ud >> 1);
+        let ud4 = ud2 & (ud2 >> 2);
+        let ud8 = ud4 & (ud4 >> 4);
+        let ud20 = ud8 & (ud8 >> 8) & (ud4 >> 16);
+        let u2 = u & (u >> 1);
+        let l8 = l4 & (l4 >> 4);
+        let sk = l2 & (dash >> 2) & (x20 >> 3);
+        let aws = u2 & ud20;
+        let slack = l4 & (dash >> 4) & (x10 >> 5);
+        let github = l4 & (w22 >> 4);
+        let google = u2 & (x30 >> 4);
+        let stripe = l8 & (w16 >> 8);
+        if sk | aws | slack | github | google | stripe != 0 {
+            return true;
+        }
+    }
+    if x8 & (x2 >> 8) & (dot >> 10) != 0 {
+        return true;
+    }
+    let dash2 = dash & (dash >> 1);
+    if dash2 & (dash2 >> 2) & (dash >> 4) != 0 {
+        return true;
+    }
+    // Spaces right after six letters.
+    let after = space & (l4 << 6) & (l2 << 2);
+    if after == 0 {
+        return false;
+    }
+    // Past the end `!space` and `!x` are set: that only lets more through.
+    let solid = !space;
+    let solid2 = solid & (solid >> 1);
+    let solid4 = solid2 & (solid2 >> 2);
+    let solid8 = solid4 & (solid4 >> 4);
+    after & ((solid8 | !x) >> 1) != 0
+}
+
 /// [`may_match`] on masks already computed (inlined into its one caller,
 /// which shares the masks with the pair scan).
 #[inline]
