@@ -19,12 +19,17 @@
 //!   name the test file as a crate root.
 //!
 //! The compile-time (trybuild) tests of `#[trace]` are in `coresdk-macros`,
-//! whose dev-dependencies keep trybuild's own build small.
+//! whose dev-dependencies keep trybuild's own build small; they are
+//! compile-fail cases only (trybuild then checks rather than builds).
+//! What must compile and run is tested here (`attributes_kept`,
+//! `trace_hygiene`) and in the `trace` docs (`unsafe fn`).
 
 mod common;
 mod pii_support;
 mod support;
 
+// Public: it denies `missing_docs`, which checks only what the crate exports.
+pub mod attributes_kept;
 mod byte_bounds;
 mod config;
 mod diagnostic_detail;
