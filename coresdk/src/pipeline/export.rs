@@ -122,6 +122,12 @@ impl Exporter {
                             .build()
                     }
                     OtlpProtocol::HttpProtobuf => {
+                        if super::otlp_http::lacks_tls(&endpoint) {
+                            return Err(ExportError::Build {
+                                endpoint,
+                                reason: super::otlp_http::NO_TLS.to_owned(),
+                            });
+                        }
                         let headers: HashMap<String, String> =
                             otlp.headers().iter().cloned().collect();
                         let client = OtlpHttpClient::new(otlp.timeout(), Arc::clone(reporter))

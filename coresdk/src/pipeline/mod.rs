@@ -15,7 +15,7 @@ pub mod export;
 mod failure_report;
 pub(crate) mod handoff;
 pub mod masking;
-mod otlp_http;
+pub(crate) mod otlp_http;
 mod otlp_size;
 pub mod pii;
 pub(crate) mod record;

@@ -19,6 +19,20 @@ use super::retry;
 /// The media type of OTLP/HTTP protobuf requests and responses.
 const PROTOBUF: &str = "application/x-protobuf";
 
+/// Why an `https://` endpoint cannot be used by a build without TLS.
+pub(crate) const NO_TLS: &str =
+    "https needs coresdk's `rustls` feature (a default feature), which this build turned off";
+
+/// `true` when `endpoint` is `https://` and this build has no TLS (the
+/// `rustls` feature is off): the client would fail every request, so the
+/// exporter is refused when it is built instead.
+pub(crate) fn lacks_tls(endpoint: &str) -> bool {
+    cfg!(not(feature = "rustls"))
+        && endpoint
+            .get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+}
+
 /// reqwest with the OTLP response check.
 #[derive(Debug)]
 pub(crate) struct OtlpHttpClient {
@@ -119,6 +133,15 @@ mod tests {
         builder
             .body(Bytes::from_static(body))
             .unwrap_or_else(|_| Response::new(Bytes::new()))
+    }
+
+    #[test]
+    fn https_is_refused_only_without_the_rustls_feature() {
+        let tls = cfg!(feature = "rustls");
+        assert_eq!(lacks_tls("https://collector:4318/v1/traces"), !tls);
+        assert_eq!(lacks_tls("HTTPS://collector:4318/v1/traces"), !tls);
+        assert!(!lacks_tls("http://127.0.0.1:4318/v1/traces"));
+        assert!(!lacks_tls("http"));
     }
 
     #[test]
