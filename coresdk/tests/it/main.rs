@@ -13,10 +13,11 @@
 //!   `egress_e2e` compares process-wide payload counters before and after;
 //! - `switches`: `instrument_with` installs the global subscriber and
 //!   propagator (and `OTEL_SDK_DISABLED` a no-op);
-//! - `attribute_memory`, `diagnostic_soak`: measure the process's RSS;
-//! - `trace_errors`, `trace_labels`, `trace_shapes`: assert the
-//!   `code.function.name` and `code.file.path` of their own functions, which
-//!   name the test file as a crate root.
+//! - `attribute_memory`, `diagnostic_soak`: measure the process's RSS.
+//!
+//! Module paths here start with `it::` (`code.function.name` and
+//! `error.type` of the traced test functions: `it::trace_shapes::free`), and
+//! `code.file.path` is the module's file under `tests/it/`.
 //!
 //! The compile-time (trybuild) tests of `#[trace]` are in `coresdk-macros`,
 //! whose dev-dependencies keep trybuild's own build small; they are
@@ -48,4 +49,7 @@ mod pipeline;
 mod tail_sampling;
 mod terminal_safety;
 mod trace_attrs;
+mod trace_errors;
 mod trace_hygiene;
+mod trace_labels;
+mod trace_shapes;
