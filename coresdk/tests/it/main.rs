@@ -5,15 +5,8 @@
 //! Every pipeline set up here uses the default GenAI and propagation
 //! settings, which a pipeline installs process-wide, and nothing here sets a
 //! global subscriber, reads process-wide counters or measures memory. Tests
-//! that do stay binaries of their own (`tests/*.rs`):
-//! - `app_context`: opts in baggage keys, process-wide propagation settings;
-//! - `genai_spans`, `pricing_file`, `quality`: install GenAI settings
-//!   (content capture, prices) that every GenAI span in the process reads;
-//! - `propagation`, `egress_e2e`: set the global default subscriber, and
-//!   `egress_e2e` compares process-wide payload counters before and after;
-//! - `switches`: `instrument_with` installs the global subscriber and
-//!   propagator (and `OTEL_SDK_DISABLED` a no-op);
-//! - `attribute_memory`, `diagnostic_soak`: measure the process's RSS.
+//! that do are in `tests/solo/`, one binary that runs each of its modules in
+//! a process of its own.
 //!
 //! Module paths here start with `it::` (`code.function.name` and
 //! `error.type` of the traced test functions: `it::trace_shapes::free`), and
