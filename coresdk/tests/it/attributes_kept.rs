@@ -5,6 +5,8 @@
 //! compile. (That `#[must_use]` is kept is pinned by the compile-fail case
 //! `coresdk-macros/tests/ui/fail/must_use_kept.rs`.)
 #![deny(missing_docs, unused_variables)]
+// Inner and outer attributes on one function are the shape under test.
+#![allow(clippy::mixed_attributes_style)]
 
 use coresdk::trace;
 

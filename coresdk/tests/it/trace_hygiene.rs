@@ -78,7 +78,7 @@ fn works_under_no_implicit_prelude() {
     let (v, spans) = support::capture_async(|| bare::later(5));
     assert_eq!(v, Ok(5));
     spans.one("later");
-    let (_, spans) = capture(|| {
+    let ((), spans) = capture(|| {
         let _ = bare::S.get();
     });
     spans.one("get");

@@ -433,8 +433,8 @@ fn redirecting_server(target: &str) -> (tokio::runtime::Runtime, String, Arc<Ato
 #[test]
 #[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn redirects_are_never_followed_and_endpoint_credentials_never_shown() {
-    crate::alone("egress_e2e");
     const PASSWORD: &str = "pa55w0rd-not-for-logs";
+    crate::alone("egress_e2e");
     let (_rt_other, other_origin, other) = llm_server(0);
     let (_rt, first, hits) = redirecting_server(&other_origin);
     let endpoint = first.replacen("http://", &format!("http://diag:{PASSWORD}@"), 1);

@@ -362,9 +362,9 @@ fn a_span_ends_when_it_is_ended_not_at_its_last_exit() {
 #[test]
 #[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn the_attribute_limit_keeps_the_facts_and_counts_what_it_drops() {
-    crate::alone("genai_spans");
     use coresdk::genai::{ChatRequest, GenAiSpan, Message, Operation, Role};
 
+    crate::alone("genai_spans");
     let call = || {
         let mut span = GenAiSpan::start_with_settings(
             Provider::OPENAI,
