@@ -349,11 +349,11 @@ pub(crate) fn start(
     };
     let endpoint = metrics.resolved_endpoint(otlp);
     if otlp.protocol() == OtlpProtocol::HttpProtobuf
-        && crate::pipeline::otlp_http::lacks_tls(&endpoint)
+        && crate::pipeline::otlp_traces::lacks_tls(&endpoint)
     {
         return Err(ExportError::Build {
             endpoint,
-            reason: crate::pipeline::otlp_http::NO_TLS.to_owned(),
+            reason: crate::pipeline::otlp_traces::NO_TLS.to_owned(),
         });
     }
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -2,6 +2,13 @@
 //! (`opentelemetry-proto`), speaking OTLP/gRPC (tonic) or OTLP/HTTP-protobuf
 //! (axum) on 127.0.0.1. It runs on its own thread and runtime, so tests work
 //! with any runtime flavour or none.
+//!
+//! gRPC trace requests are kept as received and decoded when a test reads
+//! them: the receiver shares the machine with the pipeline under test, and
+//! decoding every span as it arrives (an allocation per string) cost more
+//! than the whole export side of the pipeline, which made throughput
+//! benchmarks measure the receiver. A request that does not decode fails
+//! the test that reads it.
 
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener as StdListener};
@@ -13,9 +20,6 @@ use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::
 };
 use opentelemetry_proto::tonic::collector::metrics::v1::{
     ExportMetricsServiceRequest, ExportMetricsServiceResponse,
-};
-use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
-    TraceService, TraceServiceServer,
 };
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
@@ -77,6 +81,8 @@ impl ReceivedSpan {
 
 #[derive(Debug, Default)]
 struct Store {
+    /// gRPC trace requests not decoded yet, in arrival order.
+    raw: Vec<bytes::Bytes>,
     requests: Vec<ExportTraceServiceRequest>,
     headers: Vec<BTreeMap<String, String>>,
     metrics: Vec<ExportMetricsServiceRequest>,
@@ -114,6 +120,40 @@ type Shared = Arc<Mutex<Store>>;
 
 fn lock(store: &Shared) -> std::sync::MutexGuard<'_, Store> {
     store.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The store with every trace request decoded.
+fn decoded(store: &Shared) -> std::sync::MutexGuard<'_, Store> {
+    let mut store = lock(store);
+    let raw = std::mem::take(&mut store.raw);
+    for body in raw {
+        let request = ExportTraceServiceRequest::decode(body)
+            .unwrap_or_else(|e| panic!("the receiver got a malformed OTLP/gRPC request: {e}"));
+        store.requests.push(request);
+    }
+    store
+}
+
+/// Just enough of `ExportTraceServiceRequest` to count its spans: each span
+/// stays an undecoded slice of the request.
+mod count {
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub(super) struct Request {
+        #[prost(message, repeated, tag = "1")]
+        pub(super) resource_spans: Vec<ResourceSpans>,
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub(super) struct ResourceSpans {
+        #[prost(message, repeated, tag = "2")]
+        pub(super) scope_spans: Vec<ScopeSpans>,
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub(super) struct ScopeSpans {
+        #[prost(bytes = "bytes", repeated, tag = "2")]
+        pub(super) spans: Vec<bytes::Bytes>,
+    }
 }
 
 /// A running receiver. Dropping it stops the server.
@@ -157,9 +197,9 @@ impl OtlpReceiver {
                         Transport::Grpc => {
                             let incoming = tokio_stream_from(listener);
                             let _ = tonic::transport::Server::builder()
-                                .add_service(TraceServiceServer::new(GrpcService {
+                                .add_service(RawTraceServer {
                                     store: Arc::clone(&thread_store),
-                                }))
+                                })
                                 .add_service(MetricsServiceServer::new(GrpcService {
                                     store: thread_store,
                                 }))
@@ -205,7 +245,38 @@ impl OtlpReceiver {
 
     /// Every export request received so far.
     pub fn requests(&self) -> Vec<ExportTraceServiceRequest> {
-        lock(&self.store).requests.clone()
+        decoded(&self.store).requests.clone()
+    }
+
+    /// How many spans arrived so far, without decoding them (cheap enough to
+    /// call after a throughput run of millions of spans).
+    pub fn span_count(&self) -> usize {
+        let store = lock(&self.store);
+        let count = |request: &count::Request| -> usize {
+            request
+                .resource_spans
+                .iter()
+                .flat_map(|rs| &rs.scope_spans)
+                .map(|ss| ss.spans.len())
+                .sum()
+        };
+        let raw: usize = store
+            .raw
+            .iter()
+            .map(|body| {
+                count(&count::Request::decode(body.clone()).unwrap_or_else(|e| {
+                    panic!("the receiver got a malformed OTLP/gRPC request: {e}")
+                }))
+            })
+            .sum();
+        let decoded: usize = store
+            .requests
+            .iter()
+            .flat_map(|r| &r.resource_spans)
+            .flat_map(|rs| &rs.scope_spans)
+            .map(|ss| ss.spans.len())
+            .sum();
+        raw + decoded
     }
 
     /// The headers (gRPC metadata) of every request, lower-case names.
@@ -215,7 +286,7 @@ impl OtlpReceiver {
 
     /// Every span received so far, flattened.
     pub fn spans(&self) -> Vec<ReceivedSpan> {
-        flatten(&lock(&self.store).requests)
+        flatten(&decoded(&self.store).requests)
     }
 
     /// The latest export of every metric received so far.
@@ -325,30 +396,123 @@ struct GrpcService {
     store: Shared,
 }
 
-#[tonic::async_trait]
-impl TraceService for GrpcService {
-    async fn export(
-        &self,
-        request: tonic::Request<ExportTraceServiceRequest>,
-    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
-        let headers = request
-            .metadata()
-            .clone()
-            .into_headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_owned(),
-                    v.to_str().unwrap_or_default().to_owned(),
-                )
-            })
-            .collect();
-        let mut store = lock(&self.store);
-        store.headers.push(headers);
-        store.requests.push(request.into_inner());
-        Ok(tonic::Response::new(ExportTraceServiceResponse {
-            partial_success: None,
-        }))
+/// The OTLP/gRPC trace service, keeping each request's bytes as received
+/// (see the module docs). Written out because the generated server decodes
+/// the request before the handler sees it.
+#[derive(Debug, Clone)]
+struct RawTraceServer {
+    store: Shared,
+}
+
+impl tonic::server::NamedService for RawTraceServer {
+    const NAME: &'static str = "opentelemetry.proto.collector.trace.v1.TraceService";
+}
+
+impl<B> tonic::codegen::Service<http::Request<B>> for RawTraceServer
+where
+    B: tonic::codegen::Body + Send + 'static,
+    B::Error: Into<tonic::codegen::StdError> + Send + 'static,
+{
+    type Response = http::Response<tonic::body::Body>;
+    type Error = std::convert::Infallible;
+    type Future = tonic::codegen::BoxFuture<Self::Response, Self::Error>;
+
+    fn poll_ready(
+        &mut self,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: http::Request<B>) -> Self::Future {
+        let store = Arc::clone(&self.store);
+        if req.uri().path() != "/opentelemetry.proto.collector.trace.v1.TraceService/Export" {
+            return Box::pin(async { Ok(tonic::Status::unimplemented("only Export").into_http()) });
+        }
+        Box::pin(async move {
+            let mut grpc = tonic::server::Grpc::new(RawCodec);
+            Ok(grpc.unary(KeepRaw { store }, req).await)
+        })
+    }
+}
+
+/// The unary handler: stores the request's metadata and bytes.
+struct KeepRaw {
+    store: Shared,
+}
+
+impl tonic::server::UnaryService<bytes::Bytes> for KeepRaw {
+    type Response = ExportTraceServiceResponse;
+    type Future = tonic::codegen::BoxFuture<tonic::Response<Self::Response>, tonic::Status>;
+
+    fn call(&mut self, request: tonic::Request<bytes::Bytes>) -> Self::Future {
+        let store = Arc::clone(&self.store);
+        Box::pin(async move {
+            let headers = request
+                .metadata()
+                .clone()
+                .into_headers()
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_owned(),
+                        v.to_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect();
+            let mut store = lock(&store);
+            store.headers.push(headers);
+            store.raw.push(request.into_inner());
+            Ok(tonic::Response::new(ExportTraceServiceResponse {
+                partial_success: None,
+            }))
+        })
+    }
+}
+
+/// Decodes nothing: the request body as received; encodes the response.
+#[derive(Debug, Clone, Copy)]
+struct RawCodec;
+
+impl tonic::codec::Codec for RawCodec {
+    type Encode = ExportTraceServiceResponse;
+    type Decode = bytes::Bytes;
+    type Encoder = RawCodec;
+    type Decoder = RawCodec;
+
+    fn encoder(&mut self) -> Self::Encoder {
+        *self
+    }
+
+    fn decoder(&mut self) -> Self::Decoder {
+        *self
+    }
+}
+
+impl tonic::codec::Encoder for RawCodec {
+    type Item = ExportTraceServiceResponse;
+    type Error = tonic::Status;
+
+    fn encode(
+        &mut self,
+        item: Self::Item,
+        dst: &mut tonic::codec::EncodeBuf<'_>,
+    ) -> Result<(), Self::Error> {
+        item.encode(dst)
+            .map_err(|e| tonic::Status::internal(e.to_string()))
+    }
+}
+
+impl tonic::codec::Decoder for RawCodec {
+    type Item = bytes::Bytes;
+    type Error = tonic::Status;
+
+    fn decode(
+        &mut self,
+        src: &mut tonic::codec::DecodeBuf<'_>,
+    ) -> Result<Option<Self::Item>, Self::Error> {
+        use bytes::Buf as _;
+        Ok(Some(src.copy_to_bytes(src.remaining())))
     }
 }
 

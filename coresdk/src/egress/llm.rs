@@ -230,7 +230,7 @@ pub(crate) fn check_endpoint(endpoint: &Url, allow_insecure_http: bool) -> Resul
     match endpoint.scheme() {
         "https" if cfg!(not(feature = "rustls")) => Err(LlmError::Client {
             endpoint: redact_url(endpoint),
-            reason: crate::pipeline::otlp_http::NO_TLS.to_owned(),
+            reason: crate::pipeline::otlp_traces::NO_TLS.to_owned(),
         }),
         "https" => Ok(()),
         "http" if allow_insecure_http || is_loopback(endpoint) => Ok(()),

@@ -5,7 +5,7 @@
 //! The stage feeds it through a bounded channel with `try_send`: when the
 //! thread falls behind, messages are dropped and counted, never waited for.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc as std_mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -62,7 +62,8 @@ impl SinkSettings {
 
 #[derive(Debug)]
 enum SinkMsg {
-    Span(Box<SpanData>),
+    /// Span events, sent in batches (see [`EgressSink::send_span`]).
+    Spans(Vec<SpanData>),
     Diagnostic {
         payload: Box<DiagnosticPayload>,
         trace_id: String,
@@ -146,11 +147,21 @@ fn bump(a: &AtomicU64) {
     a.fetch_add(1, Ordering::Relaxed);
 }
 
+/// Span events gathered before they are queued together.
+const SPAN_BATCH: usize = 32;
+
 /// The handle the stage holds.
 #[derive(Debug)]
 pub(crate) struct EgressSink {
     tx: mpsc::Sender<SinkMsg>,
-    reserve: usize,
+    /// Span events gathered on the worker, queued by [`Self::send_spans`].
+    pending: Mutex<Vec<SpanData>>,
+    /// Span events queued and not yet taken by the egress thread.
+    queued: Arc<AtomicUsize>,
+    /// Most span events queued at once: three quarters of the queue, as
+    /// when each was a message of its own (the rest is kept for payloads
+    /// and control).
+    max_queued: usize,
     stats: Arc<EgressStats>,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
@@ -164,7 +175,9 @@ impl EgressSink {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
+        let queued = Arc::new(AtomicUsize::new(0));
         let worker = Worker {
+            queued: Arc::clone(&queued),
             writer: SocketWriter::new(settings.socket_path.clone(), settings.backlog_events)
                 .with_payload_capacity(settings.payload_backlog),
             settings,
@@ -178,7 +191,9 @@ impl EgressSink {
             .spawn(move || runtime.block_on(worker.run(rx)))?;
         Ok(Self {
             tx,
-            reserve: queue / 4,
+            pending: Mutex::new(Vec::with_capacity(SPAN_BATCH)),
+            queued,
+            max_queued: queue - queue / 4,
             stats,
             thread: Mutex::new(Some(thread)),
         })
@@ -188,21 +203,50 @@ impl EgressSink {
         self.stats.snapshot()
     }
 
-    /// Queues a span event for the viewer; drops and counts when the queue is
-    /// three-quarters full (the last quarter is kept for payloads and control).
+    /// Gathers a span event for the viewer; a full batch is queued at once,
+    /// the rest when the worker finds its queue empty ([`Self::send_spans`]).
+    /// One message per batch: a message each cost the egress thread more
+    /// than the event itself.
     pub(crate) fn send_span(&self, span: &SpanData) {
         if cfg!(not(unix)) {
             // No local socket to show it on.
             return;
         }
-        if self.tx.capacity() <= self.reserve {
-            bump(&self.stats.spans_dropped);
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        pending.push(span.clone());
+        if pending.len() >= SPAN_BATCH {
+            self.queue_spans(&mut pending);
+        }
+    }
+
+    /// Queues the span events gathered so far.
+    pub(crate) fn send_spans(&self) {
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        if !pending.is_empty() {
+            self.queue_spans(&mut pending);
+        }
+    }
+
+    /// Queues `pending` as one message; drops and counts them when the
+    /// queue holds its share of span events already, or is full.
+    fn queue_spans(&self, pending: &mut Vec<SpanData>) {
+        let n = pending.len();
+        if self.queued.load(Ordering::Relaxed) + n > self.max_queued {
+            pending.clear();
+            self.stats
+                .spans_dropped
+                .fetch_add(n as u64, Ordering::Relaxed);
             return;
         }
-        if let Err(mpsc::error::TrySendError::Full(_)) =
-            self.tx.try_send(SinkMsg::Span(Box::new(span.clone())))
+        let batch = std::mem::replace(pending, Vec::with_capacity(SPAN_BATCH));
+        self.queued.fetch_add(n, Ordering::Relaxed);
+        if let Err(mpsc::error::TrySendError::Full(_) | mpsc::error::TrySendError::Closed(_)) =
+            self.tx.try_send(SinkMsg::Spans(batch))
         {
-            bump(&self.stats.spans_dropped);
+            self.queued.fetch_sub(n, Ordering::Relaxed);
+            self.stats
+                .spans_dropped
+                .fetch_add(n as u64, Ordering::Relaxed);
         }
     }
 
@@ -239,6 +283,7 @@ impl EgressSink {
     /// Waits (up to `timeout`) until everything queued before was handled and
     /// written to the socket (or its backlog).
     pub(crate) fn flush(&self, timeout: Duration) -> bool {
+        self.send_spans();
         let deadline = Instant::now() + timeout;
         let (reply, done) = std_mpsc::sync_channel(1);
         self.send_control(SinkMsg::Flush(reply), deadline)
@@ -250,6 +295,7 @@ impl EgressSink {
     /// Handles everything queued, waits for in-flight external requests and
     /// delivers the backlog, all within `timeout`; then stops the thread.
     pub(crate) fn shutdown(&self, timeout: Duration) -> bool {
+        self.send_spans();
         let deadline = Instant::now() + timeout;
         let (reply, done) = std_mpsc::sync_channel(1);
         let inner_deadline = deadline.checked_sub(timeout / 10).unwrap_or(deadline);
@@ -279,6 +325,8 @@ impl EgressSink {
 type RequestResult = (String, String, Result<String, LlmError>);
 
 struct Worker {
+    /// Shared with the handle: span events queued and not taken yet.
+    queued: Arc<AtomicUsize>,
     settings: SinkSettings,
     writer: SocketWriter,
     stats: Arc<EgressStats>,
@@ -288,16 +336,26 @@ struct Worker {
 }
 
 impl Worker {
+    /// Puts a batch of span events in the backlog, then writes what it can.
+    async fn spans(&mut self, spans: Vec<SpanData>) {
+        self.queued.fetch_sub(spans.len(), Ordering::Relaxed);
+        for span in spans {
+            let service = Arc::clone(&self.settings.service);
+            self.writer.queue(Outgoing::Span {
+                span: Box::new(span),
+                service,
+            });
+        }
+        self.writer.pump().await;
+    }
+
     async fn run(mut self, mut rx: mpsc::Receiver<SinkMsg>) {
         let mut tick = tokio::time::interval(RECONNECT_INTERVAL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             tokio::select! {
                 msg = rx.recv() => match msg {
-                    Some(SinkMsg::Span(span)) => {
-                        let service = Arc::clone(&self.settings.service);
-                        self.writer.send(Outgoing::Span { span, service }).await;
-                    }
+                    Some(SinkMsg::Spans(spans)) => self.spans(spans).await,
                     Some(SinkMsg::Diagnostic { payload, trace_id }) => {
                         self.diagnostic(*payload, trace_id).await;
                     }
@@ -310,9 +368,8 @@ impl Worker {
                         while let Ok(msg) = rx.try_recv() {
                             if let SinkMsg::Diagnostic { payload, trace_id } = msg {
                                 self.diagnostic(*payload, trace_id).await;
-                            } else if let SinkMsg::Span(span) = msg {
-                                let service = Arc::clone(&self.settings.service);
-                                self.writer.send(Outgoing::Span { span, service }).await;
+                            } else if let SinkMsg::Spans(spans) = msg {
+                                self.spans(spans).await;
                             }
                         }
                         self.finish(deadline).await;

@@ -408,6 +408,13 @@ impl SocketWriter {
 
     /// Queues an event and writes what can be written.
     pub(crate) async fn send(&mut self, event: Outgoing) {
+        self.queue(event);
+        self.pump().await;
+    }
+
+    /// Adds an event to its backlog (the oldest goes when it is full);
+    /// written by the next [`pump`](Self::pump).
+    pub(crate) fn queue(&mut self, event: Outgoing) {
         match event {
             Outgoing::Line(line) => {
                 if self.payloads.len() >= self.payload_capacity {
@@ -424,7 +431,6 @@ impl SocketWriter {
                 self.spans.push_back(span);
             }
         }
-        self.pump().await;
     }
 
     /// Looks for listeners if due and writes the backlogs.
@@ -565,6 +571,11 @@ impl SocketWriter {
     /// Discards the event: no listener can exist.
     #[allow(clippy::unused_async)]
     pub(crate) async fn send(&mut self, event: Outgoing) {
+        drop(event);
+    }
+
+    /// Nothing to keep.
+    pub(crate) fn queue(&mut self, event: Outgoing) {
         drop(event);
     }
 

@@ -214,6 +214,8 @@ impl LlmDiagnostic {
     #[allow(clippy::needless_pass_by_value)]
     pub fn on_end(&self, span: SpanData) {
         self.observe(&span);
+        // The worker hands span events over when its queue runs empty.
+        self.sink.send_spans();
     }
 
     /// Forgets idle traces and waits (bounded) for the egress thread.
@@ -231,6 +233,10 @@ impl Stage for LlmDiagnostic {
     fn on_span(&mut self, span: SpanData) -> Verdict {
         self.observe(&span);
         Verdict::Forward(span)
+    }
+
+    fn idle(&mut self) {
+        self.sink.send_spans();
     }
 
     fn flush(&mut self, deadline: Instant) -> (Vec<SpanData>, OTelSdkResult) {

@@ -27,24 +27,24 @@
 //! A flush or shutdown drains within one deadline, shared with the metrics
 //! exporter (see `Deadline`); what is still held when it passes is counted.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use opentelemetry_otlp::{RetryPolicy, WithExportConfig, WithHttpConfig, WithTonicConfig};
+use bytes::Bytes;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
-use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+use opentelemetry_sdk::trace::SpanData;
 
 use super::deadline::Deadline;
 use super::failure_report::FailureReporter;
-use super::otlp_http::OtlpHttpClient;
-use super::otlp_size;
+use super::otlp_traces::{Accepted, Failure, TracesClient};
+use super::otlp_wire::{self, ResourceBytes};
 use super::retry::{self, Advice};
 use super::stage::{Stage, Verdict};
 use super::stats::Counters;
 use super::stdout::SpanTreeWriter;
-use crate::config::{Config, ExporterKind, OtlpProtocol};
+use crate::config::{Config, ExporterKind};
 
 /// Give up on a batch this long after its first failed attempt.
 const RETRY_WINDOW: Duration = Duration::from_secs(30);
@@ -78,87 +78,29 @@ pub enum ExportError {
 /// The configured exporter.
 #[derive(Debug)]
 enum Exporter {
-    Otlp(opentelemetry_otlp::SpanExporter),
+    Otlp(Otlp),
     Stdout(SpanTreeWriter),
     None,
 }
 
 impl Exporter {
-    fn build(
-        config: &Config,
-        resource: &Resource,
-        reporter: &Arc<FailureReporter>,
-    ) -> Result<Self, ExportError> {
-        let mut exporter = match config.exporter() {
-            ExporterKind::None => return Ok(Exporter::None),
-            ExporterKind::Stdout => return Ok(Exporter::Stdout(SpanTreeWriter::stdout())),
+    fn build(config: &Config, resource: &Resource) -> Result<Self, ExportError> {
+        match config.exporter() {
+            ExporterKind::None => Ok(Exporter::None),
+            ExporterKind::Stdout => Ok(Exporter::Stdout(SpanTreeWriter::stdout())),
             ExporterKind::Otlp => {
-                let otlp = config.otlp();
-                let endpoint = otlp.resolved_traces_endpoint();
-                // Retries are ours (with backoff between worker ticks), so the
-                // exporter itself must not sleep inside an export.
-                let built = match otlp.protocol() {
-                    OtlpProtocol::Grpc => {
-                        // Names and values were validated as HTTP headers by the config.
-                        let mut headers = http::HeaderMap::new();
-                        for (k, v) in otlp.headers() {
-                            if let (Ok(k), Ok(v)) = (
-                                http::HeaderName::from_bytes(k.as_bytes()),
-                                http::HeaderValue::from_str(v),
-                            ) {
-                                headers.insert(k, v);
-                            }
-                        }
-                        let metadata =
-                            opentelemetry_otlp::tonic_types::metadata::MetadataMap::from_headers(
-                                headers,
-                            );
-                        opentelemetry_otlp::SpanExporter::builder()
-                            .with_tonic()
-                            .with_endpoint(endpoint.clone())
-                            .with_timeout(otlp.timeout())
-                            .with_metadata(metadata)
-                            .with_retry_policy(RetryPolicy::disabled())
-                            .build()
+                let endpoint = config.otlp().resolved_traces_endpoint();
+                let client = TracesClient::new(config.otlp(), &endpoint).map_err(|e| {
+                    ExportError::Build {
+                        endpoint: crate::config::redact_url_text(&endpoint),
+                        reason: e.to_string(),
                     }
-                    OtlpProtocol::HttpProtobuf => {
-                        if super::otlp_http::lacks_tls(&endpoint) {
-                            return Err(ExportError::Build {
-                                endpoint,
-                                reason: super::otlp_http::NO_TLS.to_owned(),
-                            });
-                        }
-                        let headers: HashMap<String, String> =
-                            otlp.headers().iter().cloned().collect();
-                        let client = OtlpHttpClient::new(otlp.timeout(), Arc::clone(reporter))
-                            .map_err(|e| ExportError::Build {
-                                endpoint: endpoint.clone(),
-                                reason: e.to_string(),
-                            })?;
-                        opentelemetry_otlp::SpanExporter::builder()
-                            .with_http()
-                            .with_http_client(client)
-                            .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
-                            .with_endpoint(endpoint.clone())
-                            .with_timeout(otlp.timeout())
-                            .with_headers(headers)
-                            .with_retry_policy(RetryPolicy::disabled())
-                            .build()
-                    }
-                };
-                Exporter::Otlp(built.map_err(|e| ExportError::Build {
-                    endpoint,
-                    reason: e.to_string(),
-                })?)
+                })?;
+                Ok(Exporter::Otlp(Otlp {
+                    client,
+                    resource: ResourceBytes::new(resource),
+                }))
             }
-        };
-        exporter.set_resource(resource);
-        Ok(exporter)
-    }
-
-    fn set_resource(&mut self, resource: &Resource) {
-        if let Exporter::Otlp(e) = self {
-            e.set_resource(resource);
         }
     }
 
@@ -174,10 +116,18 @@ impl Exporter {
         }
     }
 
-    async fn export_remote(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+    /// Encodes an OTLP request (called on the export thread).
+    fn encode(&self, batch: &[SpanData]) -> Bytes {
         match self {
-            Exporter::Otlp(e) => e.export(batch).await,
-            Exporter::Stdout(_) | Exporter::None => Ok(()),
+            Exporter::Otlp(otlp) => Bytes::from(otlp_wire::request(&otlp.resource, batch)),
+            Exporter::Stdout(_) | Exporter::None => Bytes::new(),
+        }
+    }
+
+    async fn export_remote(&self, request: Bytes, timeout: Duration) -> Result<Accepted, Failure> {
+        match self {
+            Exporter::Otlp(otlp) => otlp.client.send(request, timeout).await,
+            Exporter::Stdout(_) | Exporter::None => Ok(Accepted::default()),
         }
     }
 
@@ -187,22 +137,43 @@ impl Exporter {
         }
     }
 
-    fn shutdown(&self, timeout: Duration) -> OTelSdkResult {
-        match self {
-            Exporter::Otlp(e) => e.shutdown_with_timeout(timeout),
-            Exporter::Stdout(w) => {
-                w.flush();
-                Ok(())
-            }
-            Exporter::None => Ok(()),
+    fn shutdown(&self) {
+        if let Exporter::Stdout(w) = self {
+            w.flush();
         }
     }
 }
 
-/// A batch that failed and waits for its next attempt.
+/// The OTLP exporter: the client, and the resource every request carries.
+#[derive(Debug)]
+struct Otlp {
+    client: TracesClient,
+    resource: ResourceBytes,
+}
+
+/// What a request sends: new spans (encoded on the export thread), or a
+/// failed request again.
+#[derive(Debug)]
+enum Outgoing {
+    Spans(Vec<SpanData>),
+    Encoded { request: Bytes, spans: usize },
+}
+
+impl Outgoing {
+    fn spans(&self) -> usize {
+        match self {
+            Outgoing::Spans(batch) => batch.len(),
+            Outgoing::Encoded { spans, .. } => *spans,
+        }
+    }
+}
+
+/// A request that failed and waits for its next attempt.
 #[derive(Debug)]
 struct Retry {
-    spans: Vec<SpanData>,
+    /// The encoded request, sent again as it is.
+    request: Bytes,
+    spans: usize,
     /// When its first attempt failed.
     first_failed: Instant,
 }
@@ -334,20 +305,26 @@ impl ExportCore {
             LOG_INTERVAL,
         ));
         let exporter = {
+            // The gRPC channel starts its worker on the current runtime.
             let _entered = runtime.as_ref().map(tokio::runtime::Runtime::enter);
-            Exporter::build(config, resource, &reporter)?
+            Exporter::build(config, resource)?
         };
         let pipeline = config.pipeline();
         let batch_size = pipeline.batch_size();
         let max_held = pipeline.queue_size().max(batch_size);
-        let request_bytes = (config.exporter() == ExporterKind::Otlp).then(|| {
-            // Headroom for what the size bounds do not cover (gRPC framing).
-            const SLACK: usize = 1024;
-            config
-                .otlp()
-                .max_message_bytes()
-                .saturating_sub(otlp_size::request(resource) + SLACK)
-        });
+        let request_bytes = match &exporter {
+            Exporter::Otlp(otlp) => {
+                // Headroom for what the size bounds do not cover (gRPC framing).
+                const SLACK: usize = 1024;
+                Some(
+                    config
+                        .otlp()
+                        .max_message_bytes()
+                        .saturating_sub(otlp_wire::request_overhead(&otlp.resource) + SLACK),
+                )
+            }
+            Exporter::Stdout(_) | Exporter::None => None,
+        };
         Ok(Self {
             core: Arc::new(Core {
                 shared: Arc::new(Shared {
@@ -414,7 +391,7 @@ impl Shared {
     fn push(self: &Arc<Self>, span: SpanData) {
         let bytes = match self.request_bytes {
             Some(limit) => {
-                let bytes = otlp_size::span(&span);
+                let bytes = otlp_wire::span_size(&span);
                 if bytes > limit {
                     // Alone over the limit: it would fail every request it
                     // were part of, and the spans sent with it.
@@ -435,8 +412,8 @@ impl Shared {
             // span waiting goes (a whole failed batch first), or this one when
             // everything held is on the wire.
             if let Some(retry) = state.retries.pop_front() {
-                state.retry_spans -= retry.spans.len();
-                self.counters.dropped(retry.spans.len() as u64);
+                state.retry_spans -= retry.spans;
+                self.counters.dropped(retry.spans as u64);
             } else if let Some(oldest) = state.buffer.pop_front() {
                 state.buffered_bytes -= oldest.bytes;
                 self.counters.dropped(1);
@@ -482,29 +459,39 @@ impl Shared {
     fn pump(self: &Arc<Self>, state: &mut State, partial: bool) {
         let now = Instant::now();
         while state.in_flight < self.max_in_flight && state.ready(now) {
-            let (spans, first_failed) = if let Some(retry) = state.retries.pop_front() {
-                state.retry_spans -= retry.spans.len();
-                (retry.spans, Some(retry.first_failed))
+            let (outgoing, first_failed) = if let Some(retry) = state.retries.pop_front() {
+                state.retry_spans -= retry.spans;
+                let outgoing = Outgoing::Encoded {
+                    request: retry.request,
+                    spans: retry.spans,
+                };
+                (outgoing, Some(retry.first_failed))
             } else if self.batch_full(state) || (partial && !state.buffer.is_empty()) {
-                (self.take_batch(state), None)
+                (Outgoing::Spans(self.take_batch(state)), None)
             } else {
                 return;
             };
-            self.send(state, spans, first_failed, now);
+            self.send(state, outgoing, first_failed, now);
         }
     }
 
     fn send(
         self: &Arc<Self>,
         state: &mut State,
-        batch: Vec<SpanData>,
+        outgoing: Outgoing,
         first_failed: Option<Instant>,
         now: Instant,
     ) {
-        let n = batch.len();
-        let Some(batch) = self.exporter.export_local(batch) else {
-            self.counters.exported(n as u64);
-            return;
+        let n = outgoing.spans();
+        let outgoing = match outgoing {
+            Outgoing::Spans(batch) => {
+                let Some(batch) = self.exporter.export_local(batch) else {
+                    self.counters.exported(n as u64);
+                    return;
+                };
+                Outgoing::Spans(batch)
+            }
+            encoded @ Outgoing::Encoded { .. } => encoded,
         };
         let Some(handle) = &self.handle else {
             // Not reached: the OTLP exporter always has its runtime.
@@ -518,29 +505,28 @@ impl Shared {
         state.in_flight_spans += n;
         let shared = Arc::clone(self);
         handle.spawn(async move {
-            // The exporter consumes its batch: a copy is kept for a retry. It
-            // is made here, on the export thread, not on the worker.
-            let copy = batch.clone();
-            let (result, answer) = retry::noting_answer(async {
-                match tokio::time::timeout(timeout, shared.exporter.export_remote(batch)).await {
-                    Ok(result) => result,
-                    Err(_) => Err(OTelSdkError::Timeout(timeout)),
-                }
-            })
-            .await;
-            shared.settle(copy, first_failed, result, answer);
+            // Encoded here, on the export thread, not on the worker; the
+            // bytes are kept for a retry (a reference count, not a copy).
+            let request = match outgoing {
+                Outgoing::Spans(batch) => shared.exporter.encode(&batch),
+                Outgoing::Encoded { request, .. } => request,
+            };
+            let result = shared
+                .exporter
+                .export_remote(request.clone(), timeout)
+                .await;
+            shared.settle(request, n, first_failed, result);
         });
     }
 
     /// Records the outcome of one request and sends what may follow.
     fn settle(
         self: &Arc<Self>,
-        batch: Vec<SpanData>,
+        request: Bytes,
+        n: usize,
         first_failed: Option<Instant>,
-        result: OTelSdkResult,
-        answer: Option<Advice>,
+        result: Result<Accepted, Failure>,
     ) {
-        let n = batch.len();
         let mut state = self.lock();
         state.in_flight -= 1;
         state.in_flight_spans -= n;
@@ -551,30 +537,40 @@ impl Shared {
             return;
         }
         match result {
-            Ok(()) => {
-                self.counters.exported(n as u64);
+            Ok(accepted) => {
+                // A partial success is final: the rejected spans would be
+                // rejected again (the OTLP rules say not to retry them).
+                let rejected = (accepted.rejected as usize).min(n);
+                self.counters.exported((n - rejected) as u64);
+                if rejected > 0 {
+                    self.counters.export_failed(rejected as u64);
+                    self.reporter.report(&format_args!(
+                        "the collector rejected {rejected} of {n} spans (not retried): {}",
+                        accepted.message
+                    ));
+                } else if !accepted.message.is_empty() {
+                    self.reporter.report(&format_args!(
+                        "the collector accepted the spans with a warning: {}",
+                        accepted.message
+                    ));
+                }
                 state.failures = 0;
                 state.retry_at = None;
             }
-            Err(error) => {
+            Err(Failure { advice, message }) => {
                 let now = Instant::now();
                 let first_failed = first_failed.unwrap_or(now);
-                // An HTTP answer was noted by the client; a gRPC status is
-                // only in the exporter's message; anything else (a timeout,
-                // a refused connection) is transient.
-                let advice = answer.unwrap_or_else(|| match &error {
-                    OTelSdkError::InternalFailure(message) => retry::grpc_from_message(message),
-                    _ => Advice::Backoff,
-                });
                 if advice == Advice::Never {
                     // The request is at fault, not the backend: no backoff
                     // for the batches behind it.
                     self.counters.export_failed(n as u64);
                     self.reporter.report(&format_args!(
-                        "rejected (not retried, its spans were given up): {error}"
+                        "rejected (not retried, its spans were given up): {message}"
                     ));
                     if state.deadline.is_some() {
-                        state.flush_error.get_or_insert(error);
+                        state
+                            .flush_error
+                            .get_or_insert(OTelSdkError::InternalFailure(message));
                     }
                     if state.flush_error.is_none() {
                         let flushing = state.deadline.is_some();
@@ -602,7 +598,8 @@ impl Shared {
                 } else {
                     state.retry_spans += n;
                     state.retries.push_back(Retry {
-                        spans: batch,
+                        request,
+                        spans: n,
                         first_failed,
                     });
                 }
@@ -613,9 +610,11 @@ impl Shared {
                     "retrying with backoff"
                 };
                 self.reporter
-                    .report(&format_args!("failed ({outcome}): {error}"));
+                    .report(&format_args!("failed ({outcome}): {message}"));
                 if state.deadline.is_some() {
-                    state.flush_error.get_or_insert(error);
+                    state
+                        .flush_error
+                        .get_or_insert(OTelSdkError::InternalFailure(message));
                 }
             }
         }
@@ -684,8 +683,7 @@ impl ExportCore {
             state.retry_spans = 0;
             state.closed = true;
         }
-        let left = deadline.saturating_duration_since(Instant::now());
-        let shut = shared.exporter.shutdown(left);
-        flushed.and(shut)
+        shared.exporter.shutdown();
+        flushed
     }
 }

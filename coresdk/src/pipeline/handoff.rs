@@ -411,6 +411,9 @@ impl Worker<'_> {
             if freed > 0 {
                 self.wake.bytes.fetch_sub(freed, Ordering::Relaxed);
             }
+            if taken > 0 {
+                chain.idle();
+            }
             taken_total = taken_total.wrapping_add(taken);
             self.wake.taken.store(taken_total, Ordering::SeqCst);
             let now = Instant::now();

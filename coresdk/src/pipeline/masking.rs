@@ -14,7 +14,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use opentelemetry::trace::Status;
-use opentelemetry::{Array, KeyValue, StringValue, Value};
+use opentelemetry::{Array, Key, KeyValue, StringValue, Value};
 use opentelemetry_sdk::trace::SpanData;
 
 use super::stage::{Stage, Verdict};
@@ -60,6 +60,49 @@ pub struct PiiMasking {
     masker: Option<PiiMasker>,
     failures: AtomicU64,
     logged: AtomicBool,
+    /// Values the worker found clean (see [`CleanMemo`]).
+    memo: CleanMemo,
+}
+
+/// Attribute values found clean, so a value that repeats span after span (a
+/// route, a model name, a code path, an intent) is scanned once.
+///
+/// Masking is a pure function of the key and the value, so a value seen
+/// clean under a key stays clean. Direct-mapped and bounded: at most
+/// [`CleanMemo::SLOTS`] entries of at most [`CleanMemo::MAX_LEN`] bytes; a
+/// colliding value replaces the one in its slot. Only the worker's stage
+/// uses it (`on_span` has `&mut self`); `mask_span` does not.
+#[derive(Debug, Default)]
+struct CleanMemo {
+    slots: Vec<Option<(u64, Key, Box<str>)>>,
+}
+
+impl CleanMemo {
+    const SLOTS: usize = 1024;
+    /// Longer values are rarely repeated (prompts, completions, documents).
+    const MAX_LEN: usize = 256;
+
+    fn hash(key: &str, text: &str) -> u64 {
+        use std::hash::BuildHasher as _;
+        foldhash::fast::FixedState::with_seed(0x5eed).hash_one((key, text))
+    }
+
+    fn is_clean(&self, hash: u64, key: &str, text: &str) -> bool {
+        self.slots
+            .get(hash as usize % Self::SLOTS)
+            .and_then(Option::as_ref)
+            .is_some_and(|(h, k, t)| *h == hash && k.as_str() == key && &**t == text)
+    }
+
+    fn remember(&mut self, hash: u64, key: &Key, text: &str) {
+        if text.len() > Self::MAX_LEN {
+            return;
+        }
+        if self.slots.is_empty() {
+            self.slots.resize_with(Self::SLOTS, || None);
+        }
+        self.slots[hash as usize % Self::SLOTS] = Some((hash, key.clone(), text.into()));
+    }
 }
 
 impl PiiMasking {
@@ -80,6 +123,7 @@ impl PiiMasking {
             masker,
             failures: AtomicU64::new(0),
             logged: AtomicBool::new(false),
+            memo: CleanMemo::default(),
         }
     }
 
@@ -96,11 +140,64 @@ impl PiiMasking {
     /// Masks `span` in place; returns how many values were replaced (also
     /// added to `coresdk.pii.masked` when non-zero).
     pub fn mask_span(&self, span: &mut SpanData) -> u32 {
+        self.mask_span_with(span, None)
+    }
+
+    fn mask_span_with(&self, span: &mut SpanData, mut memo: Option<&mut CleanMemo>) -> u32 {
         let Some(masker) = &self.masker else {
             return 0;
         };
-        let mut count = mask_attributes(masker, &mut span.attributes);
-        count += mask_cow(masker, &mut span.name);
+        let mut count = 0;
+        span.attributes.retain_mut(|kv| {
+            if let Some(memo) = memo.as_deref_mut()
+                && let Value::String(s) = &kv.value
+            {
+                let hash = CleanMemo::hash(kv.key.as_str(), s.as_str());
+                if memo.is_clean(hash, kv.key.as_str(), s.as_str()) {
+                    return true;
+                }
+                return match mask_key_value(masker, kv) {
+                    Some(0) => {
+                        // Remembered only if left as it was.
+                        if let Value::String(s) = &kv.value
+                            && CleanMemo::hash(kv.key.as_str(), s.as_str()) == hash
+                        {
+                            memo.remember(hash, &kv.key, s.as_str());
+                        }
+                        true
+                    }
+                    Some(n) => {
+                        count += n;
+                        true
+                    }
+                    None => {
+                        count += 1;
+                        false
+                    }
+                };
+            }
+            if let Some(n) = mask_key_value(masker, kv) {
+                count += n;
+                true
+            } else {
+                count += 1;
+                false
+            }
+        });
+        // Span names repeat more than anything: remembered under no key.
+        match memo {
+            Some(memo) => {
+                let hash = CleanMemo::hash("", &span.name);
+                if !memo.is_clean(hash, "", &span.name) {
+                    let n = mask_cow(masker, &mut span.name);
+                    if n == 0 && CleanMemo::hash("", &span.name) == hash {
+                        memo.remember(hash, &Key::from_static_str(""), &span.name);
+                    }
+                    count += n;
+                }
+            }
+            None => count += mask_cow(masker, &mut span.name),
+        }
         if let Status::Error { description } = &mut span.status {
             count += mask_cow(masker, description);
         }
@@ -206,12 +303,17 @@ fn mask_key_value(masker: &PiiMasker, kv: &mut KeyValue) -> Option<u32> {
 
 impl Stage for PiiMasking {
     fn on_span(&mut self, span: SpanData) -> Verdict {
+        // Taken out for the call: a panic loses it, and it starts empty again.
+        let mut memo = std::mem::take(&mut self.memo);
         let this: &Self = self;
-        let masked = catch_unwind(AssertUnwindSafe(move || {
+        let masked = catch_unwind(AssertUnwindSafe(|| {
             let mut span = span;
-            this.mask_span(&mut span);
+            this.mask_span_with(&mut span, Some(&mut memo));
             span
         }));
+        if masked.is_ok() {
+            self.memo = memo;
+        }
         if let Ok(span) = masked {
             Verdict::Forward(span)
         } else {
@@ -224,5 +326,71 @@ impl Stage for PiiMasking {
             }
             Verdict::Drop
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use opentelemetry::InstrumentationScope;
+    use opentelemetry::trace::{SpanContext, SpanId, SpanKind};
+    use opentelemetry_sdk::trace::{SpanEvents, SpanLinks};
+
+    use super::*;
+
+    fn span(route: &str, contact: &str) -> SpanData {
+        SpanData {
+            span_context: SpanContext::empty_context(),
+            parent_span_id: SpanId::INVALID,
+            parent_span_is_remote: false,
+            span_kind: SpanKind::Internal,
+            name: "handle jane@example.com".into(),
+            start_time: std::time::SystemTime::UNIX_EPOCH,
+            end_time: std::time::SystemTime::UNIX_EPOCH,
+            attributes: vec![
+                KeyValue::new("app.route", route.to_owned()),
+                KeyValue::new("app.contact", contact.to_owned()),
+                KeyValue::new("app.note", "nothing to see"),
+            ],
+            dropped_attributes_count: 0,
+            events: SpanEvents::default(),
+            links: SpanLinks::default(),
+            status: Status::Unset,
+            instrumentation_scope: InstrumentationScope::builder("t").build(),
+        }
+    }
+
+    fn masked(stage: &mut PiiMasking, span: SpanData) -> SpanData {
+        match stage.on_span(span) {
+            Verdict::Forward(span) => span,
+            other => panic!("masking did not forward the span: {other:?}"),
+        }
+    }
+
+    /// The worker's memo of clean values changes no result: repeated clean
+    /// values stay as they are, repeated PII is masked every time.
+    #[test]
+    fn remembered_values_mask_exactly_as_a_fresh_masker_does() {
+        let mut stage = PiiMasking::from_config(&PiiConfig::default()).expect("valid");
+        let fresh = PiiMasking::from_config(&PiiConfig::default()).expect("valid");
+        for i in 0..50 {
+            let input = span(
+                "/v1/answer",
+                if i % 2 == 0 { "bob@example.org" } else { "ok" },
+            );
+            let mut expected = input.clone();
+            fresh.mask_span(&mut expected);
+            let got = masked(&mut stage, input);
+            assert_eq!(got.attributes, expected.attributes, "round {i}");
+            assert_eq!(got.name, expected.name, "round {i}");
+        }
+        let last = masked(&mut stage, span("/v1/answer", "bob@example.org"));
+        let contact = last
+            .attributes
+            .iter()
+            .find(|kv| kv.key.as_str() == "app.contact")
+            .map(|kv| kv.value.as_str().into_owned());
+        assert_ne!(contact.as_deref(), Some("bob@example.org"));
+        assert!(!last.name.contains("jane@example.com"), "{}", last.name);
+        assert!(stage.memo.slots.iter().flatten().count() >= 2);
     }
 }

@@ -9,6 +9,7 @@
 //! so a huge value never is.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use opentelemetry::trace::{
@@ -496,7 +497,9 @@ fn text_fields<'a>(
         rest = after;
         let name = fields.iter().nth(usize::from(index))?.name();
         // Written from a `&str`: always UTF-8, so this never replaces.
-        let value = String::from_utf8_lossy(value).into_owned();
+        // Reference-counted: the local viewer's copy of the span (and any
+        // other clone down the chain) shares the text instead of copying it.
+        let value: Arc<str> = String::from_utf8_lossy(value).into();
         Some(KeyValue::new(Key::from_static_str(name), value))
     })
 }

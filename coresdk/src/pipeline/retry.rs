@@ -7,7 +7,6 @@
 //! no retry of a permanent error (HTTP 400, gRPC `InvalidArgument`, ...),
 //! a server's `Retry-After` honoured, jitter on every delay.
 
-use std::cell::Cell;
 use std::time::Duration;
 
 /// What may be done with a failed export request.
@@ -52,61 +51,26 @@ fn parse_retry_after(value: &str) -> Option<Duration> {
     )
 }
 
-/// The OTLP/gRPC rules, by status code name: `Unavailable`, `Cancelled`,
-/// `DeadlineExceeded`, `Aborted`, `OutOfRange` and `DataLoss` are transient,
-/// `ResourceExhausted` without retry info and every other code permanent.
-pub(crate) fn grpc(code: &str) -> Advice {
+/// The OTLP/gRPC rules: `Unavailable`, `Cancelled`, `DeadlineExceeded`,
+/// `Aborted`, `OutOfRange` and `DataLoss` are transient; `ResourceExhausted`
+/// without retry info and every other code permanent.
+pub(crate) fn grpc(code: tonic::Code) -> Advice {
+    use tonic::Code;
     match code {
-        "Unavailable" | "Cancelled" | "DeadlineExceeded" | "Aborted" | "OutOfRange"
-        | "DataLoss" => Advice::Backoff,
+        Code::Unavailable
+        | Code::Cancelled
+        | Code::DeadlineExceeded
+        | Code::Aborted
+        | Code::OutOfRange
+        | Code::DataLoss => Advice::Backoff,
         _ => Advice::Never,
     }
-}
-
-/// The gRPC status code named in the OTLP exporter's error message
-/// (`… export failed with gRPC code: InvalidArgument…`): the exporter
-/// reports a failed call only as text. A message without one (a timeout,
-/// a transport error) is transient.
-pub(crate) fn grpc_from_message(message: &str) -> Advice {
-    const MARK: &str = "gRPC code: ";
-    let Some(at) = message.find(MARK) else {
-        return Advice::Backoff;
-    };
-    let code: String = message[at + MARK.len()..]
-        .chars()
-        .take_while(char::is_ascii_alphabetic)
-        .collect();
-    grpc(&code)
 }
 
 /// Up to [`MAX_JITTER`], so clients that failed together do not retry together.
 pub(crate) fn jitter() -> Duration {
     let random = getrandom::u32().unwrap_or_else(|_| std::process::id());
     Duration::from_millis(u64::from(random) % (MAX_JITTER.as_millis() as u64 + 1))
-}
-
-tokio::task_local! {
-    /// The advice of the HTTP answer to the export request of this task: the
-    /// OTLP exporter turns a failed answer into text without its status, so
-    /// the HTTP client notes it here for the export stage.
-    static ANSWER: Cell<Option<Advice>>;
-}
-
-/// Runs `export` (one export request) and returns its result with what its
-/// HTTP client noted about the answer.
-pub(crate) async fn noting_answer<F: Future>(export: F) -> (F::Output, Option<Advice>) {
-    ANSWER
-        .scope(Cell::new(None), async {
-            let out = export.await;
-            (out, ANSWER.with(Cell::get))
-        })
-        .await
-}
-
-/// Notes the advice of an HTTP answer for the export running on this task
-/// (nothing outside [`noting_answer`]).
-pub(crate) fn note_answer(advice: Advice) {
-    let _ = ANSWER.try_with(|cell| cell.set(Some(advice)));
 }
 
 #[cfg(test)]
@@ -134,17 +98,11 @@ mod tests {
     }
 
     #[test]
-    fn grpc_rules_from_the_exporter_message() {
-        assert_eq!(
-            grpc_from_message("TonicTracesClient export failed with gRPC code: InvalidArgument"),
-            Advice::Never
-        );
-        assert_eq!(
-            grpc_from_message("TonicTracesClient export failed with gRPC code: Unavailable: x"),
-            Advice::Backoff
-        );
-        assert_eq!(grpc_from_message("timed out"), Advice::Backoff);
-        assert_eq!(grpc("ResourceExhausted"), Advice::Never);
+    fn grpc_rules() {
+        assert_eq!(grpc(tonic::Code::InvalidArgument), Advice::Never);
+        assert_eq!(grpc(tonic::Code::Unavailable), Advice::Backoff);
+        assert_eq!(grpc(tonic::Code::DeadlineExceeded), Advice::Backoff);
+        assert_eq!(grpc(tonic::Code::ResourceExhausted), Advice::Never);
     }
 
     #[test]

@@ -41,6 +41,10 @@ pub(crate) trait Stage: Send + fmt::Debug {
         Vec::new()
     }
 
+    /// The worker found the queue empty: a stage that gathers work for
+    /// another thread hands it over now.
+    fn idle(&mut self) {}
+
     /// Hands on everything held and waits for it (bounded by `deadline`);
     /// released spans continue down the chain before the next stage flushes.
     fn flush(&mut self, _deadline: Instant) -> (Vec<SpanData>, OTelSdkResult) {
@@ -101,6 +105,13 @@ impl Chain {
     /// Runs one span through the chain.
     pub(crate) fn on_span(&mut self, span: SpanData) {
         run_from(&mut self.stages, span);
+    }
+
+    /// Tells every stage the worker found the queue empty.
+    pub(crate) fn idle(&mut self) {
+        for stage in &mut self.stages {
+            stage.idle();
+        }
     }
 
     /// Ticks every stage, front to back; what one releases goes on from there.

@@ -336,6 +336,20 @@ impl TraceTable {
         let is_root = span.parent_span_id == SpanId::INVALID || span.parent_span_is_remote;
 
         if is_root {
+            // A healthy trace of one span has nothing to report: decided
+            // before its frame is built (the common case of a short request).
+            if !matches!(span.status, Status::Error { .. })
+                && self.slow_threshold.is_none_or(|t| {
+                    span.end_time
+                        .duration_since(span.start_time)
+                        .unwrap_or_default()
+                        <= t
+                })
+                && !self.traces.contains_key(&trace_id)
+            {
+                self.completed += 1;
+                return None;
+            }
             let rec = FrameRec::from_span(span);
             let state = self.traces.remove(&trace_id);
             let (mut frames, ids, untracked, mut has_error) = match state {

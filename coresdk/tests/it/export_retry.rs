@@ -16,8 +16,12 @@ use tracing_subscriber::layer::SubscriberExt as _;
 #[derive(Clone, Copy)]
 enum Answer {
     Status(u16),
-    Throttle { retry_after_secs: u64 },
+    Throttle {
+        retry_after_secs: u64,
+    },
     Ok,
+    /// `200 OK` with a partial success rejecting this many spans.
+    Partial(i64),
 }
 
 /// A scripted OTLP/HTTP collector; records when each request arrived.
@@ -43,6 +47,7 @@ impl Collector {
                     };
                     let answer = script[n.min(script.len() - 1)];
                     let mut headers = HeaderMap::new();
+                    let mut body = Vec::new();
                     let status = match answer {
                         Answer::Status(code) => StatusCode::from_u16(code).expect("a status code"),
                         Answer::Throttle { retry_after_secs } => {
@@ -56,8 +61,26 @@ impl Collector {
                             );
                             StatusCode::OK
                         }
+                        Answer::Partial(rejected_spans) => {
+                            use opentelemetry_proto::tonic::collector::trace::v1::{
+                                ExportTracePartialSuccess, ExportTraceServiceResponse,
+                            };
+                            use prost::Message as _;
+                            headers.insert(
+                                "content-type",
+                                HeaderValue::from_static("application/x-protobuf"),
+                            );
+                            body = ExportTraceServiceResponse {
+                                partial_success: Some(ExportTracePartialSuccess {
+                                    rejected_spans,
+                                    error_message: "attribute value too long".into(),
+                                }),
+                            }
+                            .encode_to_vec();
+                            StatusCode::OK
+                        }
                     };
-                    (status, headers, Vec::<u8>::new())
+                    (status, headers, body)
                 }
             }),
         );
@@ -103,6 +126,46 @@ fn send_one_span(collector: &Collector) -> coresdk::Guard {
         tracing::info_span!("exported").in_scope(|| {});
     });
     guard
+}
+
+/// A partial success is final: the rejected spans count as failed, the rest
+/// as exported, and the request is not sent again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partial_success_counts_the_rejected_spans_and_is_not_retried() {
+    let collector = Collector::start(vec![Answer::Partial(2)]).await;
+    let config = coresdk::Config::builder()
+        .without_env()
+        .without_config_file()
+        .with_exporter(ExporterKind::Otlp)
+        .with_otlp_protocol(OtlpProtocol::HttpProtobuf)
+        .with_otlp_endpoint(format!("http://{}", collector.addr))
+        .with_batch_delay(Duration::from_mins(1))
+        .with_metrics(false)
+        .build()
+        .expect("config");
+    let (layer, guard) = coresdk::layer(config).expect("layer");
+    let subscriber = tracing_subscriber::registry().with(layer);
+    tracing::subscriber::with_default(subscriber, || {
+        for _ in 0..3 {
+            tracing::info_span!("exported").in_scope(|| {});
+        }
+    });
+    let flushed = tokio::task::spawn_blocking(move || {
+        let flushed = guard.flush();
+        (flushed, guard)
+    })
+    .await
+    .expect("flush");
+    let (flushed, guard) = flushed;
+    assert!(flushed.is_ok(), "{flushed:?}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        collector.arrivals().len(),
+        1,
+        "a partial success was retried"
+    );
+    let stats = guard.stats();
+    assert_eq!((stats.exported, stats.export_failed), (1, 2), "{stats:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -225,7 +225,11 @@ fn export_failures_are_reported_once_then_rate_limited() {
         "{}",
         lines[0]
     );
-    assert!(lines[0].contains("failed: "), "{}", lines[0]);
+    assert!(
+        lines[0].contains("failed (retrying with backoff): "),
+        "{}",
+        lines[0]
+    );
 }
 
 /// A web server on the collector's port: `200 OK` and a page, for any request.
@@ -311,7 +315,9 @@ fn a_success_answer_that_is_not_otlp_is_reported_with_its_cause() {
         .collect();
     assert_eq!(lines.len(), 1, "{stderr}");
     assert!(
-        lines[0].contains(&format!("span export to {endpoint}/v1/traces failed: ")),
+        lines[0].contains(&format!(
+            "span export to {endpoint}/v1/traces failed (retrying with backoff): "
+        )),
         "{}",
         lines[0]
     );
