@@ -118,6 +118,34 @@ pub use config::{Config, ConfigBuilder, ConfigError};
 ///
 /// assert_eq!(price(&[1, 2], "EUR").ok(), Some(3));
 /// ```
+///
+/// An `unsafe fn` stays unsafe to call, and unsafe methods work the same way:
+///
+/// ```
+/// use coresdk::trace;
+///
+/// #[trace(intent = "read through a raw pointer")]
+/// unsafe fn read(ptr: *const u32) -> u32 {
+///     // SAFETY: the caller passes a valid pointer.
+///     unsafe { *ptr }
+/// }
+///
+/// struct Buf(Vec<u8>);
+///
+/// impl Buf {
+///     #[trace(intent = "unchecked access")]
+///     unsafe fn get_unchecked(&self, i: usize) -> u8 {
+///         // SAFETY: the caller checks `i`.
+///         unsafe { *self.0.get_unchecked(i) }
+///     }
+/// }
+///
+/// let x = 7;
+/// // SAFETY: `x` is alive.
+/// assert_eq!(unsafe { read(&x) }, 7);
+/// // SAFETY: index 1 exists.
+/// assert_eq!(unsafe { Buf(vec![1, 2]).get_unchecked(1) }, 2);
+/// ```
 pub use coresdk_macros::trace;
 pub use layer::{CoreLayer, SetParentError, SpanExt};
 pub use pipeline::{Stats, stats};

@@ -348,6 +348,14 @@ pub(crate) fn start(
         return Ok(None);
     };
     let endpoint = metrics.resolved_endpoint(otlp);
+    if otlp.protocol() == OtlpProtocol::HttpProtobuf
+        && crate::pipeline::otlp_traces::lacks_tls(&endpoint)
+    {
+        return Err(ExportError::Build {
+            endpoint,
+            reason: crate::pipeline::otlp_traces::NO_TLS.to_owned(),
+        });
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .thread_name("coresdk-metrics")

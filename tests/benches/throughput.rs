@@ -118,10 +118,10 @@ fn step(mode: &str, rate: u64, secs: u64) -> Option<(u64, u64, u64, f64)> {
 }
 
 fn probe() {
-    let rates: Vec<u64> = std::env::var("CORESDK_THROUGHPUT_RATES")
-        .ok()
-        .map(|v| v.split(',').filter_map(|r| r.trim().parse().ok()).collect())
-        .unwrap_or_else(|| vec![50_000, 100_000, 150_000, 200_000, 250_000, 300_000]);
+    let rates: Vec<u64> = std::env::var("CORESDK_THROUGHPUT_RATES").ok().map_or_else(
+        || vec![50_000, 100_000, 150_000, 200_000, 250_000, 300_000],
+        |v| v.split(',').filter_map(|r| r.trim().parse().ok()).collect(),
+    );
     let secs: u64 = std::env::var("CORESDK_THROUGHPUT_SECS")
         .ok()
         .and_then(|s| s.parse().ok())

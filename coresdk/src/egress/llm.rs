@@ -228,6 +228,10 @@ fn retryable(err: &LlmError) -> bool {
 /// `https` anywhere; `http` only to loopback unless explicitly allowed.
 pub(crate) fn check_endpoint(endpoint: &Url, allow_insecure_http: bool) -> Result<(), LlmError> {
     match endpoint.scheme() {
+        "https" if cfg!(not(feature = "rustls")) => Err(LlmError::Client {
+            endpoint: redact_url(endpoint),
+            reason: crate::pipeline::otlp_traces::NO_TLS.to_owned(),
+        }),
         "https" => Ok(()),
         "http" if allow_insecure_http || is_loopback(endpoint) => Ok(()),
         "http" => Err(LlmError::InsecureEndpoint {

@@ -15,7 +15,7 @@ pub mod export;
 mod failure_report;
 pub(crate) mod handoff;
 pub mod masking;
-mod otlp_traces;
+pub(crate) mod otlp_traces;
 mod otlp_wire;
 pub mod pii;
 pub(crate) mod record;

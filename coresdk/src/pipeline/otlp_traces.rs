@@ -67,6 +67,20 @@ impl Accepted {
     }
 }
 
+/// Why an `https://` endpoint cannot be used by a build without TLS.
+pub(crate) const NO_TLS: &str =
+    "https needs coresdk's `rustls` feature (a default feature), which this build turned off";
+
+/// `true` when `endpoint` is `https://` and this build has no TLS (the
+/// `rustls` feature is off): the HTTP client would fail every request, so
+/// the exporter is refused when it is built instead.
+pub(crate) fn lacks_tls(endpoint: &str) -> bool {
+    cfg!(not(feature = "rustls"))
+        && endpoint
+            .get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+}
+
 /// Why the client could not be built.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum BuildError {
@@ -77,6 +91,8 @@ pub(crate) enum BuildError {
          for an https endpoint, or a collector on plain http"
     )]
     GrpcTls,
+    #[error("{NO_TLS}")]
+    HttpTls,
     #[error("cannot build the HTTP client: {0}")]
     Http(#[from] reqwest::Error),
     #[error("header `{0}` is not a valid HTTP header")]
@@ -126,6 +142,9 @@ impl TracesClient {
                 })
             }
             OtlpProtocol::HttpProtobuf => {
+                if lacks_tls(endpoint) {
+                    return Err(BuildError::HttpTls);
+                }
                 headers.insert(
                     http::header::CONTENT_TYPE,
                     http::HeaderValue::from_static(PROTOBUF),
@@ -306,6 +325,15 @@ mod tests {
     use opentelemetry_proto::tonic::collector::trace::v1::ExportTracePartialSuccess;
 
     use super::*;
+
+    #[test]
+    fn https_is_refused_only_without_the_rustls_feature() {
+        let tls = cfg!(feature = "rustls");
+        assert_eq!(lacks_tls("https://collector:4318/v1/traces"), !tls);
+        assert_eq!(lacks_tls("HTTPS://collector:4318/v1/traces"), !tls);
+        assert!(!lacks_tls("http://127.0.0.1:4318/v1/traces"));
+        assert!(!lacks_tls("http"));
+    }
 
     #[test]
     fn otlp_answers_pass_and_others_name_what_they_were() {

@@ -5,26 +5,25 @@
 //! Every pipeline set up here uses the default GenAI and propagation
 //! settings, which a pipeline installs process-wide, and nothing here sets a
 //! global subscriber, reads process-wide counters or measures memory. Tests
-//! that do stay binaries of their own (`tests/*.rs`):
-//! - `app_context`: opts in baggage keys, process-wide propagation settings;
-//! - `genai_spans`, `pricing_file`, `quality`: install GenAI settings
-//!   (content capture, prices) that every GenAI span in the process reads;
-//! - `propagation`, `egress_e2e`: set the global default subscriber, and
-//!   `egress_e2e` compares process-wide payload counters before and after;
-//! - `switches`: `instrument_with` installs the global subscriber and
-//!   propagator (and `OTEL_SDK_DISABLED` a no-op);
-//! - `attribute_memory`, `diagnostic_soak`: measure the process's RSS;
-//! - `trace_errors`, `trace_labels`, `trace_shapes`: assert the
-//!   `code.function.name` and `code.file.path` of their own functions, which
-//!   name the test file as a crate root.
+//! that do are in `tests/solo/`, one binary that runs each of its modules in
+//! a process of its own.
+//!
+//! Module paths here start with `it::` (`code.function.name` and
+//! `error.type` of the traced test functions: `it::trace_shapes::free`), and
+//! `code.file.path` is the module's file under `tests/it/`.
 //!
 //! The compile-time (trybuild) tests of `#[trace]` are in `coresdk-macros`,
-//! whose dev-dependencies keep trybuild's own build small.
+//! whose dev-dependencies keep trybuild's own build small; they are
+//! compile-fail cases only (trybuild then checks rather than builds).
+//! What must compile and run is tested here (`attributes_kept`,
+//! `trace_hygiene`) and in the `trace` docs (`unsafe fn`).
 
 mod common;
 mod pii_support;
 mod support;
 
+// Public: it denies `missing_docs`, which checks only what the crate exports.
+pub mod attributes_kept;
 mod byte_bounds;
 mod config;
 mod diagnostic_detail;
@@ -43,4 +42,7 @@ mod pipeline;
 mod tail_sampling;
 mod terminal_safety;
 mod trace_attrs;
+mod trace_errors;
 mod trace_hygiene;
+mod trace_labels;
+mod trace_shapes;

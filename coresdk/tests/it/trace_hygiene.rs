@@ -26,6 +26,29 @@ mod bare {
     pub(crate) async fn async_fn(n: u8) -> ::std::option::Option<u8> {
         ::std::option::Option::Some(n)
     }
+
+    #[::coresdk::trace(intent = "`?`, a Display attr and a hint without prelude", on_error = ::coresdk::RecoveryHint::ValidateInputSchema, attrs(n = n, shown = %n))]
+    pub(crate) fn parse(n: i64) -> ::std::result::Result<i64, ::std::num::ParseIntError> {
+        let v: i64 = "12".parse()?;
+        ::std::result::Result::Ok(v + n)
+    }
+
+    #[::coresdk::trace(
+        intent = "async with a hint, without prelude",
+        recovery_hint = "try again"
+    )]
+    pub(crate) async fn later(n: u8) -> ::std::result::Result<u8, ()> {
+        ::std::result::Result::Ok(n)
+    }
+
+    pub(crate) struct S;
+
+    impl S {
+        #[::coresdk::trace(intent = "method without prelude")]
+        pub(crate) fn get(&self) -> &Self {
+            self
+        }
+    }
 }
 
 mod reexported {
@@ -49,6 +72,38 @@ fn works_under_no_implicit_prelude() {
     let (v, spans) = support::capture_async(|| bare::async_fn(4));
     assert_eq!(v, Some(4));
     spans.one("async_fn");
+    let (v, spans) = capture(|| bare::parse(1));
+    assert_eq!(v, Ok(13));
+    spans.one("parse");
+    let (v, spans) = support::capture_async(|| bare::later(5));
+    assert_eq!(v, Ok(5));
+    spans.one("later");
+    let ((), spans) = capture(|| {
+        let _ = bare::S.get();
+    });
+    spans.one("get");
+}
+
+fn computed_hint() -> coresdk::RecoveryHint {
+    coresdk::RecoveryHint::Custom("computed")
+}
+
+#[coresdk::trace(
+    intent = "every argument at once",
+    name = "renamed",
+    on_error = computed_hint(),
+    attrs(order.id = id, "quoted.key" = %id, dbg = ?(id, id), r#type = "raw"),
+    crate = ::coresdk,
+)]
+fn everything(id: u64) -> Result<u64, String> {
+    Ok(id)
+}
+
+#[test]
+fn every_argument_at_once() {
+    let (v, spans) = capture(|| everything(3));
+    assert_eq!(v, Ok(3));
+    spans.one("renamed");
 }
 
 #[test]

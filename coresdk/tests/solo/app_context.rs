@@ -83,7 +83,9 @@ fn request_context() -> AppContext {
 }
 
 #[test]
+#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn a_child_span_of_a_request_scope_carries_the_ids() {
+    crate::alone("app_context");
     let service = Service::new("k");
     service.run(|| {
         let _ctx = context::enter(request_context());
@@ -111,7 +113,9 @@ fn a_child_span_of_a_request_scope_carries_the_ids() {
 }
 
 #[test]
+#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn the_same_ids_export_the_same_values_from_two_pipelines_with_one_key() {
+    crate::alone("app_context");
     let export = |service: &Service| {
         service.run(|| {
             let _ctx = context::enter(request_context());
@@ -166,7 +170,9 @@ async fn serve(callee: Arc<Service>) -> std::net::SocketAddr {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a process of its own: run by `each_module_alone`"]
 async fn a_propagated_request_carries_baggage_and_the_callee_spans_carry_the_ids() {
+    crate::alone("app_context");
     let callee = Arc::new(Service::new("k"));
     let addr = serve(Arc::clone(&callee)).await;
     let caller = Service::new("k");

@@ -2,8 +2,7 @@
 //! library code; and the opt-in external endpoint served by a local
 //! OpenAI-compatible server.
 
-#[path = "it/common.rs"]
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -90,7 +89,9 @@ impl Write for SharedWriter {
 }
 
 #[test]
+#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn cli_tail_receives_spans_from_programs_started_before_and_after_it() {
+    crate::alone("egress_e2e");
     let dir = tempfile::tempdir().expect("tempdir");
     let socket = socket_in(&dir);
     let cfg = |service: &str| builder(&socket, service).with_llm_export(true);
@@ -155,7 +156,9 @@ fn cli_tail_receives_spans_from_programs_started_before_and_after_it() {
 }
 
 #[test]
+#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn tail_filters_by_service_and_errors_and_prints_json() {
+    crate::alone("egress_e2e");
     let dir = tempfile::tempdir().expect("tempdir");
     let socket = socket_in(&dir);
     let viewer = Viewer::listen(&socket).expect("listen");
@@ -244,7 +247,9 @@ fn llm_server(fail_first: usize) -> (tokio::runtime::Runtime, String, Recorder) 
 }
 
 #[test]
+#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn external_endpoint_receives_the_payload_and_nothing_else() {
+    crate::alone("egress_e2e");
     let (_rt, endpoint, rec) = llm_server(1);
     let dir = tempfile::tempdir().expect("tempdir");
     let socket = socket_in(&dir);
@@ -301,7 +306,9 @@ fn external_endpoint_receives_the_payload_and_nothing_else() {
 }
 
 #[test]
+#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn denied_payload_never_reaches_the_endpoint_and_the_denial_is_logged() {
+    crate::alone("egress_e2e");
     let logs = global_logs();
     let before = coresdk::stats();
     let (_rt, endpoint, rec) = llm_server(0);
@@ -350,7 +357,9 @@ fn denied_payload_never_reaches_the_endpoint_and_the_denial_is_logged() {
 }
 
 #[test]
+#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn run_tail_loop_stops_and_renders() {
+    crate::alone("egress_e2e");
     let dir = tempfile::tempdir().expect("tempdir");
     let socket = socket_in(&dir);
     let viewer = Viewer::listen(&socket).expect("listen");
@@ -371,7 +380,9 @@ fn run_tail_loop_stops_and_renders() {
 }
 
 #[test]
+#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn spans_never_go_to_a_socket_of_another_user() {
+    crate::alone("egress_e2e");
     let dir = tempfile::tempdir().expect("tempdir");
     let socket = socket_in(&dir);
     let viewer = Viewer::listen(&socket).expect("listen");
@@ -420,8 +431,10 @@ fn redirecting_server(target: &str) -> (tokio::runtime::Runtime, String, Arc<Ato
 }
 
 #[test]
+#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn redirects_are_never_followed_and_endpoint_credentials_never_shown() {
     const PASSWORD: &str = "pa55w0rd-not-for-logs";
+    crate::alone("egress_e2e");
     let (_rt_other, other_origin, other) = llm_server(0);
     let (_rt, first, hits) = redirecting_server(&other_origin);
     let endpoint = first.replacen("http://", &format!("http://diag:{PASSWORD}@"), 1);

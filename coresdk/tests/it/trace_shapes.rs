@@ -1,8 +1,7 @@
 //! `#[trace]` on every function shape: each one opens a span with the intent
 //! and the code location of the user's function, and nests correctly.
 
-#[path = "it/support.rs"]
-mod support;
+use crate::support;
 
 use std::fmt::Display;
 
@@ -34,10 +33,10 @@ fn sync_free_fn_records_intent_and_location() {
     assert_eq!(attr_str(span, CORESDK_INTENT), "add two numbers");
     assert_eq!(
         attr_str(span, CODE_FUNCTION_NAME),
-        "trace_shapes::free",
+        "it::trace_shapes::free",
         "module path + fn name"
     );
-    assert!(attr_str(span, CODE_FILE_PATH).ends_with("tests/trace_shapes.rs"));
+    assert!(attr_str(span, CODE_FILE_PATH).ends_with("tests/it/trace_shapes.rs"));
     assert_eq!(
         attr(span, CODE_LINE_NUMBER),
         Some(&Value::I64(fn_line(FREE_LINE))),
@@ -64,7 +63,7 @@ fn name_argument_and_module_path() {
     let span = spans.one("custom span name");
     assert_eq!(
         attr_str(span, CODE_FUNCTION_NAME),
-        "trace_shapes::nested::renamed"
+        "it::trace_shapes::nested::renamed"
     );
 }
 
@@ -145,7 +144,7 @@ fn methods_and_associated_fns() {
         assert_eq!(attr_str(span, CORESDK_INTENT), intent);
         assert_eq!(
             attr_str(span, CODE_FUNCTION_NAME),
-            format!("trace_shapes::{name}")
+            format!("it::trace_shapes::{name}")
         );
     }
     let (v, spans) = capture_async(|| async {

@@ -4,8 +4,7 @@
 //! recorded as `tracing` fields under any other subscriber, and never put on
 //! another span.
 
-#[path = "it/support.rs"]
-mod support;
+use crate::support;
 
 use coresdk::genai::attributes::{CODE_FUNCTION_NAME, CORESDK_INTENT};
 use coresdk::testing::SpanCapture;
@@ -68,7 +67,7 @@ fn assert_labels(spans: &Spans, name: &str, intent: &str) {
     assert_eq!(attr_str(span, CORESDK_INTENT), intent, "{name}");
     assert_eq!(
         attr_str(span, CODE_FUNCTION_NAME),
-        format!("trace_labels::{name}"),
+        format!("it::trace_labels::{name}"),
         "{name}"
     );
     let intents = span

@@ -3,8 +3,7 @@
 //! Drives the stage's `on_end` directly (as the worker thread does) with no
 //! listener on the socket, so the egress backlog is exercised too.
 
-#[path = "it/common.rs"]
-mod common;
+use crate::common;
 
 use std::time::Instant;
 
@@ -26,7 +25,9 @@ fn spans_total() -> u64 {
 }
 
 #[test]
+#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn memory_is_flat_under_failing_and_never_ending_traces() {
+    crate::alone("diagnostic_soak");
     let dir = tempfile::tempdir().expect("tempdir");
     let socket = socket_in(&dir);
     let cfg = builder(&socket, "soak-service")
@@ -134,7 +135,9 @@ fn memory_is_flat_under_failing_and_never_ending_traces() {
 }
 
 #[test]
+#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn idle_traces_are_forgotten() {
+    crate::alone("diagnostic_soak");
     let dir = tempfile::tempdir().expect("tempdir");
     let socket = socket_in(&dir);
     let cfg = builder(&socket, "idle-service")

@@ -1,8 +1,7 @@
 //! `#[trace]` error semantics: `Err` returns (RFC 9457 problem fields,
 //! exception event, recovery hint, status), panics and cancellation.
 
-#[path = "it/support.rs"]
-mod support;
+use crate::support;
 
 use std::fmt;
 use std::future::Future;
@@ -100,7 +99,7 @@ fn err_without_problem_impl_gets_defaults() {
         Status::error("DbError"),
         "status description is the problem title"
     );
-    assert_eq!(attr_str(span, ERROR_TYPE), "trace_errors::DbError");
+    assert_eq!(attr_str(span, ERROR_TYPE), "it::trace_errors::DbError");
     assert_eq!(attr_str(span, CORESDK_PROBLEM_TYPE), "about:blank");
     assert_eq!(attr_str(span, CORESDK_PROBLEM_TITLE), "DbError");
     assert_eq!(attr(span, CORESDK_PROBLEM_STATUS), Some(&Value::I64(500)));
@@ -115,7 +114,7 @@ fn err_without_problem_impl_gets_defaults() {
     assert_eq!(
         exception(span),
         (
-            "trace_errors::DbError".to_owned(),
+            "it::trace_errors::DbError".to_owned(),
             "insert into orders failed".to_owned()
         )
     );
@@ -162,7 +161,10 @@ fn problem_impl_gives_its_own_fields() {
     assert!(r.is_err());
     let span = spans.one("check_inventory");
     assert!(is_error(span));
-    assert_eq!(attr_str(span, ERROR_TYPE), "trace_errors::UpstreamTimeout");
+    assert_eq!(
+        attr_str(span, ERROR_TYPE),
+        "it::trace_errors::UpstreamTimeout"
+    );
     assert_eq!(
         attr_str(span, CORESDK_PROBLEM_TYPE),
         "https://coresdk.dev/errors/upstream-timeout"
@@ -190,13 +192,13 @@ fn error_without_display_records_type_only() {
     let (_, spans) = capture(opaque_failure);
     let span = spans.one("opaque_failure");
     assert!(is_error(span));
-    assert_eq!(attr_str(span, ERROR_TYPE), "trace_errors::Opaque");
+    assert_eq!(attr_str(span, ERROR_TYPE), "it::trace_errors::Opaque");
     assert_eq!(attr_str(span, CORESDK_PROBLEM_TITLE), "Opaque");
     assert!(attr(span, CORESDK_PROBLEM_DETAIL).is_none());
     assert_eq!(attr_str(span, CORESDK_RECOVERY_HINT), "page the on-call");
     assert_eq!(
         exception(span),
-        ("trace_errors::Opaque".to_owned(), "Opaque".to_owned())
+        ("it::trace_errors::Opaque".to_owned(), "Opaque".to_owned())
     );
 }
 
