@@ -196,7 +196,14 @@ impl OtlpReceiver {
                     match transport {
                         Transport::Grpc => {
                             let incoming = tokio_stream_from(listener);
+                            // HTTP/2 windows as a collector's: grpc-go (the
+                            // OpenTelemetry Collector) grows them with the
+                            // bandwidth-delay product; h2's 64 KiB default
+                            // makes every batch of a few hundred spans wait
+                            // on this thread for window updates.
                             let _ = tonic::transport::Server::builder()
+                                .initial_stream_window_size(Some(4 << 20))
+                                .initial_connection_window_size(Some(8 << 20))
                                 .add_service(RawTraceServer {
                                     store: Arc::clone(&thread_store),
                                 })

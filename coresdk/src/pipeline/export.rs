@@ -54,7 +54,10 @@ const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
 /// retry is sent.
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
 /// Export requests on the wire at once, at most (fewer with a small queue).
-const MAX_IN_FLIGHT: usize = 4;
+/// Throughput is bounded by what is on the wire per round trip: with four
+/// requests of 512 spans the stage filled up at 200 k spans/s on 2 cores
+/// (a round trip waits for the collector's thread to be scheduled).
+const MAX_IN_FLIGHT: usize = 8;
 /// Log an export failure at most this often.
 const LOG_INTERVAL: Duration = Duration::from_mins(1);
 
