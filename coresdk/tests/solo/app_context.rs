@@ -83,9 +83,10 @@ fn request_context() -> AppContext {
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn a_child_span_of_a_request_scope_carries_the_ids() {
-    crate::alone("app_context");
+    if crate::delegated() {
+        return;
+    }
     let service = Service::new("k");
     service.run(|| {
         let _ctx = context::enter(request_context());
@@ -113,9 +114,10 @@ fn a_child_span_of_a_request_scope_carries_the_ids() {
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn the_same_ids_export_the_same_values_from_two_pipelines_with_one_key() {
-    crate::alone("app_context");
+    if crate::delegated() {
+        return;
+    }
     let export = |service: &Service| {
         service.run(|| {
             let _ctx = context::enter(request_context());
@@ -170,9 +172,10 @@ async fn serve(callee: Arc<Service>) -> std::net::SocketAddr {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 async fn a_propagated_request_carries_baggage_and_the_callee_spans_carry_the_ids() {
-    crate::alone("app_context");
+    if crate::delegated() {
+        return;
+    }
     let callee = Arc::new(Service::new("k"));
     let addr = serve(Arc::clone(&callee)).await;
     let caller = Service::new("k");

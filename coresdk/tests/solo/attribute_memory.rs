@@ -26,11 +26,12 @@ fn status_bytes(field: &str) -> u64 {
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn a_hundred_and_fifty_ten_megabyte_values_stay_under_two_hundred_megabytes() {
     const SPANS: usize = 150;
     const VALUE: usize = 10_000_000;
-    crate::alone("attribute_memory");
+    if crate::delegated() {
+        return;
+    }
     let capture = SpanCapture::new();
     let config = coresdk::Config::builder()
         .without_env()

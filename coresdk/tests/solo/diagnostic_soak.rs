@@ -25,9 +25,10 @@ fn spans_total() -> u64 {
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn memory_is_flat_under_failing_and_never_ending_traces() {
-    crate::alone("diagnostic_soak");
+    if crate::delegated() {
+        return;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let socket = socket_in(&dir);
     let cfg = builder(&socket, "soak-service")
@@ -135,9 +136,10 @@ fn memory_is_flat_under_failing_and_never_ending_traces() {
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn idle_traces_are_forgotten() {
-    crate::alone("diagnostic_soak");
+    if crate::delegated() {
+        return;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let socket = socket_in(&dir);
     let cfg = builder(&socket, "idle-service")

@@ -89,9 +89,10 @@ impl Write for SharedWriter {
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn cli_tail_receives_spans_from_programs_started_before_and_after_it() {
-    crate::alone("egress_e2e");
+    if crate::delegated() {
+        return;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let socket = socket_in(&dir);
     let cfg = |service: &str| builder(&socket, service).with_llm_export(true);
@@ -156,9 +157,10 @@ fn cli_tail_receives_spans_from_programs_started_before_and_after_it() {
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn tail_filters_by_service_and_errors_and_prints_json() {
-    crate::alone("egress_e2e");
+    if crate::delegated() {
+        return;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let socket = socket_in(&dir);
     let viewer = Viewer::listen(&socket).expect("listen");
@@ -247,9 +249,10 @@ fn llm_server(fail_first: usize) -> (tokio::runtime::Runtime, String, Recorder) 
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn external_endpoint_receives_the_payload_and_nothing_else() {
-    crate::alone("egress_e2e");
+    if crate::delegated() {
+        return;
+    }
     let (_rt, endpoint, rec) = llm_server(1);
     let dir = tempfile::tempdir().expect("tempdir");
     let socket = socket_in(&dir);
@@ -306,9 +309,10 @@ fn external_endpoint_receives_the_payload_and_nothing_else() {
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn denied_payload_never_reaches_the_endpoint_and_the_denial_is_logged() {
-    crate::alone("egress_e2e");
+    if crate::delegated() {
+        return;
+    }
     let logs = global_logs();
     let before = coresdk::stats();
     let (_rt, endpoint, rec) = llm_server(0);
@@ -357,9 +361,10 @@ fn denied_payload_never_reaches_the_endpoint_and_the_denial_is_logged() {
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn run_tail_loop_stops_and_renders() {
-    crate::alone("egress_e2e");
+    if crate::delegated() {
+        return;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let socket = socket_in(&dir);
     let viewer = Viewer::listen(&socket).expect("listen");
@@ -380,9 +385,10 @@ fn run_tail_loop_stops_and_renders() {
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn spans_never_go_to_a_socket_of_another_user() {
-    crate::alone("egress_e2e");
+    if crate::delegated() {
+        return;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let socket = socket_in(&dir);
     let viewer = Viewer::listen(&socket).expect("listen");
@@ -431,10 +437,11 @@ fn redirecting_server(target: &str) -> (tokio::runtime::Runtime, String, Arc<Ato
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn redirects_are_never_followed_and_endpoint_credentials_never_shown() {
     const PASSWORD: &str = "pa55w0rd-not-for-logs";
-    crate::alone("egress_e2e");
+    if crate::delegated() {
+        return;
+    }
     let (_rt_other, other_origin, other) = llm_server(0);
     let (_rt, first, hits) = redirecting_server(&other_origin);
     let endpoint = first.replacen("http://", &format!("http://diag:{PASSWORD}@"), 1);

@@ -104,9 +104,10 @@ fn documents() -> Vec<RetrievedDocument> {
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn retrieval_without_content_records_ids_and_scores_only() {
-    crate::alone("genai_spans");
+    if crate::delegated() {
+        return;
+    }
     let spans = run(|| {
         let parent = tracing::info_span!("rag-pipeline");
         let _g = parent.enter();
@@ -138,9 +139,10 @@ fn retrieval_without_content_records_ids_and_scores_only() {
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn retrieval_with_content_records_truncated_query_and_texts() {
-    crate::alone("genai_spans");
+    if crate::delegated() {
+        return;
+    }
     let spans = run(|| {
         let mut span = RetrievalSpan::start_with_settings(
             "contracts-index",
@@ -188,9 +190,10 @@ fn retrieval_with_content_records_truncated_query_and_texts() {
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn retrieval_failure_sets_error_status_type_and_event() {
-    crate::alone("genai_spans");
+    if crate::delegated() {
+        return;
+    }
     let spans = run(|| {
         let mut span = RetrievalSpan::start_with_settings("pgvector", None, settings(false, 100));
         span.record_error("timeout", "vector store did not answer within 2s");
@@ -221,9 +224,10 @@ fn retrieval_failure_sets_error_status_type_and_event() {
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn tool_span_from_a_model_call_with_content() {
-    crate::alone("genai_spans");
+    if crate::delegated() {
+        return;
+    }
     let spans = run(|| {
         let parent = tracing::info_span!("agent");
         let _g = parent.enter();
@@ -260,9 +264,10 @@ fn tool_span_from_a_model_call_with_content() {
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn tool_span_captures_arguments_and_result_when_enabled() {
-    crate::alone("genai_spans");
+    if crate::delegated() {
+        return;
+    }
     let spans = run(|| {
         let mut tool = ToolSpan::start_with_settings("calculator", settings(true, 100));
         tool.set_type(ToolType::Function);
@@ -286,9 +291,10 @@ fn tool_span_captures_arguments_and_result_when_enabled() {
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn failed_and_dropped_tools() {
-    crate::alone("genai_spans");
+    if crate::delegated() {
+        return;
+    }
     let spans = run(|| {
         let mut tool = ToolSpan::start_with_settings("crm_update", settings(true, 100));
         tool.record_error("connection", "connection refused by crm.internal:443");
@@ -327,9 +333,10 @@ fn failed_and_dropped_tools() {
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn without_a_subscriber_nothing_is_recorded() {
-    crate::alone("genai_spans");
+    if crate::delegated() {
+        return;
+    }
     let mut span = RetrievalSpan::start("idx");
     assert!(!span.is_recording());
     span.record_documents(&documents());
@@ -341,9 +348,10 @@ fn without_a_subscriber_nothing_is_recorded() {
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn a_span_ends_when_it_is_ended_not_at_its_last_exit() {
-    crate::alone("genai_spans");
+    if crate::delegated() {
+        return;
+    }
     let spans = run(|| {
         let span = RetrievalSpan::start_with_settings("idx", None, settings(false, 100));
         // Entered once (the request), then held while results stream in.
@@ -360,11 +368,12 @@ fn a_span_ends_when_it_is_ended_not_at_its_last_exit() {
 /// the configured attribute count limit: the first ones (the call's facts,
 /// then its messages) are kept, the rest counted as dropped.
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn the_attribute_limit_keeps_the_facts_and_counts_what_it_drops() {
     use coresdk::genai::{ChatRequest, GenAiSpan, Message, Operation, Role};
 
-    crate::alone("genai_spans");
+    if crate::delegated() {
+        return;
+    }
     let call = || {
         let mut span = GenAiSpan::start_with_settings(
             Provider::OPENAI,

@@ -9,9 +9,10 @@ use opentelemetry::Value;
 use tracing_subscriber::layer::SubscriberExt as _;
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn a_pricing_file_overrides_a_built_in_price_and_adds_a_model() {
-    crate::alone("pricing_file");
+    if crate::delegated() {
+        return;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("prices.yaml");
     std::fs::write(
@@ -65,9 +66,10 @@ fn cost_of_last(capture: &SpanCapture) -> Option<f64> {
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn an_invalid_pricing_file_is_a_setup_error_naming_the_line() {
-    crate::alone("pricing_file");
+    if crate::delegated() {
+        return;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("prices.json");
     std::fs::write(

@@ -34,9 +34,10 @@ fn setup(capture: &SpanCapture) -> coresdk::Guard {
 }
 
 #[tokio::test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 async fn job_queue_round_trip_keeps_one_trace_and_the_parent_link() {
-    crate::alone("propagation");
+    if crate::delegated() {
+        return;
+    }
     let capture = SpanCapture::new();
     let guard = setup(&capture);
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Job>(8);

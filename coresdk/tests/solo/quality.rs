@@ -66,9 +66,10 @@ fn find<'a>(spans: &'a [SpanData], name: &str) -> &'a SpanData {
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn scores_land_on_the_current_span_under_the_key_rule() {
-    crate::alone("quality");
+    if crate::delegated() {
+        return;
+    }
     let spans = run(|| {
         let root = tracing::info_span!("rag-pipeline");
         let _g = root.enter();
@@ -121,9 +122,10 @@ fn scores_land_on_the_current_span_under_the_key_rule() {
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn score_span_with_source_records_the_source_on_the_event() {
-    crate::alone("quality");
+    if crate::delegated() {
+        return;
+    }
     let spans = run(|| {
         let root = tracing::info_span!("answer");
         quality::score_span_from(&root, "quality", 0.25, "llm_judge").unwrap();
@@ -141,9 +143,10 @@ fn score_span_with_source_records_the_source_on_the_event() {
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn late_feedback_is_a_root_span_linked_to_the_scored_span() {
-    crate::alone("quality");
+    if crate::delegated() {
+        return;
+    }
     let mut target = None;
     let spans = run(|| {
         let request = tracing::info_span!("rag-pipeline");
@@ -209,9 +212,10 @@ fn late_feedback_is_a_root_span_linked_to_the_scored_span() {
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn feedback_for_a_bare_trace_id_records_the_id_without_a_link() {
-    crate::alone("quality");
+    if crate::delegated() {
+        return;
+    }
     let trace = TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap();
     let spans = run(|| {
         quality::score_trace_from(trace, "quality", 0.5, "support_ticket").unwrap();
@@ -233,9 +237,10 @@ fn feedback_for_a_bare_trace_id_records_the_id_without_a_link() {
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn an_evaluation_event_per_score_with_label_and_explanation() {
-    crate::alone("quality");
+    if crate::delegated() {
+        return;
+    }
     let mut target = None;
     let spans = run(|| {
         let span = tracing::info_span!("answer");

@@ -16,9 +16,10 @@ fn config(env: &[(&str, &str)], capture: &SpanCapture) -> coresdk::Config {
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn rust_log_warn_drops_info_spans_and_sdk_disabled_exports_nothing() {
-    crate::alone("switches");
+    if crate::delegated() {
+        return;
+    }
     // Disabled first: it installs nothing, so the filtered pipeline below can.
     let unused = SpanCapture::new();
     let off = coresdk::instrument_with(config(&[("OTEL_SDK_DISABLED", "true")], &unused))
@@ -66,9 +67,10 @@ fn rust_log_warn_drops_info_spans_and_sdk_disabled_exports_nothing() {
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn a_bad_filter_is_a_config_error_naming_the_key() {
-    crate::alone("switches");
+    if crate::delegated() {
+        return;
+    }
     let err = coresdk::Config::builder()
         .without_config_file()
         .with_env_vars([("RUST_LOG", "warn,[")])
@@ -79,9 +81,10 @@ fn a_bad_filter_is_a_config_error_naming_the_key() {
 }
 
 #[test]
-#[ignore = "needs a process of its own: run by `each_module_alone`"]
 fn propagators_parse_and_bad_names_are_errors() {
-    crate::alone("switches");
+    if crate::delegated() {
+        return;
+    }
     let build = |value: &str| {
         coresdk::Config::builder()
             .without_config_file()
