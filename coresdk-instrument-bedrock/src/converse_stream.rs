@@ -9,7 +9,6 @@ use aws_sdk_bedrockruntime::operation::converse_stream::ConverseStreamError;
 use aws_sdk_bedrockruntime::operation::converse_stream::builders::{
     ConverseStreamFluentBuilder, ConverseStreamInputBuilder,
 };
-use aws_sdk_bedrockruntime::primitives::event_stream::EventReceiver;
 use aws_sdk_bedrockruntime::types::error::ConverseStreamOutputError;
 use aws_sdk_bedrockruntime::types::{
     ContentBlockDelta, ContentBlockStart, ConverseStreamOutput, GuardrailStreamConfiguration,
@@ -18,12 +17,13 @@ use aws_sdk_bedrockruntime::types::{
 };
 use aws_smithy_types::Document;
 use aws_smithy_types::event_stream::RawMessage;
-use coresdk::genai::{ChunkAccumulator, Operation, Outcome, StreamCall, StreamMapping, TextLayout};
+use coresdk::genai::{CallError, ChunkAccumulator, Operation, StreamMapping, TextLayout};
 
 use crate::builder::{converse_summary, traced_builder};
 use crate::convert;
 use crate::error::stream_error;
 use crate::setters::converse_setters;
+use crate::stream::EventStream;
 
 traced_builder! {
     /// A `ConverseStream` request being built; [`send`](Self::send) opens a
@@ -57,24 +57,14 @@ impl TracedConverseStream {
                 |capture| converse_summary!(input, model, capture, stream: true),
             )
             .with_request_model_as_response_model();
-        let (result, call) = call.watch_wire().open(inner.send()).await;
-        let outcome = if call.is_recording() {
-            client.tap().outcome(&result)
-        } else {
-            Outcome::default()
-        };
-        match result {
-            Ok(output) => Ok(TracedConverseStreamOutput {
-                stream: ConverseEventStream {
-                    inner: output.stream,
-                    call: call.stream(outcome, TextLayout::Blocks, ConverseEvents),
-                },
-            }),
-            Err(error) => {
-                call.finish(outcome);
-                Err(error)
-            }
-        }
+        let outcome = |result: &Result<_, _>| client.tap().outcome(result);
+        let (output, call) = call
+            .watch_wire()
+            .open_stream(inner.send(), outcome, TextLayout::Blocks, ConverseEvents)
+            .await?;
+        Ok(TracedConverseStreamOutput {
+            stream: EventStream::new(output.stream, call),
+        })
     }
 }
 
@@ -89,10 +79,16 @@ pub struct TracedConverseStreamOutput {
 
 /// ConverseStream events → the accumulator: one choice of content blocks.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct ConverseEvents;
+pub struct ConverseEvents;
 
 impl StreamMapping for ConverseEvents {
     type Event = ConverseStreamOutput;
+    type Error = SdkError<ConverseStreamOutputError, RawMessage>;
+    const ENDS_ON_ERROR: bool = true;
+
+    fn error(&self, error: &Self::Error) -> CallError {
+        stream_error(error)
+    }
 
     fn event(&mut self, event: &ConverseStreamOutput, acc: &mut ChunkAccumulator) -> bool {
         let block = |index: i32| u64::try_from(index).unwrap_or_default();
@@ -136,54 +132,7 @@ impl StreamMapping for ConverseEvents {
     }
 }
 
-/// The event stream of a traced `ConverseStream` call; its span ends with it.
-///
-/// [`recv`](Self::recv) yields exactly what the SDK's `EventReceiver` yields.
-/// When the stream ends the span gets the accumulated completion, stop reason,
-/// usage and time to first token; on an in-stream exception it gets the
-/// error; dropped before the end it records what arrived and
-/// `coresdk.cancelled = true`.
-pub struct ConverseEventStream {
-    inner: EventReceiver<ConverseStreamOutput, ConverseStreamOutputError>,
-    call: StreamCall<ConverseEvents>,
-}
-
-impl std::fmt::Debug for ConverseEventStream {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConverseEventStream")
-            .field("call", &self.call)
-            .finish_non_exhaustive()
-    }
-}
-
-impl ConverseEventStream {
-    /// Receives the next event; `Ok(None)` at the end of the stream.
-    pub async fn recv(
-        &mut self,
-    ) -> Result<Option<ConverseStreamOutput>, SdkError<ConverseStreamOutputError, RawMessage>> {
-        let result = self.inner.recv().await;
-        match &result {
-            Ok(Some(event)) => self.call.event(event),
-            Ok(None) => self.call.end(),
-            Err(error) => {
-                if self.call.is_recording() {
-                    self.call.fail(&stream_error(error, exception_name));
-                }
-                self.call.end();
-            }
-        }
-        result
-    }
-}
-
-/// The name of a modeled in-stream exception.
-fn exception_name(error: &ConverseStreamOutputError) -> &'static str {
-    match error {
-        ConverseStreamOutputError::InternalServerException(_) => "InternalServerException",
-        ConverseStreamOutputError::ModelStreamErrorException(_) => "ModelStreamErrorException",
-        ConverseStreamOutputError::ValidationException(_) => "ValidationException",
-        ConverseStreamOutputError::ThrottlingException(_) => "ThrottlingException",
-        ConverseStreamOutputError::ServiceUnavailableException(_) => "ServiceUnavailableException",
-        _ => "",
-    }
-}
+/// The event stream of a traced `ConverseStream` call, read with
+/// [`recv`](EventStream::recv); its span ends with it.
+pub type ConverseEventStream =
+    EventStream<ConverseStreamOutput, ConverseStreamOutputError, ConverseEvents>;

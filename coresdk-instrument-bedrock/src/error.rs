@@ -115,18 +115,18 @@ where
     finish(CallError::new(kind, source_message(error)), "")
 }
 
-/// An in-stream error. Exception frames carry no code in their payload, so
-/// `name` gives the modeled variant's.
-pub(crate) fn stream_error<E>(
-    error: &SdkError<E, RawMessage>,
-    name: fn(&E) -> &'static str,
-) -> CallError
+/// An in-stream error. Exception frames carry no code in their payload:
+/// the modeled exception's name starts its message
+/// (`ThrottlingException: ...`).
+pub(crate) fn stream_error<E>(error: &SdkError<E, RawMessage>) -> CallError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     if let SdkError::ServiceError(service) = error {
         let err = service.err();
-        let code = err.code().unwrap_or_else(|| name(err));
+        let shown = err.to_string();
+        let name = shown.split(':').next().filter(|n| n.ends_with("Exception"));
+        let code = err.code().or(name).unwrap_or_default();
         return aws_error(code, err.message().unwrap_or(code), None);
     }
     call_error(error, |_| None)

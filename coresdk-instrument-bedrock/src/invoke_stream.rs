@@ -11,7 +11,6 @@ use aws_sdk_bedrockruntime::operation::invoke_model_with_response_stream::builde
 use aws_sdk_bedrockruntime::operation::invoke_model_with_response_stream::{
     InvokeModelWithResponseStreamError, InvokeModelWithResponseStreamOutput,
 };
-use aws_sdk_bedrockruntime::primitives::event_stream::EventReceiver;
 use aws_sdk_bedrockruntime::types::error::ResponseStreamError;
 use aws_sdk_bedrockruntime::types::{
     PerformanceConfigLatency, ResponseStream, ServiceTierType, Trace,
@@ -19,7 +18,7 @@ use aws_sdk_bedrockruntime::types::{
 use aws_smithy_types::Blob;
 use aws_smithy_types::event_stream::RawMessage;
 use coresdk::genai::attributes::CORESDK_GENAI_RESPONSE_BODY_ERROR;
-use coresdk::genai::{ChunkAccumulator, Outcome, StreamCall, StreamMapping, TextLayout, Usage};
+use coresdk::genai::{CallError, ChunkAccumulator, StreamCall, StreamMapping, TextLayout, Usage};
 use opentelemetry::KeyValue;
 use serde_json::Value as Json;
 
@@ -29,6 +28,7 @@ use crate::error::stream_error;
 use crate::invoke::{Started, start};
 use crate::model_body::Codec;
 use crate::setters::invoke_setters;
+use crate::stream::EventStream;
 
 traced_builder! {
     /// An `InvokeModelWithResponseStream` request being built;
@@ -64,22 +64,12 @@ impl TracedInvokeModelWithResponseStream {
             ),
             true,
         );
-        let (result, call) = call.open(inner.send()).await;
-        let outcome = if call.is_recording() {
-            client.tap().outcome(&result)
-        } else {
-            Outcome::default()
-        };
-        match result {
-            Ok(output) => {
-                let call = call.stream(outcome, TextLayout::Blocks, InvokeChunks::new(codec));
-                Ok(TracedInvokeModelWithResponseStreamOutput::new(output, call))
-            }
-            Err(error) => {
-                call.finish(outcome);
-                Err(error)
-            }
-        }
+        let outcome = |result: &Result<_, _>| client.tap().outcome(result);
+        let mapping = InvokeChunks::new(codec);
+        let (output, call) = call
+            .open_stream(inner.send(), outcome, TextLayout::Blocks, mapping)
+            .await?;
+        Ok(TracedInvokeModelWithResponseStreamOutput::new(output, call))
     }
 }
 
@@ -101,10 +91,7 @@ pub struct TracedInvokeModelWithResponseStreamOutput {
 impl TracedInvokeModelWithResponseStreamOutput {
     fn new(output: InvokeModelWithResponseStreamOutput, call: StreamCall<InvokeChunks>) -> Self {
         Self {
-            body: InvokeEventStream {
-                inner: output.body,
-                call,
-            },
+            body: EventStream::new(output.body, call),
             content_type: output.content_type,
             performance_config_latency: output.performance_config_latency,
             service_tier: output.service_tier,
@@ -114,7 +101,7 @@ impl TracedInvokeModelWithResponseStreamOutput {
 
 /// Response stream chunks → the accumulator, through the family's codec.
 #[derive(Debug)]
-pub(crate) struct InvokeChunks {
+pub struct InvokeChunks {
     codec: &'static dyn Codec,
     /// The body's own token counts.
     usage: Usage,
@@ -148,6 +135,12 @@ fn invocation_metrics(chunk: &Json) -> Option<Usage> {
 
 impl StreamMapping for InvokeChunks {
     type Event = ResponseStream;
+    type Error = SdkError<ResponseStreamError, RawMessage>;
+    const ENDS_ON_ERROR: bool = true;
+
+    fn error(&self, error: &Self::Error) -> CallError {
+        stream_error(error)
+    }
 
     fn event(&mut self, event: &ResponseStream, acc: &mut ChunkAccumulator) -> bool {
         let ResponseStream::Chunk(part) = event else {
@@ -191,55 +184,8 @@ impl StreamMapping for InvokeChunks {
     }
 }
 
-/// The chunk stream of a traced `InvokeModelWithResponseStream` call; its span
-/// ends with it.
-///
-/// [`recv`](Self::recv) yields exactly what the SDK's `EventReceiver` yields.
-/// Each chunk's JSON is decoded per model family; a chunk that does not parse
-/// is noted on the span (`coresdk.genai.response.body_error`) and the stream
-/// goes on.
-pub struct InvokeEventStream {
-    inner: EventReceiver<ResponseStream, ResponseStreamError>,
-    call: StreamCall<InvokeChunks>,
-}
-
-impl std::fmt::Debug for InvokeEventStream {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InvokeEventStream")
-            .field("call", &self.call)
-            .finish_non_exhaustive()
-    }
-}
-
-impl InvokeEventStream {
-    /// Receives the next chunk; `Ok(None)` at the end of the stream.
-    pub async fn recv(
-        &mut self,
-    ) -> Result<Option<ResponseStream>, SdkError<ResponseStreamError, RawMessage>> {
-        let result = self.inner.recv().await;
-        match &result {
-            Ok(Some(event)) => self.call.event(event),
-            Ok(None) => self.call.end(),
-            Err(error) => {
-                if self.call.is_recording() {
-                    self.call.fail(&stream_error(error, exception_name));
-                }
-                self.call.end();
-            }
-        }
-        result
-    }
-}
-
-/// The name of a modeled in-stream exception.
-fn exception_name(error: &ResponseStreamError) -> &'static str {
-    match error {
-        ResponseStreamError::InternalServerException(_) => "InternalServerException",
-        ResponseStreamError::ModelStreamErrorException(_) => "ModelStreamErrorException",
-        ResponseStreamError::ValidationException(_) => "ValidationException",
-        ResponseStreamError::ThrottlingException(_) => "ThrottlingException",
-        ResponseStreamError::ModelTimeoutException(_) => "ModelTimeoutException",
-        ResponseStreamError::ServiceUnavailableException(_) => "ServiceUnavailableException",
-        _ => "",
-    }
-}
+/// The chunk stream of a traced `InvokeModelWithResponseStream` call, read
+/// with [`recv`](EventStream::recv); its span ends with it. Each chunk's JSON
+/// is decoded per model family; a chunk that does not parse is noted on the
+/// span (`coresdk.genai.response.body_error`) and the stream goes on.
+pub type InvokeEventStream = EventStream<ResponseStream, ResponseStreamError, InvokeChunks>;

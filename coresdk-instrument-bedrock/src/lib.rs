@@ -54,6 +54,7 @@ mod invoke;
 mod invoke_stream;
 mod model_body;
 mod setters;
+mod stream;
 mod wire;
 
 pub use client::{TracedClient, instrument};
@@ -64,3 +65,4 @@ pub use invoke_stream::{
     InvokeEventStream, TracedInvokeModelWithResponseStream,
     TracedInvokeModelWithResponseStreamOutput,
 };
+pub use stream::EventStream;

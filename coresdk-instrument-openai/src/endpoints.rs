@@ -46,9 +46,9 @@ use coresdk::genai::{
     Operation, Outcome, Request, RequestSummary, Response, Role, Usage, f32_param,
 };
 
-use crate::client::TracedClient;
+use crate::client::{TracedClient, api_group};
 use crate::convert::{self, wire_name};
-use crate::error::call_error;
+use crate::error::outcome;
 
 impl<C: Config> TracedClient<C> {
     /// Runs any call of the wrapped client as one client span named
@@ -78,17 +78,17 @@ impl<C: Config> TracedClient<C> {
         F: FnOnce(&'a Client<C>) -> Fut,
         Fut: Future<Output = Result<T, OpenAIError>>,
     {
-        self.plain(operation, model, call(self.inner()), |_| Outcome::default())
+        self.plain(operation, model, call(self.inner()), nothing)
             .await
     }
 
-    /// One plain client span around `future`; `outcome` describes a success.
+    /// One plain client span around `future`; `describe` describes a success.
     async fn plain<T, Fut>(
         &self,
         operation: &'static str,
         model: Option<&str>,
         future: Fut,
-        outcome: impl FnOnce(&T) -> Outcome,
+        describe: impl FnOnce(&T) -> Outcome,
     ) -> Result<T, OpenAIError>
     where
         Fut: Future<Output = Result<T, OpenAIError>>,
@@ -98,11 +98,7 @@ impl<C: Config> TracedClient<C> {
             model.unwrap_or_default(),
             |_| RequestSummary::default(),
         );
-        call.run(future, |result, _| match result {
-            Ok(value) => outcome(value),
-            Err(error) => Outcome::error(call_error(error)),
-        })
-        .await
+        call.run(future, outcome(|value, _| describe(value))).await
     }
 
     /// The legacy completions API (`POST /completions`).
@@ -136,6 +132,11 @@ impl<C: Config> TracedClient<C> {
     }
 }
 
+/// A success with nothing to record beyond the span itself.
+fn nothing<T>(_: &T) -> Outcome {
+    Outcome::default()
+}
+
 /// A response's model and token counts (recorded like an embeddings
 /// response: `gen_ai.response.model`, usage and cost).
 fn model_and_usage(model: Option<&str>, usage: Usage) -> Outcome {
@@ -143,21 +144,6 @@ fn model_and_usage(model: Option<&str>, usage: Usage) -> Outcome {
         model: model.map(str::to_owned),
         usage,
     }))
-}
-
-macro_rules! api_group {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        pub struct $name<'c, C: Config> {
-            client: &'c TracedClient<C>,
-        }
-
-        impl<C: Config> std::fmt::Debug for $name<'_, C> {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct(stringify!($name)).finish_non_exhaustive()
-            }
-        }
-    };
 }
 
 api_group!(
@@ -260,11 +246,8 @@ impl<C: Config> TracedCompletions<'_, C> {
                     completion_request(&request, capture)
                 });
         let api = self.client.inner().completions();
-        call.run(api.create(request), |result, capture| match result {
-            Ok(response) => completion_outcome(response, capture),
-            Err(error) => Outcome::error(call_error(error)),
-        })
-        .await
+        call.run(api.create(request), outcome(completion_outcome))
+            .await
     }
 }
 
@@ -323,9 +306,7 @@ impl<C: Config> TracedAudio<'_, C> {
         let speech = api.speech();
         let future = speech.create(request);
         self.client
-            .plain("audio.speech", model.as_deref(), future, |_| {
-                Outcome::default()
-            })
+            .plain("audio.speech", model.as_deref(), future, nothing)
             .await
     }
 
@@ -339,9 +320,7 @@ impl<C: Config> TracedAudio<'_, C> {
         let transcriptions = api.transcription();
         let future = transcriptions.create(request);
         self.client
-            .plain("audio.transcription", Some(&model), future, |_| {
-                Outcome::default()
-            })
+            .plain("audio.transcription", Some(&model), future, nothing)
             .await
     }
 }
@@ -351,9 +330,7 @@ impl<C: Config> TracedFiles<'_, C> {
     pub async fn create(&self, request: CreateFileRequest) -> Result<OpenAIFile, OpenAIError> {
         let api = self.client.inner().files();
         self.client
-            .plain("files.create", None, api.create(request), |_| {
-                Outcome::default()
-            })
+            .plain("files.create", None, api.create(request), nothing)
             .await
     }
 
@@ -361,7 +338,7 @@ impl<C: Config> TracedFiles<'_, C> {
     pub async fn list(&self) -> Result<ListFilesResponse, OpenAIError> {
         let api = self.client.inner().files();
         self.client
-            .plain("files.list", None, api.list(), |_| Outcome::default())
+            .plain("files.list", None, api.list(), nothing)
             .await
     }
 
@@ -369,9 +346,7 @@ impl<C: Config> TracedFiles<'_, C> {
     pub async fn retrieve(&self, file_id: &str) -> Result<OpenAIFile, OpenAIError> {
         let api = self.client.inner().files();
         self.client
-            .plain("files.retrieve", None, api.retrieve(file_id), |_| {
-                Outcome::default()
-            })
+            .plain("files.retrieve", None, api.retrieve(file_id), nothing)
             .await
     }
 
@@ -379,9 +354,7 @@ impl<C: Config> TracedFiles<'_, C> {
     pub async fn delete(&self, file_id: &str) -> Result<DeleteFileResponse, OpenAIError> {
         let api = self.client.inner().files();
         self.client
-            .plain("files.delete", None, api.delete(file_id), |_| {
-                Outcome::default()
-            })
+            .plain("files.delete", None, api.delete(file_id), nothing)
             .await
     }
 }
@@ -413,7 +386,7 @@ impl<C: Config> TracedBatches<'_, C> {
     pub async fn list(&self) -> Result<ListBatchesResponse, OpenAIError> {
         let api = self.client.inner().batches();
         self.client
-            .plain("batches.list", None, api.list(), |_| Outcome::default())
+            .plain("batches.list", None, api.list(), nothing)
             .await
     }
 

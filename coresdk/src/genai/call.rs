@@ -342,6 +342,32 @@ impl GenAiCall {
         self.span.end();
     }
 
+    /// Polls `future`, which opens a stream, inside the call's span. On
+    /// success the call continues as a [`stream`](Self::stream) folded by
+    /// `mapping`, handed back with the stream; on failure it ends. Either way
+    /// `outcome` (asked only when recording) describes what opening showed.
+    pub async fn open_stream<T, E, M: StreamMapping>(
+        self,
+        future: impl Future<Output = Result<T, E>>,
+        outcome: impl FnOnce(&Result<T, E>) -> Outcome,
+        layout: TextLayout,
+        mapping: M,
+    ) -> Result<(T, StreamCall<M>), E> {
+        let (result, call) = self.open(future).await;
+        let outcome = if call.is_recording() {
+            outcome(&result)
+        } else {
+            Outcome::default()
+        };
+        match result {
+            Ok(output) => Ok((output, call.stream(outcome, layout, mapping))),
+            Err(error) => {
+                call.finish(outcome);
+                Err(error)
+            }
+        }
+    }
+
     /// Records what opening the stream showed (`outcome`: server, status,
     /// attributes) and continues the call as a stream folded by `mapping`
     /// into one response; the call ends with the stream.

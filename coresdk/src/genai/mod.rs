@@ -75,6 +75,6 @@ pub use settings::{
     DEFAULT_CONTENT_MAX_CHARS, GenAiSettings, GenAiSettingsBuilder, set_settings, settings,
 };
 pub use span::GenAiSpan;
-pub use stream::{ChunkAccumulator, StreamCall, StreamMapping, TextLayout};
+pub use stream::{ChunkAccumulator, StreamCall, StreamMapping, TextLayout, TracedStream};
 pub(crate) use summary::CallSummary;
 pub use tool::{ToolSpan, ToolType};
