@@ -60,7 +60,7 @@ pub use call::{
     Endpoint, GenAiCall, Open, Outcome, Request, RequestSummary, Response, Run, Server,
     WireObservation, observe_response,
 };
-pub use capture::{TRUNCATION_MARKER, truncate_content};
+pub use capture::{TRUNCATION_MARKER, captured, truncate_content};
 pub use error::{CallError, CallErrorKind, PROBLEM_TYPE_BASE, recovery};
 pub use message::{
     ChatRequest, ChatResponse, Completion, ContentPart, EmbeddingsRequest, EmbeddingsResponse,
