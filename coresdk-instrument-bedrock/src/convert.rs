@@ -9,7 +9,7 @@ use aws_smithy_types::{Document, Number};
 use coresdk::genai::attributes::{AWS_BEDROCK_GUARDRAIL_ID, AWS_BEDROCK_GUARDRAIL_VERSION};
 use coresdk::genai::{
     ChatRequest, ChatResponse, Completion, ContentPart, FinishReason, Media, MediaSource, Message,
-    Request, RequestSummary, Role, ToolCall, ToolDefinition, Usage, f32_param,
+    Request, RequestSummary, Role, ToolCall, ToolDefinition, Usage, captured, f32_param,
 };
 use opentelemetry::KeyValue;
 use serde_json::Value as Json;
@@ -86,15 +86,6 @@ pub(crate) fn token_usage(u: &TokenUsage) -> Usage {
     )
 }
 
-/// `text`, or nothing when content is not captured.
-pub(crate) fn captured(capture: bool, text: &str) -> String {
-    if capture {
-        text.to_owned()
-    } else {
-        String::new()
-    }
-}
-
 /// A content part that is not text (`image`, `video`, `audio`, `file`).
 pub(crate) fn blob(modality: &str) -> ContentPart {
     ContentPart::Blob {
@@ -135,11 +126,9 @@ fn image_part(image: &ImageBlock, capture: bool) -> ContentPart {
         } else {
             String::new()
         }),
-        Some(ImageSource::S3Location(location)) => MediaSource::Uri(if capture {
-            location.uri.clone()
-        } else {
-            String::new()
-        }),
+        Some(ImageSource::S3Location(location)) => {
+            MediaSource::Uri(captured(capture, &location.uri))
+        }
         _ => {
             return ContentPart::Blob {
                 modality: "image".into(),

@@ -117,7 +117,13 @@ macro_rules! start_invoke {
             input.get_guardrail_version().as_ref(),
         );
         let model = input.get_model_id().as_deref().unwrap_or_default();
-        start(&$client, model, input.get_body().as_ref(), guardrail, $stream)
+        start(
+            &$client,
+            model,
+            input.get_body().as_ref(),
+            guardrail,
+            $stream,
+        )
     }};
 }
 

@@ -20,9 +20,9 @@ use coresdk::genai::attributes::{
     GEN_AI_OPENAI_RESPONSE_SERVICE_TIER, OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
 };
 use coresdk::genai::{
-    captured, ChatRequest, ChatResponse, Completion, ContentPart, EmbeddingsRequest, FinishReason, Media,
+    ChatRequest, ChatResponse, Completion, ContentPart, EmbeddingsRequest, FinishReason, Media,
     MediaSource, Message, Outcome, OutputType, Request, RequestSummary, Response, Role, ToolCall,
-    ToolDefinition, Usage, f32_param,
+    ToolDefinition, Usage, captured, f32_param,
 };
 use opentelemetry::KeyValue;
 use serde::Serialize;
@@ -317,7 +317,9 @@ pub(crate) fn usage(u: &CompletionUsage) -> Usage {
 fn completion(choice: &ChatChoice, capture: bool) -> Completion {
     let m = &choice.message;
     let mut message = Message::new(role(m.role));
-    message.content.extend(m.content.iter().map(|t| text(capture, t)));
+    message
+        .content
+        .extend(m.content.iter().map(|t| text(capture, t)));
     message.content.extend(
         m.refusal
             .iter()

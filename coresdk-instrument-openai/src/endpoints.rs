@@ -42,8 +42,8 @@ use async_openai::types::files::{
 use async_openai::types::images::{CreateImageRequest, ImagesResponse};
 use async_openai::types::moderations::{CreateModerationRequest, CreateModerationResponse};
 use coresdk::genai::{
-    ChatRequest, ChatResponse, Completion, ContentPart, EmbeddingsResponse, FinishReason, Message,
-    Operation, Outcome, Request, RequestSummary, Response, Role, Usage, f32_param,
+    ChatRequest, ChatResponse, Completion, EmbeddingsResponse, FinishReason, Message, Operation,
+    Outcome, Request, RequestSummary, Response, Role, Usage, captured, f32_param,
 };
 
 use crate::client::{TracedClient, api_group};
@@ -180,7 +180,7 @@ fn completion_request(request: &CreateCompletionRequest, capture: bool) -> Reque
     };
     let messages = prompts
         .into_iter()
-        .map(|p| Message::text(Role::User, if capture { p } else { "" }))
+        .map(|p| Message::text(Role::User, captured(capture, p)))
         .collect();
     RequestSummary::new(Request::Chat(ChatRequest {
         model: request.model.clone(),
@@ -203,11 +203,7 @@ fn completion_outcome(response: &CreateCompletionResponse, capture: bool) -> Out
         .choices
         .iter()
         .map(|choice| Completion {
-            message: Message::new(Role::Assistant).with_part(ContentPart::Text(if capture {
-                choice.text.clone()
-            } else {
-                String::new()
-            })),
+            message: Message::text(Role::Assistant, captured(capture, &choice.text)),
             finish_reason: choice.finish_reason.as_ref().map(|r| match r {
                 CompletionFinishReason::Stop => FinishReason::Stop,
                 CompletionFinishReason::Length => FinishReason::Length,
@@ -325,79 +321,49 @@ impl<C: Config> TracedAudio<'_, C> {
     }
 }
 
-impl<C: Config> TracedFiles<'_, C> {
-    /// `POST /files`, as a `files.create` span.
-    pub async fn create(&self, request: CreateFileRequest) -> Result<OpenAIFile, OpenAIError> {
-        let api = self.client.inner().files();
-        self.client
-            .plain("files.create", None, api.create(request), nothing)
-            .await
-    }
-
-    /// `GET /files`, as a `files.list` span.
-    pub async fn list(&self) -> Result<ListFilesResponse, OpenAIError> {
-        let api = self.client.inner().files();
-        self.client
-            .plain("files.list", None, api.list(), nothing)
-            .await
-    }
-
-    /// `GET /files/{id}`, as a `files.retrieve` span.
-    pub async fn retrieve(&self, file_id: &str) -> Result<OpenAIFile, OpenAIError> {
-        let api = self.client.inner().files();
-        self.client
-            .plain("files.retrieve", None, api.retrieve(file_id), nothing)
-            .await
-    }
-
-    /// `DELETE /files/{id}`, as a `files.delete` span.
-    pub async fn delete(&self, file_id: &str) -> Result<DeleteFileResponse, OpenAIError> {
-        let api = self.client.inner().files();
-        self.client
-            .plain("files.delete", None, api.delete(file_id), nothing)
-            .await
-    }
+/// Methods that run one call of the wrapped client's API group as a plain
+/// span: `name(args) -> output = "operation", describe` (`describe` turns a
+/// success into its outcome).
+macro_rules! plain_calls {
+    ($group:ident . $api:ident { $(
+        $(#[$doc:meta])*
+        $name:ident($($arg:ident: $ty:ty),*) -> $out:ty = $operation:literal, $describe:expr;
+    )* }) => {
+        impl<C: Config> $group<'_, C> {
+            $(
+                $(#[$doc])*
+                pub async fn $name(&self, $($arg: $ty),*) -> Result<$out, OpenAIError> {
+                    let api = self.client.inner().$api();
+                    let future = api.$name($($arg),*);
+                    self.client.plain($operation, None, future, $describe).await
+                }
+            )*
+        }
+    };
 }
 
-impl<C: Config> TracedBatches<'_, C> {
-    /// `POST /batches`, as a `batches.create` span.
-    pub async fn create(&self, request: BatchRequest) -> Result<Batch, OpenAIError> {
-        let api = self.client.inner().batches();
-        self.client
-            .plain("batches.create", None, api.create(request), batch_outcome)
-            .await
-    }
+plain_calls!(TracedFiles.files {
+    /// `POST /files`, as a `files.create` span.
+    create(request: CreateFileRequest) -> OpenAIFile = "files.create", nothing;
+    /// `GET /files`, as a `files.list` span.
+    list() -> ListFilesResponse = "files.list", nothing;
+    /// `GET /files/{id}`, as a `files.retrieve` span.
+    retrieve(file_id: &str) -> OpenAIFile = "files.retrieve", nothing;
+    /// `DELETE /files/{id}`, as a `files.delete` span.
+    delete(file_id: &str) -> DeleteFileResponse = "files.delete", nothing;
+});
 
+plain_calls!(TracedBatches.batches {
+    /// `POST /batches`, as a `batches.create` span.
+    create(request: BatchRequest) -> Batch = "batches.create", batch_outcome;
     /// `GET /batches/{id}`, as a `batches.retrieve` span (with the batch's
     /// model and token usage once it has them).
-    pub async fn retrieve(&self, batch_id: &str) -> Result<Batch, OpenAIError> {
-        let api = self.client.inner().batches();
-        self.client
-            .plain(
-                "batches.retrieve",
-                None,
-                api.retrieve(batch_id),
-                batch_outcome,
-            )
-            .await
-    }
-
+    retrieve(batch_id: &str) -> Batch = "batches.retrieve", batch_outcome;
     /// `GET /batches`, as a `batches.list` span.
-    pub async fn list(&self) -> Result<ListBatchesResponse, OpenAIError> {
-        let api = self.client.inner().batches();
-        self.client
-            .plain("batches.list", None, api.list(), nothing)
-            .await
-    }
-
+    list() -> ListBatchesResponse = "batches.list", nothing;
     /// `POST /batches/{id}/cancel`, as a `batches.cancel` span.
-    pub async fn cancel(&self, batch_id: &str) -> Result<Batch, OpenAIError> {
-        let api = self.client.inner().batches();
-        self.client
-            .plain("batches.cancel", None, api.cancel(batch_id), batch_outcome)
-            .await
-    }
-}
+    cancel(batch_id: &str) -> Batch = "batches.cancel", batch_outcome;
+});
 
 /// A batch's model and, once it ran, its token usage.
 fn batch_outcome(batch: &Batch) -> Outcome {

@@ -4,7 +4,8 @@ use coresdk::genai::{ChatRequest, Completion, ContentPart, Message, Role};
 use serde_json::Value as Json;
 
 use crate::convert::finish_reason_str;
-pub(super) use crate::convert::{blob, captured, usage};
+pub(super) use crate::convert::{blob, usage};
+pub(super) use coresdk::genai::captured;
 
 pub(super) fn s<'a>(v: &'a Json, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Json::as_str)
