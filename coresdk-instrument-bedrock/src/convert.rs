@@ -183,7 +183,14 @@ pub(crate) fn messages(message: &BedrockMessage, capture: bool, out: &mut Vec<Me
             _ => {}
         }
     }
-    if !rest.content.is_empty() || !rest.tool_calls.is_empty() || message.content.is_empty() {
+    push_rest(out, rest, message.content.is_empty());
+}
+
+/// Ends a turn whose tool results went out as `tool` messages of their own:
+/// the rest of it follows when it has content or tool calls, or when the
+/// message had no blocks at all.
+pub(crate) fn push_rest(out: &mut Vec<Message>, rest: Message, no_blocks: bool) {
+    if !rest.content.is_empty() || !rest.tool_calls.is_empty() || no_blocks {
         out.push(rest);
     }
 }

@@ -236,9 +236,13 @@ pub(crate) fn chat_request(
     stream: bool,
     capture: bool,
 ) -> RequestSummary {
+    let format = request.response_format.as_ref().map(|format| match format {
+        ResponseFormat::Text => "text",
+        ResponseFormat::JsonObject => "json_object",
+        ResponseFormat::JsonSchema { .. } => "json_schema",
+    });
     let neutral = ChatRequest {
         model: request.model.clone(),
-        system_instructions: Vec::new(),
         messages: request
             .messages
             .iter()
@@ -251,7 +255,6 @@ pub(crate) fn chat_request(
             .map(u64::from),
         temperature: request.temperature.map(f32_param),
         top_p: request.top_p.map(f32_param),
-        top_k: None,
         frequency_penalty: request.frequency_penalty.map(f32_param),
         presence_penalty: request.presence_penalty.map(f32_param),
         stop_sequences: stop_sequences(request.stop.as_ref()),
@@ -259,11 +262,8 @@ pub(crate) fn chat_request(
         choice_count: request.n.map(u64::from),
         stream,
         user: request.user.clone(),
-        conversation_id: None,
-        output_type: request.response_format.as_ref().map(|format| match format {
-            ResponseFormat::Text => OutputType::Text,
-            ResponseFormat::JsonObject | ResponseFormat::JsonSchema { .. } => OutputType::Json,
-        }),
+        output_type: format.map(output_type),
+        ..ChatRequest::default()
     };
     let mut attributes = Vec::new();
     if let Some(user) = &request.user {
@@ -273,22 +273,25 @@ pub(crate) fn chat_request(
         attributes.push(KeyValue::new(GEN_AI_OPENAI_REQUEST_SEED, seed));
     }
     if let Some(tier) = &request.service_tier {
-        attributes.push(KeyValue::new(
-            GEN_AI_OPENAI_REQUEST_SERVICE_TIER,
-            tier_name(tier),
-        ));
+        let tier = tier_name(tier);
+        attributes.push(KeyValue::new(GEN_AI_OPENAI_REQUEST_SERVICE_TIER, tier));
     }
-    if let Some(format) = &request.response_format {
-        let name = match format {
-            ResponseFormat::Text => "text",
-            ResponseFormat::JsonObject => "json_object",
-            ResponseFormat::JsonSchema { .. } => "json_schema",
-        };
+    if let Some(name) = format {
         attributes.push(KeyValue::new(GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT, name));
     }
     RequestSummary {
         request: Request::Chat(neutral),
         attributes,
+    }
+}
+
+/// The output type a response format asks for (`text`, `json_object`,
+/// `json_schema`).
+pub(crate) fn output_type(format: &str) -> OutputType {
+    if format == "text" {
+        OutputType::Text
+    } else {
+        OutputType::Json
     }
 }
 

@@ -19,12 +19,12 @@ use coresdk::genai::attributes::{
 };
 use coresdk::genai::{
     CallError, CallErrorKind, ChatRequest, ChatResponse, Completion, ContentPart, FinishReason,
-    Media, MediaSource, Message, Outcome, OutputType, Request, RequestSummary, Response, Role,
-    ToolCall, ToolDefinition, Usage, captured, f32_param,
+    Media, MediaSource, Message, Outcome, Request, RequestSummary, Response, Role, ToolCall,
+    ToolDefinition, Usage, captured, f32_param,
 };
 use opentelemetry::KeyValue;
 
-use crate::convert::wire_name;
+use crate::convert::{output_type, wire_name};
 
 /// Media given by URL: a `data:` URL is inline data (its MIME type and
 /// base64 payload), any other URL a URI the provider fetches.
@@ -277,6 +277,11 @@ pub(crate) fn request(request: &CreateResponse, stream: bool, capture: bool) -> 
             }
         }
     }
+    let format = request.text.as_ref().map(|text| match text.format {
+        TextResponseFormatConfiguration::Text => "text",
+        TextResponseFormatConfiguration::JsonObject => "json_object",
+        TextResponseFormatConfiguration::JsonSchema(_) => "json_schema",
+    });
     let neutral = ChatRequest {
         model: request.model.clone().unwrap_or_default(),
         system_instructions: request
@@ -291,32 +296,22 @@ pub(crate) fn request(request: &CreateResponse, stream: bool, capture: bool) -> 
         top_p: request.top_p.map(f32_param),
         stream,
         conversation_id: conversation_id(request).map(str::to_owned),
-        output_type: request.text.as_ref().map(|text| match text.format {
-            TextResponseFormatConfiguration::Text => OutputType::Text,
-            TextResponseFormatConfiguration::JsonObject
-            | TextResponseFormatConfiguration::JsonSchema(_) => OutputType::Json,
-        }),
+        output_type: format.map(output_type),
         ..ChatRequest::default()
     };
     let mut attributes = Vec::new();
     if let Some(tier) = &request.service_tier {
-        attributes.push(KeyValue::new(
-            GEN_AI_OPENAI_REQUEST_SERVICE_TIER,
-            tier_name(tier),
-        ));
+        let tier = tier_name(tier);
+        attributes.push(KeyValue::new(GEN_AI_OPENAI_REQUEST_SERVICE_TIER, tier));
     }
-    if let Some(text) = &request.text {
-        let name = match text.format {
-            TextResponseFormatConfiguration::Text => "text",
-            TextResponseFormatConfiguration::JsonObject => "json_object",
-            TextResponseFormatConfiguration::JsonSchema(_) => "json_schema",
-        };
+    if let Some(name) = format {
         attributes.push(KeyValue::new(GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT, name));
     }
     if let Some(id) = &request.previous_response_id {
+        let id = id.clone();
         attributes.push(KeyValue::new(
             GEN_AI_OPENAI_REQUEST_PREVIOUS_RESPONSE_ID,
-            id.clone(),
+            id,
         ));
     }
     RequestSummary {

@@ -7,6 +7,8 @@ use coresdk::genai::{
 use serde_json::Value as Json;
 
 use super::codec::{Codec, Decoded};
+use crate::convert::push_rest;
+
 use super::json::{
     arr, blob, captured, completion, f, json_text, prompt_message, role, s, stream_reason,
     stream_text, strings, text, u, usage,
@@ -28,62 +30,45 @@ fn usage_of(v: &Json) -> Usage {
 /// One request message; `tool_result` blocks become `tool` messages of their own.
 fn message(m: &Json, capture: bool, out: &mut Vec<Message>) {
     let mut message = Message::new(role(s(m, "role").unwrap_or("user")));
-    let mut has_rest = false;
-    match m.get("content") {
-        Some(Json::String(t)) => {
-            has_rest = true;
+    let Some(Json::Array(blocks)) = m.get("content") else {
+        if let Some(Json::String(t)) = m.get("content") {
             message.content.push(text(capture, t));
         }
-        Some(Json::Array(blocks)) => {
-            for block in blocks {
-                match s(block, "type").unwrap_or_default() {
-                    "text" => {
-                        has_rest = true;
-                        message
-                            .content
-                            .push(text(capture, s(block, "text").unwrap_or_default()));
-                    }
-                    "tool_use" => {
-                        has_rest = true;
-                        message.tool_calls.push(ToolCall::function(
-                            s(block, "id").map(str::to_owned),
-                            s(block, "name").unwrap_or_default(),
-                            json_text(capture, block.get("input")),
-                        ));
-                    }
-                    "tool_result" => {
-                        let mut tool = Message::new(Role::Tool);
-                        tool.tool_call_id = s(block, "tool_use_id").map(str::to_owned);
-                        match block.get("content") {
-                            Some(Json::String(t)) => tool.content.push(text(capture, t)),
-                            Some(Json::Array(parts)) => {
-                                for part in parts {
-                                    if let Some(t) = s(part, "text") {
-                                        tool.content.push(text(capture, t));
-                                    }
-                                }
+        out.push(message);
+        return;
+    };
+    for block in blocks {
+        match s(block, "type").unwrap_or_default() {
+            "text" => message
+                .content
+                .push(text(capture, s(block, "text").unwrap_or_default())),
+            "tool_use" => message.tool_calls.push(ToolCall::function(
+                s(block, "id").map(str::to_owned),
+                s(block, "name").unwrap_or_default(),
+                json_text(capture, block.get("input")),
+            )),
+            "tool_result" => {
+                let mut tool = Message::new(Role::Tool);
+                tool.tool_call_id = s(block, "tool_use_id").map(str::to_owned);
+                match block.get("content") {
+                    Some(Json::String(t)) => tool.content.push(text(capture, t)),
+                    Some(Json::Array(parts)) => {
+                        for part in parts {
+                            if let Some(t) = s(part, "text") {
+                                tool.content.push(text(capture, t));
                             }
-                            _ => {}
                         }
-                        out.push(tool);
-                    }
-                    "image" => {
-                        has_rest = true;
-                        message.content.push(blob("image"));
-                    }
-                    "document" => {
-                        has_rest = true;
-                        message.content.push(blob("file"));
                     }
                     _ => {}
                 }
+                out.push(tool);
             }
+            "image" => message.content.push(blob("image")),
+            "document" => message.content.push(blob("file")),
+            _ => {}
         }
-        _ => has_rest = true,
     }
-    if has_rest {
-        out.push(message);
-    }
+    push_rest(out, message, false);
 }
 
 impl Codec for Anthropic {

@@ -7,6 +7,8 @@ use coresdk::genai::{
 use serde_json::Value as Json;
 
 use super::codec::{Codec, Decoded};
+use crate::convert::push_rest;
+
 use super::json::{
     arr, blob, captured, completion, f, json_text, role, s, stream_reason, strings, text, u, usage,
 };
@@ -27,13 +29,10 @@ fn usage_of(v: &Json) -> Usage {
 /// One message; each `toolResult` block becomes a `tool` message of its own.
 fn message(m: &Json, capture: bool, out: &mut Vec<Message>) {
     let mut message = Message::new(role(s(m, "role").unwrap_or("user")));
-    let mut has_rest = false;
     for block in arr(m, "content") {
         if let Some(t) = s(block, "text") {
-            has_rest = true;
             message.content.push(text(capture, t));
         } else if let Some(tool_use) = block.get("toolUse") {
-            has_rest = true;
             message.tool_calls.push(ToolCall::function(
                 s(tool_use, "toolUseId").map(str::to_owned),
                 s(tool_use, "name").unwrap_or_default(),
@@ -52,19 +51,14 @@ fn message(m: &Json, capture: bool, out: &mut Vec<Message>) {
             }
             out.push(tool);
         } else if block.get("image").is_some() {
-            has_rest = true;
             message.content.push(blob("image"));
         } else if block.get("video").is_some() {
-            has_rest = true;
             message.content.push(blob("video"));
         } else if block.get("document").is_some() {
-            has_rest = true;
             message.content.push(blob("file"));
         }
     }
-    if has_rest || arr(m, "content").is_empty() {
-        out.push(message);
-    }
+    push_rest(out, message, arr(m, "content").is_empty());
 }
 
 impl Codec for Nova {
