@@ -47,23 +47,16 @@ traced_builder! {
     TracedInvokeModel(InvokeModelFluentBuilder, InvokeModelInputBuilder)
 }
 
-/// An InvokeModel call started: the call, its body codec and whether the
-/// request asked for embeddings.
-struct Started {
-    call: GenAiCall,
-    codec: &'static dyn Codec,
-    embeddings: bool,
-}
-
 /// Decodes the request body (the operation names the span), then starts the
-/// call. A body that is not JSON is noted on the span; the call goes on.
+/// call: the call, the body's codec and whether the request asked for
+/// embeddings. A body that is not JSON is noted on the span; the call goes on.
 fn start(
     client: &TracedClient,
     model: &str,
     body: Option<&Blob>,
     guardrail: (Option<&String>, Option<&String>),
     stream: bool,
-) -> Started {
+) -> (GenAiCall, &'static dyn Codec, bool) {
     let parsed = body.map(|b| serde_json::from_slice::<Json>(b.as_ref()));
     let json = parsed.as_ref().and_then(|p| p.as_ref().ok());
     let codec = codec_for(model, json);
@@ -99,12 +92,7 @@ fn start(
         }
     });
     // The status, and the token-count headers some families' bodies lack.
-    let call = call.watch_wire();
-    Started {
-        call,
-        codec,
-        embeddings,
-    }
+    (call.watch_wire(), codec, embeddings)
 }
 
 /// Starts the call of an `InvokeModel` or `InvokeModelWithResponseStream`
@@ -135,11 +123,7 @@ impl TracedInvokeModel {
     /// A body the decoder does not understand never fails the call.
     pub async fn send(self) -> Result<InvokeModelOutput, SdkError<InvokeModelError, HttpResponse>> {
         let Self { client, inner } = self;
-        let Started {
-            call,
-            codec,
-            embeddings,
-        } = start_invoke!(client, inner.as_input(), stream: false);
+        let (call, codec, embeddings) = start_invoke!(client, inner.as_input(), stream: false);
         let (result, call) = call.open(inner.send()).await;
         let mut outcome = Outcome::default();
         if call.is_recording() {
@@ -229,7 +213,7 @@ impl TracedInvokeModelWithResponseStream {
         SdkError<InvokeModelWithResponseStreamError, HttpResponse>,
     > {
         let Self { client, inner } = self;
-        let Started { call, codec, .. } = start_invoke!(client, inner.as_input(), stream: true);
+        let (call, codec, _) = start_invoke!(client, inner.as_input(), stream: true);
         let outcome = |result: &Result<_, _>| client.tap().outcome(result);
         let mapping = InvokeChunks::new(codec);
         let (output, call) = call

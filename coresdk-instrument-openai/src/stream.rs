@@ -7,23 +7,25 @@ use coresdk::genai::{
     CallError, ChunkAccumulator, GenAiCall, Outcome, StreamMapping, TextLayout, TracedStream,
 };
 
+use futures_util::FutureExt;
+
 use crate::convert;
 use crate::error::call_error;
 
 /// Runs `future`, which opens a stream, inside `call`'s span; the stream
 /// returned carries the call, folded by `mapping`.
-pub(crate) async fn open<S, M: StreamMapping>(
+pub(crate) fn open<S, M: StreamMapping>(
     call: GenAiCall,
     future: impl Future<Output = Result<S, OpenAIError>>,
     layout: TextLayout,
     mapping: M,
-) -> Result<TracedStream<S, M>, OpenAIError> {
+) -> impl Future<Output = Result<TracedStream<S, M>, OpenAIError>> {
     let outcome = |result: &Result<S, OpenAIError>| match result {
         Ok(_) => Outcome::default(),
         Err(error) => Outcome::error(call_error(error)),
     };
-    let (stream, call) = call.open_stream(future, outcome, layout, mapping).await?;
-    Ok(TracedStream::new(stream, call))
+    call.open_stream(future, outcome, layout, mapping)
+        .map(|opened| opened.map(|(stream, call)| TracedStream::new(stream, call)))
 }
 
 /// Chat completion chunks → the accumulator: per choice one text field

@@ -346,25 +346,21 @@ impl GenAiCall {
     /// success the call continues as a [`stream`](Self::stream) folded by
     /// `mapping`, handed back with the stream; on failure it ends. Either way
     /// `outcome` (asked only when recording) describes what opening showed.
-    pub async fn open_stream<T, E, M: StreamMapping>(
+    pub fn open_stream<T, E, F, O, M>(
         self,
-        future: impl Future<Output = Result<T, E>>,
-        outcome: impl FnOnce(&Result<T, E>) -> Outcome,
+        future: F,
+        outcome: O,
         layout: TextLayout,
         mapping: M,
-    ) -> Result<(T, StreamCall<M>), E> {
-        let (result, call) = self.open(future).await;
-        let outcome = if call.is_recording() {
-            outcome(&result)
-        } else {
-            Outcome::default()
-        };
-        match result {
-            Ok(output) => Ok((output, call.stream(outcome, layout, mapping))),
-            Err(error) => {
-                call.finish(outcome);
-                Err(error)
-            }
+    ) -> OpenStream<F, O, M>
+    where
+        F: Future<Output = Result<T, E>>,
+        O: FnOnce(&Result<T, E>) -> Outcome,
+        M: StreamMapping,
+    {
+        OpenStream {
+            open: self.open(future),
+            then: Some((outcome, layout, mapping)),
         }
     }
 
@@ -528,6 +524,54 @@ where
         };
         call.finish(outcome);
         Poll::Ready(result)
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`GenAiCall::open_stream`] (a named future, so the
+    /// provider's future is stored once, not beside its own argument).
+    #[must_use = "futures do nothing unless polled"]
+    pub struct OpenStream<F, O, M> {
+        #[pin]
+        open: Open<F>,
+        then: Option<(O, TextLayout, M)>,
+    }
+}
+
+impl<T, E, F, O, M> Future for OpenStream<F, O, M>
+where
+    F: Future<Output = Result<T, E>>,
+    O: FnOnce(&Result<T, E>) -> Outcome,
+    M: StreamMapping,
+{
+    type Output = Result<(T, StreamCall<M>), E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let (result, call) = ready!(this.open.poll(cx));
+        let Some((outcome, layout, mapping)) = this.then.take() else {
+            return Poll::Pending;
+        };
+        let outcome = if call.is_recording() {
+            outcome(&result)
+        } else {
+            Outcome::default()
+        };
+        Poll::Ready(match result {
+            Ok(output) => Ok((output, call.stream(outcome, layout, mapping))),
+            Err(error) => {
+                call.finish(outcome);
+                Err(error)
+            }
+        })
+    }
+}
+
+impl<F, O, M> fmt::Debug for OpenStream<F, O, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenStream")
+            .field("open", &self.open)
+            .finish_non_exhaustive()
     }
 }
 
