@@ -27,7 +27,7 @@ use coresdk::genai::attributes::{
     HTTP_RESPONSE_BODY_SIZE,
 };
 use coresdk::genai::{
-    CallError, ChatResponse, ChunkAccumulator, EmbeddingsResponse, GenAiCall, Outcome,
+    CallError, ChatResponse, ChunkAccumulator, EmbeddingsResponse, GenAiCall, Outcome, Request,
     RequestSummary, Response, StreamCall, StreamMapping, TextLayout, Usage,
 };
 use opentelemetry::KeyValue;
@@ -37,7 +37,7 @@ use crate::builder::traced_builder;
 use crate::client::TracedClient;
 use crate::convert::{self, guardrail_attributes};
 use crate::error::stream_error;
-use crate::model_body::{Codec, Decoded, codec_for, guess_operation};
+use crate::model_body::{Codec, codec_for, guess_operation};
 use crate::setters::invoke_setters;
 use crate::stream::EventStream;
 
@@ -61,12 +61,15 @@ fn start(
     let json = parsed.as_ref().and_then(|p| p.as_ref().ok());
     let codec = codec_for(model, json);
     let capture = client.endpoint().settings().capture_content();
-    let decoded = match json {
+    let (operation, mut request) = match json {
         Some(json) => codec.request(model, json, capture),
-        None => Decoded::Opaque(guess_operation(model, None)),
+        None => (guess_operation(model, None), Request::Opaque),
     };
-    let embeddings = matches!(decoded, Decoded::Embeddings(_));
-    let call = client.endpoint().start(decoded.operation(), model, |_| {
+    if let Request::Chat(chat) = &mut request {
+        chat.stream = stream;
+    }
+    let embeddings = matches!(request, Request::Embeddings(_));
+    let call = client.endpoint().start(operation, model, |_| {
         let mut attributes = Vec::new();
         if let Some(body) = body {
             attributes.push(KeyValue::new(
@@ -87,7 +90,7 @@ fn start(
             ));
         }
         RequestSummary {
-            request: decoded.into_request(stream),
+            request,
             attributes,
         }
     });

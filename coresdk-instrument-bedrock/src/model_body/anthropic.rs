@@ -1,8 +1,8 @@
 //! Anthropic Claude: the messages API and legacy text completions.
 
 use coresdk::genai::{
-    ChatRequest, ChatResponse, ChunkAccumulator, Message, Operation, Response, Role, ToolCall,
-    ToolDefinition, Usage,
+    ChatRequest, ChatResponse, ChunkAccumulator, Message, Operation, Request, Response, Role,
+    ToolCall, ToolDefinition, Usage,
 };
 use serde_json::Value as Json;
 
@@ -92,7 +92,7 @@ impl Codec for Anthropic {
         };
         if body.get("messages").is_none() {
             prompt_message(body, "prompt", capture, &mut request);
-            return Decoded::Chat(Operation::TextCompletion, request);
+            return (Operation::TextCompletion, Request::Chat(request));
         }
         match body.get("system") {
             Some(Json::String(system)) => {
@@ -116,7 +116,7 @@ impl Codec for Anthropic {
             def.parameters = tool.get("input_schema").map(Json::to_string);
             request.tools.push(def);
         }
-        Decoded::Chat(Operation::Chat, request)
+        (Operation::Chat, Request::Chat(request))
     }
 
     fn response(&self, body: &Json, capture: bool) -> Response {

@@ -1,8 +1,8 @@
 //! Amazon Nova: the Converse shapes in JSON.
 
 use coresdk::genai::{
-    ChatRequest, ChatResponse, ChunkAccumulator, ContentPart, Message, Operation, Response, Role,
-    ToolCall, ToolDefinition, Usage,
+    ChatRequest, ChatResponse, ChunkAccumulator, ContentPart, Message, Operation, Request,
+    Response, Role, ToolCall, ToolDefinition, Usage,
 };
 use serde_json::Value as Json;
 
@@ -101,7 +101,7 @@ impl Codec for Nova {
                 request.tools.push(def);
             }
         }
-        Decoded::Chat(Operation::Chat, request)
+        (Operation::Chat, Request::Chat(request))
     }
 
     fn response(&self, body: &Json, capture: bool) -> Response {
