@@ -123,7 +123,7 @@ impl StreamMapping for ConverseEvents {
         let block = |index: i32| u64::try_from(index).unwrap_or_default();
         match event {
             ConverseStreamOutput::MessageStart(start) => {
-                acc.set_role(0, convert::role(&start.role));
+                acc.set_role(0, convert::role(start.role.as_str()));
                 false
             }
             ConverseStreamOutput::ContentBlockStart(start) => match &start.start {

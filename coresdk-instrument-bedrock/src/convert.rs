@@ -1,7 +1,7 @@
 //! Converse API types → the neutral [`coresdk::genai`] model.
 
 use aws_sdk_bedrockruntime::types::{
-    ContentBlock, ConversationRole, ImageBlock, ImageFormat, ImageSource, InferenceConfiguration,
+    ContentBlock, ImageBlock, ImageFormat, ImageSource, InferenceConfiguration,
     Message as BedrockMessage, StopReason, SystemContentBlock, TokenUsage, Tool, ToolConfiguration,
     ToolInputSchema, ToolResultContentBlock,
 };
@@ -93,11 +93,15 @@ pub(crate) fn blob(modality: &str) -> ContentPart {
     }
 }
 
-pub(crate) fn role(role: &ConversationRole) -> Role {
-    match role {
-        ConversationRole::User => Role::User,
-        ConversationRole::Assistant => Role::Assistant,
-        other => Role::Other(other.as_str().to_owned()),
+/// A role by name: Converse's and most families' lowercase names, Cohere's
+/// uppercase ones (`CHATBOT` is the assistant).
+pub(crate) fn role(name: &str) -> Role {
+    match name {
+        "user" | "USER" => Role::User,
+        "assistant" | "CHATBOT" => Role::Assistant,
+        "system" | "SYSTEM" => Role::System,
+        "tool" | "TOOL" => Role::Tool,
+        other => Role::Other(other.to_owned()),
     }
 }
 
@@ -148,7 +152,7 @@ fn image_part(image: &ImageBlock, capture: bool) -> ContentPart {
 /// own `tool` message (with `tool_call_id`) ahead of the rest of the turn.
 /// Without `capture`, text is left out (roles, ids and names stay).
 pub(crate) fn messages(message: &BedrockMessage, capture: bool, out: &mut Vec<Message>) {
-    let mut rest = Message::new(role(&message.role));
+    let mut rest = Message::new(role(message.role.as_str()));
     // Sized once: nearly every block is a content part.
     rest.content.reserve_exact(message.content.len());
     for block in &message.content {

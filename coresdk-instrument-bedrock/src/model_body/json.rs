@@ -4,7 +4,7 @@ use coresdk::genai::{ChatRequest, Completion, ContentPart, Message, Role};
 use serde_json::Value as Json;
 
 use crate::convert::finish_reason_str;
-pub(super) use crate::convert::{blob, usage};
+pub(super) use crate::convert::{blob, role, usage};
 pub(super) use coresdk::genai::captured;
 
 pub(super) fn s<'a>(v: &'a Json, key: &str) -> Option<&'a str> {
@@ -30,16 +30,6 @@ pub(super) fn strings(v: &Json, key: &str) -> Vec<String> {
         .iter()
         .filter_map(|s| s.as_str().map(str::to_owned))
         .collect()
-}
-
-pub(super) fn role(name: &str) -> Role {
-    match name {
-        "user" | "USER" => Role::User,
-        "assistant" | "CHATBOT" => Role::Assistant,
-        "system" | "SYSTEM" => Role::System,
-        "tool" | "TOOL" => Role::Tool,
-        other => Role::Other(other.to_owned()),
-    }
 }
 
 /// Text kept only when content is captured.
