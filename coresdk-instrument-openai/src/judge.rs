@@ -60,18 +60,13 @@ impl<'a> JudgeSample<'a> {
     }
 
     fn prompt(&self) -> String {
-        let mut out = String::with_capacity(
-            self.question.len() + self.answer.len() + self.context.map_or(0, str::len) + 64,
-        );
-        out.push_str("QUESTION:\n");
-        out.push_str(self.question);
-        if let Some(context) = self.context {
-            out.push_str("\n\nCONTEXT:\n");
-            out.push_str(context);
+        let (question, answer) = (self.question, self.answer);
+        match self.context {
+            Some(context) => {
+                format!("QUESTION:\n{question}\n\nCONTEXT:\n{context}\n\nANSWER:\n{answer}")
+            }
+            None => format!("QUESTION:\n{question}\n\nANSWER:\n{answer}"),
         }
-        out.push_str("\n\nANSWER:\n");
-        out.push_str(self.answer);
-        out
     }
 }
 

@@ -11,7 +11,7 @@ use crate::convert::push_rest;
 
 use super::json::{
     arr, blob, captured, completion, f, json_text, prompt_message, role, s, stream_reason,
-    stream_text, strings, text, u, usage,
+    stream_text, strings, text, texts, u, usage,
 };
 
 /// Anthropic Claude bodies.
@@ -50,17 +50,9 @@ fn message(m: &Json, capture: bool, out: &mut Vec<Message>) {
             "tool_result" => {
                 let mut tool = Message::new(Role::Tool);
                 tool.tool_call_id = s(block, "tool_use_id").map(str::to_owned);
-                match block.get("content") {
-                    Some(Json::String(t)) => tool.content.push(text(capture, t)),
-                    Some(Json::Array(parts)) => {
-                        for part in parts {
-                            if let Some(t) = s(part, "text") {
-                                tool.content.push(text(capture, t));
-                            }
-                        }
-                    }
-                    _ => {}
-                }
+                tool.content = texts(block.get("content"))
+                    .map(|t| text(capture, t))
+                    .collect();
                 out.push(tool);
             }
             "image" => message.content.push(blob("image")),
@@ -94,19 +86,9 @@ impl Codec for Anthropic {
             prompt_message(body, "prompt", capture, &mut request);
             return (Operation::TextCompletion, Request::Chat(request));
         }
-        match body.get("system") {
-            Some(Json::String(system)) => {
-                request.system_instructions.push(captured(capture, system));
-            }
-            Some(Json::Array(blocks)) => {
-                for block in blocks {
-                    if let Some(t) = s(block, "text") {
-                        request.system_instructions.push(captured(capture, t));
-                    }
-                }
-            }
-            _ => {}
-        }
+        request.system_instructions = texts(body.get("system"))
+            .map(|t| captured(capture, t))
+            .collect();
         for m in arr(body, "messages") {
             message(m, capture, &mut request.messages);
         }

@@ -32,6 +32,18 @@ pub(super) fn strings(v: &Json, key: &str) -> Vec<String> {
         .collect()
 }
 
+/// The texts of a field that is one string or a list of blocks with a
+/// `text` (system prompts, tool results).
+pub(super) fn texts(v: Option<&Json>) -> impl Iterator<Item = &str> {
+    let (one, blocks) = match v {
+        Some(Json::String(t)) => (Some(t.as_str()), &[][..]),
+        Some(Json::Array(blocks)) => (None, blocks.as_slice()),
+        _ => (None, &[][..]),
+    };
+    one.into_iter()
+        .chain(blocks.iter().filter_map(|b| s(b, "text")))
+}
+
 /// Text kept only when content is captured.
 pub(super) fn text(capture: bool, t: &str) -> ContentPart {
     ContentPart::Text(captured(capture, t))

@@ -10,7 +10,8 @@ use super::codec::{Codec, Decoded};
 use crate::convert::push_rest;
 
 use super::json::{
-    arr, blob, captured, completion, f, json_text, role, s, stream_reason, strings, text, u, usage,
+    arr, blob, captured, completion, f, json_text, role, s, stream_reason, strings, text, texts, u,
+    usage,
 };
 
 /// Amazon Nova bodies.
@@ -81,11 +82,9 @@ impl Codec for Nova {
             stop_sequences: strings(config, "stopSequences"),
             ..ChatRequest::default()
         };
-        for block in arr(body, "system") {
-            if let Some(t) = s(block, "text") {
-                request.system_instructions.push(captured(capture, t));
-            }
-        }
+        request.system_instructions = texts(body.get("system"))
+            .map(|t| captured(capture, t))
+            .collect();
         for m in arr(body, "messages") {
             message(m, capture, &mut request.messages);
         }
