@@ -605,6 +605,7 @@ mod tests {
         CORESDK_CANCELLED, ERROR_TYPE, GEN_AI_RESPONSE_MODEL, HTTP_RESPONSE_STATUS_CODE,
         SERVER_ADDRESS, SERVER_PORT,
     };
+    use crate::genai::{CallErrorKind, ChunkAccumulator};
 
     fn capture<F: FnOnce()>(f: F) -> Vec<SpanData> {
         crate::testing::capture_spans(f)
@@ -692,6 +693,56 @@ mod tests {
             observe_response(|| panic!("the call has finished"));
         });
         assert_eq!(attrs(&spans[0])[HTTP_RESPONSE_STATUS_CODE], "201");
+    }
+
+    /// Words as stream events; `oops` reports a failure of its own.
+    struct Words<const ENDS_ON_ERROR: bool>;
+
+    impl<const ENDS: bool> StreamMapping for Words<ENDS> {
+        type Event = str;
+        type Error = str;
+        const ENDS_ON_ERROR: bool = ENDS;
+
+        fn event(&mut self, word: &str, acc: &mut ChunkAccumulator) -> bool {
+            acc.text(0, 0, word);
+            true
+        }
+
+        fn event_error(&self, word: &str) -> Option<CallError> {
+            (word == "oops")
+                .then(|| CallError::new(CallErrorKind::Stream, word).with_error_type(word))
+        }
+
+        fn error(&self, error: &str) -> CallError {
+            CallError::new(CallErrorKind::Stream, error).with_error_type(error)
+        }
+    }
+
+    #[test]
+    fn a_stream_error_ends_the_call_when_the_mapping_says_so() {
+        let spans = capture(|| {
+            let call = endpoint().start(Operation::Chat, "m", |_| RequestSummary::default());
+            let mut stream = call.stream(Outcome::default(), TextLayout::Blocks, Words::<true>);
+            stream.item(Some(Ok("hi")));
+            stream.item(Some(Err("cut")));
+            assert!(!stream.is_recording(), "the error ended the call");
+        });
+        let a = attrs(&spans[0]);
+        assert_eq!(a[ERROR_TYPE], "cut");
+        assert!(!a.contains_key(CORESDK_CANCELLED));
+    }
+
+    #[test]
+    fn an_event_reporting_a_failure_fails_the_call_which_goes_on() {
+        let spans = capture(|| {
+            let call = endpoint().start(Operation::Chat, "m", |_| RequestSummary::default());
+            let mut stream = call.stream(Outcome::default(), TextLayout::Blocks, Words::<false>);
+            stream.item(Some(Ok("oops")));
+            assert!(stream.is_recording(), "the failure does not end the call");
+        });
+        let a = attrs(&spans[0]);
+        assert_eq!(a[ERROR_TYPE], "oops");
+        assert_eq!(a[CORESDK_CANCELLED], "true");
     }
 
     #[test]
