@@ -39,30 +39,37 @@ macro_rules! traced_builder {
     };
 }
 
-/// The request summary of a `Converse` or `ConverseStream` input builder
-/// (two types with the same getters).
-macro_rules! converse_summary {
-    ($input:expr, $model:expr, $capture:expr, stream: $stream:expr) => {{
+/// Starts the call of a `Converse` or `ConverseStream` input builder (two
+/// types with the same getters). Converse responses name no model: like
+/// llm-tracekit, the requested model id is the response model. The call
+/// watches the wire (status, server).
+macro_rules! start_converse {
+    ($client:expr, $input:expr, stream: $stream:expr) => {{
         let input = $input;
-        $crate::convert::converse_request(
-            &$crate::convert::ConverseParts {
-                model: $model,
-                system: input.get_system().as_deref(),
-                messages: input.get_messages().as_deref(),
-                inference: input.get_inference_config().as_ref(),
-                tool_config: input.get_tool_config().as_ref(),
-                additional_fields: input.get_additional_model_request_fields().as_ref(),
-                guardrail: input.get_guardrail_config().as_ref().map(|g| {
-                    (
-                        g.guardrail_identifier.as_str(),
-                        g.guardrail_version.as_str(),
-                    )
-                }),
-                stream: $stream,
-            },
-            $capture,
-        )
+        let model = input.get_model_id().as_deref().unwrap_or_default();
+        $client
+            .endpoint()
+            .start(coresdk::genai::Operation::Chat, model, |capture| {
+                let parts = $crate::convert::ConverseParts {
+                    model,
+                    system: input.get_system().as_deref(),
+                    messages: input.get_messages().as_deref(),
+                    inference: input.get_inference_config().as_ref(),
+                    tool_config: input.get_tool_config().as_ref(),
+                    additional_fields: input.get_additional_model_request_fields().as_ref(),
+                    guardrail: input.get_guardrail_config().as_ref().map(|g| {
+                        (
+                            g.guardrail_identifier.as_str(),
+                            g.guardrail_version.as_str(),
+                        )
+                    }),
+                    stream: $stream,
+                };
+                $crate::convert::converse_request(&parts, capture)
+            })
+            .with_request_model_as_response_model()
+            .watch_wire()
     }};
 }
 
-pub(crate) use {converse_summary, traced_builder};
+pub(crate) use {start_converse, traced_builder};

@@ -8,10 +8,8 @@ use aws_sdk_bedrockruntime::Client;
 use aws_sdk_bedrockruntime::config::SharedInterceptor;
 use coresdk::genai::{Endpoint, GenAiSettings, Provider};
 
-use crate::converse::TracedConverse;
-use crate::converse_stream::TracedConverseStream;
-use crate::invoke::TracedInvokeModel;
-use crate::invoke_stream::TracedInvokeModelWithResponseStream;
+use crate::converse::{TracedConverse, TracedConverseStream};
+use crate::invoke::{TracedInvokeModel, TracedInvokeModelWithResponseStream};
 use crate::wire::WireTap;
 
 /// Wraps `client` so its Converse, ConverseStream, InvokeModel and

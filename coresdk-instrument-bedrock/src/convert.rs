@@ -1,7 +1,7 @@
 //! Converse API types → the neutral [`coresdk::genai`] model.
 
 use aws_sdk_bedrockruntime::types::{
-    ContentBlock, ConversationRole, ImageBlock, ImageFormat, ImageSource, InferenceConfiguration,
+    ContentBlock, ImageBlock, ImageFormat, ImageSource, InferenceConfiguration,
     Message as BedrockMessage, StopReason, SystemContentBlock, TokenUsage, Tool, ToolConfiguration,
     ToolInputSchema, ToolResultContentBlock,
 };
@@ -9,7 +9,7 @@ use aws_smithy_types::{Document, Number};
 use coresdk::genai::attributes::{AWS_BEDROCK_GUARDRAIL_ID, AWS_BEDROCK_GUARDRAIL_VERSION};
 use coresdk::genai::{
     ChatRequest, ChatResponse, Completion, ContentPart, FinishReason, Media, MediaSource, Message,
-    Request, RequestSummary, Role, ToolCall, ToolDefinition, Usage, f32_param,
+    Request, RequestSummary, Role, ToolCall, ToolDefinition, Usage, captured, f32_param,
 };
 use opentelemetry::KeyValue;
 use serde_json::Value as Json;
@@ -86,15 +86,6 @@ pub(crate) fn token_usage(u: &TokenUsage) -> Usage {
     )
 }
 
-/// `text`, or nothing when content is not captured.
-pub(crate) fn captured(capture: bool, text: &str) -> String {
-    if capture {
-        text.to_owned()
-    } else {
-        String::new()
-    }
-}
-
 /// A content part that is not text (`image`, `video`, `audio`, `file`).
 pub(crate) fn blob(modality: &str) -> ContentPart {
     ContentPart::Blob {
@@ -102,11 +93,15 @@ pub(crate) fn blob(modality: &str) -> ContentPart {
     }
 }
 
-pub(crate) fn role(role: &ConversationRole) -> Role {
-    match role {
-        ConversationRole::User => Role::User,
-        ConversationRole::Assistant => Role::Assistant,
-        other => Role::Other(other.as_str().to_owned()),
+/// A role by name: Converse's and most families' lowercase names, Cohere's
+/// uppercase ones (`CHATBOT` is the assistant).
+pub(crate) fn role(name: &str) -> Role {
+    match name {
+        "user" | "USER" => Role::User,
+        "assistant" | "CHATBOT" => Role::Assistant,
+        "system" | "SYSTEM" => Role::System,
+        "tool" | "TOOL" => Role::Tool,
+        other => Role::Other(other.to_owned()),
     }
 }
 
@@ -135,11 +130,9 @@ fn image_part(image: &ImageBlock, capture: bool) -> ContentPart {
         } else {
             String::new()
         }),
-        Some(ImageSource::S3Location(location)) => MediaSource::Uri(if capture {
-            location.uri.clone()
-        } else {
-            String::new()
-        }),
+        Some(ImageSource::S3Location(location)) => {
+            MediaSource::Uri(captured(capture, &location.uri))
+        }
         _ => {
             return ContentPart::Blob {
                 modality: "image".into(),
@@ -159,7 +152,7 @@ fn image_part(image: &ImageBlock, capture: bool) -> ContentPart {
 /// own `tool` message (with `tool_call_id`) ahead of the rest of the turn.
 /// Without `capture`, text is left out (roles, ids and names stay).
 pub(crate) fn messages(message: &BedrockMessage, capture: bool, out: &mut Vec<Message>) {
-    let mut rest = Message::new(role(&message.role));
+    let mut rest = Message::new(role(message.role.as_str()));
     // Sized once: nearly every block is a content part.
     rest.content.reserve_exact(message.content.len());
     for block in &message.content {
@@ -194,7 +187,14 @@ pub(crate) fn messages(message: &BedrockMessage, capture: bool, out: &mut Vec<Me
             _ => {}
         }
     }
-    if !rest.content.is_empty() || !rest.tool_calls.is_empty() || message.content.is_empty() {
+    push_rest(out, rest, message.content.is_empty());
+}
+
+/// Ends a turn whose tool results went out as `tool` messages of their own:
+/// the rest of it follows when it has content or tool calls, or when the
+/// message had no blocks at all.
+pub(crate) fn push_rest(out: &mut Vec<Message>, rest: Message, no_blocks: bool) {
+    if !rest.content.is_empty() || !rest.tool_calls.is_empty() || no_blocks {
         out.push(rest);
     }
 }

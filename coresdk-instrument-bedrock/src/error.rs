@@ -5,47 +5,39 @@ use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_types::event_stream::RawMessage;
 use coresdk::genai::{CallError, CallErrorKind, recovery};
 
-/// HTTP status of each modeled Bedrock Runtime error (botocore
-/// `bedrock-runtime/2023-09-30/service-2.json`), for errors that arrive
-/// without one (in-stream exception frames).
-fn modeled_status(code: &str) -> Option<u16> {
+/// The HTTP status and recovery hint of each modeled Bedrock Runtime error
+/// (botocore `bedrock-runtime/2023-09-30/service-2.json`); the status
+/// serves errors that arrive without one (in-stream exception frames).
+fn modeled(code: &str) -> Option<(u16, Option<&'static str>)> {
+    use recovery::{
+        CHECK_DOWNSTREAM_HEALTH as HEALTH, RETRY_WITH_BACKOFF as RETRY,
+        ROTATE_CREDENTIALS as ROTATE, VALIDATE_INPUT_SCHEMA as VALIDATE,
+    };
     Some(match code {
-        "ValidationException" | "ServiceQuotaExceededException" => 400,
-        "AccessDeniedException" => 403,
-        "ResourceNotFoundException" => 404,
-        "ModelTimeoutException" => 408,
-        "ConflictException" => 409,
-        "ModelErrorException" | "ModelStreamErrorException" => 424,
-        "ThrottlingException" | "ModelNotReadyException" => 429,
-        "InternalServerException" => 500,
-        "ServiceUnavailableException" => 503,
+        "ValidationException" => (400, Some(VALIDATE)),
+        "ServiceQuotaExceededException" => (400, None),
+        "AccessDeniedException" => (403, Some(ROTATE)),
+        "ResourceNotFoundException" => (404, None),
+        "ModelTimeoutException" => (408, Some(RETRY)),
+        "ConflictException" => (409, None),
+        "ModelErrorException" | "ModelStreamErrorException" => (424, Some(HEALTH)),
+        "ThrottlingException" | "ModelNotReadyException" => (429, Some(RETRY)),
+        "InternalServerException" => (500, Some(HEALTH)),
+        "ServiceUnavailableException" => (503, Some(HEALTH)),
         _ => return None,
     })
 }
 
 /// The recovery hint for an AWS error code or failure class, where one is obvious.
 fn hint(code: &str, kind: CallErrorKind) -> Option<&'static str> {
-    match code {
-        "ThrottlingException" | "ModelNotReadyException" | "ModelTimeoutException" => {
-            Some(recovery::RETRY_WITH_BACKOFF)
+    modeled(code).and_then(|(_, hint)| hint).or(match kind {
+        CallErrorKind::RateLimited | CallErrorKind::Timeout => Some(recovery::RETRY_WITH_BACKOFF),
+        CallErrorKind::Unauthorized => Some(recovery::ROTATE_CREDENTIALS),
+        CallErrorKind::Connection | CallErrorKind::ProviderError => {
+            Some(recovery::CHECK_DOWNSTREAM_HEALTH)
         }
-        "AccessDeniedException" => Some(recovery::ROTATE_CREDENTIALS),
-        "ValidationException" => Some(recovery::VALIDATE_INPUT_SCHEMA),
-        "ServiceUnavailableException"
-        | "InternalServerException"
-        | "ModelErrorException"
-        | "ModelStreamErrorException" => Some(recovery::CHECK_DOWNSTREAM_HEALTH),
-        _ => match kind {
-            CallErrorKind::RateLimited | CallErrorKind::Timeout => {
-                Some(recovery::RETRY_WITH_BACKOFF)
-            }
-            CallErrorKind::Unauthorized => Some(recovery::ROTATE_CREDENTIALS),
-            CallErrorKind::Connection | CallErrorKind::ProviderError => {
-                Some(recovery::CHECK_DOWNSTREAM_HEALTH)
-            }
-            _ => None,
-        },
-    }
+        _ => None,
+    })
 }
 
 /// A modeled AWS error. From an HTTP response (`status` given) `error.type`
@@ -57,7 +49,9 @@ pub(crate) fn aws_error(code: &str, message: &str, status: Option<u16>) -> CallE
     let error = if let Some(status) = status {
         CallError::http(status, message)
     } else {
-        let kind = modeled_status(code).map_or(CallErrorKind::Other, CallErrorKind::from_status);
+        let kind = modeled(code).map_or(CallErrorKind::Other, |(status, _)| {
+            CallErrorKind::from_status(status)
+        });
         CallError::new(kind, message)
     };
     // 424: the model itself failed, which is the provider's failure.
@@ -115,18 +109,18 @@ where
     finish(CallError::new(kind, source_message(error)), "")
 }
 
-/// An in-stream error. Exception frames carry no code in their payload, so
-/// `name` gives the modeled variant's.
-pub(crate) fn stream_error<E>(
-    error: &SdkError<E, RawMessage>,
-    name: fn(&E) -> &'static str,
-) -> CallError
+/// An in-stream error. Exception frames carry no code in their payload:
+/// the modeled exception's name starts its message
+/// (`ThrottlingException: ...`).
+pub(crate) fn stream_error<E>(error: &SdkError<E, RawMessage>) -> CallError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     if let SdkError::ServiceError(service) = error {
         let err = service.err();
-        let code = err.code().unwrap_or_else(|| name(err));
+        let shown = err.to_string();
+        let name = shown.split(':').next().filter(|n| n.ends_with("Exception"));
+        let code = err.code().or(name).unwrap_or_default();
         return aws_error(code, err.message().unwrap_or(code), None);
     }
     call_error(error, |_| None)

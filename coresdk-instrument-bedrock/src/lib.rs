@@ -47,20 +47,20 @@
 mod builder;
 mod client;
 mod converse;
-mod converse_stream;
 mod convert;
 mod error;
 mod invoke;
-mod invoke_stream;
 mod model_body;
 mod setters;
+mod stream;
 mod wire;
 
 pub use client::{TracedClient, instrument};
-pub use converse::TracedConverse;
-pub use converse_stream::{ConverseEventStream, TracedConverseStream, TracedConverseStreamOutput};
-pub use invoke::TracedInvokeModel;
-pub use invoke_stream::{
-    InvokeEventStream, TracedInvokeModelWithResponseStream,
+pub use converse::{
+    ConverseEventStream, TracedConverse, TracedConverseStream, TracedConverseStreamOutput,
+};
+pub use invoke::{
+    InvokeEventStream, TracedInvokeModel, TracedInvokeModelWithResponseStream,
     TracedInvokeModelWithResponseStreamOutput,
 };
+pub use stream::EventStream;

@@ -66,25 +66,14 @@ impl WireTap {
 }
 
 /// Host and port (explicit, else the scheme's default) of an absolute URI.
-fn host_port(uri: &str) -> Option<(&str, Option<u16>)> {
-    let (scheme, rest) = uri.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
-    let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
-        let (host, rest) = bracketed.split_once(']')?;
-        (host, rest.strip_prefix(':').and_then(|p| p.parse().ok()))
-    } else {
-        match authority.rsplit_once(':') {
-            Some((host, port)) => (host, port.parse().ok()),
-            None => (authority, None),
-        }
+fn host_port(uri: &str) -> Option<(String, Option<u16>)> {
+    let url = url::Url::parse(uri).ok()?;
+    let host = match url.host()? {
+        url::Host::Domain(name) => name.to_owned(),
+        url::Host::Ipv4(ip) => ip.to_string(),
+        url::Host::Ipv6(ip) => ip.to_string(),
     };
-    let port = port.or(match scheme {
-        "https" => Some(443),
-        "http" => Some(80),
-        _ => None,
-    });
-    (!host.is_empty()).then_some((host, port))
+    Some((host, url.port_or_known_default()))
 }
 
 impl Intercept for WireTap {
@@ -147,13 +136,16 @@ mod tests {
     fn host_and_port_of_request_uris() {
         assert_eq!(
             host_port("https://bedrock-runtime.us-east-1.amazonaws.com/model/x/converse"),
-            Some(("bedrock-runtime.us-east-1.amazonaws.com", Some(443)))
+            Some(("bedrock-runtime.us-east-1.amazonaws.com".into(), Some(443)))
         );
         assert_eq!(
             host_port("http://127.0.0.1:8123/model/x/invoke?a=b"),
-            Some(("127.0.0.1", Some(8123)))
+            Some(("127.0.0.1".into(), Some(8123)))
         );
-        assert_eq!(host_port("http://[::1]:9000/"), Some(("::1", Some(9000))));
+        assert_eq!(
+            host_port("http://[::1]:9000/"),
+            Some(("::1".into(), Some(9000)))
+        );
         assert_eq!(host_port("not a uri"), None);
     }
 }

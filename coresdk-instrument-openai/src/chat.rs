@@ -5,23 +5,17 @@ use async_openai::error::OpenAIError;
 use async_openai::types::chat::{
     ChatCompletionStreamOptions, CreateChatCompletionRequest, CreateChatCompletionResponse,
 };
-use coresdk::genai::{Operation, Outcome, TextLayout};
+use coresdk::genai::{Operation, TextLayout};
 
-use crate::client::TracedClient;
+use crate::client::api_group;
 use crate::convert;
-use crate::error::call_error;
-use crate::stream::{ChatChunks, TracedChatStream};
+use crate::error::outcome;
+use crate::stream::{self, ChatChunks, TracedChatStream};
 
-/// The traced chat completions API, from [`TracedClient::chat`].
-pub struct TracedChat<'c, C: Config> {
-    client: &'c TracedClient<C>,
-}
-
-impl<C: Config> std::fmt::Debug for TracedChat<'_, C> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TracedChat").finish_non_exhaustive()
-    }
-}
+api_group!(
+    /// The traced chat completions API, from [`TracedClient::chat`](crate::TracedClient::chat).
+    TracedChat
+);
 
 /// Asks for the final usage chunk unless the request already decided.
 fn include_usage(request: &mut CreateChatCompletionRequest) {
@@ -34,11 +28,7 @@ fn include_usage(request: &mut CreateChatCompletionRequest) {
     options.include_usage.get_or_insert(true);
 }
 
-impl<'c, C: Config> TracedChat<'c, C> {
-    pub(crate) fn new(client: &'c TracedClient<C>) -> Self {
-        Self { client }
-    }
-
+impl<C: Config> TracedChat<'_, C> {
     /// `POST /chat/completions`, as one `chat {model}` span covering the
     /// whole call, the client's retries included.
     pub async fn create(
@@ -53,11 +43,7 @@ impl<'c, C: Config> TracedChat<'c, C> {
             });
         let api = self.client.inner().chat();
         let future = api.create(request);
-        call.run(future, |result, capture| match result {
-            Ok(response) => convert::chat_outcome(response, capture),
-            Err(error) => Outcome::error(call_error(error)),
-        })
-        .await
+        call.run(future, outcome(convert::chat_outcome)).await
     }
 
     /// `POST /chat/completions` with `stream: true`. The span starts before the
@@ -74,32 +60,15 @@ impl<'c, C: Config> TracedChat<'c, C> {
         &self,
         mut request: CreateChatCompletionRequest,
     ) -> Result<TracedChatStream, OpenAIError> {
-        if self
-            .client
-            .endpoint()
-            .settings()
-            .openai_stream_include_usage()
-        {
+        let endpoint = self.client.endpoint();
+        if endpoint.settings().openai_stream_include_usage() {
             include_usage(&mut request);
         }
-        let call = self
-            .client
-            .endpoint()
-            .start(Operation::Chat, &request.model, |capture| {
-                convert::chat_request(&request, true, capture)
-            });
+        let call = endpoint.start(Operation::Chat, &request.model, |capture| {
+            convert::chat_request(&request, true, capture)
+        });
         let api = self.client.inner().chat();
         let future = api.create_stream(request);
-        let (result, call) = call.open(future).await;
-        match result {
-            Ok(stream) => Ok(TracedChatStream::new(
-                stream,
-                call.stream(Outcome::default(), TextLayout::SingleField, ChatChunks),
-            )),
-            Err(error) => {
-                call.finish(Outcome::error(call_error(&error)));
-                Err(error)
-            }
-        }
+        stream::open(call, future, TextLayout::SingleField, ChatChunks).await
     }
 }

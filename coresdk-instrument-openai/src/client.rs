@@ -64,17 +64,17 @@ impl<C: Config> TracedClient<C> {
 
     /// The chat completions API.
     pub fn chat(&self) -> TracedChat<'_, C> {
-        TracedChat::new(self)
+        TracedChat { client: self }
     }
 
     /// The Responses API.
     pub fn responses(&self) -> TracedResponses<'_, C> {
-        TracedResponses::new(self)
+        TracedResponses { client: self }
     }
 
     /// The embeddings API.
     pub fn embeddings(&self) -> TracedEmbeddings<'_, C> {
-        TracedEmbeddings::new(self)
+        TracedEmbeddings { client: self }
     }
 
     /// The wrapped client (calls through it are not traced).
@@ -92,3 +92,22 @@ impl<C: Config> TracedClient<C> {
         &self.endpoint
     }
 }
+
+/// Declares a traced API group: a view of the [`TracedClient`] whose
+/// methods are the API's traced calls.
+macro_rules! api_group {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        pub struct $name<'c, C: async_openai::config::Config> {
+            pub(crate) client: &'c $crate::client::TracedClient<C>,
+        }
+
+        impl<C: async_openai::config::Config> std::fmt::Debug for $name<'_, C> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name)).finish_non_exhaustive()
+            }
+        }
+    };
+}
+
+pub(crate) use api_group;

@@ -22,10 +22,12 @@ use coresdk::genai::attributes::{
 use coresdk::genai::{
     ChatRequest, ChatResponse, Completion, ContentPart, EmbeddingsRequest, FinishReason, Media,
     MediaSource, Message, Outcome, OutputType, Request, RequestSummary, Response, Role, ToolCall,
-    ToolDefinition, Usage, f32_param,
+    ToolDefinition, Usage, captured, f32_param,
 };
 use opentelemetry::KeyValue;
 use serde::Serialize;
+
+use crate::responses_convert::media_url;
 
 /// The lowercase wire name of a serde enum (`ServiceTierResponses::Flex` →
 /// `flex`), for the Responses and endpoint types read once per call.
@@ -69,62 +71,50 @@ pub(crate) fn finish_reason(reason: OaiFinishReason) -> FinishReason {
     }
 }
 
-/// Builds content parts, leaving text out when content is not captured.
-struct Parts {
-    capture: bool,
-    parts: Vec<ContentPart>,
+fn text(capture: bool, text: &str) -> ContentPart {
+    ContentPart::Text(captured(capture, text))
 }
 
-impl Parts {
-    fn new(capture: bool) -> Self {
-        Self {
-            capture,
-            parts: Vec::new(),
+/// The parts of a message content that is text or a list of text parts.
+macro_rules! text_parts {
+    ($content:expr, $content_type:ident, $part_type:ident, $capture:expr) => {
+        match $content {
+            $content_type::Text(t) => vec![text($capture, t)],
+            $content_type::Array(list) => list
+                .iter()
+                .map(|$part_type::Text(t)| text($capture, &t.text))
+                .collect(),
         }
+    };
+}
+
+/// A file by id or inline data, else only its kind.
+fn file(file: &FileObject, capture: bool) -> ContentPart {
+    match (&file.file_id, &file.file_data) {
+        (Some(id), _) => ContentPart::file("document", id.clone()),
+        (None, Some(data)) if data.starts_with("data:") => media_url("document", data, capture),
+        (None, Some(data)) => ContentPart::blob("document", captured(capture, data)),
+        (None, None) => ContentPart::Blob {
+            modality: "document".to_owned(),
+        },
     }
-    fn text(&mut self, text: &str) {
-        if self.capture {
-            self.parts.push(ContentPart::Text(text.to_owned()));
-        } else {
-            // Keep the part (its type is structure), not the text.
-            self.parts.push(ContentPart::Text(String::new()));
+}
+
+fn user_part(part: &ChatCompletionRequestUserMessageContentPart, capture: bool) -> ContentPart {
+    match part {
+        ChatCompletionRequestUserMessageContentPart::Text(t) => text(capture, &t.text),
+        ChatCompletionRequestUserMessageContentPart::ImageUrl(image) => {
+            media_url("image", &image.image_url.url, capture)
         }
-    }
-    fn refusal(&mut self, text: &str) {
-        let text = if self.capture { text } else { "" };
-        self.parts.push(ContentPart::Refusal(text.to_owned()));
-    }
-    /// Media given by URL (`data:` URLs are inline data).
-    fn media_url(&mut self, modality: &str, url: &str) {
-        self.parts.push(crate::responses_convert::media_url(
-            modality,
-            url,
-            self.capture,
-        ));
-    }
-    /// Inline base64 data of a known MIME type.
-    fn base64(&mut self, modality: &str, mime_type: &str, data: &str) {
-        let data = if self.capture { data } else { "" };
-        self.parts.push(ContentPart::Media(
-            Media::new(modality, MediaSource::Base64(data.to_owned())).with_mime_type(mime_type),
-        ));
-    }
-    /// A file by id or inline data, else only its kind.
-    fn file(&mut self, file: &FileObject) {
-        let part = match (&file.file_id, &file.file_data) {
-            (Some(id), _) => ContentPart::file("document", id.clone()),
-            (None, Some(data)) if data.starts_with("data:") => {
-                crate::responses_convert::media_url("document", data, self.capture)
-            }
-            (None, Some(data)) => {
-                let data = if self.capture { data.as_str() } else { "" };
-                ContentPart::blob("document", data)
-            }
-            (None, None) => ContentPart::Blob {
-                modality: "document".to_owned(),
-            },
-        };
-        self.parts.push(part);
+        ChatCompletionRequestUserMessageContentPart::InputAudio(audio) => {
+            let mime_type = match audio.input_audio.format {
+                InputAudioFormat::Wav => "audio/wav",
+                InputAudioFormat::Mp3 => "audio/mpeg",
+            };
+            let data = MediaSource::Base64(captured(capture, &audio.input_audio.data));
+            ContentPart::Media(Media::new("audio", data).with_mime_type(mime_type))
+        }
+        ChatCompletionRequestUserMessageContentPart::File(f) => file(&f.file, capture),
     }
 }
 
@@ -135,125 +125,88 @@ fn tool_calls(calls: &[ChatCompletionMessageToolCalls], capture: bool) -> Vec<To
             ChatCompletionMessageToolCalls::Function(f) => ToolCall::function(
                 Some(f.id.clone()),
                 f.function.name.clone(),
-                if capture {
-                    f.function.arguments.clone()
-                } else {
-                    String::new()
-                },
+                captured(capture, &f.function.arguments),
             ),
             ChatCompletionMessageToolCalls::Custom(c) => ToolCall {
                 id: Some(c.id.clone()),
                 kind: "custom".to_owned(),
                 name: c.custom_tool.name.clone(),
-                arguments: if capture {
-                    c.custom_tool.input.clone()
-                } else {
-                    String::new()
-                },
+                arguments: captured(capture, &c.custom_tool.input),
             },
         })
         .collect()
 }
 
 fn message(m: &ChatCompletionRequestMessage, capture: bool) -> Message {
-    let mut parts = Parts::new(capture);
-    let mut out = match m {
-        ChatCompletionRequestMessage::Developer(d) => {
-            match &d.content {
-                ChatCompletionRequestDeveloperMessageContent::Text(t) => parts.text(t),
-                ChatCompletionRequestDeveloperMessageContent::Array(a) => {
-                    for ChatCompletionRequestDeveloperMessageContentPart::Text(t) in a {
-                        parts.text(&t.text);
-                    }
-                }
-            }
-            Message::new(Role::Developer)
-        }
-        ChatCompletionRequestMessage::System(s) => {
-            match &s.content {
-                ChatCompletionRequestSystemMessageContent::Text(t) => parts.text(t),
-                ChatCompletionRequestSystemMessageContent::Array(a) => {
-                    for ChatCompletionRequestSystemMessageContentPart::Text(t) in a {
-                        parts.text(&t.text);
-                    }
-                }
-            }
-            Message::new(Role::System)
-        }
-        ChatCompletionRequestMessage::User(u) => {
+    use ChatCompletionRequestAssistantMessageContent as Assistant;
+    use ChatCompletionRequestAssistantMessageContentPart as AssistantPart;
+    let (mut message, content) = match m {
+        ChatCompletionRequestMessage::Developer(d) => (
+            Message::new(Role::Developer),
+            text_parts!(
+                &d.content,
+                ChatCompletionRequestDeveloperMessageContent,
+                ChatCompletionRequestDeveloperMessageContentPart,
+                capture
+            ),
+        ),
+        ChatCompletionRequestMessage::System(s) => (
+            Message::new(Role::System),
+            text_parts!(
+                &s.content,
+                ChatCompletionRequestSystemMessageContent,
+                ChatCompletionRequestSystemMessageContentPart,
+                capture
+            ),
+        ),
+        ChatCompletionRequestMessage::User(u) => (
+            Message::new(Role::User),
             match &u.content {
-                ChatCompletionRequestUserMessageContent::Text(t) => parts.text(t),
-                ChatCompletionRequestUserMessageContent::Array(a) => {
-                    for part in a {
-                        match part {
-                            ChatCompletionRequestUserMessageContentPart::Text(t) => {
-                                parts.text(&t.text);
-                            }
-                            ChatCompletionRequestUserMessageContentPart::ImageUrl(image) => {
-                                parts.media_url("image", &image.image_url.url);
-                            }
-                            ChatCompletionRequestUserMessageContentPart::InputAudio(audio) => {
-                                let mime_type = match audio.input_audio.format {
-                                    InputAudioFormat::Wav => "audio/wav",
-                                    InputAudioFormat::Mp3 => "audio/mpeg",
-                                };
-                                parts.base64("audio", mime_type, &audio.input_audio.data);
-                            }
-                            ChatCompletionRequestUserMessageContentPart::File(file) => {
-                                parts.file(&file.file);
-                            }
-                        }
-                    }
+                ChatCompletionRequestUserMessageContent::Text(t) => vec![text(capture, t)],
+                ChatCompletionRequestUserMessageContent::Array(list) => {
+                    list.iter().map(|p| user_part(p, capture)).collect()
                 }
-            }
-            Message::new(Role::User)
-        }
+            },
+        ),
         ChatCompletionRequestMessage::Assistant(a) => {
-            match &a.content {
-                Some(ChatCompletionRequestAssistantMessageContent::Text(t)) => parts.text(t),
-                Some(ChatCompletionRequestAssistantMessageContent::Array(list)) => {
-                    for part in list {
-                        match part {
-                            ChatCompletionRequestAssistantMessageContentPart::Text(t) => {
-                                parts.text(&t.text);
-                            }
-                            ChatCompletionRequestAssistantMessageContentPart::Refusal(r) => {
-                                parts.refusal(&r.refusal);
-                            }
+            let mut parts: Vec<ContentPart> = match &a.content {
+                Some(Assistant::Text(t)) => vec![text(capture, t)],
+                Some(Assistant::Array(list)) => list
+                    .iter()
+                    .map(|part| match part {
+                        AssistantPart::Text(t) => text(capture, &t.text),
+                        AssistantPart::Refusal(r) => {
+                            ContentPart::Refusal(captured(capture, &r.refusal))
                         }
-                    }
-                }
-                None => {}
-            }
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
             if let Some(refusal) = &a.refusal {
-                parts.refusal(refusal);
+                parts.push(ContentPart::Refusal(captured(capture, refusal)));
             }
-            let mut msg = Message::new(Role::Assistant);
+            let mut message = Message::new(Role::Assistant);
             if let Some(calls) = &a.tool_calls {
-                msg.tool_calls = tool_calls(calls, capture);
+                message.tool_calls = tool_calls(calls, capture);
             }
-            msg
+            (message, parts)
         }
-        ChatCompletionRequestMessage::Tool(t) => {
-            match &t.content {
-                ChatCompletionRequestToolMessageContent::Text(text) => parts.text(text),
-                ChatCompletionRequestToolMessageContent::Array(a) => {
-                    for ChatCompletionRequestToolMessageContentPart::Text(p) in a {
-                        parts.text(&p.text);
-                    }
-                }
-            }
-            Message::new(Role::Tool).with_tool_call_id(t.tool_call_id.clone())
-        }
-        ChatCompletionRequestMessage::Function(f) => {
-            if let Some(content) = &f.content {
-                parts.text(content);
-            }
-            Message::new(Role::Other("function".to_owned()))
-        }
+        ChatCompletionRequestMessage::Tool(t) => (
+            Message::new(Role::Tool).with_tool_call_id(t.tool_call_id.clone()),
+            text_parts!(
+                &t.content,
+                ChatCompletionRequestToolMessageContent,
+                ChatCompletionRequestToolMessageContentPart,
+                capture
+            ),
+        ),
+        ChatCompletionRequestMessage::Function(f) => (
+            Message::new(Role::Other("function".to_owned())),
+            f.content.iter().map(|c| text(capture, c)).collect(),
+        ),
     };
-    out.content = parts.parts;
-    out
+    message.content = content;
+    message
 }
 
 fn tools(tools: &[ChatCompletionTools]) -> Vec<ToolDefinition> {
@@ -283,9 +236,13 @@ pub(crate) fn chat_request(
     stream: bool,
     capture: bool,
 ) -> RequestSummary {
+    let format = request.response_format.as_ref().map(|format| match format {
+        ResponseFormat::Text => "text",
+        ResponseFormat::JsonObject => "json_object",
+        ResponseFormat::JsonSchema { .. } => "json_schema",
+    });
     let neutral = ChatRequest {
         model: request.model.clone(),
-        system_instructions: Vec::new(),
         messages: request
             .messages
             .iter()
@@ -298,7 +255,6 @@ pub(crate) fn chat_request(
             .map(u64::from),
         temperature: request.temperature.map(f32_param),
         top_p: request.top_p.map(f32_param),
-        top_k: None,
         frequency_penalty: request.frequency_penalty.map(f32_param),
         presence_penalty: request.presence_penalty.map(f32_param),
         stop_sequences: stop_sequences(request.stop.as_ref()),
@@ -306,11 +262,8 @@ pub(crate) fn chat_request(
         choice_count: request.n.map(u64::from),
         stream,
         user: request.user.clone(),
-        conversation_id: None,
-        output_type: request.response_format.as_ref().map(|format| match format {
-            ResponseFormat::Text => OutputType::Text,
-            ResponseFormat::JsonObject | ResponseFormat::JsonSchema { .. } => OutputType::Json,
-        }),
+        output_type: format.map(output_type),
+        ..ChatRequest::default()
     };
     let mut attributes = Vec::new();
     if let Some(user) = &request.user {
@@ -320,22 +273,25 @@ pub(crate) fn chat_request(
         attributes.push(KeyValue::new(GEN_AI_OPENAI_REQUEST_SEED, seed));
     }
     if let Some(tier) = &request.service_tier {
-        attributes.push(KeyValue::new(
-            GEN_AI_OPENAI_REQUEST_SERVICE_TIER,
-            tier_name(tier),
-        ));
+        let tier = tier_name(tier);
+        attributes.push(KeyValue::new(GEN_AI_OPENAI_REQUEST_SERVICE_TIER, tier));
     }
-    if let Some(format) = &request.response_format {
-        let name = match format {
-            ResponseFormat::Text => "text",
-            ResponseFormat::JsonObject => "json_object",
-            ResponseFormat::JsonSchema { .. } => "json_schema",
-        };
+    if let Some(name) = format {
         attributes.push(KeyValue::new(GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT, name));
     }
     RequestSummary {
         request: Request::Chat(neutral),
         attributes,
+    }
+}
+
+/// The output type a response format asks for (`text`, `json_object`,
+/// `json_schema`).
+pub(crate) fn output_type(format: &str) -> OutputType {
+    if format == "text" {
+        OutputType::Text
+    } else {
+        OutputType::Json
     }
 }
 
@@ -363,15 +319,15 @@ pub(crate) fn usage(u: &CompletionUsage) -> Usage {
 
 fn completion(choice: &ChatChoice, capture: bool) -> Completion {
     let m = &choice.message;
-    let mut parts = Parts::new(capture);
-    if let Some(content) = &m.content {
-        parts.text(content);
-    }
-    if let Some(refusal) = &m.refusal {
-        parts.refusal(refusal);
-    }
     let mut message = Message::new(role(m.role));
-    message.content = parts.parts;
+    message
+        .content
+        .extend(m.content.iter().map(|t| text(capture, t)));
+    message.content.extend(
+        m.refusal
+            .iter()
+            .map(|r| ContentPart::Refusal(captured(capture, r))),
+    );
     if let Some(calls) = &m.tool_calls {
         message.tool_calls = tool_calls(calls, capture);
     }

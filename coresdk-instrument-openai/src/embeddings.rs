@@ -7,26 +7,16 @@ use coresdk::genai::{
     EmbeddingsResponse, Operation, Outcome, Request, RequestSummary, Response, Usage,
 };
 
-use crate::client::TracedClient;
+use crate::client::api_group;
 use crate::convert;
-use crate::error::call_error;
+use crate::error::outcome;
 
-/// The traced embeddings API, from [`TracedClient::embeddings`].
-pub struct TracedEmbeddings<'c, C: Config> {
-    client: &'c TracedClient<C>,
-}
+api_group!(
+    /// The traced embeddings API, from [`TracedClient::embeddings`](crate::TracedClient::embeddings).
+    TracedEmbeddings
+);
 
-impl<C: Config> std::fmt::Debug for TracedEmbeddings<'_, C> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TracedEmbeddings").finish_non_exhaustive()
-    }
-}
-
-impl<'c, C: Config> TracedEmbeddings<'c, C> {
-    pub(crate) fn new(client: &'c TracedClient<C>) -> Self {
-        Self { client }
-    }
-
+impl<C: Config> TracedEmbeddings<'_, C> {
     /// `POST /embeddings`, as one `embeddings {model}` span.
     pub async fn create(
         &self,
@@ -40,16 +30,18 @@ impl<'c, C: Config> TracedEmbeddings<'c, C> {
             });
         let api = self.client.inner().embeddings();
         let future = api.create(request);
-        call.run(future, |result, _| match result {
-            Ok(response) => Outcome::response(Response::Embeddings(EmbeddingsResponse {
-                model: Some(response.model.clone()),
-                usage: Usage {
-                    input_tokens: Some(u64::from(response.usage.prompt_tokens)),
-                    ..Usage::default()
-                },
-            })),
-            Err(error) => Outcome::error(call_error(error)),
-        })
+        call.run(
+            future,
+            outcome(|response: &CreateEmbeddingResponse, _| {
+                Outcome::response(Response::Embeddings(EmbeddingsResponse {
+                    model: Some(response.model.clone()),
+                    usage: Usage {
+                        input_tokens: Some(u64::from(response.usage.prompt_tokens)),
+                        ..Usage::default()
+                    },
+                }))
+            }),
+        )
         .await
     }
 }

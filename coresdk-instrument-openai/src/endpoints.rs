@@ -42,13 +42,13 @@ use async_openai::types::files::{
 use async_openai::types::images::{CreateImageRequest, ImagesResponse};
 use async_openai::types::moderations::{CreateModerationRequest, CreateModerationResponse};
 use coresdk::genai::{
-    ChatRequest, ChatResponse, Completion, ContentPart, EmbeddingsResponse, FinishReason, Message,
-    Operation, Outcome, Request, RequestSummary, Response, Role, Usage, f32_param,
+    ChatRequest, ChatResponse, Completion, EmbeddingsResponse, FinishReason, Message, Operation,
+    Outcome, Request, RequestSummary, Response, Role, Usage, captured, f32_param,
 };
 
-use crate::client::TracedClient;
+use crate::client::{TracedClient, api_group};
 use crate::convert::{self, wire_name};
-use crate::error::call_error;
+use crate::error::outcome;
 
 impl<C: Config> TracedClient<C> {
     /// Runs any call of the wrapped client as one client span named
@@ -78,17 +78,17 @@ impl<C: Config> TracedClient<C> {
         F: FnOnce(&'a Client<C>) -> Fut,
         Fut: Future<Output = Result<T, OpenAIError>>,
     {
-        self.plain(operation, model, call(self.inner()), |_| Outcome::default())
+        self.plain(operation, model, call(self.inner()), nothing)
             .await
     }
 
-    /// One plain client span around `future`; `outcome` describes a success.
+    /// One plain client span around `future`; `describe` describes a success.
     async fn plain<T, Fut>(
         &self,
         operation: &'static str,
         model: Option<&str>,
         future: Fut,
-        outcome: impl FnOnce(&T) -> Outcome,
+        describe: impl FnOnce(&T) -> Outcome,
     ) -> Result<T, OpenAIError>
     where
         Fut: Future<Output = Result<T, OpenAIError>>,
@@ -98,11 +98,7 @@ impl<C: Config> TracedClient<C> {
             model.unwrap_or_default(),
             |_| RequestSummary::default(),
         );
-        call.run(future, |result, _| match result {
-            Ok(value) => outcome(value),
-            Err(error) => Outcome::error(call_error(error)),
-        })
-        .await
+        call.run(future, outcome(|value, _| describe(value))).await
     }
 
     /// The legacy completions API (`POST /completions`).
@@ -136,6 +132,11 @@ impl<C: Config> TracedClient<C> {
     }
 }
 
+/// A success with nothing to record beyond the span itself.
+fn nothing<T>(_: &T) -> Outcome {
+    Outcome::default()
+}
+
 /// A response's model and token counts (recorded like an embeddings
 /// response: `gen_ai.response.model`, usage and cost).
 fn model_and_usage(model: Option<&str>, usage: Usage) -> Outcome {
@@ -143,21 +144,6 @@ fn model_and_usage(model: Option<&str>, usage: Usage) -> Outcome {
         model: model.map(str::to_owned),
         usage,
     }))
-}
-
-macro_rules! api_group {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        pub struct $name<'c, C: Config> {
-            client: &'c TracedClient<C>,
-        }
-
-        impl<C: Config> std::fmt::Debug for $name<'_, C> {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct(stringify!($name)).finish_non_exhaustive()
-            }
-        }
-    };
 }
 
 api_group!(
@@ -194,7 +180,7 @@ fn completion_request(request: &CreateCompletionRequest, capture: bool) -> Reque
     };
     let messages = prompts
         .into_iter()
-        .map(|p| Message::text(Role::User, if capture { p } else { "" }))
+        .map(|p| Message::text(Role::User, captured(capture, p)))
         .collect();
     RequestSummary::new(Request::Chat(ChatRequest {
         model: request.model.clone(),
@@ -217,11 +203,7 @@ fn completion_outcome(response: &CreateCompletionResponse, capture: bool) -> Out
         .choices
         .iter()
         .map(|choice| Completion {
-            message: Message::new(Role::Assistant).with_part(ContentPart::Text(if capture {
-                choice.text.clone()
-            } else {
-                String::new()
-            })),
+            message: Message::text(Role::Assistant, captured(capture, &choice.text)),
             finish_reason: choice.finish_reason.as_ref().map(|r| match r {
                 CompletionFinishReason::Stop => FinishReason::Stop,
                 CompletionFinishReason::Length => FinishReason::Length,
@@ -260,11 +242,8 @@ impl<C: Config> TracedCompletions<'_, C> {
                     completion_request(&request, capture)
                 });
         let api = self.client.inner().completions();
-        call.run(api.create(request), |result, capture| match result {
-            Ok(response) => completion_outcome(response, capture),
-            Err(error) => Outcome::error(call_error(error)),
-        })
-        .await
+        call.run(api.create(request), outcome(completion_outcome))
+            .await
     }
 }
 
@@ -323,9 +302,7 @@ impl<C: Config> TracedAudio<'_, C> {
         let speech = api.speech();
         let future = speech.create(request);
         self.client
-            .plain("audio.speech", model.as_deref(), future, |_| {
-                Outcome::default()
-            })
+            .plain("audio.speech", model.as_deref(), future, nothing)
             .await
     }
 
@@ -339,92 +316,54 @@ impl<C: Config> TracedAudio<'_, C> {
         let transcriptions = api.transcription();
         let future = transcriptions.create(request);
         self.client
-            .plain("audio.transcription", Some(&model), future, |_| {
-                Outcome::default()
-            })
+            .plain("audio.transcription", Some(&model), future, nothing)
             .await
     }
 }
 
-impl<C: Config> TracedFiles<'_, C> {
+/// Methods that run one call of the wrapped client's API group as a plain
+/// span: `name(args) -> output = "operation", describe` (`describe` turns a
+/// success into its outcome).
+macro_rules! plain_calls {
+    ($group:ident . $api:ident { $(
+        $(#[$doc:meta])*
+        $name:ident($($arg:ident: $ty:ty),*) -> $out:ty = $operation:literal, $describe:expr;
+    )* }) => {
+        impl<C: Config> $group<'_, C> {
+            $(
+                $(#[$doc])*
+                pub async fn $name(&self, $($arg: $ty),*) -> Result<$out, OpenAIError> {
+                    let api = self.client.inner().$api();
+                    let future = api.$name($($arg),*);
+                    self.client.plain($operation, None, future, $describe).await
+                }
+            )*
+        }
+    };
+}
+
+plain_calls!(TracedFiles.files {
     /// `POST /files`, as a `files.create` span.
-    pub async fn create(&self, request: CreateFileRequest) -> Result<OpenAIFile, OpenAIError> {
-        let api = self.client.inner().files();
-        self.client
-            .plain("files.create", None, api.create(request), |_| {
-                Outcome::default()
-            })
-            .await
-    }
-
+    create(request: CreateFileRequest) -> OpenAIFile = "files.create", nothing;
     /// `GET /files`, as a `files.list` span.
-    pub async fn list(&self) -> Result<ListFilesResponse, OpenAIError> {
-        let api = self.client.inner().files();
-        self.client
-            .plain("files.list", None, api.list(), |_| Outcome::default())
-            .await
-    }
-
+    list() -> ListFilesResponse = "files.list", nothing;
     /// `GET /files/{id}`, as a `files.retrieve` span.
-    pub async fn retrieve(&self, file_id: &str) -> Result<OpenAIFile, OpenAIError> {
-        let api = self.client.inner().files();
-        self.client
-            .plain("files.retrieve", None, api.retrieve(file_id), |_| {
-                Outcome::default()
-            })
-            .await
-    }
-
+    retrieve(file_id: &str) -> OpenAIFile = "files.retrieve", nothing;
     /// `DELETE /files/{id}`, as a `files.delete` span.
-    pub async fn delete(&self, file_id: &str) -> Result<DeleteFileResponse, OpenAIError> {
-        let api = self.client.inner().files();
-        self.client
-            .plain("files.delete", None, api.delete(file_id), |_| {
-                Outcome::default()
-            })
-            .await
-    }
-}
+    delete(file_id: &str) -> DeleteFileResponse = "files.delete", nothing;
+});
 
-impl<C: Config> TracedBatches<'_, C> {
+plain_calls!(TracedBatches.batches {
     /// `POST /batches`, as a `batches.create` span.
-    pub async fn create(&self, request: BatchRequest) -> Result<Batch, OpenAIError> {
-        let api = self.client.inner().batches();
-        self.client
-            .plain("batches.create", None, api.create(request), batch_outcome)
-            .await
-    }
-
+    create(request: BatchRequest) -> Batch = "batches.create", batch_outcome;
     /// `GET /batches/{id}`, as a `batches.retrieve` span (with the batch's
     /// model and token usage once it has them).
-    pub async fn retrieve(&self, batch_id: &str) -> Result<Batch, OpenAIError> {
-        let api = self.client.inner().batches();
-        self.client
-            .plain(
-                "batches.retrieve",
-                None,
-                api.retrieve(batch_id),
-                batch_outcome,
-            )
-            .await
-    }
-
+    retrieve(batch_id: &str) -> Batch = "batches.retrieve", batch_outcome;
     /// `GET /batches`, as a `batches.list` span.
-    pub async fn list(&self) -> Result<ListBatchesResponse, OpenAIError> {
-        let api = self.client.inner().batches();
-        self.client
-            .plain("batches.list", None, api.list(), |_| Outcome::default())
-            .await
-    }
-
+    list() -> ListBatchesResponse = "batches.list", nothing;
     /// `POST /batches/{id}/cancel`, as a `batches.cancel` span.
-    pub async fn cancel(&self, batch_id: &str) -> Result<Batch, OpenAIError> {
-        let api = self.client.inner().batches();
-        self.client
-            .plain("batches.cancel", None, api.cancel(batch_id), batch_outcome)
-            .await
-    }
-}
+    cancel(batch_id: &str) -> Batch = "batches.cancel", batch_outcome;
+});
 
 /// A batch's model and, once it ran, its token usage.
 fn batch_outcome(batch: &Batch) -> Outcome {

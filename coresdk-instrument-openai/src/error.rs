@@ -1,8 +1,19 @@
 //! `OpenAIError` → [`CallError`] (`error.type`, RFC 9457 problem).
 
 use async_openai::error::OpenAIError;
-use coresdk::genai::{CallError, CallErrorKind};
+use coresdk::genai::{CallError, CallErrorKind, Outcome};
 use serde_json::Value;
+
+/// The outcome of a call's result: `ok` describes a success (its `bool`
+/// says whether content is captured), a failure is its [`call_error`].
+pub(crate) fn outcome<T>(
+    ok: impl FnOnce(&T, bool) -> Outcome,
+) -> impl FnOnce(&Result<T, OpenAIError>, bool) -> Outcome {
+    |result, capture| match result {
+        Ok(value) => ok(value, capture),
+        Err(error) => Outcome::error(call_error(error)),
+    }
+}
 
 /// Describes an async-openai error for the span: `error.type` is the OpenAI
 /// error code when the API gave one (`rate_limit_exceeded`), else the HTTP

@@ -12,6 +12,7 @@ use async_openai::types::chat::{
     CreateChatCompletionRequestArgs, ResponseFormat,
 };
 use coresdk::quality::{self, ScoreError};
+use serde_json::Value;
 
 use crate::client::TracedClient;
 
@@ -59,18 +60,13 @@ impl<'a> JudgeSample<'a> {
     }
 
     fn prompt(&self) -> String {
-        let mut out = String::with_capacity(
-            self.question.len() + self.answer.len() + self.context.map_or(0, str::len) + 64,
-        );
-        out.push_str("QUESTION:\n");
-        out.push_str(self.question);
-        if let Some(context) = self.context {
-            out.push_str("\n\nCONTEXT:\n");
-            out.push_str(context);
+        let (question, answer) = (self.question, self.answer);
+        match self.context {
+            Some(context) => {
+                format!("QUESTION:\n{question}\n\nCONTEXT:\n{context}\n\nANSWER:\n{answer}")
+            }
+            None => format!("QUESTION:\n{question}\n\nANSWER:\n{answer}"),
         }
-        out.push_str("\n\nANSWER:\n");
-        out.push_str(self.answer);
-        out
     }
 }
 
@@ -145,20 +141,25 @@ enum Parsed {
     Unparseable,
 }
 
-/// Reads a judge reply: a bare number, or a JSON object with a numeric
-/// `score` (optionally inside a Markdown code fence). Anything else —
-/// prose, several numbers, `NaN` — does not parse: the judge never guesses.
-fn parse_reply(reply: &str) -> Parsed {
+/// A reply as JSON, unwrapped from a Markdown code fence when it has one.
+fn reply_json(reply: &str) -> Option<Value> {
     let mut text = reply.trim();
     if let Some(inner) = text.strip_prefix("```") {
         let inner = inner.strip_prefix("json").unwrap_or(inner);
         text = inner.strip_suffix("```").unwrap_or(inner).trim();
     }
-    let value = match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(serde_json::Value::Number(n)) => n.as_f64(),
-        Ok(serde_json::Value::Object(map)) => match map.get("score") {
-            Some(serde_json::Value::Number(n)) => n.as_f64(),
-            Some(serde_json::Value::String(s)) => s.trim().parse::<f64>().ok(),
+    serde_json::from_str(text).ok()
+}
+
+/// Reads a judge reply: a bare number, or a JSON object with a numeric
+/// `score` (optionally inside a Markdown code fence). Anything else —
+/// prose, several numbers, `NaN` — does not parse: the judge never guesses.
+fn parse_reply(reply: &str) -> Parsed {
+    let value = match reply_json(reply) {
+        Some(Value::Number(n)) => n.as_f64(),
+        Some(Value::Object(map)) => match map.get("score") {
+            Some(Value::Number(n)) => n.as_f64(),
+            Some(Value::String(s)) => s.trim().parse::<f64>().ok(),
             _ => None,
         },
         _ => None,
@@ -175,16 +176,8 @@ fn parse_reply(reply: &str) -> Parsed {
 /// "explanation": "..."}`); recorded on the evaluation event when content
 /// capture is on.
 fn explanation_of(reply: &str) -> Option<String> {
-    let mut text = reply.trim();
-    if let Some(inner) = text.strip_prefix("```") {
-        let inner = inner.strip_prefix("json").unwrap_or(inner);
-        text = inner.strip_suffix("```").unwrap_or(inner).trim();
-    }
-    match serde_json::from_str::<serde_json::Value>(text).ok()? {
-        serde_json::Value::Object(mut map) => match map.remove("explanation")? {
-            serde_json::Value::String(s) if !s.trim().is_empty() => Some(s),
-            _ => None,
-        },
+    match reply_json(reply)?.get_mut("explanation")?.take() {
+        Value::String(s) if !s.trim().is_empty() => Some(s),
         _ => None,
     }
 }

@@ -3,29 +3,20 @@
 use async_openai::config::Config;
 use async_openai::error::OpenAIError;
 use async_openai::types::responses::{CreateResponse, Response};
-use coresdk::genai::{Operation, Outcome, TextLayout};
+use coresdk::genai::{Operation, TextLayout};
 
-use crate::client::TracedClient;
-use crate::error::call_error;
+use crate::client::api_group;
+use crate::error::outcome;
 use crate::responses_convert;
 use crate::responses_stream::{ResponseEvents, TracedResponseStream};
+use crate::stream;
 
-/// The traced Responses API, from [`TracedClient::responses`].
-pub struct TracedResponses<'c, C: Config> {
-    client: &'c TracedClient<C>,
-}
+api_group!(
+    /// The traced Responses API, from [`TracedClient::responses`](crate::TracedClient::responses).
+    TracedResponses
+);
 
-impl<C: Config> std::fmt::Debug for TracedResponses<'_, C> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TracedResponses").finish_non_exhaustive()
-    }
-}
-
-impl<'c, C: Config> TracedResponses<'c, C> {
-    pub(crate) fn new(client: &'c TracedClient<C>) -> Self {
-        Self { client }
-    }
-
+impl<C: Config> TracedResponses<'_, C> {
     /// `POST /responses`, as one `chat {model}` span covering the whole call.
     /// `instructions` are recorded as system instructions, input items as
     /// prompt messages, output items as the completion; a response whose
@@ -40,11 +31,7 @@ impl<'c, C: Config> TracedResponses<'c, C> {
             });
         let api = self.client.inner().responses();
         let future = api.create(request);
-        call.run(future, |result, capture| match result {
-            Ok(response) => responses_convert::outcome(response, capture),
-            Err(error) => Outcome::error(call_error(error)),
-        })
-        .await
+        call.run(future, outcome(responses_convert::outcome)).await
     }
 
     /// `POST /responses` with `stream: true`. The span starts before the
@@ -66,16 +53,6 @@ impl<'c, C: Config> TracedResponses<'c, C> {
             });
         let api = self.client.inner().responses();
         let future = api.create_stream(request);
-        let (result, call) = call.open(future).await;
-        match result {
-            Ok(stream) => Ok(TracedResponseStream::new(
-                stream,
-                call.stream(Outcome::default(), TextLayout::Blocks, ResponseEvents),
-            )),
-            Err(error) => {
-                call.finish(Outcome::error(call_error(&error)));
-                Err(error)
-            }
-        }
+        stream::open(call, future, TextLayout::Blocks, ResponseEvents).await
     }
 }

@@ -7,11 +7,11 @@
 //! comes from `status` and `incomplete_details`.
 
 use async_openai::types::responses::{
-    ConversationParam, CreateResponse, CustomToolCallOutputOutput, EasyInputContent,
-    FunctionCallOutput, IncompleteDetails, InputContent, InputItem, InputParam, InputRole, Item,
-    MessageItem, OutputItem, OutputMessageContent, ReasoningItem, Response as OaiResponse,
-    ResponseError, ResponseUsage, Role as OaiRole, ServiceTierResponses, Status, SummaryPart,
-    TextResponseFormatConfiguration, Tool,
+    ConversationParam, CreateResponse, CustomToolCall, CustomToolCallOutputOutput,
+    EasyInputContent, FunctionCallOutput, FunctionToolCall, IncompleteDetails, InputContent,
+    InputItem, InputParam, InputRole, Item, MessageItem, OutputItem, OutputMessageContent,
+    ReasoningItem, Response as OaiResponse, ResponseError, ResponseUsage, Role as OaiRole,
+    ServiceTierResponses, Status, SummaryPart, TextResponseFormatConfiguration, Tool,
 };
 use coresdk::genai::attributes::{
     GEN_AI_OPENAI_REQUEST_PREVIOUS_RESPONSE_ID, GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT,
@@ -19,22 +19,12 @@ use coresdk::genai::attributes::{
 };
 use coresdk::genai::{
     CallError, CallErrorKind, ChatRequest, ChatResponse, Completion, ContentPart, FinishReason,
-    Media, MediaSource, Message, Outcome, OutputType, Request, RequestSummary, Response, Role,
-    ToolCall, ToolDefinition, Usage, f32_param,
+    Media, MediaSource, Message, Outcome, Request, RequestSummary, Response, Role, ToolCall,
+    ToolDefinition, Usage, captured, f32_param,
 };
 use opentelemetry::KeyValue;
 
-use crate::convert::wire_name;
-
-/// Content kept only when captured: the text, or an empty string that keeps
-/// the part (its type is structure) without the words.
-fn kept(text: &str, capture: bool) -> String {
-    if capture {
-        text.to_owned()
-    } else {
-        String::new()
-    }
-}
+use crate::convert::{output_type, wire_name};
 
 /// Media given by URL: a `data:` URL is inline data (its MIME type and
 /// base64 payload), any other URL a URI the provider fetches.
@@ -44,19 +34,19 @@ pub(crate) fn media_url(modality: &str, url: &str, capture: bool) -> ContentPart
         .and_then(|rest| rest.split_once(','))
         && let Some(mime) = header.strip_suffix(";base64")
     {
-        let media = Media::new(modality, MediaSource::Base64(kept(data, capture)));
+        let media = Media::new(modality, MediaSource::Base64(captured(capture, data)));
         return ContentPart::Media(if mime.is_empty() {
             media
         } else {
             media.with_mime_type(mime)
         });
     }
-    ContentPart::uri(modality, kept(url, capture))
+    ContentPart::uri(modality, captured(capture, url))
 }
 
 fn input_part(part: &InputContent, capture: bool) -> ContentPart {
     match part {
-        InputContent::InputText(t) => ContentPart::Text(kept(&t.text, capture)),
+        InputContent::InputText(t) => ContentPart::Text(captured(capture, &t.text)),
         InputContent::InputImage(image) => match (&image.image_url, &image.file_id) {
             (Some(url), _) => media_url("image", url, capture),
             (None, Some(id)) => ContentPart::file("image", id.clone()),
@@ -95,8 +85,8 @@ fn easy_role(role: OaiRole) -> Role {
 fn output_content(content: &[OutputMessageContent], capture: bool, message: &mut Message) {
     for part in content {
         message.content.push(match part {
-            OutputMessageContent::OutputText(t) => ContentPart::Text(kept(&t.text, capture)),
-            OutputMessageContent::Refusal(r) => ContentPart::Refusal(kept(&r.refusal, capture)),
+            OutputMessageContent::OutputText(t) => ContentPart::Text(captured(capture, &t.text)),
+            OutputMessageContent::Refusal(r) => ContentPart::Refusal(captured(capture, &r.refusal)),
         });
     }
 }
@@ -133,16 +123,33 @@ fn tool_output_message(call_id: Option<&str>, parts: Vec<ContentPart>) -> Messag
     message
 }
 
+fn function_call(call: &FunctionToolCall, capture: bool) -> ToolCall {
+    ToolCall::function(
+        Some(call.call_id.clone()),
+        call.name.clone(),
+        captured(capture, &call.arguments),
+    )
+}
+
+fn custom_call(call: &CustomToolCall, capture: bool) -> ToolCall {
+    ToolCall {
+        id: Some(call.call_id.clone()),
+        kind: "custom".to_owned(),
+        name: call.name.clone(),
+        arguments: captured(capture, &call.input),
+    }
+}
+
 fn function_output_parts(output: &FunctionCallOutput, capture: bool) -> Vec<ContentPart> {
     match output {
-        FunctionCallOutput::Text(text) => vec![ContentPart::Text(kept(text, capture))],
+        FunctionCallOutput::Text(text) => vec![ContentPart::Text(captured(capture, text))],
         FunctionCallOutput::Content(list) => list.iter().map(|p| input_part(p, capture)).collect(),
     }
 }
 
 fn custom_output_parts(output: &CustomToolCallOutputOutput, capture: bool) -> Vec<ContentPart> {
     match output {
-        CustomToolCallOutputOutput::Text(text) => vec![ContentPart::Text(kept(text, capture))],
+        CustomToolCallOutputOutput::Text(text) => vec![ContentPart::Text(captured(capture, text))],
         CustomToolCallOutputOutput::List(list) => {
             list.iter().map(|p| input_part(p, capture)).collect()
         }
@@ -158,7 +165,9 @@ fn input_item(item: &InputItem, capture: bool, messages: &mut Vec<Message>) {
             let mut message = Message::new(easy_role(m.role));
             match &m.content {
                 EasyInputContent::Text(text) => {
-                    message.content.push(ContentPart::Text(kept(text, capture)));
+                    message
+                        .content
+                        .push(ContentPart::Text(captured(capture, text)));
                 }
                 EasyInputContent::ContentList(list) => {
                     message
@@ -185,27 +194,12 @@ fn input_item(item: &InputItem, capture: bool, messages: &mut Vec<Message>) {
             output_content(&m.content, capture, &mut message);
             messages.push(message);
         }
-        Item::FunctionCall(call) => push_tool_call(
-            messages,
-            ToolCall::function(
-                Some(call.call_id.clone()),
-                call.name.clone(),
-                kept(&call.arguments, capture),
-            ),
-        ),
+        Item::FunctionCall(call) => push_tool_call(messages, function_call(call, capture)),
         Item::FunctionCallOutput(output) => messages.push(tool_output_message(
             output.call_id.as_deref(),
             function_output_parts(&output.output, capture),
         )),
-        Item::CustomToolCall(call) => push_tool_call(
-            messages,
-            ToolCall {
-                id: Some(call.call_id.clone()),
-                kind: "custom".to_owned(),
-                name: call.name.clone(),
-                arguments: kept(&call.input, capture),
-            },
-        ),
+        Item::CustomToolCall(call) => push_tool_call(messages, custom_call(call, capture)),
         Item::CustomToolCallOutput(output) => messages.push(tool_output_message(
             Some(&output.call_id),
             custom_output_parts(&output.output, capture),
@@ -216,7 +210,7 @@ fn input_item(item: &InputItem, capture: bool, messages: &mut Vec<Message>) {
             if !text.is_empty() {
                 messages.push(
                     Message::new(Role::Assistant)
-                        .with_part(ContentPart::Reasoning(kept(&text, capture))),
+                        .with_part(ContentPart::Reasoning(captured(capture, &text))),
                 );
             }
         }
@@ -276,19 +270,24 @@ fn conversation_id(request: &CreateResponse) -> Option<&str> {
 pub(crate) fn request(request: &CreateResponse, stream: bool, capture: bool) -> RequestSummary {
     let mut messages = Vec::new();
     match &request.input {
-        InputParam::Text(text) => messages.push(Message::text(Role::User, kept(text, capture))),
+        InputParam::Text(text) => messages.push(Message::text(Role::User, captured(capture, text))),
         InputParam::Items(items) => {
             for item in items {
                 input_item(item, capture, &mut messages);
             }
         }
     }
+    let format = request.text.as_ref().map(|text| match text.format {
+        TextResponseFormatConfiguration::Text => "text",
+        TextResponseFormatConfiguration::JsonObject => "json_object",
+        TextResponseFormatConfiguration::JsonSchema(_) => "json_schema",
+    });
     let neutral = ChatRequest {
         model: request.model.clone().unwrap_or_default(),
         system_instructions: request
             .instructions
             .iter()
-            .map(|text| kept(text, capture))
+            .map(|text| captured(capture, text))
             .collect(),
         messages,
         tools: request.tools.as_deref().map(tools).unwrap_or_default(),
@@ -297,32 +296,22 @@ pub(crate) fn request(request: &CreateResponse, stream: bool, capture: bool) -> 
         top_p: request.top_p.map(f32_param),
         stream,
         conversation_id: conversation_id(request).map(str::to_owned),
-        output_type: request.text.as_ref().map(|text| match text.format {
-            TextResponseFormatConfiguration::Text => OutputType::Text,
-            TextResponseFormatConfiguration::JsonObject
-            | TextResponseFormatConfiguration::JsonSchema(_) => OutputType::Json,
-        }),
+        output_type: format.map(output_type),
         ..ChatRequest::default()
     };
     let mut attributes = Vec::new();
     if let Some(tier) = &request.service_tier {
-        attributes.push(KeyValue::new(
-            GEN_AI_OPENAI_REQUEST_SERVICE_TIER,
-            tier_name(tier),
-        ));
+        let tier = tier_name(tier);
+        attributes.push(KeyValue::new(GEN_AI_OPENAI_REQUEST_SERVICE_TIER, tier));
     }
-    if let Some(text) = &request.text {
-        let name = match text.format {
-            TextResponseFormatConfiguration::Text => "text",
-            TextResponseFormatConfiguration::JsonObject => "json_object",
-            TextResponseFormatConfiguration::JsonSchema(_) => "json_schema",
-        };
+    if let Some(name) = format {
         attributes.push(KeyValue::new(GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT, name));
     }
     if let Some(id) = &request.previous_response_id {
+        let id = id.clone();
         attributes.push(KeyValue::new(
             GEN_AI_OPENAI_REQUEST_PREVIOUS_RESPONSE_ID,
-            id.clone(),
+            id,
         ));
     }
     RequestSummary {
@@ -388,17 +377,8 @@ fn output_message(output: &[OutputItem], capture: bool) -> Message {
     for item in output {
         match item {
             OutputItem::Message(m) => output_content(&m.content, capture, &mut message),
-            OutputItem::FunctionCall(call) => message.tool_calls.push(ToolCall::function(
-                Some(call.call_id.clone()),
-                call.name.clone(),
-                kept(&call.arguments, capture),
-            )),
-            OutputItem::CustomToolCall(call) => message.tool_calls.push(ToolCall {
-                id: Some(call.call_id.clone()),
-                kind: "custom".to_owned(),
-                name: call.name.clone(),
-                arguments: kept(&call.input, capture),
-            }),
+            OutputItem::FunctionCall(call) => message.tool_calls.push(function_call(call, capture)),
+            OutputItem::CustomToolCall(call) => message.tool_calls.push(custom_call(call, capture)),
             // Only a reasoning summary is text: reasoning models send their
             // reasoning encrypted unless a summary is asked for.
             OutputItem::Reasoning(reasoning) => {
@@ -406,7 +386,7 @@ fn output_message(output: &[OutputItem], capture: bool) -> Message {
                 if !text.is_empty() {
                     message
                         .content
-                        .push(ContentPart::Reasoning(kept(&text, capture)));
+                        .push(ContentPart::Reasoning(captured(capture, &text)));
                 }
             }
             // Built-in tool calls run by the server: no message content.
@@ -472,7 +452,7 @@ pub(crate) fn outcome(response: &OaiResponse, capture: bool) -> Outcome {
 mod tests {
     use super::*;
     use async_openai::types::responses::{
-        CreateResponseArgs, EasyInputMessage, FunctionCallOutputItemParam, FunctionToolCall,
+        CreateResponseArgs, EasyInputMessage, FunctionCallOutputItemParam,
     };
 
     #[test]

@@ -1,15 +1,11 @@
 //! [`TracedResponseStream`]: a Responses event stream carrying its call;
 //! [`ResponseEvents`] maps each typed event into the call's accumulator.
 
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
 use async_openai::error::OpenAIError;
 use async_openai::types::responses::{
     OutputItem, Response, ResponseStream, ResponseStreamEvent as Event,
 };
-use coresdk::genai::{CallError, CallErrorKind, ChunkAccumulator, StreamCall, StreamMapping};
-use futures_util::Stream;
+use coresdk::genai::{CallError, CallErrorKind, ChunkAccumulator, StreamMapping, TracedStream};
 
 use crate::error::call_error;
 use crate::responses_convert;
@@ -25,7 +21,7 @@ fn block(output: u32, content: u32) -> u64 {
 /// per content part, function calls per output item, and the final
 /// response's id, model, usage, finish reason and service tier.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct ResponseEvents;
+pub struct ResponseEvents;
 
 impl ResponseEvents {
     /// The terminal event's response: everything but the content, which the
@@ -57,6 +53,28 @@ impl ResponseEvents {
 
 impl StreamMapping for ResponseEvents {
     type Event = Event;
+    type Error = OpenAIError;
+
+    fn error(&self, error: &OpenAIError) -> CallError {
+        call_error(error)
+    }
+
+    /// `response.failed` (the response's error) and `error` events.
+    fn event_error(&self, event: &Event) -> Option<CallError> {
+        match event {
+            Event::ResponseFailed(e) => {
+                Some(responses_convert::response_error(e.response.error.as_ref()))
+            }
+            Event::ResponseError(e) => {
+                let error = CallError::new(CallErrorKind::Stream, e.message.clone());
+                Some(match &e.code {
+                    Some(code) => error.with_error_type(code.clone()),
+                    None => error,
+                })
+            }
+            _ => None,
+        }
+    }
 
     fn event(&mut self, event: &Event, acc: &mut ChunkAccumulator) -> bool {
         match event {
@@ -116,77 +134,10 @@ impl StreamMapping for ResponseEvents {
     }
 }
 
-/// The failure an event reports: `response.failed` (the response's error)
-/// or an `error` event.
-fn event_error(event: &Event) -> Option<CallError> {
-    match event {
-        Event::ResponseFailed(e) => {
-            Some(responses_convert::response_error(e.response.error.as_ref()))
-        }
-        Event::ResponseError(e) => {
-            let error = CallError::new(CallErrorKind::Stream, e.message.clone());
-            Some(match &e.code {
-                Some(code) => error.with_error_type(code.clone()),
-                None => error,
-            })
-        }
-        _ => None,
-    }
-}
-
 /// A Responses event stream whose span ends with the stream.
 ///
 /// Yields exactly what `async_openai`'s stream yields. When it ends, the span
 /// gets the accumulated output, finish reason, usage and time to first token;
-/// dropped before the end, the span records what arrived and
-/// `coresdk.cancelled = true`.
-#[must_use = "streams do nothing unless polled"]
-pub struct TracedResponseStream {
-    inner: ResponseStream,
-    call: StreamCall<ResponseEvents>,
-}
-
-impl std::fmt::Debug for TracedResponseStream {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TracedResponseStream")
-            .field("call", &self.call)
-            .finish_non_exhaustive()
-    }
-}
-
-impl TracedResponseStream {
-    pub(crate) fn new(inner: ResponseStream, call: StreamCall<ResponseEvents>) -> Self {
-        Self { inner, call }
-    }
-}
-
-impl Stream for TracedResponseStream {
-    type Item = Result<Event, OpenAIError>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = &mut *self;
-        // Inspect the item in place and hand the poll result back as it is:
-        // events carrying a whole response are large, and a move is a copy.
-        let poll = this.inner.as_mut().poll_next(cx);
-        let Poll::Ready(item) = &poll else {
-            return poll;
-        };
-        match item {
-            Some(Ok(event)) => {
-                this.call.event(event);
-                if this.call.is_recording()
-                    && let Some(error) = event_error(event)
-                {
-                    this.call.fail(&error);
-                }
-            }
-            Some(Err(error)) => {
-                if this.call.is_recording() {
-                    this.call.fail(&call_error(error));
-                }
-            }
-            None => this.call.end(),
-        }
-        poll
-    }
-}
+/// `response.failed` and `error` events mark it failed; dropped before the
+/// end, the span records what arrived and `coresdk.cancelled = true`.
+pub type TracedResponseStream = TracedStream<ResponseStream, ResponseEvents>;

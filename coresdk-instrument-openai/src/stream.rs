@@ -1,24 +1,45 @@
 //! [`TracedChatStream`]: a chat stream carrying its call; [`ChatChunks`]
 //! maps each chunk into the call's accumulator.
 
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
 use async_openai::error::OpenAIError;
 use async_openai::types::chat::{ChatCompletionResponseStream, CreateChatCompletionStreamResponse};
-use coresdk::genai::{ChunkAccumulator, StreamCall, StreamMapping};
-use futures_util::Stream;
+use coresdk::genai::{
+    CallError, ChunkAccumulator, GenAiCall, Outcome, StreamMapping, TextLayout, TracedStream,
+};
+
+use futures_util::FutureExt;
 
 use crate::convert;
 use crate::error::call_error;
 
+/// Runs `future`, which opens a stream, inside `call`'s span; the stream
+/// returned carries the call, folded by `mapping`.
+pub(crate) fn open<S, M: StreamMapping>(
+    call: GenAiCall,
+    future: impl Future<Output = Result<S, OpenAIError>>,
+    layout: TextLayout,
+    mapping: M,
+) -> impl Future<Output = Result<TracedStream<S, M>, OpenAIError>> {
+    let outcome = |result: &Result<S, OpenAIError>| match result {
+        Ok(_) => Outcome::default(),
+        Err(error) => Outcome::error(call_error(error)),
+    };
+    call.open_stream(future, outcome, layout, mapping)
+        .map(|opened| opened.map(|(stream, call)| TracedStream::new(stream, call)))
+}
+
 /// Chat completion chunks → the accumulator: per choice one text field
 /// (block 0) and tool calls in blocks `1 + index`.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct ChatChunks;
+pub struct ChatChunks;
 
 impl StreamMapping for ChatChunks {
     type Event = CreateChatCompletionStreamResponse;
+    type Error = OpenAIError;
+
+    fn error(&self, error: &OpenAIError) -> CallError {
+        call_error(error)
+    }
 
     #[allow(deprecated)] // `system_fingerprint`
     fn event(&mut self, chunk: &Self::Event, acc: &mut ChunkAccumulator) -> bool {
@@ -83,46 +104,4 @@ impl StreamMapping for ChatChunks {
 /// gets the accumulated completions, finish reasons, usage (if the server sent
 /// it) and time to first token; dropped before the end, the span records what
 /// arrived and `coresdk.cancelled = true`.
-#[must_use = "streams do nothing unless polled"]
-pub struct TracedChatStream {
-    inner: ChatCompletionResponseStream,
-    call: StreamCall<ChatChunks>,
-}
-
-impl std::fmt::Debug for TracedChatStream {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TracedChatStream")
-            .field("call", &self.call)
-            .finish_non_exhaustive()
-    }
-}
-
-impl TracedChatStream {
-    pub(crate) fn new(inner: ChatCompletionResponseStream, call: StreamCall<ChatChunks>) -> Self {
-        Self { inner, call }
-    }
-}
-
-impl Stream for TracedChatStream {
-    type Item = Result<CreateChatCompletionStreamResponse, OpenAIError>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = &mut *self;
-        // Inspect the item in place and hand the poll result back as it is:
-        // chunks are large, and every move of one is a copy.
-        let poll = this.inner.as_mut().poll_next(cx);
-        let Poll::Ready(item) = &poll else {
-            return poll;
-        };
-        match item {
-            Some(Ok(chunk)) => this.call.event(chunk),
-            Some(Err(error)) => {
-                if this.call.is_recording() {
-                    this.call.fail(&call_error(error));
-                }
-            }
-            None => this.call.end(),
-        }
-        poll
-    }
-}
+pub type TracedChatStream = TracedStream<ChatCompletionResponseStream, ChatChunks>;

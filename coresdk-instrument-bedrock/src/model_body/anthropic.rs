@@ -1,15 +1,17 @@
 //! Anthropic Claude: the messages API and legacy text completions.
 
 use coresdk::genai::{
-    ChatRequest, ChatResponse, ChunkAccumulator, Message, Operation, Response, Role, ToolCall,
-    ToolDefinition, Usage,
+    ChatRequest, ChatResponse, ChunkAccumulator, Message, Operation, Request, Response, Role,
+    ToolCall, ToolDefinition, Usage,
 };
 use serde_json::Value as Json;
 
 use super::codec::{Codec, Decoded};
+use crate::convert::push_rest;
+
 use super::json::{
     arr, blob, captured, completion, f, json_text, prompt_message, role, s, stream_reason,
-    stream_text, strings, text, u, usage,
+    stream_text, strings, text, texts, u, usage,
 };
 
 /// Anthropic Claude bodies.
@@ -28,62 +30,37 @@ fn usage_of(v: &Json) -> Usage {
 /// One request message; `tool_result` blocks become `tool` messages of their own.
 fn message(m: &Json, capture: bool, out: &mut Vec<Message>) {
     let mut message = Message::new(role(s(m, "role").unwrap_or("user")));
-    let mut has_rest = false;
-    match m.get("content") {
-        Some(Json::String(t)) => {
-            has_rest = true;
+    let Some(Json::Array(blocks)) = m.get("content") else {
+        if let Some(Json::String(t)) = m.get("content") {
             message.content.push(text(capture, t));
         }
-        Some(Json::Array(blocks)) => {
-            for block in blocks {
-                match s(block, "type").unwrap_or_default() {
-                    "text" => {
-                        has_rest = true;
-                        message
-                            .content
-                            .push(text(capture, s(block, "text").unwrap_or_default()));
-                    }
-                    "tool_use" => {
-                        has_rest = true;
-                        message.tool_calls.push(ToolCall::function(
-                            s(block, "id").map(str::to_owned),
-                            s(block, "name").unwrap_or_default(),
-                            json_text(capture, block.get("input")),
-                        ));
-                    }
-                    "tool_result" => {
-                        let mut tool = Message::new(Role::Tool);
-                        tool.tool_call_id = s(block, "tool_use_id").map(str::to_owned);
-                        match block.get("content") {
-                            Some(Json::String(t)) => tool.content.push(text(capture, t)),
-                            Some(Json::Array(parts)) => {
-                                for part in parts {
-                                    if let Some(t) = s(part, "text") {
-                                        tool.content.push(text(capture, t));
-                                    }
-                                }
-                            }
-                            _ => {}
-                        }
-                        out.push(tool);
-                    }
-                    "image" => {
-                        has_rest = true;
-                        message.content.push(blob("image"));
-                    }
-                    "document" => {
-                        has_rest = true;
-                        message.content.push(blob("file"));
-                    }
-                    _ => {}
-                }
-            }
-        }
-        _ => has_rest = true,
-    }
-    if has_rest {
         out.push(message);
+        return;
+    };
+    for block in blocks {
+        match s(block, "type").unwrap_or_default() {
+            "text" => message
+                .content
+                .push(text(capture, s(block, "text").unwrap_or_default())),
+            "tool_use" => message.tool_calls.push(ToolCall::function(
+                s(block, "id").map(str::to_owned),
+                s(block, "name").unwrap_or_default(),
+                json_text(capture, block.get("input")),
+            )),
+            "tool_result" => {
+                let mut tool = Message::new(Role::Tool);
+                tool.tool_call_id = s(block, "tool_use_id").map(str::to_owned);
+                tool.content = texts(block.get("content"))
+                    .map(|t| text(capture, t))
+                    .collect();
+                out.push(tool);
+            }
+            "image" => message.content.push(blob("image")),
+            "document" => message.content.push(blob("file")),
+            _ => {}
+        }
     }
+    push_rest(out, message, false);
 }
 
 impl Codec for Anthropic {
@@ -107,21 +84,11 @@ impl Codec for Anthropic {
         };
         if body.get("messages").is_none() {
             prompt_message(body, "prompt", capture, &mut request);
-            return Decoded::Chat(Operation::TextCompletion, request);
+            return (Operation::TextCompletion, Request::Chat(request));
         }
-        match body.get("system") {
-            Some(Json::String(system)) => {
-                request.system_instructions.push(captured(capture, system));
-            }
-            Some(Json::Array(blocks)) => {
-                for block in blocks {
-                    if let Some(t) = s(block, "text") {
-                        request.system_instructions.push(captured(capture, t));
-                    }
-                }
-            }
-            _ => {}
-        }
+        request.system_instructions = texts(body.get("system"))
+            .map(|t| captured(capture, t))
+            .collect();
         for m in arr(body, "messages") {
             message(m, capture, &mut request.messages);
         }
@@ -131,7 +98,7 @@ impl Codec for Anthropic {
             def.parameters = tool.get("input_schema").map(Json::to_string);
             request.tools.push(def);
         }
-        Decoded::Chat(Operation::Chat, request)
+        (Operation::Chat, Request::Chat(request))
     }
 
     fn response(&self, body: &Json, capture: bool) -> Response {

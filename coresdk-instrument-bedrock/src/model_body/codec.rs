@@ -2,44 +2,13 @@
 
 use std::fmt;
 
-use coresdk::genai::{
-    ChatRequest, ChunkAccumulator, EmbeddingsRequest, Operation, Request, Response, Usage,
-};
+use coresdk::genai::{ChunkAccumulator, Operation, Request, Response, Usage};
 use serde_json::Value as Json;
 
-/// A decoded request body.
-#[derive(Debug)]
-// Not boxed: one value per call, moved once into the request summary.
-#[allow(clippy::large_enum_variant)]
-pub(crate) enum Decoded {
-    /// A chat or text-completion request.
-    Chat(Operation, ChatRequest),
-    /// An embeddings request.
-    Embeddings(EmbeddingsRequest),
-    /// A body no codec knows: only its operation is guessed.
-    Opaque(Operation),
-}
-
-impl Decoded {
-    pub(crate) fn operation(&self) -> Operation {
-        match self {
-            Decoded::Chat(op, _) | Decoded::Opaque(op) => *op,
-            Decoded::Embeddings(_) => Operation::Embeddings,
-        }
-    }
-
-    /// The request in the neutral model (`stream` marks a streamed call).
-    pub(crate) fn into_request(self, stream: bool) -> Request {
-        match self {
-            Decoded::Chat(_, mut request) => {
-                request.stream = stream;
-                Request::Chat(request)
-            }
-            Decoded::Embeddings(request) => Request::Embeddings(request),
-            Decoded::Opaque(_) => Request::Opaque,
-        }
-    }
-}
+/// A decoded request body: the operation it asks for (which names the
+/// span) and the request in the neutral model ([`Request::Opaque`] for a
+/// body no codec knows).
+pub(crate) type Decoded = (Operation, Request);
 
 /// One model family's body schema: request, response and stream chunks.
 pub(crate) trait Codec: Send + Sync + fmt::Debug {

@@ -2,7 +2,7 @@
 
 use coresdk::genai::{
     ChatRequest, ChatResponse, ChunkAccumulator, EmbeddingsRequest, EmbeddingsResponse, Message,
-    Operation, Response, ToolCall, ToolDefinition, Usage,
+    Operation, Request, Response, ToolCall, ToolDefinition, Usage,
 };
 use serde_json::Value as Json;
 
@@ -74,7 +74,7 @@ impl Codec for CohereChat {
             def.parameters = tool.get("parameter_definitions").map(Json::to_string);
             request.tools.push(def);
         }
-        Decoded::Chat(Operation::Chat, request)
+        (Operation::Chat, Request::Chat(request))
     }
 
     fn response(&self, body: &Json, capture: bool) -> Response {
@@ -110,7 +110,7 @@ impl Codec for CohereText {
     fn request(&self, model: &str, body: &Json, capture: bool) -> Decoded {
         let mut request = sampled(model, body);
         prompt_message(body, "prompt", capture, &mut request);
-        Decoded::Chat(Operation::TextCompletion, request)
+        (Operation::TextCompletion, Request::Chat(request))
     }
 
     fn response(&self, body: &Json, capture: bool) -> Response {
@@ -144,12 +144,15 @@ impl Codec for CohereEmbed {
     }
 
     fn request(&self, model: &str, body: &Json, _capture: bool) -> Decoded {
-        Decoded::Embeddings(EmbeddingsRequest {
-            model: model.to_owned(),
-            input_count: arr(body, "texts").len() as u64,
-            encoding_format: strings(body, "embedding_types").into_iter().next(),
-            ..EmbeddingsRequest::default()
-        })
+        (
+            Operation::Embeddings,
+            Request::Embeddings(EmbeddingsRequest {
+                model: model.to_owned(),
+                input_count: arr(body, "texts").len() as u64,
+                encoding_format: strings(body, "embedding_types").into_iter().next(),
+                ..EmbeddingsRequest::default()
+            }),
+        )
     }
 
     fn response(&self, _body: &Json, _capture: bool) -> Response {

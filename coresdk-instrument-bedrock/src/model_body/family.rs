@@ -1,6 +1,6 @@
 //! Which [`Codec`] decodes a model's bodies.
 
-use coresdk::genai::Operation;
+use coresdk::genai::{Operation, Request};
 use serde_json::Value as Json;
 
 use super::codec::{Codec, Decoded};
@@ -55,7 +55,7 @@ impl Codec for Opaque {
     }
 
     fn request(&self, model: &str, body: &Json, _capture: bool) -> Decoded {
-        Decoded::Opaque(guess_operation(model, Some(body)))
+        (guess_operation(model, Some(body)), Request::Opaque)
     }
 }
 
@@ -107,7 +107,7 @@ mod tests {
         assert_eq!(
             codec_for("ai21.jamba", Some(&body))
                 .request("ai21.jamba", &body, true)
-                .operation(),
+                .0,
             Operation::Chat
         );
         assert_eq!(guess_operation("x.embed-v1", None), Operation::Embeddings);

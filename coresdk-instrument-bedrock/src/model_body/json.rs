@@ -4,7 +4,8 @@ use coresdk::genai::{ChatRequest, Completion, ContentPart, Message, Role};
 use serde_json::Value as Json;
 
 use crate::convert::finish_reason_str;
-pub(super) use crate::convert::{blob, captured, usage};
+pub(super) use crate::convert::{blob, role, usage};
+pub(super) use coresdk::genai::captured;
 
 pub(super) fn s<'a>(v: &'a Json, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Json::as_str)
@@ -31,14 +32,16 @@ pub(super) fn strings(v: &Json, key: &str) -> Vec<String> {
         .collect()
 }
 
-pub(super) fn role(name: &str) -> Role {
-    match name {
-        "user" | "USER" => Role::User,
-        "assistant" | "CHATBOT" => Role::Assistant,
-        "system" | "SYSTEM" => Role::System,
-        "tool" | "TOOL" => Role::Tool,
-        other => Role::Other(other.to_owned()),
-    }
+/// The texts of a field that is one string or a list of blocks with a
+/// `text` (system prompts, tool results).
+pub(super) fn texts(v: Option<&Json>) -> impl Iterator<Item = &str> {
+    let (one, blocks) = match v {
+        Some(Json::String(t)) => (Some(t.as_str()), &[][..]),
+        Some(Json::Array(blocks)) => (None, blocks.as_slice()),
+        _ => (None, &[][..]),
+    };
+    one.into_iter()
+        .chain(blocks.iter().filter_map(|b| s(b, "text")))
 }
 
 /// Text kept only when content is captured.

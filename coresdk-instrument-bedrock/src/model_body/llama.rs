@@ -1,6 +1,8 @@
 //! Meta Llama: a prompt in, a generation out.
 
-use coresdk::genai::{ChatRequest, ChatResponse, ChunkAccumulator, Operation, Response, Usage};
+use coresdk::genai::{
+    ChatRequest, ChatResponse, ChunkAccumulator, Operation, Request, Response, Usage,
+};
 use serde_json::Value as Json;
 
 use super::codec::{Codec, Decoded};
@@ -30,7 +32,7 @@ impl Codec for Llama {
             ..ChatRequest::default()
         };
         prompt_message(body, "prompt", capture, &mut request);
-        Decoded::Chat(Operation::TextCompletion, request)
+        (Operation::TextCompletion, Request::Chat(request))
     }
 
     fn response(&self, body: &Json, capture: bool) -> Response {

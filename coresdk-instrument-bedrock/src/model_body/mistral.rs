@@ -1,7 +1,8 @@
 //! Mistral: the prompt form (`outputs`) and the chat form (`choices`).
 
 use coresdk::genai::{
-    ChatRequest, ChatResponse, ChunkAccumulator, Message, Operation, Response, ToolCall, Usage,
+    ChatRequest, ChatResponse, ChunkAccumulator, Message, Operation, Request, Response, ToolCall,
+    Usage,
 };
 use serde_json::Value as Json;
 
@@ -32,7 +33,7 @@ impl Codec for Mistral {
         };
         if body.get("messages").is_none() {
             prompt_message(body, "prompt", capture, &mut request);
-            return Decoded::Chat(Operation::TextCompletion, request);
+            return (Operation::TextCompletion, Request::Chat(request));
         }
         for m in arr(body, "messages") {
             let mut message = Message::new(role(s(m, "role").unwrap_or("user")));
@@ -44,7 +45,7 @@ impl Codec for Mistral {
             }
             request.messages.push(message);
         }
-        Decoded::Chat(Operation::Chat, request)
+        (Operation::Chat, Request::Chat(request))
     }
 
     fn response(&self, body: &Json, capture: bool) -> Response {

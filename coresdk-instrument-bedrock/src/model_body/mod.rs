@@ -21,5 +21,5 @@ mod mistral;
 mod nova;
 mod titan;
 
-pub(crate) use codec::{Codec, Decoded};
+pub(crate) use codec::Codec;
 pub(crate) use family::{codec_for, guess_operation};

@@ -1,14 +1,17 @@
 //! Amazon Nova: the Converse shapes in JSON.
 
 use coresdk::genai::{
-    ChatRequest, ChatResponse, ChunkAccumulator, ContentPart, Message, Operation, Response, Role,
-    ToolCall, ToolDefinition, Usage,
+    ChatRequest, ChatResponse, ChunkAccumulator, ContentPart, Message, Operation, Request,
+    Response, Role, ToolCall, ToolDefinition, Usage,
 };
 use serde_json::Value as Json;
 
 use super::codec::{Codec, Decoded};
+use crate::convert::push_rest;
+
 use super::json::{
-    arr, blob, captured, completion, f, json_text, role, s, stream_reason, strings, text, u, usage,
+    arr, blob, captured, completion, f, json_text, role, s, stream_reason, strings, text, texts, u,
+    usage,
 };
 
 /// Amazon Nova bodies.
@@ -27,13 +30,10 @@ fn usage_of(v: &Json) -> Usage {
 /// One message; each `toolResult` block becomes a `tool` message of its own.
 fn message(m: &Json, capture: bool, out: &mut Vec<Message>) {
     let mut message = Message::new(role(s(m, "role").unwrap_or("user")));
-    let mut has_rest = false;
     for block in arr(m, "content") {
         if let Some(t) = s(block, "text") {
-            has_rest = true;
             message.content.push(text(capture, t));
         } else if let Some(tool_use) = block.get("toolUse") {
-            has_rest = true;
             message.tool_calls.push(ToolCall::function(
                 s(tool_use, "toolUseId").map(str::to_owned),
                 s(tool_use, "name").unwrap_or_default(),
@@ -52,19 +52,14 @@ fn message(m: &Json, capture: bool, out: &mut Vec<Message>) {
             }
             out.push(tool);
         } else if block.get("image").is_some() {
-            has_rest = true;
             message.content.push(blob("image"));
         } else if block.get("video").is_some() {
-            has_rest = true;
             message.content.push(blob("video"));
         } else if block.get("document").is_some() {
-            has_rest = true;
             message.content.push(blob("file"));
         }
     }
-    if has_rest || arr(m, "content").is_empty() {
-        out.push(message);
-    }
+    push_rest(out, message, arr(m, "content").is_empty());
 }
 
 impl Codec for Nova {
@@ -87,11 +82,9 @@ impl Codec for Nova {
             stop_sequences: strings(config, "stopSequences"),
             ..ChatRequest::default()
         };
-        for block in arr(body, "system") {
-            if let Some(t) = s(block, "text") {
-                request.system_instructions.push(captured(capture, t));
-            }
-        }
+        request.system_instructions = texts(body.get("system"))
+            .map(|t| captured(capture, t))
+            .collect();
         for m in arr(body, "messages") {
             message(m, capture, &mut request.messages);
         }
@@ -107,7 +100,7 @@ impl Codec for Nova {
                 request.tools.push(def);
             }
         }
-        Decoded::Chat(Operation::Chat, request)
+        (Operation::Chat, Request::Chat(request))
     }
 
     fn response(&self, body: &Json, capture: bool) -> Response {

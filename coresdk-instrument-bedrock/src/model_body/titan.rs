@@ -2,7 +2,7 @@
 
 use coresdk::genai::{
     ChatRequest, ChatResponse, ChunkAccumulator, EmbeddingsRequest, EmbeddingsResponse, Operation,
-    Response, Usage,
+    Request, Response, Usage,
 };
 use serde_json::Value as Json;
 
@@ -36,7 +36,7 @@ impl Codec for TitanText {
             ..ChatRequest::default()
         };
         prompt_message(body, "inputText", capture, &mut request);
-        Decoded::Chat(Operation::TextCompletion, request)
+        (Operation::TextCompletion, Request::Chat(request))
     }
 
     fn response(&self, body: &Json, capture: bool) -> Response {
@@ -69,12 +69,15 @@ impl Codec for TitanEmbed {
     }
 
     fn request(&self, model: &str, body: &Json, _capture: bool) -> Decoded {
-        Decoded::Embeddings(EmbeddingsRequest {
-            model: model.to_owned(),
-            input_count: u64::from(body.get("inputText").is_some()),
-            dimensions: u(body, "dimensions"),
-            ..EmbeddingsRequest::default()
-        })
+        (
+            Operation::Embeddings,
+            Request::Embeddings(EmbeddingsRequest {
+                model: model.to_owned(),
+                input_count: u64::from(body.get("inputText").is_some()),
+                dimensions: u(body, "dimensions"),
+                ..EmbeddingsRequest::default()
+            }),
+        )
     }
 
     fn response(&self, body: &Json, _capture: bool) -> Response {

@@ -342,6 +342,28 @@ impl GenAiCall {
         self.span.end();
     }
 
+    /// Polls `future`, which opens a stream, inside the call's span. On
+    /// success the call continues as a [`stream`](Self::stream) folded by
+    /// `mapping`, handed back with the stream; on failure it ends. Either way
+    /// `outcome` (asked only when recording) describes what opening showed.
+    pub fn open_stream<T, E, F, O, M>(
+        self,
+        future: F,
+        outcome: O,
+        layout: TextLayout,
+        mapping: M,
+    ) -> OpenStream<F, O, M>
+    where
+        F: Future<Output = Result<T, E>>,
+        O: FnOnce(&Result<T, E>) -> Outcome,
+        M: StreamMapping,
+    {
+        OpenStream {
+            open: self.open(future),
+            then: Some((outcome, layout, mapping)),
+        }
+    }
+
     /// Records what opening the stream showed (`outcome`: server, status,
     /// attributes) and continues the call as a stream folded by `mapping`
     /// into one response; the call ends with the stream.
@@ -505,6 +527,54 @@ where
     }
 }
 
+pin_project_lite::pin_project! {
+    /// The future of [`GenAiCall::open_stream`] (a named future, so the
+    /// provider's future is stored once, not beside its own argument).
+    #[must_use = "futures do nothing unless polled"]
+    pub struct OpenStream<F, O, M> {
+        #[pin]
+        open: Open<F>,
+        then: Option<(O, TextLayout, M)>,
+    }
+}
+
+impl<T, E, F, O, M> Future for OpenStream<F, O, M>
+where
+    F: Future<Output = Result<T, E>>,
+    O: FnOnce(&Result<T, E>) -> Outcome,
+    M: StreamMapping,
+{
+    type Output = Result<(T, StreamCall<M>), E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let (result, call) = ready!(this.open.poll(cx));
+        let Some((outcome, layout, mapping)) = this.then.take() else {
+            return Poll::Pending;
+        };
+        let outcome = if call.is_recording() {
+            outcome(&result)
+        } else {
+            Outcome::default()
+        };
+        Poll::Ready(match result {
+            Ok(output) => Ok((output, call.stream(outcome, layout, mapping))),
+            Err(error) => {
+                call.finish(outcome);
+                Err(error)
+            }
+        })
+    }
+}
+
+impl<F, O, M> fmt::Debug for OpenStream<F, O, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenStream")
+            .field("open", &self.open)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<F, O> fmt::Debug for Run<F, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Run")
@@ -535,6 +605,7 @@ mod tests {
         CORESDK_CANCELLED, ERROR_TYPE, GEN_AI_RESPONSE_MODEL, HTTP_RESPONSE_STATUS_CODE,
         SERVER_ADDRESS, SERVER_PORT,
     };
+    use crate::genai::{CallErrorKind, ChunkAccumulator};
 
     fn capture<F: FnOnce()>(f: F) -> Vec<SpanData> {
         crate::testing::capture_spans(f)
@@ -622,6 +693,56 @@ mod tests {
             observe_response(|| panic!("the call has finished"));
         });
         assert_eq!(attrs(&spans[0])[HTTP_RESPONSE_STATUS_CODE], "201");
+    }
+
+    /// Words as stream events; `oops` reports a failure of its own.
+    struct Words<const ENDS_ON_ERROR: bool>;
+
+    impl<const ENDS: bool> StreamMapping for Words<ENDS> {
+        type Event = str;
+        type Error = str;
+        const ENDS_ON_ERROR: bool = ENDS;
+
+        fn event(&mut self, word: &str, acc: &mut ChunkAccumulator) -> bool {
+            acc.text(0, 0, word);
+            true
+        }
+
+        fn event_error(&self, word: &str) -> Option<CallError> {
+            (word == "oops")
+                .then(|| CallError::new(CallErrorKind::Stream, word).with_error_type(word))
+        }
+
+        fn error(&self, error: &str) -> CallError {
+            CallError::new(CallErrorKind::Stream, error).with_error_type(error)
+        }
+    }
+
+    #[test]
+    fn a_stream_error_ends_the_call_when_the_mapping_says_so() {
+        let spans = capture(|| {
+            let call = endpoint().start(Operation::Chat, "m", |_| RequestSummary::default());
+            let mut stream = call.stream(Outcome::default(), TextLayout::Blocks, Words::<true>);
+            stream.item(Some(Ok("hi")));
+            stream.item(Some(Err("cut")));
+            assert!(!stream.is_recording(), "the error ended the call");
+        });
+        let a = attrs(&spans[0]);
+        assert_eq!(a[ERROR_TYPE], "cut");
+        assert!(!a.contains_key(CORESDK_CANCELLED));
+    }
+
+    #[test]
+    fn an_event_reporting_a_failure_fails_the_call_which_goes_on() {
+        let spans = capture(|| {
+            let call = endpoint().start(Operation::Chat, "m", |_| RequestSummary::default());
+            let mut stream = call.stream(Outcome::default(), TextLayout::Blocks, Words::<false>);
+            stream.item(Some(Ok("oops")));
+            assert!(stream.is_recording(), "the failure does not end the call");
+        });
+        let a = attrs(&spans[0]);
+        assert_eq!(a[ERROR_TYPE], "oops");
+        assert_eq!(a[CORESDK_CANCELLED], "true");
     }
 
     #[test]

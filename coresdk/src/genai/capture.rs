@@ -5,6 +5,23 @@ use std::borrow::Cow;
 /// Appended to content cut at the `content_max_chars` limit.
 pub const TRUNCATION_MARKER: &str = "…[truncated]";
 
+/// `text` when message content is captured, else an empty string: a
+/// provider translation keeps the part (its type is structure) without the
+/// words.
+///
+/// ```
+/// use coresdk::genai::captured;
+/// assert_eq!(captured(true, "hi"), "hi");
+/// assert_eq!(captured(false, "hi"), "");
+/// ```
+pub fn captured(capture: bool, text: &str) -> String {
+    if capture {
+        text.to_owned()
+    } else {
+        String::new()
+    }
+}
+
 /// Cuts `text` to at most `max_chars` characters (Unicode scalar values), on a
 /// char boundary, and appends [`TRUNCATION_MARKER`] when anything was cut.
 ///

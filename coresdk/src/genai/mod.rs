@@ -15,10 +15,11 @@
 //!    turning its result into an [`Outcome`] (response, observed server and
 //!    HTTP status, provider attributes, [`CallError`]); the future is polled
 //!    inside the span, and dropping it cancels the call;
-//! 3. for a stream, [`GenAiCall::open`] then [`GenAiCall::stream`] with a
-//!    [`StreamMapping`] that folds each event into the [`ChunkAccumulator`];
-//!    the provider's stream type passes events to the [`StreamCall`] and
-//!    calls [`StreamCall::end`] or [`StreamCall::fail`].
+//! 3. for a stream, [`GenAiCall::open_stream`] with a [`StreamMapping`] that
+//!    folds each event into the [`ChunkAccumulator`] and maps the stream's
+//!    errors; a provider's `futures` stream is wrapped whole in a
+//!    [`TracedStream`], any other reader hands each read to
+//!    [`StreamCall::item`].
 //!
 //! A provider whose HTTP layer has a hook (an interceptor, a middleware)
 //! can let the driver record the status it observed: the call
@@ -57,10 +58,10 @@ mod summary;
 mod tool;
 
 pub use call::{
-    Endpoint, GenAiCall, Open, Outcome, Request, RequestSummary, Response, Run, Server,
+    Endpoint, GenAiCall, Open, OpenStream, Outcome, Request, RequestSummary, Response, Run, Server,
     WireObservation, observe_response,
 };
-pub use capture::{TRUNCATION_MARKER, truncate_content};
+pub use capture::{TRUNCATION_MARKER, captured, truncate_content};
 pub use error::{CallError, CallErrorKind, PROBLEM_TYPE_BASE, recovery};
 pub use message::{
     ChatRequest, ChatResponse, Completion, ContentPart, EmbeddingsRequest, EmbeddingsResponse,
@@ -75,6 +76,6 @@ pub use settings::{
     DEFAULT_CONTENT_MAX_CHARS, GenAiSettings, GenAiSettingsBuilder, set_settings, settings,
 };
 pub use span::GenAiSpan;
-pub use stream::{ChunkAccumulator, StreamCall, StreamMapping, TextLayout};
+pub use stream::{ChunkAccumulator, StreamCall, StreamMapping, TextLayout, TracedStream};
 pub(crate) use summary::CallSummary;
 pub use tool::{ToolSpan, ToolType};

@@ -2,8 +2,13 @@
 //! reads the stream, folds every event into one [`ChunkAccumulator`] through
 //! the provider's [`StreamMapping`], marks the first token, and records the
 //! accumulated response when the stream ends, fails or is dropped.
+//! [`TracedStream`] is the provider's stream carrying its call.
 
 use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_util::Stream;
 
 use opentelemetry::KeyValue;
 
@@ -32,10 +37,23 @@ pub enum TextLayout {
 pub trait StreamMapping: Send {
     /// The stream's event type.
     type Event: ?Sized;
+    /// The error the stream yields instead of an event.
+    type Error: ?Sized;
+    /// Whether the stream's first error ends the call (else it goes on
+    /// until the stream ends or is dropped).
+    const ENDS_ON_ERROR: bool = false;
 
     /// Folds `event` into `acc`; returns whether it carried generated
     /// content (the first one that does marks the time to first token).
     fn event(&mut self, event: &Self::Event, acc: &mut ChunkAccumulator) -> bool;
+
+    /// The failure an event itself reports (an error event), if any.
+    fn event_error(&self, _event: &Self::Event) -> Option<CallError> {
+        None
+    }
+
+    /// The failure a stream error describes.
+    fn error(&self, error: &Self::Error) -> CallError;
 
     /// The stream ended (or was dropped): a last chance to settle what the
     /// events left open, such as token counts reported in several places.
@@ -357,6 +375,32 @@ impl<M: StreamMapping> StreamCall<M> {
         }
     }
 
+    /// What one read of the stream gave: an event (folded in; a failure it
+    /// reports is recorded), an error (recorded; it ends the call if the
+    /// mapping says so) or, `None`, the end of the stream.
+    #[inline]
+    pub fn item(&mut self, item: Option<Result<&M::Event, &M::Error>>) {
+        match item {
+            Some(Ok(event)) => {
+                self.event(event);
+                if self.span.is_some()
+                    && let Some(error) = self.mapping.event_error(event)
+                {
+                    self.fail(&error);
+                }
+            }
+            Some(Err(error)) => {
+                if self.span.is_some() {
+                    self.fail(&self.mapping.error(error));
+                }
+                if M::ENDS_ON_ERROR {
+                    self.end();
+                }
+            }
+            None => self.end(),
+        }
+    }
+
     /// The stream ended: records the accumulated response and ends the call.
     pub fn end(&mut self) {
         if let Some(mut span) = self.span.take() {
@@ -385,6 +429,51 @@ impl<M: StreamMapping> Drop for StreamCall<M> {
             // Dropped without `end`: recorded as cancelled.
             drop(span);
         }
+    }
+}
+
+/// A provider's stream of `Result<event, error>` carrying its call; it
+/// yields exactly what the provider's stream yields. When the stream ends,
+/// the span gets the accumulated response and the time to first token;
+/// dropped before the end, it records what arrived and
+/// `coresdk.cancelled = true`.
+#[must_use = "streams do nothing unless polled"]
+pub struct TracedStream<S, M: StreamMapping> {
+    inner: S,
+    call: StreamCall<M>,
+}
+
+impl<S, M: StreamMapping> TracedStream<S, M> {
+    /// `inner`, whose items `call` folds in.
+    pub fn new(inner: S, call: StreamCall<M>) -> Self {
+        Self { inner, call }
+    }
+}
+
+impl<S, M: StreamMapping> fmt::Debug for TracedStream<S, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TracedStream")
+            .field("call", &self.call)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, M, T, E> Stream for TracedStream<S, M>
+where
+    S: Stream<Item = Result<T, E>> + Unpin,
+    M: StreamMapping<Event = T, Error = E> + Unpin,
+{
+    type Item = Result<T, E>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        // Inspect the item in place and hand the poll result back as it is:
+        // events are large, and every move of one is a copy.
+        let poll = Pin::new(&mut this.inner).poll_next(cx);
+        if let Poll::Ready(item) = &poll {
+            this.call.item(item.as_ref().map(Result::as_ref));
+        }
+        poll
     }
 }
 
