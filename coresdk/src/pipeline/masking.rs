@@ -94,6 +94,41 @@ impl CleanMemo {
             .is_some_and(|(h, k, t)| *h == hash && k.as_str() == key && &**t == text)
     }
 
+    /// [`mask_key_value`] through the memo: a string value seen clean
+    /// under its key is not scanned again; one found clean (and left as it
+    /// was) is remembered.
+    fn mask_key_value(&mut self, masker: &PiiMasker, kv: &mut KeyValue) -> Option<u32> {
+        let Value::String(s) = &kv.value else {
+            return mask_key_value(masker, kv);
+        };
+        let hash = Self::hash(kv.key.as_str(), s.as_str());
+        if self.is_clean(hash, kv.key.as_str(), s.as_str()) {
+            return Some(0);
+        }
+        let result = mask_key_value(masker, kv);
+        if result == Some(0)
+            && let Value::String(s) = &kv.value
+            && Self::hash(kv.key.as_str(), s.as_str()) == hash
+        {
+            self.remember(hash, &kv.key, s.as_str());
+        }
+        result
+    }
+
+    /// [`mask_cow`] through the memo, for span names (remembered under no
+    /// key): they repeat more than anything.
+    fn mask_name(&mut self, masker: &PiiMasker, name: &mut Cow<'static, str>) -> u32 {
+        let hash = Self::hash("", name);
+        if self.is_clean(hash, "", name) {
+            return 0;
+        }
+        let count = mask_cow(masker, name);
+        if count == 0 && Self::hash("", name) == hash {
+            self.remember(hash, &Key::from_static_str(""), name);
+        }
+        count
+    }
+
     fn remember(&mut self, hash: u64, key: &Key, text: &str) {
         if text.len() > Self::MAX_LEN {
             return;
@@ -147,66 +182,25 @@ impl PiiMasking {
         let Some(masker) = &self.masker else {
             return 0;
         };
-        let mut count = 0;
-        span.attributes.retain_mut(|kv| {
-            if let Some(memo) = memo.as_deref_mut()
-                && let Value::String(s) = &kv.value
-            {
-                let hash = CleanMemo::hash(kv.key.as_str(), s.as_str());
-                if memo.is_clean(hash, kv.key.as_str(), s.as_str()) {
-                    return true;
-                }
-                return match mask_key_value(masker, kv) {
-                    Some(0) => {
-                        // Remembered only if left as it was.
-                        if let Value::String(s) = &kv.value
-                            && CleanMemo::hash(kv.key.as_str(), s.as_str()) == hash
-                        {
-                            memo.remember(hash, &kv.key, s.as_str());
-                        }
-                        true
-                    }
-                    Some(n) => {
-                        count += n;
-                        true
-                    }
-                    None => {
-                        count += 1;
-                        false
-                    }
-                };
-            }
-            if let Some(n) = mask_key_value(masker, kv) {
-                count += n;
-                true
-            } else {
-                count += 1;
-                false
-            }
-        });
-        // Span names repeat more than anything: remembered under no key.
-        match memo {
+        let mut count = match memo.as_deref_mut() {
             Some(memo) => {
-                let hash = CleanMemo::hash("", &span.name);
-                if !memo.is_clean(hash, "", &span.name) {
-                    let n = mask_cow(masker, &mut span.name);
-                    if n == 0 && CleanMemo::hash("", &span.name) == hash {
-                        memo.remember(hash, &Key::from_static_str(""), &span.name);
-                    }
-                    count += n;
-                }
+                mask_attributes(&mut span.attributes, |kv| memo.mask_key_value(masker, kv))
             }
-            None => count += mask_cow(masker, &mut span.name),
-        }
+            None => mask_attributes(&mut span.attributes, |kv| mask_key_value(masker, kv)),
+        };
+        count += match memo {
+            Some(memo) => memo.mask_name(masker, &mut span.name),
+            None => mask_cow(masker, &mut span.name),
+        };
         if let Status::Error { description } = &mut span.status {
             count += mask_cow(masker, description);
         }
         for event in &mut span.events.events {
             count += mask_cow(masker, &mut event.name);
-            count += mask_attributes(masker, &mut event.attributes);
+            count += mask_attributes(&mut event.attributes, |kv| mask_key_value(masker, kv));
         }
         for link in &mut span.links.links {
-            count += mask_attributes(masker, &mut link.attributes);
+            count += mask_attributes(&mut link.attributes, |kv| mask_key_value(masker, kv));
         }
         if count > 0 {
             let previous = span
@@ -237,11 +231,15 @@ fn mask_cow(masker: &PiiMasker, text: &mut Cow<'static, str>) -> u32 {
     count
 }
 
-/// Masks a list of attributes in place, removing dropped ones.
-fn mask_attributes(masker: &PiiMasker, attributes: &mut Vec<KeyValue>) -> u32 {
+/// Masks a list of attributes in place with `mask` (one attribute, `None`
+/// to drop it), removing dropped ones.
+fn mask_attributes(
+    attributes: &mut Vec<KeyValue>,
+    mut mask: impl FnMut(&mut KeyValue) -> Option<u32>,
+) -> u32 {
     let mut count = 0;
     attributes.retain_mut(|kv| {
-        if let Some(n) = mask_key_value(masker, kv) {
+        if let Some(n) = mask(kv) {
             count += n;
             true
         } else {
