@@ -20,13 +20,10 @@ use opentelemetry::trace::{SpanContext, SpanId, SpanKind, Status, TraceState};
 use opentelemetry::{Array, InstrumentationScope, KeyValue, StringValue, Value};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::SpanData;
-use prost::encoding::encoded_len_varint;
-
-/// Protobuf wire types.
-const VARINT: u32 = 0;
-const FIXED64: u32 = 1;
-const DELIMITED: u32 = 2;
-const FIXED32: u32 = 5;
+use prost::encoding::WireType::{
+    self, LengthDelimited, SixtyFourBit as Fixed64, ThirtyTwoBit as Fixed32, Varint,
+};
+use prost::encoding::{encode_key, encode_varint, encoded_len_varint, key_len};
 
 /// `SpanFlags`: the span's parent is known to be local or remote, and which.
 const CONTEXT_HAS_IS_REMOTE: u32 = 0x100;
@@ -126,20 +123,12 @@ pub(crate) fn request_overhead(resource: &ResourceBytes) -> usize {
 
 // ---- primitives ----------------------------------------------------------
 
-fn key_len(tag: u32) -> usize {
-    encoded_len_varint(u64::from(tag << 3))
+fn put_key(buf: &mut Vec<u8>, tag: u32, wire: WireType) {
+    encode_key(tag, wire, buf);
 }
 
-fn put_key(buf: &mut Vec<u8>, tag: u32, wire: u32) {
-    put_varint(buf, u64::from(tag << 3 | wire));
-}
-
-fn put_varint(buf: &mut Vec<u8>, mut value: u64) {
-    while value >= 0x80 {
-        buf.push((value as u8) | 0x80);
-        value >>= 7;
-    }
-    buf.push(value as u8);
+fn put_varint(buf: &mut Vec<u8>, value: u64) {
+    encode_varint(value, buf);
 }
 
 /// A length-delimited field of `len` content bytes, with its key and length.
@@ -148,7 +137,7 @@ fn delimited_len(tag: u32, len: usize) -> usize {
 }
 
 fn put_header(buf: &mut Vec<u8>, tag: u32, len: usize) {
-    put_key(buf, tag, DELIMITED);
+    put_key(buf, tag, LengthDelimited);
     put_varint(buf, len as u64);
 }
 
@@ -187,7 +176,7 @@ fn uint_len(tag: u32, value: u32) -> usize {
 
 fn put_uint(buf: &mut Vec<u8>, tag: u32, value: u32) {
     if value != 0 {
-        put_key(buf, tag, VARINT);
+        put_key(buf, tag, Varint);
         put_varint(buf, u64::from(value));
     }
 }
@@ -198,7 +187,7 @@ fn fixed64_len(tag: u32, value: u64) -> usize {
 
 fn put_fixed64(buf: &mut Vec<u8>, tag: u32, value: u64) {
     if value != 0 {
-        put_key(buf, tag, FIXED64);
+        put_key(buf, tag, Fixed64);
         buf.extend_from_slice(&value.to_le_bytes());
     }
 }
@@ -209,7 +198,7 @@ fn fixed32_len(tag: u32, value: u32) -> usize {
 
 fn put_fixed32(buf: &mut Vec<u8>, tag: u32, value: u32) {
     if value != 0 {
-        put_key(buf, tag, FIXED32);
+        put_key(buf, tag, Fixed32);
         buf.extend_from_slice(&value.to_le_bytes());
     }
 }
@@ -239,15 +228,15 @@ fn any_value_len(value: &Value) -> usize {
 fn put_any_value(buf: &mut Vec<u8>, value: &Value) {
     match value {
         Value::Bool(v) => {
-            put_key(buf, 2, VARINT);
+            put_key(buf, 2, Varint);
             buf.push(u8::from(*v));
         }
         Value::I64(v) => {
-            put_key(buf, 3, VARINT);
+            put_key(buf, 3, Varint);
             put_varint(buf, *v as u64);
         }
         Value::F64(v) => {
-            put_key(buf, 4, FIXED64);
+            put_key(buf, 4, Fixed64);
             buf.extend_from_slice(&v.to_bits().to_le_bytes());
         }
         Value::String(s) => put_string_value(buf, s),
@@ -294,21 +283,21 @@ fn put_array(buf: &mut Vec<u8>, array: &Array) {
         Array::Bool(v) => {
             for b in v {
                 put_header(buf, 1, 2);
-                put_key(buf, 2, VARINT);
+                put_key(buf, 2, Varint);
                 buf.push(u8::from(*b));
             }
         }
         Array::I64(v) => {
             for i in v {
                 put_header(buf, 1, 1 + encoded_len_varint(*i as u64));
-                put_key(buf, 3, VARINT);
+                put_key(buf, 3, Varint);
                 put_varint(buf, *i as u64);
             }
         }
         Array::F64(v) => {
             for f in v {
                 put_header(buf, 1, 9);
-                put_key(buf, 4, FIXED64);
+                put_key(buf, 4, Fixed64);
                 buf.extend_from_slice(&f.to_bits().to_le_bytes());
             }
         }
