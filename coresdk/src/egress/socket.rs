@@ -574,7 +574,8 @@ impl SocketWriter {
         drop(event);
     }
 
-    /// Nothing to keep.
+    /// Nothing to keep: the event is discarded.
+    #[allow(clippy::unused_self)]
     pub(crate) fn queue(&mut self, event: Outgoing) {
         drop(event);
     }
