@@ -2,27 +2,31 @@
 //! (OTLP gRPC, OTLP HTTP/protobuf, stdout span tree, none).
 //!
 //! Spans arrive on the pipeline's worker thread. OTLP requests do not run
-//! there: each batch is sent as a task on the stage's own one-thread Tokio
-//! runtime, a few at once, so the worker keeps draining the handoff while a
-//! batch is on the wire (waiting for each answer on the worker made it fall
-//! behind, and the handoff drop spans, at 50 k spans/s). The application's
-//! runtime (if any) is never used, so a `current_thread` app runtime or no
-//! runtime at all work alike.
+//! there: each batch is encoded (`otlp_wire.rs`) and sent (`otlp_traces.rs`)
+//! as a task on the stage's own one-thread Tokio runtime, several at once,
+//! so the worker keeps draining the handoff while a batch is on the wire
+//! (waiting for each answer on the worker made it fall behind, and the
+//! handoff drop spans, at 50 k spans/s). The application's runtime (if any)
+//! is never used, so a `current_thread` app runtime or no runtime at all
+//! work alike.
 //!
 //! Batches are cut by span count (`pipeline.batch_size`) and by encoded size
 //! (`otlp.max_message_bytes`, 4 MiB by default, the collector's usual limit);
 //! a span that cannot fit in a request on its own is dropped and counted.
 //!
-//! Failed batches are retried whole with a backoff that starts at 100 ms and
-//! doubles per consecutive failure up to a cap of one second, plus up to
+//! Failed requests are sent again as they were encoded, with a backoff that
+//! starts at 100 ms and doubles per consecutive failure up to a cap of one
+//! second, plus up to
 //! 100 ms of jitter: during an outage spans wait (bounded by the queue size,
 //! which covers what is buffered, awaiting a retry and in flight), and the
 //! first retry after the backend is back comes within that second. The
 //! OTLP rules decide what is retried (see `pipeline/retry.rs`): a
 //! permanent error (HTTP 400, gRPC `InvalidArgument`, ...) is not, and a
 //! server's `Retry-After` is waited for. A batch still failing 30 s after its
-//! first failure is given up and counted as failed. Failures are reported on
-//! stderr, the first at once and then at most once a minute.
+//! first failure is given up and counted as failed. Spans a collector
+//! rejects in a partial success are counted as failed and not sent again.
+//! Failures are reported on stderr, the first at once and then at most once
+//! a minute.
 //!
 //! A flush or shutdown drains within one deadline, shared with the metrics
 //! exporter (see `Deadline`); what is still held when it passes is counted.
