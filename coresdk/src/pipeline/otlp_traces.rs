@@ -99,8 +99,9 @@ pub(crate) enum BuildError {
     Header(String),
 }
 
-/// Sends encoded trace requests to one collector.
-#[derive(Debug, Clone)]
+/// Sends encoded trace requests to one collector. `Debug` shows no header
+/// value and no credentials of the endpoint URL.
+#[derive(Clone)]
 pub(crate) enum TracesClient {
     /// OTLP/gRPC.
     Grpc {
@@ -115,18 +116,37 @@ pub(crate) enum TracesClient {
     },
 }
 
+impl std::fmt::Debug for TracesClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Grpc { metadata, .. } => f
+                .debug_struct("Grpc")
+                .field("metadata", &metadata.keys().count())
+                .finish_non_exhaustive(),
+            Self::Http { url, headers, .. } => f
+                .debug_struct("Http")
+                .field("url", &crate::config::redact_url_text(url))
+                .field("headers", &headers.keys().collect::<Vec<_>>())
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
 impl TracesClient {
     /// A client for `endpoint`. Must run inside the Tokio runtime that will
     /// send the requests (the gRPC channel starts its worker there).
     pub(crate) fn new(otlp: &OtlpConfig, endpoint: &str) -> Result<Self, BuildError> {
         let mut headers = http::HeaderMap::new();
         for (k, v) in otlp.headers() {
-            let (Ok(name), Ok(value)) = (
+            let (Ok(name), Ok(mut value)) = (
                 http::HeaderName::from_bytes(k.as_bytes()),
                 http::HeaderValue::from_str(v),
             ) else {
                 return Err(BuildError::Header(k.clone()));
             };
+            // Headers carry credentials (`authorization`, API keys): never
+            // shown by `Debug`.
+            value.set_sensitive(true);
             headers.insert(name, value);
         }
         match otlp.protocol() {
@@ -357,6 +377,30 @@ mod tests {
             garbage.to_string().contains("not an OTLP response"),
             "{garbage}"
         );
+    }
+
+    /// Neither a header value nor the URL's credentials show in `Debug`.
+    #[test]
+    fn debug_shows_no_credentials() {
+        for protocol in [OtlpProtocol::Grpc, OtlpProtocol::HttpProtobuf] {
+            let config = crate::Config::builder()
+                .without_env()
+                .without_config_file()
+                .with_otlp_protocol(protocol)
+                .with_otlp_header("authorization", "Bearer s3cr3t-token")
+                .build()
+                .expect("config");
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            let _entered = runtime.enter();
+            let client = TracesClient::new(config.otlp(), "http://alice:pa55word@127.0.0.1:4318")
+                .expect("client");
+            let shown = format!("{client:?}");
+            assert!(!shown.contains("s3cr3t"), "{shown}");
+            assert!(!shown.contains("pa55word"), "{shown}");
+        }
     }
 
     #[test]
