@@ -5,7 +5,7 @@
 //! installs it, or `CORESDK_BENCH_COMPOSE=layer` for `layer()`), it runs one
 //! `Converse` call `CORESDK_ITERS` times (default 2 000) against the local
 //! Bedrock server, on a `current_thread` runtime so the client side runs on the
-//! counted thread, inside a loop function named for the mode plus `_loop`:
+//! counted thread, inside `coresdk_tests::counted::counted_loop`:
 //!
 //! - `converse_raw` (default): the raw client;
 //! - `converse_interceptor`: the raw client with a no-op per-call interceptor
@@ -18,7 +18,7 @@
 //! ```text
 //! cargo bench -p coresdk-instrument-bedrock --bench instructions --no-run
 //! CORESDK_BENCH=converse_traced CORESDK_ITERS=500 valgrind --tool=callgrind \
-//!     --toggle-collect='*converse_traced_loop*' target/release/deps/instructions-<hash>
+//!     --toggle-collect='*counted_loop*' target/release/deps/instructions-<hash>
 //! ```
 //!
 //! Instructions per call = the collected total / `CORESDK_ITERS`; traced − raw
@@ -32,54 +32,10 @@ mod support;
 
 use std::hint::black_box;
 
-use aws_sdk_bedrockruntime::Client;
-use coresdk_instrument_bedrock::TracedClient;
+use coresdk_tests::counted::counted;
 use support::{
     Clients, converse_interceptor, converse_raw, converse_traced, invoke_raw, invoke_traced,
 };
-use tokio::runtime::Runtime;
-
-#[inline(never)]
-fn converse_raw_loop(iters: u64, rt: &Runtime, raw: &Client) {
-    for _ in 0..iters {
-        black_box(rt.block_on(converse_raw(raw)));
-    }
-}
-
-#[inline(never)]
-fn converse_interceptor_loop(iters: u64, rt: &Runtime, raw: &Client) {
-    for _ in 0..iters {
-        black_box(rt.block_on(converse_interceptor(raw)));
-    }
-}
-
-#[inline(never)]
-fn converse_traced_loop(iters: u64, rt: &Runtime, traced: &TracedClient) {
-    for _ in 0..iters {
-        black_box(rt.block_on(converse_traced(traced)));
-    }
-}
-
-#[inline(never)]
-fn converse_capture_loop(iters: u64, rt: &Runtime, traced: &TracedClient) {
-    for _ in 0..iters {
-        black_box(rt.block_on(converse_traced(traced)));
-    }
-}
-
-#[inline(never)]
-fn invoke_raw_loop(iters: u64, rt: &Runtime, raw: &Client) {
-    for _ in 0..iters {
-        black_box(rt.block_on(invoke_raw(raw)));
-    }
-}
-
-#[inline(never)]
-fn invoke_traced_loop(iters: u64, rt: &Runtime, traced: &TracedClient) {
-    for _ in 0..iters {
-        black_box(rt.block_on(invoke_traced(traced)));
-    }
-}
 
 fn main() {
     let iters = std::env::var("CORESDK_ITERS")
@@ -99,18 +55,6 @@ fn main() {
         traced,
         capture,
     } = Clients::start();
-    // Warm-up outside the counted loops (connection pool, lazy statics).
-    for _ in 0..5 {
-        match mode.as_str() {
-            "converse_raw" => drop(rt.block_on(converse_raw(&raw))),
-            "converse_interceptor" => drop(rt.block_on(converse_interceptor(&raw))),
-            "converse_traced" => drop(rt.block_on(converse_traced(&traced))),
-            "converse_capture" => drop(rt.block_on(converse_traced(&capture))),
-            "invoke_raw" => drop(rt.block_on(invoke_raw(&raw))),
-            "invoke_traced" => drop(rt.block_on(invoke_traced(&traced))),
-            other => panic!("unknown CORESDK_BENCH {other:?}"),
-        }
-    }
     // Futures are copied whole when they move (into `block_on` here): their
     // sizes are part of a call's cost.
     eprintln!(
@@ -120,17 +64,19 @@ fn main() {
         std::mem::size_of_val(&raw.converse().send()),
         std::mem::size_of_val(&traced.converse().send()),
     );
-    let start = std::time::Instant::now();
-    match mode.as_str() {
-        "converse_raw" => converse_raw_loop(iters, &rt, &raw),
-        "converse_interceptor" => converse_interceptor_loop(iters, &rt, &raw),
-        "converse_traced" => converse_traced_loop(iters, &rt, &traced),
-        "invoke_raw" => invoke_raw_loop(iters, &rt, &raw),
-        "invoke_traced" => invoke_traced_loop(iters, &rt, &traced),
-        _ => converse_capture_loop(iters, &rt, &capture),
-    }
-    let per_call = start.elapsed() / u32::try_from(iters.max(1)).unwrap_or(u32::MAX);
-    eprintln!("{mode}: {iters} calls, {per_call:?} per call (wall clock)");
+    let mut call: Box<dyn FnMut()> = match mode.as_str() {
+        "converse_raw" => Box::new(|| drop(black_box(rt.block_on(converse_raw(&raw))))),
+        "converse_interceptor" => {
+            Box::new(|| drop(black_box(rt.block_on(converse_interceptor(&raw)))))
+        }
+        "converse_traced" => Box::new(|| drop(black_box(rt.block_on(converse_traced(&traced))))),
+        "converse_capture" => Box::new(|| drop(black_box(rt.block_on(converse_traced(&capture))))),
+        "invoke_raw" => Box::new(|| drop(black_box(rt.block_on(invoke_raw(&raw))))),
+        "invoke_traced" => Box::new(|| drop(black_box(rt.block_on(invoke_traced(&traced))))),
+        other => panic!("unknown CORESDK_BENCH {other:?}"),
+    };
+    counted(&mode, iters, 5, &mut call);
+    drop(call);
     drop(server);
     let _ = guard.shutdown();
 }

@@ -2,8 +2,9 @@
 //! deterministic where wall-clock benches on a loaded machine are not.
 //!
 //! With the full pipeline installed (discarding exporter), it runs one of these
-//! `CORESDK_ITERS` times (default 10 000) inside a loop function of the same
-//! name plus `_loop`, so only that function's instructions need counting:
+//! `CORESDK_ITERS` times (default 10 000) inside
+//! `coresdk_tests::counted::counted_loop`, so only that function's
+//! instructions need counting:
 //!
 //! - `chat_record` (default): `overhead`'s `genai_span/chat_record` body
 //!   (span + request + response attributes, no network);
@@ -19,7 +20,7 @@
 //! ```text
 //! cargo bench -p coresdk-instrument-openai --bench instructions --no-run
 //! CORESDK_BENCH=chat_record CORESDK_ITERS=1000 valgrind --tool=callgrind \
-//!     --toggle-collect='*chat_record_loop*' target/release/deps/instructions-<hash>
+//!     --toggle-collect='*counted_loop*' target/release/deps/instructions-<hash>
 //! ```
 //!
 //! Instructions per call = the collected total / `CORESDK_ITERS`. Spans end on
@@ -45,11 +46,11 @@ use coresdk::genai::{
     Operation, Provider, Role, Usage,
 };
 use coresdk_instrument_openai::TracedClient;
+use coresdk_tests::counted::counted;
 use coresdk_tests::openai_server::{
     Canned, OpenAiServer, synthetic_chat_stream, synthetic_responses_stream,
 };
 use futures_util::StreamExt as _;
-use tokio::runtime::Runtime;
 
 fn neutral() -> (ChatRequest, ChatResponse) {
     let request = ChatRequest {
@@ -92,18 +93,6 @@ fn chat_record(settings: &Arc<GenAiSettings>, request: &ChatRequest, response: &
     span.record_chat_request(black_box(request));
     span.record_chat_response(black_box(response));
     span.end();
-}
-
-#[inline(never)]
-fn chat_record_loop(
-    iters: u64,
-    settings: &Arc<GenAiSettings>,
-    request: &ChatRequest,
-    response: &ChatResponse,
-) {
-    for _ in 0..iters {
-        chat_record(settings, request, response);
-    }
 }
 
 fn request() -> CreateChatCompletionRequest {
@@ -211,62 +200,6 @@ async fn rstream_traced(traced: &TracedClient<OpenAIConfig>) {
     }
 }
 
-#[inline(never)]
-fn responses_raw_loop(iters: u64, rt: &Runtime, raw: &Client<OpenAIConfig>) {
-    for _ in 0..iters {
-        rt.block_on(responses_raw(raw));
-    }
-}
-
-#[inline(never)]
-fn responses_traced_loop(iters: u64, rt: &Runtime, traced: &TracedClient<OpenAIConfig>) {
-    for _ in 0..iters {
-        rt.block_on(responses_traced(traced));
-    }
-}
-
-#[inline(never)]
-fn rstream_raw_loop(iters: u64, rt: &Runtime, raw: &Client<OpenAIConfig>) {
-    for _ in 0..iters {
-        rt.block_on(rstream_raw(raw));
-    }
-}
-
-#[inline(never)]
-fn rstream_traced_loop(iters: u64, rt: &Runtime, traced: &TracedClient<OpenAIConfig>) {
-    for _ in 0..iters {
-        rt.block_on(rstream_traced(traced));
-    }
-}
-
-#[inline(never)]
-fn chat_raw_loop(iters: u64, rt: &Runtime, raw: &Client<OpenAIConfig>) {
-    for _ in 0..iters {
-        rt.block_on(chat_raw(raw));
-    }
-}
-
-#[inline(never)]
-fn chat_traced_loop(iters: u64, rt: &Runtime, traced: &TracedClient<OpenAIConfig>) {
-    for _ in 0..iters {
-        rt.block_on(chat_traced(traced));
-    }
-}
-
-#[inline(never)]
-fn stream_raw_loop(iters: u64, rt: &Runtime, raw: &Client<OpenAIConfig>) {
-    for _ in 0..iters {
-        rt.block_on(stream_raw(raw));
-    }
-}
-
-#[inline(never)]
-fn stream_traced_loop(iters: u64, rt: &Runtime, traced: &TracedClient<OpenAIConfig>) {
-    for _ in 0..iters {
-        rt.block_on(stream_traced(traced));
-    }
-}
-
 /// Runs `CORESDK_BENCH` (a network mode) `iters` times after a warm-up.
 fn network(mode: &str, iters: u64, settings: &GenAiSettings) {
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -282,33 +215,18 @@ fn network(mode: &str, iters: u64, settings: &GenAiSettings) {
     }
     let raw = client(&server);
     let traced = coresdk_instrument_openai::instrument(raw.clone()).with_settings(settings.clone());
-    // Warm-up outside the counted loops (connection pool, lazy statics).
-    for _ in 0..3 {
-        match mode {
-            "chat_raw" => rt.block_on(chat_raw(&raw)),
-            "chat_traced" => rt.block_on(chat_traced(&traced)),
-            "stream_raw" => rt.block_on(stream_raw(&raw)),
-            "stream_traced" => rt.block_on(stream_traced(&traced)),
-            "responses_raw" => rt.block_on(responses_raw(&raw)),
-            "responses_traced" => rt.block_on(responses_traced(&traced)),
-            "rstream_raw" => rt.block_on(rstream_raw(&raw)),
-            "rstream_traced" => rt.block_on(rstream_traced(&traced)),
-            other => panic!("unknown CORESDK_BENCH {other:?}"),
-        }
-    }
-    let start = std::time::Instant::now();
-    match mode {
-        "chat_raw" => chat_raw_loop(iters, &rt, &raw),
-        "chat_traced" => chat_traced_loop(iters, &rt, &traced),
-        "stream_raw" => stream_raw_loop(iters, &rt, &raw),
-        "stream_traced" => stream_traced_loop(iters, &rt, &traced),
-        "responses_raw" => responses_raw_loop(iters, &rt, &raw),
-        "responses_traced" => responses_traced_loop(iters, &rt, &traced),
-        "rstream_raw" => rstream_raw_loop(iters, &rt, &raw),
-        _ => rstream_traced_loop(iters, &rt, &traced),
-    }
-    let per_call = start.elapsed() / u32::try_from(iters.max(1)).unwrap_or(u32::MAX);
-    eprintln!("{mode}: {iters} calls, {per_call:?} per call (wall clock)");
+    let mut call: Box<dyn FnMut()> = match mode {
+        "chat_raw" => Box::new(|| rt.block_on(chat_raw(&raw))),
+        "chat_traced" => Box::new(|| rt.block_on(chat_traced(&traced))),
+        "stream_raw" => Box::new(|| rt.block_on(stream_raw(&raw))),
+        "stream_traced" => Box::new(|| rt.block_on(stream_traced(&traced))),
+        "responses_raw" => Box::new(|| rt.block_on(responses_raw(&raw))),
+        "responses_traced" => Box::new(|| rt.block_on(responses_traced(&traced))),
+        "rstream_raw" => Box::new(|| rt.block_on(rstream_raw(&raw))),
+        "rstream_traced" => Box::new(|| rt.block_on(rstream_traced(&traced))),
+        other => panic!("unknown CORESDK_BENCH {other:?}"),
+    };
+    counted(mode, iters, 3, &mut call);
 }
 
 fn main() {
@@ -330,13 +248,8 @@ fn main() {
         return;
     }
     let (request, response) = neutral();
-    // Warm-up outside the counted function (lazy statics, first allocations).
-    for _ in 0..10 {
+    counted("chat_record", iters, 10, &mut || {
         chat_record(&settings, &request, &response);
-    }
-    let start = std::time::Instant::now();
-    chat_record_loop(iters, &settings, &request, &response);
-    let per_call = start.elapsed() / u32::try_from(iters.max(1)).unwrap_or(u32::MAX);
-    eprintln!("chat_record: {iters} calls, {per_call:?} per call (wall clock)");
+    });
     let _ = guard.shutdown();
 }

@@ -6,6 +6,7 @@
 
 pub mod attrs;
 pub mod bedrock_server;
+pub mod counted;
 pub mod openai_server;
 pub mod otlp;
 pub mod scripted;
