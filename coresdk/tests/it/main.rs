@@ -12,9 +12,7 @@
 //! `error.type` of the traced test functions: `it::trace_shapes::free`), and
 //! `code.file.path` is the module's file under `tests/it/`.
 //!
-//! The compile-time (trybuild) tests of `#[trace]` are in `coresdk-macros`,
-//! whose dev-dependencies keep trybuild's own build small; they are
-//! compile-fail cases only (trybuild then checks rather than builds).
+//! The compile-fail tests of `#[trace]` are `ui` (cases in `tests/ui/fail/`).
 //! What must compile and run is tested here (`attributes_kept`,
 //! `trace_hygiene`) and in the `trace` docs (`unsafe fn`).
 
@@ -46,3 +44,4 @@ mod trace_errors;
 mod trace_hygiene;
 mod trace_labels;
 mod trace_shapes;
+mod ui;
