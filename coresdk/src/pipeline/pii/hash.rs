@@ -5,7 +5,7 @@
 use std::fmt;
 use std::fmt::Write as _;
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit as _, Mac as _};
 use sha2::Sha256;
 
 /// Where the HMAC key came from.
@@ -45,9 +45,8 @@ impl Hasher {
     fn keyed(key: &[u8], source: KeySource) -> Self {
         // HMAC accepts keys of any length; the fallback is unreachable but
         // keeps this path free of panics.
-        let mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| {
-            <Hmac<Sha256> as Mac>::new(&hmac::digest::Key::<Hmac<Sha256>>::default())
-        });
+        let mac = Hmac::<Sha256>::new_from_slice(key)
+            .unwrap_or_else(|_| Hmac::<Sha256>::new(&hmac::digest::Key::<Hmac<Sha256>>::default()));
         Self { mac, source }
     }
 
