@@ -11,3 +11,4 @@ pub mod openai_server;
 pub mod otlp;
 pub mod scripted;
 pub mod semconv;
+pub mod solo;

@@ -1,12 +1,12 @@
-//! The integration tests of `coresdk` that can share a process: one test
-//! binary, a module per behaviour, so the workspace links one binary here
-//! instead of one per file.
+//! The integration tests of `coresdk`: one test binary, a module per
+//! behaviour, so the workspace links one binary here instead of one per
+//! file.
 //!
-//! Every pipeline set up here uses the default GenAI and propagation
-//! settings, which a pipeline installs process-wide, and nothing here sets a
-//! global subscriber, reads process-wide counters or measures memory. Tests
-//! that do are in `tests/solo/`, one binary that runs each of its modules in
-//! a process of its own.
+//! Every pipeline set up by the modules at the top level uses the default
+//! GenAI and propagation settings, which a pipeline installs process-wide,
+//! and none of them sets a global subscriber, reads process-wide counters or
+//! measures memory. Tests that do are under `solo`: each runs alone in a
+//! child process of this binary, while the others go on beside it.
 //!
 //! Module paths here start with `it::` (`code.function.name` and
 //! `error.type` of the traced test functions: `it::trace_shapes::free`), and
@@ -37,6 +37,7 @@ mod pii_phone_locales;
 mod pii_pipeline;
 mod pii_properties;
 mod pipeline;
+mod solo;
 mod tail_sampling;
 mod terminal_safety;
 mod trace_attrs;

@@ -17,7 +17,7 @@ fn config(env: &[(&str, &str)], capture: &SpanCapture) -> coresdk::Config {
 
 #[test]
 fn rust_log_warn_drops_info_spans_and_sdk_disabled_exports_nothing() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     // Disabled first: it installs nothing, so the filtered pipeline below can.
@@ -68,7 +68,7 @@ fn rust_log_warn_drops_info_spans_and_sdk_disabled_exports_nothing() {
 
 #[test]
 fn a_bad_filter_is_a_config_error_naming_the_key() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let err = coresdk::Config::builder()
@@ -82,7 +82,7 @@ fn a_bad_filter_is_a_config_error_naming_the_key() {
 
 #[test]
 fn propagators_parse_and_bad_names_are_errors() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let build = |value: &str| {

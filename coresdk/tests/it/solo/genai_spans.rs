@@ -105,7 +105,7 @@ fn documents() -> Vec<RetrievedDocument> {
 
 #[test]
 fn retrieval_without_content_records_ids_and_scores_only() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let spans = run(|| {
@@ -140,7 +140,7 @@ fn retrieval_without_content_records_ids_and_scores_only() {
 
 #[test]
 fn retrieval_with_content_records_truncated_query_and_texts() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let spans = run(|| {
@@ -191,7 +191,7 @@ fn retrieval_with_content_records_truncated_query_and_texts() {
 
 #[test]
 fn retrieval_failure_sets_error_status_type_and_event() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let spans = run(|| {
@@ -225,7 +225,7 @@ fn retrieval_failure_sets_error_status_type_and_event() {
 
 #[test]
 fn tool_span_from_a_model_call_with_content() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let spans = run(|| {
@@ -265,7 +265,7 @@ fn tool_span_from_a_model_call_with_content() {
 
 #[test]
 fn tool_span_captures_arguments_and_result_when_enabled() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let spans = run(|| {
@@ -292,7 +292,7 @@ fn tool_span_captures_arguments_and_result_when_enabled() {
 
 #[test]
 fn failed_and_dropped_tools() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let spans = run(|| {
@@ -334,7 +334,7 @@ fn failed_and_dropped_tools() {
 
 #[test]
 fn without_a_subscriber_nothing_is_recorded() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let mut span = RetrievalSpan::start("idx");
@@ -349,7 +349,7 @@ fn without_a_subscriber_nothing_is_recorded() {
 
 #[test]
 fn a_span_ends_when_it_is_ended_not_at_its_last_exit() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let spans = run(|| {
@@ -371,7 +371,7 @@ fn a_span_ends_when_it_is_ended_not_at_its_last_exit() {
 fn the_attribute_limit_keeps_the_facts_and_counts_what_it_drops() {
     use coresdk::genai::{ChatRequest, GenAiSpan, Message, Operation, Role};
 
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let call = || {

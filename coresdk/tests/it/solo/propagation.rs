@@ -35,7 +35,7 @@ fn setup(capture: &SpanCapture) -> coresdk::Guard {
 
 #[tokio::test]
 async fn job_queue_round_trip_keeps_one_trace_and_the_parent_link() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let capture = SpanCapture::new();

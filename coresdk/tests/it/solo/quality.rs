@@ -67,7 +67,7 @@ fn find<'a>(spans: &'a [SpanData], name: &str) -> &'a SpanData {
 
 #[test]
 fn scores_land_on_the_current_span_under_the_key_rule() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let spans = run(|| {
@@ -123,7 +123,7 @@ fn scores_land_on_the_current_span_under_the_key_rule() {
 
 #[test]
 fn score_span_with_source_records_the_source_on_the_event() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let spans = run(|| {
@@ -144,7 +144,7 @@ fn score_span_with_source_records_the_source_on_the_event() {
 
 #[test]
 fn late_feedback_is_a_root_span_linked_to_the_scored_span() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let mut target = None;
@@ -213,7 +213,7 @@ fn late_feedback_is_a_root_span_linked_to_the_scored_span() {
 
 #[test]
 fn feedback_for_a_bare_trace_id_records_the_id_without_a_link() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let trace = TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap();
@@ -238,7 +238,7 @@ fn feedback_for_a_bare_trace_id_records_the_id_without_a_link() {
 
 #[test]
 fn an_evaluation_event_per_score_with_label_and_explanation() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let mut target = None;

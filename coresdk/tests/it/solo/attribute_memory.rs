@@ -29,7 +29,7 @@ fn status_bytes(field: &str) -> u64 {
 fn a_hundred_and_fifty_ten_megabyte_values_stay_under_two_hundred_megabytes() {
     const SPANS: usize = 150;
     const VALUE: usize = 10_000_000;
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let capture = SpanCapture::new();

@@ -84,7 +84,7 @@ fn request_context() -> AppContext {
 
 #[test]
 fn a_child_span_of_a_request_scope_carries_the_ids() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let service = Service::new("k");
@@ -115,7 +115,7 @@ fn a_child_span_of_a_request_scope_carries_the_ids() {
 
 #[test]
 fn the_same_ids_export_the_same_values_from_two_pipelines_with_one_key() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let export = |service: &Service| {
@@ -173,7 +173,7 @@ async fn serve(callee: Arc<Service>) -> std::net::SocketAddr {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_propagated_request_carries_baggage_and_the_callee_spans_carry_the_ids() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let callee = Arc::new(Service::new("k"));

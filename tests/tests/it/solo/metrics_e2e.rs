@@ -128,22 +128,19 @@ fn run(transport: Transport, protocol: OtlpProtocol) {
     assert!(receiver.spans().iter().any(|s| s.name == "work"));
 }
 
-// Both tests install the process-wide GenAI instruments; run them one at a time.
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 #[test]
 fn genai_metrics_over_grpc() {
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if coresdk_tests::solo::delegated() {
+        return;
+    }
     run(Transport::Grpc, OtlpProtocol::Grpc);
 }
 
 #[test]
 fn genai_metrics_over_http() {
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if coresdk_tests::solo::delegated() {
+        return;
+    }
     run(Transport::Http, OtlpProtocol::HttpProtobuf);
 }
 
@@ -154,10 +151,10 @@ fn openai_calls_record_metrics() {
         ChatCompletionRequestUserMessage, CreateChatCompletionRequestArgs,
     };
     use coresdk_tests::openai_server::{Canned, OpenAiServer};
+    if coresdk_tests::solo::delegated() {
+        return;
+    }
 
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let receiver = OtlpReceiver::start(Transport::Grpc);
     let server = OpenAiServer::start().expect("openai server");
     server.push(Canned::chat_completion());
@@ -232,11 +229,11 @@ fn bedrock_calls_record_metrics() {
     use aws_sdk_bedrockruntime::config::{BehaviorVersion, Credentials, Region};
     use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, Message};
     use coresdk_tests::bedrock_server::{BedrockServer, Canned};
-
     const MODEL: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if coresdk_tests::solo::delegated() {
+        return;
+    }
+
     let receiver = OtlpReceiver::start(Transport::Grpc);
     let server = BedrockServer::start().expect("bedrock server");
     server.push(Canned::converse());

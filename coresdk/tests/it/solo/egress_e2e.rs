@@ -90,7 +90,7 @@ impl Write for SharedWriter {
 
 #[test]
 fn cli_tail_receives_spans_from_programs_started_before_and_after_it() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
@@ -158,7 +158,7 @@ fn cli_tail_receives_spans_from_programs_started_before_and_after_it() {
 
 #[test]
 fn tail_filters_by_service_and_errors_and_prints_json() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
@@ -250,7 +250,7 @@ fn llm_server(fail_first: usize) -> (tokio::runtime::Runtime, String, Recorder) 
 
 #[test]
 fn external_endpoint_receives_the_payload_and_nothing_else() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let (_rt, endpoint, rec) = llm_server(1);
@@ -310,7 +310,7 @@ fn external_endpoint_receives_the_payload_and_nothing_else() {
 
 #[test]
 fn denied_payload_never_reaches_the_endpoint_and_the_denial_is_logged() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let logs = global_logs();
@@ -362,7 +362,7 @@ fn denied_payload_never_reaches_the_endpoint_and_the_denial_is_logged() {
 
 #[test]
 fn run_tail_loop_stops_and_renders() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
@@ -386,7 +386,7 @@ fn run_tail_loop_stops_and_renders() {
 
 #[test]
 fn spans_never_go_to_a_socket_of_another_user() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
@@ -439,7 +439,7 @@ fn redirecting_server(target: &str) -> (tokio::runtime::Runtime, String, Arc<Ato
 #[test]
 fn redirects_are_never_followed_and_endpoint_credentials_never_shown() {
     const PASSWORD: &str = "pa55w0rd-not-for-logs";
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let (_rt_other, other_origin, other) = llm_server(0);

@@ -10,7 +10,7 @@ use tracing_subscriber::layer::SubscriberExt as _;
 
 #[test]
 fn a_pricing_file_overrides_a_built_in_price_and_adds_a_model() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
@@ -67,7 +67,7 @@ fn cost_of_last(capture: &SpanCapture) -> Option<f64> {
 
 #[test]
 fn an_invalid_pricing_file_is_a_setup_error_naming_the_line() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");

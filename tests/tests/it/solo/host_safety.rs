@@ -81,6 +81,9 @@ fn in_every_context(f: impl Fn(&str) + Send + Sync + Clone + 'static) {
 
 #[test]
 fn guard_drop_and_shutdown_are_safe_in_every_context() {
+    if coresdk_tests::solo::delegated() {
+        return;
+    }
     let receiver = std::sync::Arc::new(OtlpReceiver::start(Transport::Grpc));
     let r = std::sync::Arc::clone(&receiver);
     in_every_context(move |context| {
@@ -106,6 +109,9 @@ fn guard_drop_and_shutdown_are_safe_in_every_context() {
 
 #[test]
 fn setup_errors_are_returned_in_every_context() {
+    if coresdk_tests::solo::delegated() {
+        return;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let bad = dir.path().join("bad.rego");
     std::fs::write(&bad, "package acme.llm\n\nallow if {\n  input.x ==\n}\n").expect("write");
@@ -134,6 +140,9 @@ fn setup_errors_are_returned_in_every_context() {
 #[test]
 fn a_global_subscriber_already_set_is_an_error_inside_runtimes() {
     static GLOBAL: Once = Once::new();
+    if coresdk_tests::solo::delegated() {
+        return;
+    }
     GLOBAL.call_once(|| {
         tracing::subscriber::set_global_default(tracing_subscriber::registry())
             .expect("first global subscriber");
@@ -181,21 +190,33 @@ fn check_budget(budget: Duration, protocol: OtlpProtocol) {
 
 #[test]
 fn shutdown_keeps_a_zero_budget_against_a_stalled_collector() {
+    if coresdk_tests::solo::delegated() {
+        return;
+    }
     check_budget(Duration::ZERO, OtlpProtocol::Grpc);
 }
 
 #[test]
 fn shutdown_keeps_a_one_second_budget_against_a_stalled_collector() {
+    if coresdk_tests::solo::delegated() {
+        return;
+    }
     check_budget(Duration::from_secs(1), OtlpProtocol::HttpProtobuf);
 }
 
 #[test]
 fn shutdown_keeps_a_five_second_budget_against_a_stalled_collector() {
+    if coresdk_tests::solo::delegated() {
+        return;
+    }
     check_budget(Duration::from_secs(5), OtlpProtocol::Grpc);
 }
 
 #[test]
 fn flush_keeps_its_own_budget_against_a_stalled_collector() {
+    if coresdk_tests::solo::delegated() {
+        return;
+    }
     let stalled = StallingServer::start();
     let budget = Duration::from_secs(1);
     let config = builder(&stalled.endpoint())
@@ -259,7 +280,12 @@ fn ledger_at_shutdown(budget: Duration, at_once: bool) -> (u64, u64) {
     let stalled = StallingServer::start();
     let mut child = Command::new(std::env::current_exe().expect("test binary"));
     child
-        .args(["--exact", "ledger_child", "--nocapture", "--test-threads=1"])
+        .arg("--exact")
+        .arg(coresdk_tests::solo::test_name(
+            module_path!(),
+            "ledger_child",
+        ))
+        .args(["--nocapture", "--test-threads=1"])
         .env(LEDGER_CHILD, stalled.endpoint())
         .env(LEDGER_BUDGET_MS, budget.as_millis().to_string());
     if at_once {
@@ -290,18 +316,27 @@ fn ledger_at_shutdown(budget: Duration, at_once: bool) -> (u64, u64) {
 
 #[test]
 fn counters_add_up_when_a_zero_budget_shutdown_returns() {
+    if coresdk_tests::solo::delegated() {
+        return;
+    }
     let (sent, settled) = ledger_at_shutdown(Duration::ZERO, false);
     assert_eq!(settled, sent);
 }
 
 #[test]
 fn counters_add_up_when_a_zero_budget_shutdown_returns_with_spans_still_queued() {
+    if coresdk_tests::solo::delegated() {
+        return;
+    }
     let (sent, settled) = ledger_at_shutdown(Duration::ZERO, true);
     assert_eq!(settled, sent);
 }
 
 #[test]
 fn counters_add_up_when_a_one_second_shutdown_returns() {
+    if coresdk_tests::solo::delegated() {
+        return;
+    }
     let (sent, settled) = ledger_at_shutdown(Duration::from_secs(1), false);
     assert_eq!(settled, sent);
 }

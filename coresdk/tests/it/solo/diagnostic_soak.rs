@@ -26,7 +26,7 @@ fn spans_total() -> u64 {
 
 #[test]
 fn memory_is_flat_under_failing_and_never_ending_traces() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
@@ -137,7 +137,7 @@ fn memory_is_flat_under_failing_and_never_ending_traces() {
 
 #[test]
 fn idle_traces_are_forgotten() {
-    if crate::delegated() {
+    if coresdk_tests::solo::delegated() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
