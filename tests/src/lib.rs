@@ -7,6 +7,7 @@
 pub mod attrs;
 pub mod bedrock_server;
 pub mod counted;
+pub mod json_schema;
 pub mod openai_server;
 pub mod otlp;
 pub mod scripted;

@@ -12,10 +12,11 @@
 
 use std::sync::LazyLock;
 
-use jsonschema::Validator;
 use opentelemetry::Value as OtelValue;
 use opentelemetry_sdk::trace::SpanData;
 use serde_json::{Value, json};
+
+use crate::json_schema::Schema;
 
 /// `(attribute, schema file)` of every JSON message attribute.
 const SCHEMAS: [(&str, &str); 3] = [
@@ -73,12 +74,12 @@ const INTEGER_KEYS: [&str; 9] = [
 
 struct Compiled {
     attribute: &'static str,
-    document: Validator,
+    document: Schema,
     /// Part type → (full definition, definition without its content field).
-    parts: Vec<(&'static str, Validator, Validator, Option<&'static str>)>,
+    parts: Vec<(&'static str, Schema, Schema, Option<&'static str>)>,
 }
 
-fn compile(schema: &Value, pointer: &str, strip: Option<&str>) -> Validator {
+fn compile(schema: &Value, pointer: &str, strip: Option<&str>) -> Schema {
     let mut def = schema
         .pointer(pointer)
         .cloned()
@@ -91,7 +92,7 @@ fn compile(schema: &Value, pointer: &str, strip: Option<&str>) -> Validator {
         "$defs": schema["$defs"],
         "allOf": [def],
     });
-    jsonschema::validator_for(&wrapped).expect("schema compiles")
+    Schema::new(wrapped).expect("schema loads")
 }
 
 static COMPILED: LazyLock<Vec<Compiled>> = LazyLock::new(|| {
@@ -99,7 +100,7 @@ static COMPILED: LazyLock<Vec<Compiled>> = LazyLock::new(|| {
         .iter()
         .map(|(attribute, text)| {
             let schema: Value = serde_json::from_str(text).expect("schema is JSON");
-            let document = jsonschema::validator_for(&schema).expect("schema compiles");
+            let document = Schema::new(schema.clone()).expect("schema loads");
             let defs = schema["$defs"].as_object().expect("schema has $defs");
             let parts = PART_DEFS
                 .iter()
@@ -149,12 +150,8 @@ pub fn schema_problems(span: &SpanData) -> Vec<String> {
                 continue;
             }
         };
-        for error in compiled.document.iter_errors(&document) {
-            problems.push(format!(
-                "{}: {error} at {}",
-                compiled.attribute,
-                error.instance_path()
-            ));
+        for error in compiled.document.errors(&document) {
+            problems.push(format!("{}: {error}", compiled.attribute));
         }
         for part in parts_of(&document) {
             problems.extend(part_problems(compiled, part));
@@ -187,7 +184,8 @@ fn part_problems(compiled: &Compiled, part: &Value) -> Vec<String> {
         _ => full,
     };
     validator
-        .iter_errors(part)
+        .errors(part)
+        .into_iter()
         .map(|error| format!("{}: `{kind}` part {part}: {error}", compiled.attribute))
         .collect()
 }
@@ -240,11 +238,7 @@ mod tests {
             .iter()
             .find(|c| c.attribute == attribute)
             .expect("known attribute");
-        let mut problems: Vec<String> = compiled
-            .document
-            .iter_errors(document)
-            .map(|e| e.to_string())
-            .collect();
+        let mut problems = compiled.document.errors(document);
         for part in parts_of(document) {
             problems.extend(part_problems(compiled, part));
         }
