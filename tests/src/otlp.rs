@@ -169,7 +169,11 @@ pub struct OtlpReceiver {
 impl OtlpReceiver {
     /// Starts a receiver on a free loopback port.
     pub fn start(transport: Transport) -> Self {
-        Self::start_on(transport, free_addr()).expect("bind a free loopback port")
+        // Port 0: the OS picks the port at bind time. Asking for a free port
+        // first and binding it after (`free_addr`) races with the other
+        // tests binding ports meanwhile.
+        let any_port = SocketAddr::from(([127, 0, 0, 1], 0));
+        Self::start_on(transport, any_port).expect("bind a loopback port")
     }
 
     /// Starts a receiver on `addr` (e.g. to bring a "down" backend back up).
@@ -611,10 +615,24 @@ async fn http_export(
     ))
 }
 
-/// A loopback port nothing listens on (bound once, then released).
+/// A loopback port nothing listens on (bound once, then released), for a
+/// backend that is down and may be brought up on it later.
+///
+/// Picked at random below the ephemeral ranges (Linux 32768–60999, macOS and
+/// Windows 49152–65535): a port the OS handed out for port 0 could be handed
+/// out again to another test's server while this one is still "down".
 pub fn free_addr() -> SocketAddr {
-    let listener = StdListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    listener.local_addr().expect("local addr")
+    use std::hash::{BuildHasher as _, RandomState};
+    static PICKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    loop {
+        let pick = PICKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let random = RandomState::new().hash_one((pick, std::process::id()));
+        let port = 20_000 + (random % 12_000) as u16;
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        if let Ok(listener) = StdListener::bind(addr) {
+            return listener.local_addr().expect("local addr");
+        }
+    }
 }
 
 /// A server that accepts TCP connections and never answers: a stalled backend.

@@ -149,10 +149,8 @@ async fn each_recorded_error_kind_maps_to_type_problem_and_hint() {
 #[tokio::test]
 async fn transport_error_is_a_connection_problem() {
     let h = Harness::new();
-    // A port nothing listens on.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let closed_port = closed.local_addr().unwrap().port();
-    drop(closed);
+    // A port nothing listens on (outside the range other tests' servers get).
+    let closed_port = coresdk_tests::otlp::free_addr().port();
     let client = coresdk_instrument_bedrock::instrument(support::sdk_client(
         &format!("http://127.0.0.1:{closed_port}"),
         RetryConfig::disabled(),

@@ -198,10 +198,8 @@ async fn malformed_body_is_a_deserialization_error() {
 #[tokio::test]
 async fn refused_connection_is_a_connection_error() {
     let h = Harness::new();
-    // A port nobody listens on.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = closed.local_addr().unwrap().port();
-    drop(closed);
+    // A port nobody listens on (outside the range other tests' servers get).
+    let port = coresdk_tests::otlp::free_addr().port();
     let config = async_openai::config::OpenAIConfig::new()
         .with_api_base(format!("http://127.0.0.1:{port}/v1"))
         .with_api_key("sk-test");
