@@ -1,7 +1,7 @@
 //! The application context through the public API: every span of a request
 //! scope carries the ids, they cross a real loopback HTTP call as W3C baggage
-//! when opted in, and two pipelines with the same hash key export the same
-//! values.
+//! when opted in, and two pipelines (or processes) with the same hash key
+//! export the same values.
 
 use std::sync::Arc;
 
@@ -29,17 +29,20 @@ struct Service {
 }
 
 impl Service {
+    /// A pipeline hashing with `hash_key`; an empty key leaves it unset (a
+    /// random key per process).
     fn new(hash_key: &str) -> Self {
         let capture = SpanCapture::new();
-        let config = coresdk::Config::builder()
+        let mut builder = coresdk::Config::builder()
             .without_env()
             .without_config_file()
             .with_exporter(ExporterKind::None)
             .with_processor(capture.clone())
-            .with_baggage_keys(BAGGAGE_KEYS)
-            .with_pii_hash_key(hash_key)
-            .build()
-            .expect("config");
+            .with_baggage_keys(BAGGAGE_KEYS);
+        if !hash_key.is_empty() {
+            builder = builder.with_pii_hash_key(hash_key);
+        }
+        let config = builder.build().expect("config");
         let (layer, guard) = coresdk::layer(config).expect("layer");
         Self {
             dispatch: Dispatch::new(tracing_subscriber::registry().with(layer)),
@@ -113,30 +116,87 @@ fn a_child_span_of_a_request_scope_carries_the_ids() {
     assert!(attr(find(&spans, "after_the_scope"), "session.id").is_none());
 }
 
+/// The exported `(session.id, user.id)` of a span in a request scope.
+fn exported_ids(service: &Service) -> (Option<Value>, Option<Value>) {
+    service.run(|| {
+        let _ctx = context::enter(request_context());
+        tracing::info_span!("work").in_scope(|| {});
+    });
+    let spans = service.spans();
+    let work = find(&spans, "work");
+    (
+        attr(work, "session.id").cloned(),
+        attr(work, "user.id").cloned(),
+    )
+}
+
 #[test]
 fn the_same_ids_export_the_same_values_from_two_pipelines_with_one_key() {
     if coresdk_tests::solo::delegated() {
         return;
     }
-    let export = |service: &Service| {
-        service.run(|| {
-            let _ctx = context::enter(request_context());
-            tracing::info_span!("work").in_scope(|| {});
-        });
-        let spans = service.spans();
-        let work = find(&spans, "work");
-        (
-            attr(work, "session.id").cloned(),
-            attr(work, "user.id").cloned(),
-        )
-    };
-    let a = export(&Service::new("shared-key"));
-    let b = export(&Service::new("shared-key"));
+    let a = exported_ids(&Service::new("shared-key"));
+    let b = exported_ids(&Service::new("shared-key"));
     assert_eq!(a, b);
     assert_eq!(a.0, Some(Value::from("sess-789")));
-    let other = export(&Service::new("another-key"));
+    let other = exported_ids(&Service::new("another-key"));
     assert_eq!(other.0, a.0, "session ids are not hashed");
     assert_ne!(other.1, a.1, "user ids are hashed with the key");
+}
+
+/// The hash key of an `export_child` process; unset in the test process.
+const EXPORT_CHILD: &str = "CORESDK_APP_CONTEXT_EXPORT_KEY";
+
+/// Runs in a child process (`ids_from_a_process`): prints what one
+/// process exports.
+#[test]
+fn export_child() {
+    let Ok(key) = std::env::var(EXPORT_CHILD) else {
+        return;
+    };
+    let (session, user) = exported_ids(&Service::new(&key));
+    let shown = |value: Option<Value>| value.map_or_else(|| "-".to_owned(), |v| v.to_string());
+    // Own line: libtest has already printed `test … ` on this one.
+    println!("\nIDS session={} user={}", shown(session), shown(user));
+}
+
+/// What a process of its own, hashing with `key` ("" for none), exports.
+fn ids_from_a_process(key: &str) -> String {
+    let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .arg("--exact")
+        .arg(coresdk_tests::solo::test_name(
+            module_path!(),
+            "export_child",
+        ))
+        .args(["--nocapture", "--test-threads=1"])
+        .env(EXPORT_CHILD, key)
+        .output()
+        .expect("run a child process");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+        .lines()
+        .find_map(|line| line.split_once("IDS ").map(|(_, ids)| ids))
+        .unwrap_or_else(|| panic!("no ids in:\n{stdout}"))
+        .to_owned()
+}
+
+#[test]
+fn the_same_session_exports_the_same_values_from_two_processes() {
+    let first = ids_from_a_process("shared-key");
+    assert!(first.contains("sess-789"), "{first}");
+    assert_eq!(ids_from_a_process("shared-key"), first);
+    // Without a configured key each process hashes with its own random
+    // key: the session id is still the same, the user id is not.
+    let (a, b) = (ids_from_a_process(""), ids_from_a_process(""));
+    let session = |ids: &str| ids.split(" user=").next().map(str::to_owned);
+    assert_eq!(session(&a), session(&first));
+    assert_eq!(session(&b), session(&first));
+    assert_ne!(a, b, "user ids hashed with per-process keys differ");
 }
 
 /// A loopback HTTP service that runs each request in the caller's
