@@ -10,7 +10,7 @@
 //! one per such file, every test is still reported by its name, and nothing
 //! needs `#[ignore]`.
 
-use std::process::Command;
+use std::process::{Command, Output};
 
 /// Names the test a child process runs; unset in the parent.
 const CHILD: &str = "CORESDK_SOLO_TEST";
@@ -29,17 +29,12 @@ pub fn delegated() -> bool {
     if std::env::var(CHILD).as_deref() == Ok(name.as_str()) {
         return false;
     }
-    let exe = std::env::current_exe().expect("test binary");
-    let out = Command::new(exe)
-        .args([name.as_str(), "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD, &name)
-        .output()
-        .expect("run the test in a child process");
+    let out = run_alone(&name, &[(CHILD, &name)]);
+    // A filter that matched nothing would pass as well.
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        out.status.success() && stdout.contains("test result: ok. 1 passed;"),
-        "{name} failed in its own process:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        stdout.contains("test result: ok. 1 passed;"),
+        "{name} did not run in its own process:\n{stdout}"
     );
     true
 }
@@ -52,4 +47,31 @@ pub fn test_name(module_path: &str, function: &str) -> String {
         Some((_, module)) => format!("{module}::{function}"),
         None => function.to_owned(),
     }
+}
+
+/// Runs the test `function` of the module `module_path` (pass
+/// `module_path!()`) alone in a child process of this binary, with `envs`
+/// set there, and returns its output once it has passed (panics with both
+/// streams when it did not). The child test reads its instructions from
+/// `envs` and returns at once when they are unset, as in the test process.
+pub fn run_sibling(module_path: &str, function: &str, envs: &[(&str, &str)]) -> Output {
+    run_alone(&test_name(module_path, function), envs)
+}
+
+/// Runs the test named `name` (its full libtest name) alone in a child
+/// process of this binary with `envs`; its output, once it has passed.
+fn run_alone(name: &str, envs: &[(&str, &str)]) -> Output {
+    let exe = std::env::current_exe().expect("test binary");
+    let out = Command::new(exe)
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .envs(envs.iter().copied())
+        .output()
+        .expect("run a test in a child process");
+    assert!(
+        out.status.success(),
+        "{name} failed in its own process:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }

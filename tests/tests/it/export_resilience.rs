@@ -189,24 +189,11 @@ fn report_child() {
 }
 
 fn child_stderr(endpoint: &str, http: bool) -> String {
-    let mut child = Command::new(std::env::current_exe().expect("test binary"));
-    child
-        .args([
-            "--exact",
-            "export_resilience::report_child",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(REPORT_CHILD, endpoint);
+    let mut envs = vec![(REPORT_CHILD, endpoint)];
     if http {
-        child.env(REPORT_OVER_HTTP, "1");
+        envs.push((REPORT_OVER_HTTP, "1"));
     }
-    let out = child.output().expect("run child");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = coresdk_tests::solo::run_sibling(module_path!(), "report_child", &envs);
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 

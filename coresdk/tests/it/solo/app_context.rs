@@ -162,22 +162,9 @@ fn export_child() {
 
 /// What a process of its own, hashing with `key` ("" for none), exports.
 fn ids_from_a_process(key: &str) -> String {
-    let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
-        .arg("--exact")
-        .arg(coresdk_tests::solo::test_name(
-            module_path!(),
-            "export_child",
-        ))
-        .args(["--nocapture", "--test-threads=1"])
-        .env(EXPORT_CHILD, key)
-        .output()
-        .expect("run a child process");
+    let out =
+        coresdk_tests::solo::run_sibling(module_path!(), "export_child", &[(EXPORT_CHILD, key)]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     stdout
         .lines()
         .find_map(|line| line.split_once("IDS ").map(|(_, ids)| ids))

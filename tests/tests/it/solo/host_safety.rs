@@ -5,7 +5,6 @@
 //! a collector that accepts connections and never answers. OTLP and metrics
 //! are on throughout: the metrics exporter owns a runtime of its own.
 
-use std::process::Command;
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
@@ -278,26 +277,17 @@ fn ledger_child() {
 /// them are still queued.
 fn ledger_at_shutdown(budget: Duration, at_once: bool) -> (u64, u64) {
     let stalled = StallingServer::start();
-    let mut child = Command::new(std::env::current_exe().expect("test binary"));
-    child
-        .arg("--exact")
-        .arg(coresdk_tests::solo::test_name(
-            module_path!(),
-            "ledger_child",
-        ))
-        .args(["--nocapture", "--test-threads=1"])
-        .env(LEDGER_CHILD, stalled.endpoint())
-        .env(LEDGER_BUDGET_MS, budget.as_millis().to_string());
+    let endpoint = stalled.endpoint();
+    let budget_ms = budget.as_millis().to_string();
+    let mut envs = vec![
+        (LEDGER_CHILD, endpoint.as_str()),
+        (LEDGER_BUDGET_MS, budget_ms.as_str()),
+    ];
     if at_once {
-        child.env(LEDGER_AT_ONCE, "1");
+        envs.push((LEDGER_AT_ONCE, "1"));
     }
-    let out = child.output().expect("run child");
+    let out = coresdk_tests::solo::run_sibling(module_path!(), "ledger_child", &envs);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let line = stdout
         .lines()
         .find_map(|l| l.split_once("LEDGER ").map(|(_, rest)| rest))
