@@ -7,8 +7,8 @@
 //! own process that runs the test again, alone, in a child process of the
 //! same binary, and reports its result; in the child it returns `false` and
 //! the test goes on. So a crate links one integration-test binary instead of
-//! one per such file, every test is still reported by its name, and nothing
-//! needs `#[ignore]`.
+//! one per such file, every test is still reported by its name, and none
+//! has to be skipped by default to keep the others' process clean.
 
 use std::process::{Command, Output};
 
