@@ -27,6 +27,22 @@ fn usage_of(v: &Json) -> Usage {
     )
 }
 
+/// A `text` or `tool_use` content block, the kinds request messages and
+/// responses share; other kinds are left to the caller.
+fn push_model_block(message: &mut Message, block: &Json, capture: bool) {
+    match s(block, "type").unwrap_or_default() {
+        "text" => message
+            .content
+            .push(text(capture, s(block, "text").unwrap_or_default())),
+        "tool_use" => message.tool_calls.push(ToolCall::function(
+            s(block, "id").map(str::to_owned),
+            s(block, "name").unwrap_or_default(),
+            json_text(capture, block.get("input")),
+        )),
+        _ => {}
+    }
+}
+
 /// One request message; `tool_result` blocks become `tool` messages of their own.
 fn message(m: &Json, capture: bool, out: &mut Vec<Message>) {
     let mut message = Message::new(role(s(m, "role").unwrap_or("user")));
@@ -39,14 +55,7 @@ fn message(m: &Json, capture: bool, out: &mut Vec<Message>) {
     };
     for block in blocks {
         match s(block, "type").unwrap_or_default() {
-            "text" => message
-                .content
-                .push(text(capture, s(block, "text").unwrap_or_default())),
-            "tool_use" => message.tool_calls.push(ToolCall::function(
-                s(block, "id").map(str::to_owned),
-                s(block, "name").unwrap_or_default(),
-                json_text(capture, block.get("input")),
-            )),
+            "text" | "tool_use" => push_model_block(&mut message, block, capture),
             "tool_result" => {
                 let mut tool = Message::new(Role::Tool);
                 tool.tool_call_id = s(block, "tool_use_id").map(str::to_owned);
@@ -107,17 +116,7 @@ impl Codec for Anthropic {
             message.content.push(text(capture, t));
         }
         for block in arr(body, "content") {
-            match s(block, "type").unwrap_or_default() {
-                "text" => message
-                    .content
-                    .push(text(capture, s(block, "text").unwrap_or_default())),
-                "tool_use" => message.tool_calls.push(ToolCall::function(
-                    s(block, "id").map(str::to_owned),
-                    s(block, "name").unwrap_or_default(),
-                    json_text(capture, block.get("input")),
-                )),
-                _ => {}
-            }
+            push_model_block(&mut message, block, capture);
         }
         Response::Chat(ChatResponse {
             id: s(body, "id").map(str::to_owned),
