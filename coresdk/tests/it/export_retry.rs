@@ -108,24 +108,37 @@ impl Collector {
     }
 }
 
-/// Sends one span to `collector` through a pipeline of its own, without a
-/// flush (a flush makes every failure final).
-fn send_one_span(collector: &Collector) -> coresdk::Guard {
-    let config = coresdk::Config::builder()
+/// Sends `spans` spans to `endpoint` through an OTLP pipeline of its own
+/// (batch delay 20 ms unless `configure` says otherwise), without a flush
+/// (a flush makes every failure final).
+fn send_spans(
+    protocol: OtlpProtocol,
+    endpoint: String,
+    spans: usize,
+    configure: impl FnOnce(coresdk::ConfigBuilder) -> coresdk::ConfigBuilder,
+) -> coresdk::Guard {
+    let builder = coresdk::Config::builder()
         .without_env()
         .without_config_file()
         .with_exporter(ExporterKind::Otlp)
-        .with_otlp_protocol(OtlpProtocol::HttpProtobuf)
-        .with_otlp_endpoint(format!("http://{}", collector.addr))
-        .with_batch_delay(Duration::from_millis(20))
-        .build()
-        .expect("config");
+        .with_otlp_protocol(protocol)
+        .with_otlp_endpoint(endpoint)
+        .with_batch_delay(Duration::from_millis(20));
+    let config = configure(builder).build().expect("config");
     let (layer, guard) = coresdk::layer(config).expect("layer");
     let subscriber = tracing_subscriber::registry().with(layer);
     tracing::subscriber::with_default(subscriber, || {
-        tracing::info_span!("exported").in_scope(|| {});
+        for _ in 0..spans {
+            tracing::info_span!("exported").in_scope(|| {});
+        }
     });
     guard
+}
+
+/// Sends one span to `collector` over OTLP/HTTP.
+fn send_one_span(collector: &Collector) -> coresdk::Guard {
+    let endpoint = format!("http://{}", collector.addr);
+    send_spans(OtlpProtocol::HttpProtobuf, endpoint, 1, |builder| builder)
 }
 
 /// A partial success is final: the rejected spans count as failed, the rest
@@ -133,22 +146,11 @@ fn send_one_span(collector: &Collector) -> coresdk::Guard {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_partial_success_counts_the_rejected_spans_and_is_not_retried() {
     let collector = Collector::start(vec![Answer::Partial(2)]).await;
-    let config = coresdk::Config::builder()
-        .without_env()
-        .without_config_file()
-        .with_exporter(ExporterKind::Otlp)
-        .with_otlp_protocol(OtlpProtocol::HttpProtobuf)
-        .with_otlp_endpoint(format!("http://{}", collector.addr))
-        .with_batch_delay(Duration::from_mins(1))
-        .with_metrics(false)
-        .build()
-        .expect("config");
-    let (layer, guard) = coresdk::layer(config).expect("layer");
-    let subscriber = tracing_subscriber::registry().with(layer);
-    tracing::subscriber::with_default(subscriber, || {
-        for _ in 0..3 {
-            tracing::info_span!("exported").in_scope(|| {});
-        }
+    let endpoint = format!("http://{}", collector.addr);
+    let guard = send_spans(OtlpProtocol::HttpProtobuf, endpoint, 3, |builder| {
+        builder
+            .with_batch_delay(Duration::from_mins(1))
+            .with_metrics(false)
     });
     let flushed = tokio::task::spawn_blocking(move || {
         let flushed = guard.flush();
@@ -271,21 +273,7 @@ async fn grpc_collector(code: tonic::Code) -> (String, Arc<Mutex<Vec<Instant>>>)
 }
 
 fn send_one_span_grpc(endpoint: String) -> coresdk::Guard {
-    let config = coresdk::Config::builder()
-        .without_env()
-        .without_config_file()
-        .with_exporter(ExporterKind::Otlp)
-        .with_otlp_protocol(OtlpProtocol::Grpc)
-        .with_otlp_endpoint(endpoint)
-        .with_batch_delay(Duration::from_millis(20))
-        .build()
-        .expect("config");
-    let (layer, guard) = coresdk::layer(config).expect("layer");
-    let subscriber = tracing_subscriber::registry().with(layer);
-    tracing::subscriber::with_default(subscriber, || {
-        tracing::info_span!("exported").in_scope(|| {});
-    });
-    guard
+    send_spans(OtlpProtocol::Grpc, endpoint, 1, |builder| builder)
 }
 
 fn count(arrivals: &Mutex<Vec<Instant>>) -> usize {
