@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use coresdk::config::OtlpProtocol;
 use coresdk::metrics::{DURATION_BUCKETS, GenAiOperation, TOKEN_BUCKETS};
-use coresdk_tests::otlp::{OtlpReceiver, ReceivedMetric, Transport};
+use coresdk_tests::otlp::{OtlpReceiver, ReceivedMetric, ReceivedPoint, Transport};
 use serde_json::json;
 use tracing_subscriber::layer::SubscriberExt as _;
 
@@ -14,6 +14,30 @@ fn metric<'a>(metrics: &'a [ReceivedMetric], name: &str) -> &'a ReceivedMetric {
         .iter()
         .find(|m| m.name == name)
         .unwrap_or_else(|| panic!("no metric {name} in {metrics:#?}"))
+}
+
+/// The two `gen_ai.client.operation.duration` points of `provider`, one per
+/// call: `(failed, succeeded)`, told apart by `error.type`.
+fn failed_and_ok_durations<'a>(
+    metrics: &'a [ReceivedMetric],
+    provider: &str,
+) -> (&'a ReceivedPoint, &'a ReceivedPoint) {
+    let duration = metric(metrics, "gen_ai.client.operation.duration");
+    let points: Vec<_> = duration
+        .points
+        .iter()
+        .filter(|p| p.attributes.get("gen_ai.provider.name") == Some(&json!(provider)))
+        .collect();
+    assert_eq!(points.len(), 2, "{points:#?}");
+    let failed = points
+        .iter()
+        .find(|p| p.attributes.contains_key("error.type"))
+        .expect("failed call point");
+    let ok = points
+        .iter()
+        .find(|p| !p.attributes.contains_key("error.type"))
+        .expect("ok call point");
+    (failed, ok)
 }
 
 fn run(transport: Transport, protocol: OtlpProtocol) {
@@ -193,23 +217,9 @@ fn openai_calls_record_metrics() {
     guard.shutdown().expect("shutdown");
 
     let metrics = receiver.metrics();
-    let duration = metric(&metrics, "gen_ai.client.operation.duration");
-    let points: Vec<_> = duration
-        .points
-        .iter()
-        .filter(|p| p.attributes.get("gen_ai.provider.name") == Some(&json!("openai")))
-        .collect();
-    assert_eq!(points.len(), 2, "{points:#?}");
-    let failed = points
-        .iter()
-        .find(|p| p.attributes.contains_key("error.type"))
-        .expect("failed call point");
+    let (failed, ok) = failed_and_ok_durations(&metrics, "openai");
     assert_eq!(failed.attributes["gen_ai.request.model"], json!("gpt-4o"));
     assert_eq!(failed.count, 1);
-    let ok = points
-        .iter()
-        .find(|p| !p.attributes.contains_key("error.type"))
-        .expect("ok call point");
     assert!(ok.attributes.contains_key("gen_ai.response.model"));
     assert_eq!(ok.attributes["server.address"], json!("127.0.0.1"));
     let tokens = metric(&metrics, "gen_ai.client.token.usage");
@@ -288,17 +298,7 @@ fn bedrock_calls_record_metrics() {
     guard.shutdown().expect("shutdown");
 
     let metrics = receiver.metrics();
-    let duration = metric(&metrics, "gen_ai.client.operation.duration");
-    let points: Vec<_> = duration
-        .points
-        .iter()
-        .filter(|p| p.attributes.get("gen_ai.provider.name") == Some(&json!("aws.bedrock")))
-        .collect();
-    assert_eq!(points.len(), 2, "{points:#?}");
-    let failed = points
-        .iter()
-        .find(|p| p.attributes.contains_key("error.type"))
-        .expect("failed call point");
+    let (failed, _) = failed_and_ok_durations(&metrics, "aws.bedrock");
     assert_eq!(
         failed.attributes["error.type"],
         json!("ThrottlingException")
