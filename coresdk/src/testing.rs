@@ -23,6 +23,17 @@ impl SpanCapture {
         Self::default()
     }
 
+    /// A config builder for a test pipeline that ends in this capture: no
+    /// environment, no config file, no exporter. Adjust it further, then
+    /// `build()` and start it with [`layer`](crate::layer).
+    pub fn config_builder(&self) -> crate::ConfigBuilder {
+        crate::Config::builder()
+            .without_env()
+            .without_config_file()
+            .with_exporter(crate::config::ExporterKind::None)
+            .with_processor(self.clone())
+    }
+
     /// A copy of every span captured so far, in end order.
     pub fn spans(&self) -> Vec<SpanData> {
         self.spans
@@ -201,12 +212,9 @@ pub fn capture_spans(f: impl FnOnce()) -> Vec<SpanData> {
     use tracing_subscriber::layer::SubscriberExt as _;
 
     let capture = SpanCapture::new();
-    let config = crate::Config::builder()
-        .without_env()
-        .without_config_file()
-        .with_exporter(crate::config::ExporterKind::None)
+    let config = capture
+        .config_builder()
         .with_pii_masking(false)
-        .with_processor(capture.clone())
         .build()
         .expect("a fixed test config is valid");
     let (layer, guard) = crate::layer(config).expect("the pipeline starts");

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use aws_sdk_bedrockruntime::config::retry::RetryConfig;
 use aws_sdk_bedrockruntime::config::{BehaviorVersion, Credentials, Region};
-use coresdk::config::{Conventions, ExporterKind, MessageFormat};
+use coresdk::config::{Conventions, MessageFormat};
 use coresdk::genai::GenAiSettings;
 use coresdk::genai::attributes::{
     GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, LLM_COST_USD, LLM_LATENCY_MS, LLM_TIME_TO_FIRST_TOKEN_MS,
@@ -51,12 +51,9 @@ impl Harness {
     pub(crate) fn new() -> Self {
         let server = BedrockServer::start().expect("server");
         let capture = SpanCapture::new();
-        let config = coresdk::Config::builder()
-            .without_env()
-            .without_config_file()
-            .with_exporter(ExporterKind::None)
+        let config = capture
+            .config_builder()
             .with_pii_masking(false)
-            .with_processor(capture.clone())
             .build()
             .expect("config");
         let (layer, guard) = coresdk::layer(config).expect("layer");

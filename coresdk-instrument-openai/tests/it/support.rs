@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_openai::config::OpenAIConfig;
-use coresdk::config::{Conventions, ExporterKind, MessageFormat};
+use coresdk::config::{Conventions, MessageFormat};
 use coresdk::genai::GenAiSettings;
 use coresdk::genai::attributes::{
     GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, LLM_LATENCY_MS, LLM_TIME_TO_FIRST_TOKEN_MS, SERVER_PORT,
@@ -31,12 +31,9 @@ impl Harness {
     pub(crate) fn new() -> Self {
         let server = OpenAiServer::start().expect("server");
         let capture = SpanCapture::new();
-        let config = coresdk::Config::builder()
-            .without_env()
-            .without_config_file()
-            .with_exporter(ExporterKind::None)
+        let config = capture
+            .config_builder()
             .with_pii_masking(false)
-            .with_processor(capture.clone())
             .build()
             .expect("config");
         let (layer, guard) = coresdk::layer(config).expect("layer");

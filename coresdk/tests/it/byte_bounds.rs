@@ -7,7 +7,6 @@ use std::fmt;
 use std::time::Duration;
 
 use coresdk::SpanExt as _;
-use coresdk::config::ExporterKind;
 use coresdk::genai::TRUNCATION_MARKER;
 use coresdk::testing::SpanCapture;
 use opentelemetry::trace::{Span as _, Tracer as _, TracerProvider as _};
@@ -16,12 +15,7 @@ use opentelemetry_sdk::trace::SpanData;
 use tracing_subscriber::layer::SubscriberExt as _;
 
 fn builder(capture: &SpanCapture) -> coresdk::ConfigBuilder {
-    coresdk::Config::builder()
-        .without_env()
-        .without_config_file()
-        .with_exporter(ExporterKind::None)
-        .with_pii_masking(false)
-        .with_processor(capture.clone())
+    capture.config_builder().with_pii_masking(false)
 }
 
 fn attr<'a>(span: &'a SpanData, key: &str) -> &'a Value {

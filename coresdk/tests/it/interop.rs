@@ -11,7 +11,6 @@ use axum::Router;
 use axum::http::HeaderMap;
 use axum::routing::get;
 use coresdk::SpanExt as _;
-use coresdk::config::ExporterKind;
 use coresdk::genai::attributes::CORESDK_INTENT;
 use coresdk::propagation::{self, HeaderExtractor};
 use coresdk::testing::SpanCapture;
@@ -40,11 +39,7 @@ impl Pipeline {
         configure: impl FnOnce(coresdk::ConfigBuilder) -> coresdk::ConfigBuilder,
     ) -> Self {
         let capture = SpanCapture::new();
-        let builder = coresdk::Config::builder()
-            .without_env()
-            .without_config_file()
-            .with_exporter(ExporterKind::None)
-            .with_processor(capture.clone());
+        let builder = capture.config_builder();
         let config = configure(builder).build().expect("config");
         let (layer, guard) = coresdk::layer(config).expect("pipeline");
         let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
@@ -284,13 +279,7 @@ fn seen_by_two_layers() -> u32 {
 #[test]
 fn a_users_own_tracing_opentelemetry_layer_breaks_neither() {
     let capture = SpanCapture::new();
-    let config = coresdk::Config::builder()
-        .without_env()
-        .without_config_file()
-        .with_exporter(ExporterKind::None)
-        .with_processor(capture.clone())
-        .build()
-        .expect("config");
+    let config = capture.config_builder().build().expect("config");
     let (core, guard) = coresdk::layer(config).expect("pipeline");
     let theirs = SpanCapture::new();
     let provider = SdkTracerProvider::builder()

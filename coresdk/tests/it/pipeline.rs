@@ -3,19 +3,12 @@
 
 use std::time::Duration;
 
-use coresdk::config::ExporterKind;
 use coresdk::testing::SpanCapture;
 use opentelemetry::trace::Status;
 use tracing_subscriber::layer::SubscriberExt as _;
 
 fn capture_config(capture: &SpanCapture) -> coresdk::Config {
-    coresdk::Config::builder()
-        .without_env()
-        .without_config_file()
-        .with_exporter(ExporterKind::None)
-        .with_processor(capture.clone())
-        .build()
-        .expect("config")
+    capture.config_builder().build().expect("config")
 }
 
 #[test]
@@ -63,12 +56,9 @@ fn spans_after_shutdown_are_not_exported_and_nothing_panics() {
 #[test]
 fn head_sampler_always_off_records_nothing() {
     let capture = SpanCapture::new();
-    let config = coresdk::Config::builder()
-        .without_env()
-        .without_config_file()
-        .with_exporter(ExporterKind::None)
+    let config = capture
+        .config_builder()
         .with_sampler(coresdk::config::SamplerConfig::AlwaysOff)
-        .with_processor(capture.clone())
         .build()
         .expect("config");
     let (layer, guard) = coresdk::layer(config).expect("layer");
@@ -83,12 +73,9 @@ fn head_sampler_always_off_records_nothing() {
 #[test]
 fn attribute_limit_is_applied() {
     let capture = SpanCapture::new();
-    let config = coresdk::Config::builder()
-        .without_env()
-        .without_config_file()
-        .with_exporter(ExporterKind::None)
+    let config = capture
+        .config_builder()
         .with_span_attribute_count_limit(2)
-        .with_processor(capture.clone())
         .build()
         .expect("config");
     let (layer, guard) = coresdk::layer(config).expect("layer");

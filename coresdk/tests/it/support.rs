@@ -6,8 +6,7 @@
 use std::fmt::Write as _;
 use std::future::Future;
 
-use coresdk::Config;
-use coresdk::config::{ConfigBuilder, ExporterKind};
+use coresdk::config::ConfigBuilder;
 use coresdk::testing::SpanCapture;
 use opentelemetry::trace::{SpanId, Status};
 use opentelemetry::{Key, Value};
@@ -18,11 +17,7 @@ fn pipeline(
     configure: impl FnOnce(ConfigBuilder) -> ConfigBuilder,
 ) -> (SpanCapture, coresdk::Guard, tracing::Dispatch) {
     let capture = SpanCapture::new();
-    let builder = Config::builder()
-        .without_env()
-        .without_config_file()
-        .with_exporter(ExporterKind::None)
-        .with_processor(capture.clone());
+    let builder = capture.config_builder();
     let config = configure(builder).build().expect("test config is valid");
     let (layer, guard) = coresdk::layer(config).expect("pipeline starts");
     let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::HeaderMap;
 use axum::routing::get;
-use coresdk::config::ExporterKind;
 use coresdk::context::{self, AppContext};
 use coresdk::propagation::{self, HeaderExtractor, HeaderInjector};
 use coresdk::testing::SpanCapture;
@@ -33,12 +32,7 @@ impl Service {
     /// random key per process).
     fn new(hash_key: &str) -> Self {
         let capture = SpanCapture::new();
-        let mut builder = coresdk::Config::builder()
-            .without_env()
-            .without_config_file()
-            .with_exporter(ExporterKind::None)
-            .with_processor(capture.clone())
-            .with_baggage_keys(BAGGAGE_KEYS);
+        let mut builder = capture.config_builder().with_baggage_keys(BAGGAGE_KEYS);
         if !hash_key.is_empty() {
             builder = builder.with_pii_hash_key(hash_key);
         }

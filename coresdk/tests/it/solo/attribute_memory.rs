@@ -8,7 +8,6 @@
 use std::time::{Duration, Instant};
 
 use coresdk::SpanExt as _;
-use coresdk::config::ExporterKind;
 use coresdk::genai::TRUNCATION_MARKER;
 use coresdk::testing::SpanCapture;
 use tracing_subscriber::layer::SubscriberExt as _;
@@ -33,13 +32,7 @@ fn a_hundred_and_fifty_ten_megabyte_values_stay_under_two_hundred_megabytes() {
         return;
     }
     let capture = SpanCapture::new();
-    let config = coresdk::Config::builder()
-        .without_env()
-        .without_config_file()
-        .with_exporter(ExporterKind::None)
-        .with_processor(capture.clone())
-        .build()
-        .expect("config");
+    let config = capture.config_builder().build().expect("config");
     let limit = config.pipeline().span_attribute_value_length_limit() as usize;
     let (layer, guard) = coresdk::layer(config).expect("layer");
     let big = "x".repeat(VALUE);

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use coresdk::config::ExporterKind;
 use coresdk::genai::attributes::LLM_LATENCY_MS;
 use coresdk::genai::{
     GenAiSettings, Provider, RetrievalSpan, RetrievedDocument, ToolCall, ToolSpan, ToolType,
@@ -27,16 +26,9 @@ fn run_with<F: FnOnce()>(
     f: F,
 ) -> Vec<SpanData> {
     let capture = SpanCapture::new();
-    let config = configure(
-        coresdk::Config::builder()
-            .without_env()
-            .without_config_file()
-            .with_exporter(ExporterKind::None)
-            .with_pii_masking(false)
-            .with_processor(capture.clone()),
-    )
-    .build()
-    .expect("config");
+    let config = configure(capture.config_builder().with_pii_masking(false))
+        .build()
+        .expect("config");
     let (layer, guard) = coresdk::layer(config).expect("layer");
     let subscriber = tracing_subscriber::registry().with(layer);
     tracing::subscriber::with_default(subscriber, f);

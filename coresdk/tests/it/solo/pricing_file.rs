@@ -21,11 +21,8 @@ fn a_pricing_file_overrides_a_built_in_price_and_adds_a_model() {
     )
     .expect("write");
     let capture = SpanCapture::new();
-    let config = coresdk::Config::builder()
-        .without_env()
-        .without_config_file()
-        .with_exporter(ExporterKind::None)
-        .with_processor(capture.clone())
+    let config = capture
+        .config_builder()
         .with_pricing_file(&file)
         .build()
         .expect("config");

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use coresdk::SpanExt as _;
-use coresdk::config::ExporterKind;
 use coresdk::propagation::{self, HeaderExtractor, HeaderInjector};
 use coresdk::testing::SpanCapture;
 use opentelemetry::baggage::BaggageExt as _;
@@ -19,13 +18,7 @@ struct Job {
 }
 
 fn setup(capture: &SpanCapture) -> coresdk::Guard {
-    let config = coresdk::Config::builder()
-        .without_env()
-        .without_config_file()
-        .with_exporter(ExporterKind::None)
-        .with_processor(capture.clone())
-        .build()
-        .expect("config");
+    let config = capture.config_builder().build().expect("config");
     let (layer, guard) = coresdk::layer(config).expect("layer");
     let subscriber = tracing_subscriber::registry().with(layer);
     // Global for this test binary: the consumer runs on another task.

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use coresdk::config::ExporterKind;
 use coresdk::quality::{self, ScoreError, ScoreTarget};
 use coresdk::testing::SpanCapture;
 use opentelemetry::trace::{SpanId, SpanKind, TraceId};
@@ -14,14 +13,11 @@ use tracing_subscriber::layer::SubscriberExt as _;
 
 fn run<F: FnOnce()>(f: F) -> Vec<SpanData> {
     let capture = SpanCapture::new();
-    let config = coresdk::Config::builder()
-        .without_env()
-        .without_config_file()
-        .with_exporter(ExporterKind::None)
+    let config = capture
+        .config_builder()
         .with_pii_masking(false)
         // Same in every test of this binary: the GenAI settings are process-wide.
         .with_capture_content(true)
-        .with_processor(capture.clone())
         .build()
         .expect("config");
     let (layer, guard) = coresdk::layer(config).expect("layer");
