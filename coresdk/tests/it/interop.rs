@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use crate::support::{attr, find};
 use axum::Router;
 use axum::http::HeaderMap;
 use axum::routing::get;
@@ -67,22 +68,8 @@ impl Pipeline {
     }
 }
 
-fn find<'a>(spans: &'a [SpanData], name: &str) -> &'a SpanData {
-    spans
-        .iter()
-        .find(|s| s.name == name)
-        .unwrap_or_else(|| panic!("no span {name:?} in {:?}", names(spans)))
-}
-
 fn names(spans: &[SpanData]) -> Vec<String> {
     spans.iter().map(|s| s.name.to_string()).collect()
-}
-
-fn attr<'a>(span: &'a SpanData, key: &str) -> Option<&'a Value> {
-    span.attributes
-        .iter()
-        .find(|kv| kv.key.as_str() == key)
-        .map(|kv| &kv.value)
 }
 
 #[test]

@@ -96,6 +96,14 @@ impl Spans {
     }
 }
 
+/// The span named `name` among `spans`; panics with every name if absent.
+pub fn find<'a>(spans: &'a [SpanData], name: &str) -> &'a SpanData {
+    spans.iter().find(|s| s.name == name).unwrap_or_else(|| {
+        let names: Vec<&str> = spans.iter().map(|s| s.name.as_ref()).collect();
+        panic!("no span {name:?} in {names:?}")
+    })
+}
+
 /// The value of attribute `key` on `span`.
 pub fn attr<'a>(span: &'a SpanData, key: &str) -> Option<&'a Value> {
     span.attributes

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use crate::support::{attr, find};
 use axum::Router;
 use axum::http::HeaderMap;
 use axum::routing::get;
@@ -53,20 +54,6 @@ impl Service {
         self.guard.flush().expect("flush");
         self.capture.spans()
     }
-}
-
-fn find<'a>(spans: &'a [SpanData], name: &str) -> &'a SpanData {
-    spans
-        .iter()
-        .find(|s| s.name == name)
-        .unwrap_or_else(|| panic!("no span {name} in {spans:?}"))
-}
-
-fn attr<'a>(span: &'a SpanData, key: &str) -> Option<&'a Value> {
-    span.attributes
-        .iter()
-        .find(|kv| kv.key.as_str() == key)
-        .map(|kv| &kv.value)
 }
 
 fn request_context() -> AppContext {

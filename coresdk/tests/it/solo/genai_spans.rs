@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::find;
 use coresdk::genai::attributes::LLM_LATENCY_MS;
 use coresdk::genai::{
     GenAiSettings, Provider, RetrievalSpan, RetrievedDocument, ToolCall, ToolSpan, ToolType,
@@ -78,13 +79,6 @@ fn expected(text: &str) -> BTreeMap<String, String> {
             (k.to_owned(), v.to_owned())
         })
         .collect()
-}
-
-fn find<'a>(spans: &'a [SpanData], name: &str) -> &'a SpanData {
-    spans
-        .iter()
-        .find(|s| s.name == name)
-        .unwrap_or_else(|| panic!("no span {name}"))
 }
 
 fn documents() -> Vec<RetrievedDocument> {

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::support::find;
 use coresdk::quality::{self, ScoreError, ScoreTarget};
 use coresdk::testing::SpanCapture;
 use opentelemetry::trace::{SpanId, SpanKind, TraceId};
@@ -52,13 +53,6 @@ fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect()
-}
-
-fn find<'a>(spans: &'a [SpanData], name: &str) -> &'a SpanData {
-    spans
-        .iter()
-        .find(|s| s.name == name)
-        .unwrap_or_else(|| panic!("no span {name}"))
 }
 
 #[test]
