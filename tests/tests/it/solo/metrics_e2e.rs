@@ -168,6 +168,22 @@ fn genai_metrics_over_http() {
     run(Transport::Http, OtlpProtocol::HttpProtobuf);
 }
 
+/// A pipeline with the default settings exporting to `receiver`, as this
+/// thread's default subscriber while the returned guard lives.
+fn default_pipeline_to(
+    receiver: &OtlpReceiver,
+) -> (coresdk::Guard, tracing::subscriber::DefaultGuard) {
+    let config = coresdk::Config::builder()
+        .without_env()
+        .without_config_file()
+        .with_otlp_endpoint(receiver.endpoint())
+        .build()
+        .expect("config");
+    let (layer, guard) = coresdk::layer(config).expect("layer");
+    let subscriber = tracing_subscriber::registry().with(layer);
+    (guard, tracing::subscriber::set_default(subscriber))
+}
+
 /// The OpenAI instrumentation records the metrics for every call, failures included.
 #[test]
 fn openai_calls_record_metrics() {
@@ -183,15 +199,7 @@ fn openai_calls_record_metrics() {
     let server = OpenAiServer::start().expect("openai server");
     server.push(Canned::chat_completion());
     server.push(Canned::error_400());
-    let config = coresdk::Config::builder()
-        .without_env()
-        .without_config_file()
-        .with_otlp_endpoint(receiver.endpoint())
-        .build()
-        .expect("config");
-    let (layer, guard) = coresdk::layer(config).expect("layer");
-    let subscriber = tracing_subscriber::registry().with(layer);
-    let _default = tracing::subscriber::set_default(subscriber);
+    let (guard, _default) = default_pipeline_to(&receiver);
     let client = coresdk_instrument_openai::instrument(async_openai::Client::with_config(
         async_openai::config::OpenAIConfig::new()
             .with_api_base(server.base_url())
@@ -248,15 +256,7 @@ fn bedrock_calls_record_metrics() {
     let server = BedrockServer::start().expect("bedrock server");
     server.push(Canned::converse());
     server.push(Canned::aws_error("ThrottlingException"));
-    let config = coresdk::Config::builder()
-        .without_env()
-        .without_config_file()
-        .with_otlp_endpoint(receiver.endpoint())
-        .build()
-        .expect("config");
-    let (layer, guard) = coresdk::layer(config).expect("layer");
-    let subscriber = tracing_subscriber::registry().with(layer);
-    let _default = tracing::subscriber::set_default(subscriber);
+    let (guard, _default) = default_pipeline_to(&receiver);
     let sdk = aws_sdk_bedrockruntime::Client::from_conf(
         aws_sdk_bedrockruntime::Config::builder()
             .behavior_version(BehaviorVersion::latest())
